@@ -1,0 +1,33 @@
+# Telco Console: `make run` opens the console on demo data; `make test` runs the suite.
+# Both create .venv, install the package, and install the MariaDB server binaries through apt
+# when neither mariadbd nor mysqld is present.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+SCALE  ?= 1000000
+
+.PHONY: setup server-binaries run test bench demo clean-db cluster-up cluster-down cluster-test
+
+setup: server-binaries $(STAMP)
+
+server-binaries:
+	@bash scripts/install-server.sh
+
+$(STAMP): setup.cfg pyproject.toml
+	@bash scripts/install-python.sh $(PYTHON) $(VENV)
+	@touch $(STAMP)
+
+run: setup
+	@$(BIN)/telco-console demo load --if-empty
+	@$(BIN)/telco-console
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench --scale $(SCALE)
+
+clean-db:
+	-@$(BIN)/telco-console server stop
+	rm -rf var/mysql

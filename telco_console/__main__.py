@@ -1,0 +1,3 @@
+from telco_console.app import main
+
+raise SystemExit(main())

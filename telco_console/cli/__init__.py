@@ -1,0 +1,141 @@
+"""Subcommands for scripts and cron: argparse over the same services as the menus.
+
+Each module in COMMANDS has register(subparsers); a leaf parser sets `func(ctx, args, out) -> int`
+and `auth` (False for commands that need no sign-in)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import os
+import sys
+
+import mysql.connector
+
+from telco_console import __version__
+from telco_console.errors import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, AuthError, TelcoError,
+                                  exit_code_for)
+from telco_console.reporting.output import Output
+
+# modules under telco_console/cli/ that add subcommands, in --help order
+COMMANDS = ["server", "db", "users", "customers", "plans"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with exit code 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="telco-console",
+                    description="Back-office console for a telecom operator. With no command, "
+                                "opens the interactive menu.")
+    parser.add_argument("--config", metavar="FILE", help="settings file (default: config.ini)")
+    parser.add_argument("--version", action="version", version=f"telco-console {__version__}")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"telco_console.cli.{name}").register(sub)
+    return parser
+
+
+def add_format(parser, formats=("table", "csv", "json"), output: bool = True) -> None:
+    parser.add_argument("--format", choices=formats, default="table", help="output format (default table)")
+    if output:
+        parser.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
+
+
+def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx=None) -> None:
+    """Render a Report in a format, to the screen or a file (recorded in the audit log)."""
+    from telco_console.reporting.render import render
+
+    text = render(report, fmt)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        out.success(f"wrote {report.title} ({fmt}) to {output}")
+        if ctx is not None:
+            from telco_console.services import exports
+
+            exports.record_export(ctx, report.title, fmt, output)
+    else:
+        out.write(text.rstrip("\n"))
+
+
+def credentials_from_env_or_prompt(out: Output) -> tuple[str, str]:
+    user = os.environ.get("TELCO_USER")
+    password = os.environ.get("TELCO_PASSWORD")
+    if not user:
+        if not sys.stdin.isatty():
+            raise AuthError("sign in with TELCO_USER and TELCO_PASSWORD (no terminal to ask on)")
+        user = input("Username: ")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise AuthError("set TELCO_PASSWORD (no terminal to ask on)")
+        password = getpass.getpass("Password: ")
+    return user, password
+
+
+def make_context(config, out: Output, progress: bool = True):
+    from telco_console.context import AppContext
+    from telco_console.db.pool import Database
+
+    db = Database(config, notify=out.warning)
+    return AppContext(config, db, notify=out.warning, progress=progress)
+
+
+def prepare_database(ctx) -> None:
+    """Start the managed server if needed and apply pending migrations (owner account)."""
+    from telco_console.db import migrations
+
+    migrations.migrate(ctx.owner_db())
+
+
+def run(argv: list[str], out: Output | None = None) -> int:
+    from telco_console.config import load_config
+
+    out = out or Output()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    if not hasattr(args, "func"):
+        parser.parse_args([args.command, "--help"])
+        return EXIT_USAGE
+    ctx = None
+    try:
+        config = load_config(args.config)
+        for w in config.warnings:
+            out.warning(w)
+        ctx = make_context(config, out, progress=not args.no_progress and sys.stderr.isatty())
+        if getattr(args, "auth", True):
+            from telco_console.services import auth
+
+            prepare_database(ctx)
+            user, password = credentials_from_env_or_prompt(out)
+            ctx = ctx.with_user(auth.login(ctx, user, password))
+        elif getattr(args, "needs_db", False):
+            prepare_database(ctx)
+        code = args.func(ctx, args, out)
+        return EXIT_OK if code is None else code
+    except TelcoError as exc:
+        out.error(str(exc))
+        return exit_code_for(exc)
+    except mysql.connector.Error as exc:
+        if ctx is not None:
+            err = ctx.db.translate(exc) if ctx.db.is_connection_error(exc) else None
+            if err is not None:
+                out.error(str(err))
+                return exit_code_for(err)
+        out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,108 @@
+"""Numbered SQL migrations (sql/migrations/NNN_name.sql), applied in order and recorded in
+schema_migrations; applying twice is a no-op. Runs as the owner account under a named lock so
+that two processes never migrate at once."""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from telco_console.errors import TelcoError
+
+NAME_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+def migrations_dir() -> Path:
+    """sql/migrations in a checkout (or editable install), else the installed data files."""
+    checkout = Path(__file__).resolve().parents[2] / "sql" / "migrations"
+    if checkout.is_dir():
+        return checkout
+    installed = Path(sys.prefix) / "share" / "telco-console" / "sql" / "migrations"
+    if installed.is_dir():
+        return installed
+    raise TelcoError(f"cannot find the SQL migrations (looked in {checkout} and {installed})")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+
+    def statements(self) -> list[str]:
+        """Split on ';' at the end of a line; '--' comment lines are dropped."""
+        text = "\n".join(ln for ln in self.sql.splitlines() if not ln.strip().startswith("--"))
+        return [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip()]
+
+
+def available(directory: Path | None = None) -> list[Migration]:
+    directory = directory or migrations_dir()
+    found = []
+    for p in sorted(directory.iterdir()):
+        m = NAME_RE.match(p.name)
+        if m:
+            found.append(Migration(int(m.group(1)), m.group(2), p))
+    versions = [m.version for m in found]
+    if len(versions) != len(set(versions)):
+        raise TelcoError(f"two migrations share a number in {directory}")
+    return found
+
+
+def applied(conn) -> set[int]:
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INT PRIMARY KEY, name VARCHAR(100) NOT NULL,"
+                " checksum CHAR(16) NOT NULL, applied_at DATETIME(3) NOT NULL"
+                ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+    cur.execute("SELECT version FROM schema_migrations")
+    return {r[0] for r in cur.fetchall()}
+
+
+def migrate(db, progress=None) -> list[Migration]:
+    """Apply every pending migration with the owner account. Returns those applied."""
+    done: list[Migration] = []
+    with db.connection() as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT GET_LOCK('telco_migrate', 120)")
+        if cur.fetchone()[0] != 1:
+            raise TelcoError("another process is migrating the database; try again in a minute")
+        try:
+            have = applied(conn)
+            conn.commit()
+            for mig in available():
+                if mig.version in have:
+                    continue
+                if progress:
+                    progress(f"applying migration {mig.version:03d}_{mig.name}")
+                for stmt in mig.statements():
+                    cur.execute(stmt)
+                cur.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+                            " VALUES (%s, %s, %s, NOW(3))", (mig.version, mig.name, mig.checksum))
+                conn.commit()
+                done.append(mig)
+        finally:
+            cur.execute("SELECT RELEASE_LOCK('telco_migrate')")
+            cur.fetchall()
+            conn.commit()
+    return done
+
+
+def status(db) -> list[tuple[int, str, str]]:
+    """(version, name, applied_at or 'pending') for every known migration."""
+    with db.connection() as conn:
+        cur = conn.cursor()
+        applied(conn)
+        cur.execute("SELECT version, applied_at FROM schema_migrations")
+        when = {v: str(a) for v, a in cur.fetchall()}
+        conn.commit()
+    return [(m.version, m.name, when.get(m.version, "pending")) for m in available()]

@@ -1,0 +1,250 @@
+"""Connections: a mysql.connector pool, one transaction() context manager, retries and plain errors.
+
+Database(config) connects as the runtime (app) account; Database(config, owner=True) as the
+schema owner (migrations, archives, backups). In managed mode the private server is started
+on first use, so the console needs no manual set-up.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+import mysql.connector
+from mysql.connector import errorcode, pooling
+
+from telco_console.errors import DatabaseUnavailable, TelcoError
+
+T = TypeVar("T")
+
+# errors that mean "the connection or server went away"
+LOST = {errorcode.CR_SERVER_GONE_ERROR, errorcode.CR_SERVER_LOST, 2055, 4031}
+UNREACHABLE = {errorcode.CR_CONN_HOST_ERROR, errorcode.CR_CONNECTION_ERROR, 2005, 2059,
+               errorcode.ER_ACCESS_DENIED_ERROR, errorcode.ER_BAD_DB_ERROR,
+               errorcode.ER_CON_COUNT_ERROR, 1040, 1152}
+# errors that a retry can cure: deadlock / certification conflict, lock wait timeout
+RETRYABLE = {errorcode.ER_LOCK_DEADLOCK, errorcode.ER_LOCK_WAIT_TIMEOUT, 1180}
+READ_ONLY = {errorcode.ER_OPTION_PREVENTS_STATEMENT, 1036}
+DISK_FULL = {1021, 1114, 3, 28}
+
+_pool_counter = 0
+_pool_lock = threading.Lock()
+
+
+def _next_pool_name() -> str:
+    global _pool_counter
+    with _pool_lock:
+        _pool_counter += 1
+        return f"telco{_pool_counter}"
+
+
+def _errno(exc: BaseException) -> int | None:
+    return getattr(exc, "errno", None)
+
+
+class Database:
+    """The repository layer's entry point: pooled connections and transactions."""
+
+    def __init__(self, config, owner: bool = False, read_only_hosts: bool = False,
+                 notify: Callable[[str], None] | None = None):
+        self.config = config
+        self.owner = owner
+        self.read_only_hosts = read_only_hosts
+        self.notify = notify or (lambda msg: None)
+        self._pool: pooling.MySQLConnectionPool | None = None
+        self._lock = threading.Lock()
+        self.name = config.get("database", "name")
+
+    # -- connection arguments ---------------------------------------------------
+    @property
+    def managed(self) -> bool:
+        return self.config.get("database", "mode") == "managed"
+
+    def server(self):
+        from telco_console.db.server import ManagedServer
+
+        return ManagedServer(self.config)
+
+    def where(self) -> str:
+        """Where we connect, for messages (never with a password)."""
+        if self.managed:
+            return f"the managed server ({self.server().socket})"
+        c = self.config
+        if c.get("database", "socket"):
+            return c.get("database", "socket")
+        return f"{c.get('database', 'host')}:{c.get('database', 'port')}"
+
+    def connect_args(self) -> dict:
+        c = self.config
+        args = dict(database=self.name, collation="utf8mb4_general_ci", charset="utf8mb4",
+                    autocommit=False, allow_local_infile=True, use_unicode=True,
+                    connection_timeout=c.get("database", "connect_timeout"), get_warnings=False)
+        if self.managed:
+            srv = self.server()
+            if not srv.is_running():
+                self.notify("starting the managed database server...")
+                srv.start()
+            creds = srv.credentials()
+            user, pw = ((creds.owner_user, creds.owner_password) if self.owner
+                        else (creds.app_user, creds.app_password))
+            args.update(unix_socket=str(srv.socket), user=user, password=pw)
+            return args
+        if c.get("database", "option_file"):
+            args["option_files"] = c.get("database", "option_file")
+        args.update(user=c.get("database", "user"), password=c.get("database", "password"))
+        if c.get("database", "socket"):
+            args["unix_socket"] = c.get("database", "socket")
+        else:
+            hosts = c.get("database", "read_hosts") if self.read_only_hosts else ""
+            hosts = hosts or c.get("database", "hosts")
+            nodes = [h.strip() for h in hosts.split(",") if h.strip()] if hosts else []
+            if nodes:
+                first, *rest = [self._split_host(n) for n in nodes]
+                args.update(host=first[0], port=first[1])
+                if rest:
+                    args["failover"] = tuple({"host": h, "port": p} for h, p in rest)
+            else:
+                args.update(host=c.get("database", "host"), port=c.get("database", "port"))
+        return args
+
+    def _split_host(self, node: str) -> tuple[str, int]:
+        host, _, port = node.rpartition(":") if ":" in node else (node, "", "")
+        return (host or node), int(port or self.config.get("database", "port"))
+
+    # -- the pool ---------------------------------------------------------------
+    def _get_pool(self) -> pooling.MySQLConnectionPool:
+        with self._lock:
+            if self._pool is None:
+                args = self.connect_args()
+                failover = args.pop("failover", None)
+                size = self.config.get("database", "pool_size")
+                try:
+                    if failover:
+                        # failover does not mix with pooling in the connector: try each node in turn
+                        last = None
+                        for node in ({"host": args["host"], "port": args["port"]}, *failover):
+                            try:
+                                self._pool = pooling.MySQLConnectionPool(
+                                    pool_name=_next_pool_name(), pool_size=size, **{**args, **node})
+                                break
+                            except mysql.connector.Error as exc:
+                                last = exc
+                        if self._pool is None:
+                            raise last
+                    else:
+                        self._pool = pooling.MySQLConnectionPool(
+                            pool_name=_next_pool_name(), pool_size=size, pool_reset_session=True, **args)
+                except mysql.connector.Error as exc:
+                    raise self.translate(exc) from None
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                try:
+                    self._pool._remove_connections()
+                except Exception:
+                    pass
+                self._pool = None
+
+    def translate(self, exc: BaseException) -> TelcoError:
+        """A plain-language error for a connector error (no password ever in it)."""
+        no = _errno(exc)
+        where = self.where()
+        if no in (errorcode.ER_ACCESS_DENIED_ERROR, 1044):
+            return DatabaseUnavailable(f"the database at {where} refused the login for this account "
+                                       "(check [database] user/password)")
+        if no == errorcode.ER_BAD_DB_ERROR:
+            return DatabaseUnavailable(f"the database '{self.name}' does not exist at {where}: "
+                                       "try `telco-console db migrate`")
+        if no in READ_ONLY:
+            return DatabaseUnavailable(f"the database at {where} is read-only: nothing was written")
+        if no in DISK_FULL or (no is None and "No space left" in str(exc)):
+            return DatabaseUnavailable(f"the database at {where} has run out of disk space: nothing was written")
+        hint = ("try `telco-console server start`" if self.managed
+                else "check [database] host/port and that the server is running")
+        return DatabaseUnavailable(f"cannot reach the database at {where}: is the server running? {hint}")
+
+    def is_connection_error(self, exc: BaseException) -> bool:
+        no = _errno(exc)
+        return (isinstance(exc, (mysql.connector.InterfaceError, mysql.connector.OperationalError))
+                and (no in LOST or no in UNREACHABLE or no is None or no in (2003, 2002, 2006, 2013))) \
+            or no in LOST
+
+    # -- connections and transactions -----------------------------------------
+    @contextmanager
+    def connection(self) -> Iterator:
+        """A pooled connection (returned to the pool afterwards)."""
+        try:
+            conn = self._get_pool().get_connection()
+        except pooling.PoolError:
+            # all pooled connections are busy: open a plain one rather than fail
+            try:
+                conn = mysql.connector.connect(**{k: v for k, v in self.connect_args().items()
+                                                  if k != "failover"})
+            except mysql.connector.Error as exc:
+                raise self.translate(exc) from None
+        except mysql.connector.Error as exc:
+            self.close()
+            raise self.translate(exc) from None
+        try:
+            yield conn
+        finally:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+    @contextmanager
+    def transaction(self) -> Iterator:
+        """Commit on success, roll back on any exception. Yields the connection."""
+        with self.connection() as conn:
+            try:
+                yield conn
+                conn.commit()
+            except BaseException:
+                try:
+                    conn.rollback()
+                except Exception:
+                    pass
+                raise
+
+    def run(self, fn: Callable[..., T], *args, retries: int = 5, **kwargs) -> T:
+        """fn(conn, *args, **kwargs) in one transaction, retried on deadlock, lock timeout
+        or Galera certification conflict (with backoff), and once on a lost connection."""
+        attempt, lost_retried = 0, False
+        while True:
+            try:
+                with self.transaction() as conn:
+                    return fn(conn, *args, **kwargs)
+            except mysql.connector.Error as exc:
+                no = _errno(exc)
+                if no in RETRYABLE and attempt < retries:
+                    attempt += 1
+                    time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+                    continue
+                if self.is_connection_error(exc) and not lost_retried:
+                    lost_retried = True
+                    self.notify("the database connection was lost; reconnecting and retrying once...")
+                    self.close()
+                    continue
+                if self.is_connection_error(exc) or no in READ_ONLY or no in DISK_FULL:
+                    self.close()
+                    raise self.translate(exc) from None
+                raise
+
+    def read(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        """Like run() for read-only work (rolled back at the end, same retries)."""
+        return self.run(fn, *args, **kwargs)
+
+    def ping(self) -> None:
+        with self.connection() as conn:
+            cur = conn.cursor()
+            cur.execute("SELECT 1")
+            cur.fetchall()
+
+
+def open_database(config, notify=None, owner: bool = False) -> Database:
+    return Database(config, owner=owner, notify=notify)

@@ -1,0 +1,62 @@
+"""The project's exceptions and the one place that maps each to an exit status."""
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1      # bad input or not found
+EXIT_USAGE = 2          # command-line usage
+EXIT_DB_UNAVAILABLE = 3
+EXIT_FORBIDDEN = 4
+
+
+class TelcoError(Exception):
+    """Base class: the message is shown to the user as one line."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ValidationError(TelcoError):
+    """Input that breaks a rule; the message says which and why."""
+
+
+class NotFoundError(TelcoError):
+    """A customer, plan, bill, user... that does not exist."""
+
+
+class DuplicateError(TelcoError):
+    """A unique thing that already exists (the message names the existing one)."""
+
+
+class ConfigError(TelcoError):
+    """A bad setting: the message names file, section and key."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseUnavailable(TelcoError):
+    """The database cannot be reached; the message carries a plain hint."""
+
+    exit_code = EXIT_DB_UNAVAILABLE
+
+
+class ServerError(TelcoError):
+    """The managed server could not be installed, initialised, started or stopped."""
+
+    exit_code = EXIT_DB_UNAVAILABLE
+
+
+class AuthError(TelcoError):
+    """Wrong username/password, or a locked/disabled account."""
+
+    exit_code = EXIT_FORBIDDEN
+
+
+class PermissionDenied(TelcoError):
+    """The signed-in user's role does not allow the action."""
+
+    exit_code = EXIT_FORBIDDEN
+
+
+def exit_code_for(exc: BaseException) -> int:
+    if isinstance(exc, TelcoError):
+        return exc.exit_code
+    return EXIT_BAD_INPUT

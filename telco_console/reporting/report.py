@@ -1,0 +1,87 @@
+"""The Report: what every service returns for display. Plain data, no SQL, no printing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Column:
+    """A column: its heading (with the unit, e.g. 'Data (MB)'), and how to show values."""
+
+    name: str
+    kind: str = "text"          # text | int | decimal | money | float | percent | date | datetime
+    places: int | None = None   # decimals shown for decimal/float/percent
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "decimal", "money", "float", "percent")
+
+
+@dataclass
+class Chart:
+    """A text chart drawn beside/below a table: label -> value bars."""
+
+    title: str
+    labels: list[str]
+    values: list[float]
+    unit: str = ""
+
+
+@dataclass
+class Report:
+    """A titled table: columns, rows (lists in column order), filters used, an optional totals row,
+    notes, charts, and further sections (sub-reports) for multi-part analyses."""
+
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+    filters: dict[str, Any] = field(default_factory=dict)
+    totals: list[Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    sections: list["Report"] = field(default_factory=list)
+    empty_message: str = "no data for these filters"
+    plot: dict | None = None     # optional description for a matplotlib figure (reporting.plot)
+
+    @classmethod
+    def simple(cls, title: str, headers: list[str], rows: list[list[Any]], **kw) -> "Report":
+        """Columns whose kinds are guessed from the first row's values."""
+        from datetime import date, datetime
+        from decimal import Decimal
+
+        kinds = []
+        sample = rows[0] if rows else [None] * len(headers)
+        for v in sample:
+            if isinstance(v, bool) or v is None:
+                kinds.append("text")
+            elif isinstance(v, int):
+                kinds.append("int")
+            elif isinstance(v, Decimal):
+                kinds.append("decimal")
+            elif isinstance(v, float):
+                kinds.append("float")
+            elif isinstance(v, datetime):
+                kinds.append("datetime")
+            elif isinstance(v, date):
+                kinds.append("date")
+            else:
+                kinds.append("text")
+        return cls(title, [Column(h, k) for h, k in zip(headers, kinds)], [list(r) for r in rows], **kw)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def is_empty(self) -> bool:
+        return not self.rows and not any(not s.is_empty() for s in self.sections)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.headers, r)) for r in self.rows]
+
+    def all_reports(self) -> list["Report"]:
+        """This report and its sections, depth first."""
+        out = [self]
+        for s in self.sections:
+            out.extend(s.all_reports())
+        return out

@@ -1,0 +1,27 @@
+"""audit_log: who did what, when."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from telco_console.repositories.base import execute, fetch_all
+
+
+def record(conn, at: datetime, username: str, action: str, target: str = "", detail: str | None = None) -> None:
+    execute(conn, "INSERT INTO audit_log (at, username, action, target, detail) VALUES (%s, %s, %s, %s, %s)",
+            (at, username[:64], action[:64], str(target)[:200], detail))
+
+
+def recent(conn, limit: int = 50, username: str | None = None, action: str | None = None) -> list[dict]:
+    where, params = [], []
+    if username:
+        where.append("username = %s")
+        params.append(username)
+    if action:
+        where.append("action = %s")
+        params.append(action)
+    sql = "SELECT at, username, action, target, detail FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC LIMIT %s"
+    params.append(limit)
+    return fetch_all(conn, sql, params)

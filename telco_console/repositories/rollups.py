@@ -1,0 +1,133 @@
+"""Rollups kept current as records arrive: usage_daily (per customer per day) and usage_hourly
+(per day, hour and region). apply_batch() adds exactly the rows one ingest batch inserted, in the
+same transaction as the insert; rebuild() recounts a range; differences() proves them equal to a
+full recount."""
+from __future__ import annotations
+
+from datetime import date
+
+from telco_console.repositories.base import execute, fetch_all, insert
+
+DAILY_COLS = ("calls_out", "calls_in", "calls_answered_out", "call_seconds_out", "call_seconds_in",
+              "calls_international", "sms_out", "sms_in", "data_sessions", "data_duration_ms",
+              "bytes_dl", "bytes_ul")
+HOURLY_COLS = ("calls", "call_seconds", "sms", "data_sessions", "bytes_total")
+
+# per source table: the daily columns it feeds, as SELECT expressions
+_DAILY = {
+    "calls": {"calls_out": "SUM(t.direction = 'out')", "calls_in": "SUM(t.direction = 'in')",
+              "calls_answered_out": "SUM(t.direction = 'out' AND t.answered = 1)",
+              "call_seconds_out": "SUM(IF(t.direction = 'out', t.billsec, 0))",
+              "call_seconds_in": "SUM(IF(t.direction = 'in', t.billsec, 0))",
+              "calls_international": "SUM(t.international)"},
+    "sms": {"sms_out": "SUM(t.direction = 'out')", "sms_in": "SUM(t.direction = 'in')"},
+    "data_sessions": {"data_sessions": "COUNT(*)", "data_duration_ms": "SUM(t.duration_ms)",
+                      "bytes_dl": "SUM(t.bytes_dl)", "bytes_ul": "SUM(t.bytes_ul)"},
+}
+_HOURLY = {
+    "calls": {"calls": "COUNT(*)", "call_seconds": "SUM(t.billsec)"},
+    "sms": {"sms": "COUNT(*)"},
+    "data_sessions": {"data_sessions": "COUNT(*)", "bytes_total": "SUM(t.bytes_dl + t.bytes_ul)"},
+}
+
+
+def new_batch(conn, source: str, import_id: int | None = None) -> int:
+    """An id for one write of usage records (every inserted row carries it)."""
+    return insert(conn, "INSERT INTO ingest_batches (source, import_id) VALUES (%s, %s)", (source, import_id))
+
+
+def _upsert(target_cols: dict[str, str], keys: str) -> str:
+    return ", ".join(f"{c} = {c} + VALUES({c})" for c in target_cols)
+
+
+def apply_batch(conn, batch_id: int) -> None:
+    """Add the rows of one batch to the rollups (call inside the batch's transaction)."""
+    for table, cols in _DAILY.items():
+        names = ", ".join(cols)
+        exprs = ", ".join(cols.values())
+        execute(conn, f"INSERT INTO usage_daily (customer_id, day, {names})"
+                      f" SELECT t.customer_id, DATE(t.started_at), {exprs} FROM {table} t"
+                      f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
+                      f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}", (batch_id,))
+    for table, cols in _HOURLY.items():
+        names = ", ".join(cols)
+        exprs = ", ".join(cols.values())
+        execute(conn, f"INSERT INTO usage_hourly (day, hour, region, {names})"
+                      f" SELECT DATE(t.started_at), HOUR(t.started_at), c.region, {exprs}"
+                      f" FROM {table} t JOIN customers c ON c.id = t.customer_id"
+                      f" WHERE t.batch_id = %s GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region"
+                      f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}", (batch_id,))
+
+
+def _recount_daily_sql(where: str) -> str:
+    parts = []
+    for table, cols in _DAILY.items():
+        sel = ", ".join(f"{cols.get(c, '0')} AS {c}" for c in DAILY_COLS)
+        parts.append(f"SELECT t.customer_id, DATE(t.started_at) AS day, {sel} FROM {table} t"
+                     f" WHERE {where} GROUP BY t.customer_id, DATE(t.started_at)")
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAILY_COLS)
+    return f"SELECT customer_id, day, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY customer_id, day"
+
+
+def _recount_hourly_sql(where: str) -> str:
+    parts = []
+    for table, cols in _HOURLY.items():
+        sel = ", ".join(f"{cols.get(c, '0')} AS {c}" for c in HOURLY_COLS)
+        parts.append(f"SELECT DATE(t.started_at) AS day, HOUR(t.started_at) AS hour, c.region, {sel}"
+                     f" FROM {table} t JOIN customers c ON c.id = t.customer_id WHERE {where}"
+                     f" GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region")
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in HOURLY_COLS)
+    return f"SELECT day, hour, region, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY day, hour, region"
+
+
+def _range(day_from: date | None, day_to: date | None) -> tuple[str, str, list]:
+    """(where on records, where on rollups, params)"""
+    rec, roll, params = ["1=1"], ["1=1"], []
+    if day_from:
+        rec.append("t.started_at >= %s")
+        roll.append("day >= %s")
+        params.append(day_from)
+    if day_to:
+        rec.append("t.started_at < %s + INTERVAL 1 DAY")
+        roll.append("day <= %s")
+        params.append(day_to)
+    return " AND ".join(rec), " AND ".join(roll), params
+
+
+def rebuild(conn, day_from: date | None = None, day_to: date | None = None) -> None:
+    """Recount the rollups for a range of days (all days when no range) from the records."""
+    rec, roll, params = _range(day_from, day_to)
+    execute(conn, f"DELETE FROM usage_daily WHERE {roll}", params)
+    execute(conn, f"DELETE FROM usage_hourly WHERE {roll}", params)
+    execute(conn, f"INSERT INTO usage_daily (customer_id, day, {', '.join(DAILY_COLS)}) "
+            + _recount_daily_sql(rec), params * 3)
+    execute(conn, f"INSERT INTO usage_hourly (day, hour, region, {', '.join(HOURLY_COLS)}) "
+            + _recount_hourly_sql(rec), params * 3)
+
+
+def differences(conn, limit: int = 20) -> list[dict]:
+    """Rows where the rollups differ from a full recount (empty when they agree)."""
+    out: list[dict] = []
+    rec, _, _ = _range(None, None)
+    daily_neq = " OR ".join(f"NOT (r.{c} <=> u.{c})" for c in DAILY_COLS)
+    out += [dict(r, rollup="usage_daily") for r in fetch_all(
+        conn, f"SELECT r.customer_id, r.day, 'recount has a row the rollup lacks or differs' AS problem"
+              f" FROM ({_recount_daily_sql(rec)}) r LEFT JOIN usage_daily u"
+              f" ON u.customer_id = r.customer_id AND u.day = r.day"
+              f" WHERE u.customer_id IS NULL OR {daily_neq} LIMIT {int(limit)}")]
+    out += [dict(r, rollup="usage_daily") for r in fetch_all(
+        conn, f"SELECT u.customer_id, u.day, 'rollup has a row with no records' AS problem FROM usage_daily u"
+              f" LEFT JOIN ({_recount_daily_sql(rec)}) r ON u.customer_id = r.customer_id AND u.day = r.day"
+              f" WHERE r.customer_id IS NULL LIMIT {int(limit)}")]
+    hourly_neq = " OR ".join(f"NOT (r.{c} <=> u.{c})" for c in HOURLY_COLS)
+    out += [dict(r, rollup="usage_hourly") for r in fetch_all(
+        conn, f"SELECT r.day, r.hour, r.region, 'recount has a row the rollup lacks or differs' AS problem"
+              f" FROM ({_recount_hourly_sql(rec)}) r LEFT JOIN usage_hourly u"
+              f" ON u.day = r.day AND u.hour = r.hour AND u.region = r.region"
+              f" WHERE u.day IS NULL OR {hourly_neq} LIMIT {int(limit)}")]
+    out += [dict(r, rollup="usage_hourly") for r in fetch_all(
+        conn, f"SELECT u.day, u.hour, u.region, 'rollup has a row with no records' AS problem"
+              f" FROM usage_hourly u LEFT JOIN ({_recount_hourly_sql(rec)}) r"
+              f" ON u.day = r.day AND u.hour = r.hour AND u.region = r.region"
+              f" WHERE r.day IS NULL LIMIT {int(limit)}")]
+    return out

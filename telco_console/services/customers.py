@@ -1,0 +1,186 @@
+"""Customers: add, edit, find, list (paged, filterable), show and close subscribers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from telco_console.context import AppContext
+from telco_console.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from telco_console.phone import normalise_msisdn
+from telco_console.reporting.report import Column, Report
+from telco_console.repositories import customers as customers_repo
+from telco_console.repositories import plans as plans_repo
+from telco_console.timeutil import parse_date
+
+STATUSES = ("active", "suspended", "closed")
+
+
+def _clean_text(value: str | None, what: str, maximum: int, required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if "\x00" in text:
+        raise ValidationError(f"{what} must not contain a NUL character")
+    if required and not text:
+        raise ValidationError(f"{what} is required")
+    if len(text) > maximum:
+        raise ValidationError(f"{what} is longer than {maximum} characters")
+    return text or None
+
+
+def scope_region(ctx: AppContext, region: str | None) -> str | None:
+    """A regional manager sees their own region only."""
+    if ctx.user.role == "regional":
+        if region and region != ctx.user.region:
+            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+        return ctx.user.region
+    return region
+
+
+def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str | None = None,
+                 handset: str | None = None, since: str | date | None = None, email: str | None = None) -> dict:
+    ctx.require("admin", action="add customers")
+    number = normalise_msisdn(msisdn, ctx.region)
+    name = _clean_text(name, "the customer's name", 120, required=True)
+    region = _clean_text(region, "the region", 60) or ""
+    handset = _clean_text(handset, "the handset", 120)
+    email = _clean_text(email, "the e-mail address", 200)
+    if email and ("@" not in email or " " in email):
+        raise ValidationError(f"'{email}' is not an e-mail address")
+    if isinstance(since, date):
+        created_on = since
+    elif since:
+        created_on = parse_date(since, ctx.tz)
+    else:
+        created_on = ctx.now().date()
+    if created_on > ctx.now().date():
+        raise ValidationError("the start date is in the future")
+
+    def do(conn):
+        existing = customers_repo.by_msisdn(conn, number)
+        if existing:
+            raise DuplicateError(f"{number} is already customer #{existing['id']} ({existing['name']}, "
+                                 f"{existing['status']})")
+        p = plans_repo.by_code(conn, (plan or "").strip().upper())
+        if not p:
+            raise NotFoundError(f"no plan with code {plan}")
+        if not p["active"]:
+            raise ValidationError(f"plan {p['code']} is withdrawn and takes no new customers")
+        cid = customers_repo.add(conn, number, name, p["id"], region, handset, created_on, email)
+        ctx.audit(conn, "customer.add", number)
+        return customers_repo.by_id(conn, cid)
+
+    return ctx.db.run(do)
+
+
+def get_customer(ctx: AppContext, msisdn: str) -> dict:
+    number = normalise_msisdn(msisdn, ctx.region)
+    cust = ctx.db.run(customers_repo.by_msisdn, number)
+    if not cust:
+        raise NotFoundError(f"no customer with number {number}")
+    check_can_see(ctx, cust)
+    return cust
+
+
+def check_can_see(ctx: AppContext, cust: dict) -> None:
+    if ctx.user.role == "customer" and cust["id"] != ctx.user.customer_id:
+        raise PermissionDenied("a customer account sees its own number only")
+    if ctx.user.role == "regional" and cust["region"] != ctx.user.region:
+        raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+
+
+def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
+    ctx.require("admin", action="edit customers")
+    number = normalise_msisdn(msisdn, ctx.region)
+    clean: dict = {}
+    if values.get("name") is not None:
+        clean["name"] = _clean_text(values["name"], "the customer's name", 120, required=True)
+    if values.get("region") is not None:
+        clean["region"] = _clean_text(values["region"], "the region", 60) or ""
+    if values.get("handset") is not None:
+        clean["handset"] = _clean_text(values["handset"], "the handset", 120)
+    if values.get("email") is not None:
+        clean["email"] = _clean_text(values["email"], "the e-mail address", 200)
+    if values.get("status") is not None:
+        if values["status"] not in ("active", "suspended"):
+            raise ValidationError("status can be set to active or suspended (use close to close)")
+        clean["status"] = values["status"]
+
+    def do(conn):
+        cust = customers_repo.by_msisdn(conn, number)
+        if not cust:
+            raise NotFoundError(f"no customer with number {number}")
+        if cust["status"] == "closed":
+            raise ValidationError(f"{number} is closed and cannot be edited")
+        if values.get("plan"):
+            p = plans_repo.by_code(conn, values["plan"].strip().upper())
+            if not p:
+                raise NotFoundError(f"no plan with code {values['plan']}")
+            clean["plan_id"] = p["id"]
+        customers_repo.update(conn, cust["id"], clean)
+        ctx.audit(conn, "customer.edit", number, ", ".join(sorted(clean)))
+        return customers_repo.by_id(conn, cust["id"])
+
+    return ctx.db.run(do)
+
+
+def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -> dict:
+    ctx.require("admin", action="close customers")
+    number = normalise_msisdn(msisdn, ctx.region)
+    closed_on = on if isinstance(on, date) else (parse_date(on, ctx.tz) if on else ctx.now().date())
+
+    def do(conn):
+        cust = customers_repo.by_msisdn(conn, number)
+        if not cust:
+            raise NotFoundError(f"no customer with number {number}")
+        if cust["status"] == "closed":
+            raise ValidationError(f"{number} was closed already on {cust['closed_on']}")
+        if closed_on < cust["created_on"]:
+            raise ValidationError("the closing date is before the customer joined")
+        customers_repo.close(conn, cust["id"], closed_on)
+        ctx.audit(conn, "customer.close", number)
+        return customers_repo.by_id(conn, cust["id"])
+
+    return ctx.db.run(do)
+
+
+@dataclass
+class CustomerPage:
+    report: Report
+    page: int
+    pages: int
+    total: int
+
+
+def list_customers(ctx: AppContext, search: str | None = None, region: str | None = None,
+                   status: str | None = None, plan: str | None = None, page: int = 1,
+                   page_size: int | None = None) -> CustomerPage:
+    ctx.require("admin", "staff", "analyst", "regional", action="list customers")
+    if status and status not in STATUSES:
+        raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
+    region = scope_region(ctx, region)
+    size = page_size or ctx.config.get("ui", "page_size")
+    plan_code = plan.strip().upper() if plan else None
+
+    def do(conn):
+        total = customers_repo.count(conn, search, region, status, plan_code)
+        rows = customers_repo.find(conn, search, region, status, plan_code, size, (max(page, 1) - 1) * size)
+        return total, rows
+
+    total, rows = ctx.db.run(do)
+    pages = max(1, -(-total // size))
+    report = Report("Customers", [Column("Id", "int"), Column("MSISDN"), Column("Name"), Column("Region"),
+                                  Column("Plan"), Column("Handset"), Column("Status"), Column("Since", "date")],
+                    filters={"search": search, "region": region, "status": status, "plan": plan_code})
+    for r in rows:
+        report.rows.append([r["id"], r["msisdn"], r["name"], r["region"], r["plan_code"], r["handset"] or "",
+                            r["status"], r["created_on"]])
+    report.notes.append(f"page {page} of {pages} ({total:,} customers)")
+    report.empty_message = "no customers match"
+    return CustomerPage(report, page, pages, total)
+
+
+def customer_report(ctx: AppContext, msisdn: str) -> Report:
+    c = get_customer(ctx, msisdn)
+    rows = [["Id", str(c["id"])], ["MSISDN", c["msisdn"]], ["Name", c["name"]], ["E-mail", c["email"] or ""],
+            ["Region", c["region"]], ["Plan", c["plan_code"]], ["Handset", c["handset"] or ""],
+            ["Status", c["status"]], ["Since", str(c["created_on"])], ["Closed on", str(c["closed_on"] or "")]]
+    return Report(f"Customer {c['msisdn']}", [Column("Field"), Column("Value")], rows)

@@ -1,0 +1,146 @@
+"""Times: parsing what people type (python-dateutil), the operator's time zone, billing periods."""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateparser
+from dateutil.relativedelta import relativedelta
+
+from telco_console.errors import ValidationError
+
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def now_local(tz: str) -> datetime:
+    """The operator's wall-clock time now, naive, to millisecond precision."""
+    n = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
+    return n.replace(microsecond=n.microsecond // 1000 * 1000)
+
+
+def to_local(value: datetime, tz: str) -> datetime:
+    """A datetime in operator local time (naive); an aware value is converted first."""
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def parse_when(text: str, tz: str, now: datetime | None = None, allow_future: bool = False) -> datetime:
+    """'2026-10-03 14:05', '3 Oct 14:05', 'now', 'today 9:00', 'yesterday 18:30', ISO with an
+    offset (converted to local time). Refuses a time in the future unless allowed."""
+    if text is None or not str(text).strip():
+        raise ValidationError("a date and time is required (e.g. 2026-10-03 14:05, 3 Oct 14:05, now)")
+    raw = str(text).strip()
+    if len(raw) > 64:
+        raise ValidationError("that is too long to be a date and time")
+    now = now or now_local(tz)
+    low = raw.lower()
+    base = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if low == "now":
+        return now
+    for word, shift in (("today", 0), ("yesterday", -1)):
+        if low == word or low.startswith(word + " "):
+            rest = raw[len(word):].strip()
+            day = base + timedelta(days=shift)
+            if not rest:
+                return day
+            raw = f"{day:%Y-%m-%d} {rest}"
+            break
+    try:
+        value = dateparser.parse(raw, default=base, dayfirst=False)
+    except (ValueError, OverflowError, TypeError):
+        raise ValidationError(f"'{text}' is not a date and time I can read "
+                              "(try 2026-10-03 14:05, 3 Oct 14:05 or now)") from None
+    if value.tzinfo is not None:
+        value = to_local(value, tz)
+    value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if value.year < 1990:
+        raise ValidationError(f"{value:%Y-%m-%d} is too far in the past")
+    if not allow_future and value > now + timedelta(minutes=1):
+        raise ValidationError(f"{value:%Y-%m-%d %H:%M:%S} is in the future")
+    return value
+
+
+def parse_date(text: str, tz: str | None = None) -> date:
+    raw = (text or "").strip()
+    if not raw:
+        raise ValidationError("a date is required (e.g. 2026-10-03)")
+    if raw.lower() in ("today", "yesterday") and tz:
+        d = now_local(tz).date()
+        return d if raw.lower() == "today" else d - timedelta(days=1)
+    try:
+        return dateparser.parse(raw, dayfirst=False).date()
+    except (ValueError, OverflowError, TypeError):
+        raise ValidationError(f"'{text}' is not a date I can read (try 2026-10-03)") from None
+
+
+@dataclass(frozen=True)
+class Period:
+    """A billing month, 'YYYY-MM'."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        m = PERIOD_RE.match((text or "").strip())
+        if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1990:
+            raise ValidationError(f"'{text}' is not a billing period: use YYYY-MM, e.g. 2026-10")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def days(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time())
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive end: midnight at the start of the next month."""
+        return self.start + relativedelta(months=1)
+
+    def next(self) -> "Period":
+        d = self.first_day + relativedelta(months=1)
+        return Period(d.year, d.month)
+
+    def previous(self) -> "Period":
+        d = self.first_day - relativedelta(months=1)
+        return Period(d.year, d.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+PRESETS = ("today", "yesterday", "last-7-days", "this-month", "last-month")
+
+
+def preset_range(name: str, tz: str, today: date | None = None) -> tuple[date, date]:
+    """A date preset as an inclusive (from, to) pair of dates."""
+    today = today or now_local(tz).date()
+    key = name.strip().lower().replace(" ", "-").replace("_", "-")
+    if key == "today":
+        return today, today
+    if key == "yesterday":
+        y = today - timedelta(days=1)
+        return y, y
+    if key in ("last-7-days", "7d"):
+        return today - timedelta(days=6), today
+    if key == "this-month":
+        return today.replace(day=1), today
+    if key == "last-month":
+        p = Period(today.year, today.month).previous()
+        return p.first_day, p.last_day
+    raise ValidationError(f"unknown period preset '{name}': use one of {', '.join(PRESETS)}")

@@ -1,0 +1,217 @@
+"""Administration: customers, plans, accounts and the audit log (admin; regional for its region)."""
+from __future__ import annotations
+
+from telco_console.context import ROLES
+from telco_console.errors import ValidationError
+from telco_console.phone import normalise_msisdn
+from telco_console.ui import prompts
+from telco_console.ui.menus import Item, Section
+
+
+def _msisdn(console):
+    region = console.ctx.region
+    return lambda t: normalise_msisdn(t, region)
+
+
+def add_customer(console) -> None:
+    from telco_console.services import customers, plans
+    from telco_console.timeutil import parse_date
+
+    ctx = console.ctx
+    msisdn = prompts.ask("MSISDN (phone number):", _msisdn(console))
+    name = prompts.ask("Name:", lambda t: t.strip()[:120] if len(t.strip()) <= 120 else
+                       (_ for _ in ()).throw(ValidationError("at most 120 characters")))
+    codes = [r[0] for r in plans.list_plans(ctx).rows]
+    if not codes:
+        raise ValidationError("there are no plans yet: add one first")
+    plan = prompts.choose("Plan", codes)
+    region = prompts.ask("Region (optional):", required=False)
+    handset = prompts.ask("Handset (optional):", required=False)
+    since = prompts.ask("Customer since (optional, default today):",
+                        lambda t: parse_date(t, ctx.tz), required=False)
+    c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since)
+    console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']})")
+
+
+def list_customers(console) -> None:
+    from telco_console.services import customers
+
+    search = prompts.ask("Search name or number (optional):", required=False)
+    status = prompts.ask("Status (active/suspended/closed, optional):",
+                         lambda t: t.strip().lower() if t.strip().lower() in customers.STATUSES else
+                         (_ for _ in ()).throw(ValidationError("active, suspended or closed")), required=False)
+    region = None
+    if console.user.role != "regional":
+        region = prompts.ask("Region (optional):", required=False)
+    page = 1
+    while True:
+        result = customers.list_customers(console.ctx, search, region, status, page=page)
+        console.show(result.report)
+        if result.pages <= 1:
+            return
+        nav = prompts.ask("n = next page, p = previous, a page number, Enter = done:", required=False)
+        if not nav:
+            return
+        if nav.lower() == "n":
+            page = min(result.pages, page + 1)
+        elif nav.lower() == "p":
+            page = max(1, page - 1)
+        elif nav.isdigit() and 1 <= int(nav) <= result.pages:
+            page = int(nav)
+        else:
+            console.out.warning(f"type n, p or a number from 1 to {result.pages}")
+
+
+def show_customer(console) -> None:
+    from telco_console.services import customers
+
+    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    console.show(customers.customer_report(console.ctx, msisdn))
+
+
+def edit_customer(console) -> None:
+    from telco_console.services import customers
+
+    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    current = customers.get_customer(console.ctx, msisdn)
+    console.show(customers.customer_report(console.ctx, msisdn))
+    name = prompts.ask("Name:", default=current["name"])
+    region = prompts.ask("Region:", default=current["region"], required=False)
+    plan = prompts.ask("Plan code:", default=current["plan_code"])
+    handset = prompts.ask("Handset:", default=current["handset"] or "", required=False)
+    status = prompts.choose("Status", ["active", "suspended"],
+                            default=current["status"] if current["status"] != "closed" else "active")
+    c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
+                                handset=handset or "", status=status)
+    console.out.success(f"saved {c['msisdn']}")
+
+
+def close_customer(console) -> None:
+    from telco_console.services import customers
+
+    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    cust = customers.get_customer(console.ctx, msisdn)
+    if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']})?"):
+        c = customers.close_customer(console.ctx, msisdn)
+        console.out.success(f"closed {c['msisdn']} on {c['closed_on']}")
+
+
+def _plan_values(console, current: dict | None = None) -> dict:
+    from telco_console.services import plans
+
+    cur = current or {}
+
+    def money(places):
+        return lambda t: plans.parse_money(t, "the amount", places)
+
+    def count(t):
+        return plans.parse_count(t, "the number")
+
+    d = lambda k, dv="": str(cur.get(k, dv))  # noqa: E731
+    values = dict(
+        name=prompts.ask("Name:", default=d("name")),
+        monthly_fee=prompts.ask("Monthly fee:", money(2), default=d("monthly_fee")),
+        included_minutes=prompts.ask("Included minutes:", count, default=d("included_minutes", "0")),
+        included_sms=prompts.ask("Included SMS:", count, default=d("included_sms", "0")),
+        included_mb=prompts.ask("Included MB:", count, default=d("included_mb", "0")),
+        peak_rate=prompts.ask("Peak rate per minute:", money(4), default=d("peak_rate")),
+        offpeak_rate=prompts.ask("Off-peak rate per minute:", money(4), default=d("offpeak_rate")),
+        sms_rate=prompts.ask("Rate per SMS:", money(4), default=d("sms_rate")),
+        mb_rate=prompts.ask("Rate per MB:", money(4), default=d("mb_rate")),
+        increment_seconds=prompts.ask("Billing increment (seconds):", count, default=d("increment_seconds", "60")),
+        peak_window=prompts.ask("Peak window:", plans.parse_peak_window,
+                                default=plans.describe_peak(cur) if cur else "Mon-Fri 08:00-20:00"),
+    )
+    if values["peak_window"]:
+        days, start, end = values["peak_window"]
+        names = plans.DAY_NAMES
+        ds = [int(x) for x in days.split(",")]
+        values["peak_window"] = f"{names[ds[0]]}-{names[ds[-1]]} {start[:5]}-{end[:5]}"
+    return values
+
+
+def add_plan(console) -> None:
+    from telco_console.services import plans
+
+    code = prompts.ask("Plan code (e.g. BASIC10):", lambda t: plans.validate_plan({"code": t}, partial=True)["code"])
+    p = plans.add_plan(console.ctx, code=code, **_plan_values(console))
+    console.show(plans.plan_report(console.ctx, p["code"]))
+    console.out.success(f"added plan {p['code']}")
+
+
+def edit_plan(console) -> None:
+    from telco_console.services import plans
+
+    code = prompts.ask("Plan code:")
+    current = plans.get_plan(console.ctx, code)
+    p = plans.edit_plan(console.ctx, code, **_plan_values(console, current))
+    console.show(plans.plan_report(console.ctx, p["code"]))
+    console.out.success(f"saved plan {p['code']}")
+
+
+def list_plans(console) -> None:
+    from telco_console.services import plans
+
+    console.show(plans.list_plans(console.ctx))
+
+
+def add_user(console) -> None:
+    from telco_console.services import auth
+
+    roles = ["admin"] if console.user.role == "regional" else list(ROLES)
+    name = prompts.ask("Username:", auth.validate_username)
+    role = prompts.choose("Role", roles)
+    region = msisdn = None
+    if role in ("regional", "admin") and console.user.role != "regional":
+        region = prompts.ask("Region (required for regional, optional for admin):", required=role == "regional")
+    if role == "customer":
+        msisdn = prompts.ask("Customer's MSISDN:", _msisdn(console))
+    password = prompts.ask_new_password(name)
+    u = auth.add_user(console.ctx, name, password, role, region, msisdn)
+    console.out.success(f"added {u.role} account {u.username}")
+
+
+def list_users(console) -> None:
+    from telco_console.reporting.report import Column, Report
+    from telco_console.services import auth
+
+    rows = auth.list_users(console.ctx)
+    report = Report("Accounts", [Column("Username"), Column("Role"), Column("Region"), Column("MSISDN"),
+                                 Column("Active"), Column("Failed logins", "int"), Column("Last login")])
+    for r in rows:
+        report.rows.append([r["username"], r["role"], r["region"] or "", r["msisdn"] or "",
+                            "yes" if r["active"] else "no", r["failed_attempts"], str(r["last_login_at"] or "")])
+    console.show(report)
+
+
+def disable_user(console) -> None:
+    from telco_console.services import auth
+
+    name = prompts.ask("Username:", auth.validate_username)
+    enable = prompts.choose("Action", ["disable", "enable"]) == "enable"
+    auth.set_active(console.ctx, name, enable)
+    console.out.success(f"{'enabled' if enable else 'disabled'} {name}")
+
+
+def audit_log(console) -> None:
+    from telco_console.services import audit
+
+    console.show(audit.recent_report(console.ctx, limit=50))
+
+
+def section() -> Section:
+    admin = ("admin",)
+    return Section("Administration", ("admin", "regional"), [
+        Item("Add a customer", add_customer, admin),
+        Item("Find / list customers", list_customers),
+        Item("Show a customer", show_customer),
+        Item("Edit a customer", edit_customer, admin),
+        Item("Close a customer", close_customer, admin),
+        Item("List plans", list_plans, admin),
+        Item("Add a plan", add_plan, admin),
+        Item("Edit a plan", edit_plan, admin),
+        Item("Add an account", add_user),
+        Item("List accounts", list_users),
+        Item("Disable or enable an account", disable_user),
+        Item("Audit log", audit_log, admin),
+    ])

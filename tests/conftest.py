@@ -1,0 +1,191 @@
+"""Shared fixtures: a real database for the whole run, emptied before each test.
+
+By default the suite starts its own managed server (the app's own code) in a temporary
+directory on a free port. With TELCO_TEST_DSN=mysql://user:password@host:port it uses that
+server instead, in a throwaway database `telco_test_<random>` that it drops at the end."""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_DATA = ROOT.parent / "shared" / "data" / "real"
+sys.path.insert(0, str(ROOT))
+
+from telco_console.config import load_config  # noqa: E402
+from telco_console.context import SYSTEM, AppContext, User  # noqa: E402
+from telco_console.db import migrations  # noqa: E402
+from telco_console.db.pool import Database  # noqa: E402
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _write_config(path: Path, database: dict, tmp: Path) -> Path:
+    lines = ["[database]"] + [f"{k} = {v}" for k, v in database.items()]
+    lines += ["pool_size = 8", "", "[operator]", "timezone = Europe/London", "default_region = GB",
+              "currency = GBP", "", "[billing]", "tax_rate = 0.20", "due_days = 14", "reminder_days = 1, 7, 14",
+              f"outbox = {tmp / 'outbox'}", "", "[security]", "max_failed_logins = 3", "lockout_minutes = 15",
+              "", "[ui]", "page_size = 20", "colour = false", ""]
+    path.write_text("\n".join(lines))
+    os.chmod(path, 0o600)
+    return path
+
+
+@pytest.fixture(scope="session")
+def config_path(tmp_path_factory):
+    """A config file pointing at the test database (migrated)."""
+    tmp = tmp_path_factory.mktemp("telco")
+    dsn = os.environ.get("TELCO_TEST_DSN")
+    server = None
+    dropper = None
+    if dsn:
+        u = urlparse(dsn)
+        name = f"telco_test_{secrets.token_hex(4)}"
+        import mysql.connector
+
+        admin = mysql.connector.connect(host=u.hostname or "127.0.0.1", port=u.port or 3306,
+                                        user=unquote(u.username or "root"), password=unquote(u.password or ""),
+                                        collation="utf8mb4_general_ci")
+        cur = admin.cursor()
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+        admin.close()
+        path = _write_config(tmp / "telco-test.ini", {
+            "mode": "external", "host": u.hostname or "127.0.0.1", "port": u.port or 3306,
+            "user": unquote(u.username or "root"), "password": unquote(u.password or ""), "name": name}, tmp)
+
+        def dropper():
+            c = mysql.connector.connect(host=u.hostname or "127.0.0.1", port=u.port or 3306,
+                                        user=unquote(u.username or "root"), password=unquote(u.password or ""),
+                                        collation="utf8mb4_general_ci")
+            c.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+            c.close()
+    else:
+        from telco_console.db.server import ManagedServer
+
+        path = _write_config(tmp / "telco-test.ini", {
+            "mode": "managed", "datadir": tmp / "mysql", "port": _free_port(), "name": "telco"}, tmp)
+        server = ManagedServer(load_config(path))
+        server.start()
+    owner = Database(load_config(path), owner=True)
+    migrations.migrate(owner)
+    owner.close()
+    yield path
+    if dropper:
+        dropper()
+    if server:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def config(config_path):
+    return load_config(config_path)
+
+
+@pytest.fixture(scope="session")
+def _owner_db(config):
+    db = Database(config, owner=True)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def _tables(_owner_db):
+    with _owner_db.connection() as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+                    " AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'")
+        return [r[0] for r in cur.fetchall()]
+
+
+def truncate_all(owner_db, tables) -> None:
+    with owner_db.connection() as conn:
+        cur = conn.cursor()
+        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+        for t in tables:
+            cur.execute(f"TRUNCATE TABLE `{t}`")
+        cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+        conn.commit()
+
+
+@pytest.fixture
+def clean_db(_owner_db, _tables):
+    """An empty database (every table truncated) for this test."""
+    truncate_all(_owner_db, _tables)
+    return _owner_db
+
+
+@pytest.fixture
+def ctx(config, clean_db, tmp_path):
+    """An AppContext as an admin over an empty database; ctx.as_role('staff') for other roles."""
+    db = Database(config)
+    c = AppContext(config, db, SYSTEM, progress=False)
+    yield c
+    db.close()
+
+
+@pytest.fixture
+def as_role(ctx):
+    """as_role('staff', region=None, customer_id=None) -> a context signed in with that role."""
+    def make(role: str, region: str | None = None, customer_id: int | None = None, username: str | None = None):
+        return ctx.with_user(User(None, username or f"test-{role}", role, region, customer_id))
+    return make
+
+
+@pytest.fixture
+def cli_env(config_path):
+    """Environment for running the real program as a subprocess against the test database."""
+    env = dict(os.environ)
+    env.update(TELCO_CONFIG=str(config_path), NO_COLOR="1", TELCO_NO_PAGER="1", PYTHONUNBUFFERED="1")
+    for k in list(env):
+        if k.startswith("TELCO_DATABASE_") or k in ("TELCO_USER", "TELCO_PASSWORD"):
+            env.pop(k)
+    return env
+
+
+@pytest.fixture
+def real_data():
+    """Path to ../shared/data/real, or skip the test when it is absent."""
+    if not REAL_DATA.is_dir():
+        pytest.skip("../shared/data/real is not present")
+    return REAL_DATA
+
+
+@pytest.fixture
+def run_cli(cli_env, capsys):
+    """run_cli(*argv, user=None, password=None) -> (exit code, stdout, stderr), in-process."""
+    from telco_console.cli import run
+    from telco_console.reporting.output import Output
+
+    def call(*argv, user=None, password=None, env=None):
+        import io
+
+        saved = dict(os.environ)
+        os.environ.update({k: v for k, v in cli_env.items() if k.startswith("TELCO_")})
+        if user:
+            os.environ["TELCO_USER"] = user
+        if password is not None:
+            os.environ["TELCO_PASSWORD"] = password
+        os.environ.update(env or {})
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            try:
+                code = run(list(argv), Output(out, err, colour=False))
+            except SystemExit as exc:
+                code = exc.code
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        return code, out.getvalue(), err.getvalue()
+    return call
