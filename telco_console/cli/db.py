@@ -13,6 +13,14 @@ def register(sub) -> None:
     a = ps.add_parser("status", help="list the migrations and when each was applied")
     add_format(a)
     a.set_defaults(func=cmd_status, auth=False)
+    import importlib
+
+    for name in DB_ACTIONS:
+        importlib.import_module(name).register_db(ps)
+
+
+# modules that add more `db` actions: each has register_db(actions_subparsers)
+DB_ACTIONS = ["telco_console.cli.backup"]
 
 
 def cmd_migrate(ctx, args, out) -> int:
