@@ -11,7 +11,11 @@ from datetime import date
 from typing import Any, Callable
 
 # modules that define REPORTS, in menu order
-REPORT_MODULES: list[str] = []
+REPORT_MODULES: list[str] = [
+    "telco_console.services.reports.usage",
+    "telco_console.services.reports.xdr",
+    "telco_console.services.reports.plans",
+]
 
 COMMON_PARAMS = ("from", "to", "period", "region", "customer", "top")
 
