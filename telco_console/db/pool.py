@@ -15,7 +15,7 @@ from typing import Callable, Iterator, TypeVar
 import mysql.connector
 from mysql.connector import errorcode, pooling
 
-from telco_console.errors import DatabaseUnavailable, TelcoError
+from telco_console.errors import DatabaseUnavailable, PermissionDenied, TelcoError
 
 T = TypeVar("T")
 
@@ -28,6 +28,8 @@ UNREACHABLE = {errorcode.CR_CONN_HOST_ERROR, errorcode.CR_CONNECTION_ERROR, 2005
 RETRYABLE = {errorcode.ER_LOCK_DEADLOCK, errorcode.ER_LOCK_WAIT_TIMEOUT, 1180}
 READ_ONLY = {errorcode.ER_OPTION_PREVENTS_STATEMENT, 1036}
 DISK_FULL = {1021, 1114, 3, 28}
+# the account lacks a grant (e.g. a read-only reporting account asked to write)
+NO_GRANT = {errorcode.ER_TABLEACCESS_DENIED_ERROR, errorcode.ER_COLUMNACCESS_DENIED_ERROR}
 
 _pool_counter = 0
 _pool_lock = threading.Lock()
@@ -161,6 +163,9 @@ class Database:
                                        "try `telco-console db migrate`")
         if no in READ_ONLY:
             return DatabaseUnavailable(f"the database at {where} is read-only: nothing was written")
+        if no in NO_GRANT:
+            return PermissionDenied(f"the database account at {where} may not write (or read) that table: "
+                                    "nothing was written; ask the administrator for its grants")
         if no in DISK_FULL or (no is None and "No space left" in str(exc)):
             return DatabaseUnavailable(f"the database at {where} has run out of disk space: nothing was written")
         hint = ("try `telco-console server start`" if self.managed
@@ -230,7 +235,7 @@ class Database:
                     self.notify("the database connection was lost; reconnecting and retrying once...")
                     self.close()
                     continue
-                if self.is_connection_error(exc) or no in READ_ONLY or no in DISK_FULL:
+                if self.is_connection_error(exc) or no in READ_ONLY or no in DISK_FULL or no in NO_GRANT:
                     self.close()
                     raise self.translate(exc) from None
                 raise
