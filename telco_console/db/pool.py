@@ -175,7 +175,7 @@ class Database:
     def is_connection_error(self, exc: BaseException) -> bool:
         no = _errno(exc)
         return (isinstance(exc, (mysql.connector.InterfaceError, mysql.connector.OperationalError))
-                and (no in LOST or no in UNREACHABLE or no is None or no in (2003, 2002, 2006, 2013))) \
+                and (no in LOST or no in UNREACHABLE or no in (None, -1) or no in (2003, 2002, 2006, 2013))) \
             or no in LOST
 
     # -- connections and transactions -----------------------------------------
