@@ -1,0 +1,175 @@
+"""User experience: per customer the average TCP retransmission, RTT and throughput (DL+UL) and the
+handset type; missing values and outliers replaced by the mean (numbers) or the mode (handset);
+top, bottom and most frequent values; distributions per handset type; k-means with k=3 and a plain
+description of each cluster generated from its centre."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telco_console.reporting.report import Chart, Column, Report
+from telco_console.repositories import analytics as repo
+from telco_console.services.analytics import features as F
+from telco_console.services.analytics import tracking
+
+METRICS = ("tcp", "rtt", "tp")
+LABELS = {"tcp": "TCP retransmission", "rtt": "RTT", "tp": "throughput"}
+UNITS = {"tcp": "KB", "rtt": "ms", "tp": "kbps"}
+HEADINGS = {"tcp": "Avg TCP retrans. (KB)", "rtt": "Avg RTT (ms)", "tp": "Avg throughput (kbps)"}
+# "bad" direction of each metric: more retransmission and RTT is worse, more throughput is better
+BADNESS = {"tcp": 1.0, "rtt": 1.0, "tp": -1.0}
+LEVEL = 0.5   # a centre further than half a standard deviation from the mean is "high"/"low"
+
+
+@dataclass
+class ExperienceModel:
+    ids: Any
+    values: Any           # n x 3 cleaned: tcp (bytes), rtt (ms), tp (kbps), DL+UL
+    handsets: Any         # cleaned handset type per customer
+    Z: Any
+    mean: Any
+    std: Any
+    clustering: F.Clustering
+    missing: list
+    outliers: list
+    replaced_with: list
+    handset_missing: int
+    handset_mode: str
+
+    @property
+    def worst_centre(self):
+        return self.clustering.centres[-1]   # ordered from best to worst experience
+
+
+def display(metric: str, value: float) -> float:
+    return round(value / 1000.0, 3) if metric == "tcp" else round(value, 3)
+
+
+def model(ctx, feats: F.Features, k: int = 3) -> ExperienceModel:
+    import numpy as np
+
+    clean, missing, outliers, means = F.replace_missing_and_outliers(feats.X)
+    values = np.column_stack([clean[:, 0] + clean[:, 1], clean[:, 2] + clean[:, 3], clean[:, 4] + clean[:, 5]])
+    handsets, handset_missing, mode = F.replace_mode(feats.labels)
+    Z, mean, std = F.standardise(values)
+    weights = np.array([BADNESS[m] for m in METRICS])
+    threshold = int(F.setting(ctx, "minibatch_threshold", F.DEFAULT_MINIBATCH_THRESHOLD))
+    cl = F.kmeans(Z, k, threshold, order_by=lambda c: float(np.dot(c, weights)))
+    return ExperienceModel(feats.ids, values, handsets, Z, mean, std, cl, missing, outliers, means,
+                           handset_missing, mode)
+
+
+def describe_centre(centre_z, mean, std, index: int, k: int) -> str:
+    """A plain sentence from a cluster centre (z-scores), e.g. 'Worst experience: high TCP retransmission
+    (1,234.5 KB), high RTT (310.2 ms), low throughput (45.0 kbps).'"""
+    quality = ("Best experience" if index == 0 else "Worst experience" if index == k - 1
+               else "Middling experience")
+    parts = []
+    for j, metric in enumerate(METRICS):
+        z = float(centre_z[j])
+        level = "high" if z > LEVEL else "low" if z < -LEVEL else "average"
+        raw = float(centre_z[j] * std[j] + mean[j])
+        parts.append(f"{level} {LABELS[metric]} ({display(metric, raw):,.1f} {UNITS[metric]})")
+    return f"{quality}: " + ", ".join(parts) + "."
+
+
+def _values_section(metric: str, col, top: int) -> Report:
+    import numpy as np
+
+    shown = np.array([display(metric, v) for v in col])
+    desc = np.sort(shown)[::-1][:top]
+    asc = np.sort(shown)[:top]
+    uniq, counts = np.unique(np.round(shown, 1), return_counts=True)
+    freq_order = np.lexsort((uniq, -counts))[:top]
+    rows = []
+    for i in range(max(len(desc), len(freq_order))):
+        rows.append([i + 1, float(desc[i]) if i < len(desc) else None, float(asc[i]) if i < len(asc) else None,
+                     float(uniq[freq_order[i]]) if i < len(freq_order) else None,
+                     int(counts[freq_order[i]]) if i < len(freq_order) else None])
+    h = HEADINGS[metric]
+    return Report(f"{LABELS[metric].capitalize()}: top, bottom and most frequent {top} values",
+                  [Column("Rank", "int"), Column(f"Top: {h}", "float", 3), Column(f"Bottom: {h}", "float", 3),
+                   Column(f"Most frequent: {h}", "float", 1), Column("Customers", "int")], rows)
+
+
+def report(ctx, params) -> Report:
+    import numpy as np
+
+    filters = F.scope(ctx, params)
+    top = params.top or 10
+    k = 3
+    feats = F.load_experience(ctx, filters)
+    F.require_rows(feats, "the experience analysis", k)
+    run_params = {"k": k, "normalisation": "z-score", "metrics": ["tcp_retrans", "rtt", "throughput"],
+                  "replacement": "mean for missing values and 1.5 IQR outliers, mode for handset",
+                  "filters": F.describe_filters(filters)}
+    with tracking.tracked(ctx, "experience-kmeans", run_params) as run:
+        m = model(ctx, feats, k)
+        run.params.update(algorithm=m.clustering.algorithm, **m.clustering.params)
+        sections = []
+        names = {"tcp_dl": "TCP retrans. DL (bytes)", "tcp_ul": "TCP retrans. UL (bytes)", "rtt_dl": "RTT DL (ms)",
+                 "rtt_ul": "RTT UL (ms)", "tp_dl": "Throughput DL (kbps)", "tp_ul": "Throughput UL (kbps)"}
+        rows = [[names[c], m.missing[j], m.outliers[j], round(m.replaced_with[j], 3)]
+                for j, c in enumerate(repo.EXPERIENCE_COLS)]
+        rows.append(["Handset type", m.handset_missing, 0, m.handset_mode])
+        sections.append(Report("Missing values and outliers replaced",
+                               [Column("Measure"), Column("Missing", "int"), Column("Outliers", "int"),
+                                Column("Replaced with")], rows,
+                               notes=["numbers: missing values and outliers (beyond 1.5 x IQR from the quartiles) "
+                                      "replaced by the mean of the other customers; handset: by the most "
+                                      "frequent type"]))
+        for j, metric in enumerate(METRICS):
+            sections.append(_values_section(metric, m.values[:, j], top))
+
+        # distributions per handset type (the `top` most common handsets)
+        hs, inverse, counts = np.unique(m.handsets.astype(str), return_inverse=True, return_counts=True)
+        order = np.lexsort((hs, -counts))[:top]
+        tp_rows, tcp_rows = [], []
+        for h in order:
+            member = inverse == h
+            tp = m.values[member, 2]
+            q = np.percentile(tp, [25, 50, 75])
+            tp_rows.append([str(hs[h]), int(counts[h]), round(float(tp.mean()), 1), round(float(tp.min()), 1),
+                            round(float(q[0]), 1), round(float(q[1]), 1), round(float(q[2]), 1),
+                            round(float(tp.max()), 1)])
+            tcp_rows.append([str(hs[h]), int(counts[h]), display("tcp", float(m.values[member, 0].mean()))])
+        sections.append(Report(f"Average throughput per handset type ({len(order)} most common)",
+                               [Column("Handset type"), Column("Customers", "int"), Column("Mean (kbps)", "float", 1),
+                                Column("Min", "float", 1), Column("25%", "float", 1), Column("Median", "float", 1),
+                                Column("75%", "float", 1), Column("Max", "float", 1)], tp_rows,
+                               charts=[Chart("Mean throughput per handset type", [r[0] for r in tp_rows],
+                                             [r[2] for r in tp_rows], " kbps")]))
+        sections.append(Report(f"Average TCP retransmission per handset type ({len(order)} most common)",
+                               [Column("Handset type"), Column("Customers", "int"),
+                                Column("Avg TCP retrans. (KB)", "float", 3)], tcp_rows,
+                               charts=[Chart("Average TCP retransmission per handset type",
+                                             [r[0] for r in tcp_rows], [r[2] for r in tcp_rows], " KB")]))
+
+        labels = m.clustering.labels
+        sizes, cl_rows = [], []
+        for c in range(k):
+            centre = m.clustering.centres[c]
+            raw = centre * m.std + m.mean
+            sizes.append(int((labels == c).sum()))
+            cl_rows.append([c, sizes[-1], display("tcp", raw[0]), round(float(raw[1]), 1), round(float(raw[2]), 1),
+                            describe_centre(centre, m.mean, m.std, c, k)])
+        sections.append(Report(f"Experience clusters (k-means, k={k}, on z-scores)",
+                               [Column("Cluster", "int"), Column("Customers", "int"),
+                                Column("Centre TCP (KB)", "float", 1), Column("Centre RTT (ms)", "float", 1),
+                                Column("Centre throughput (kbps)", "float", 1), Column("Description")], cl_rows,
+                               notes=[f"cluster 0 has the best experience, cluster {k - 1} the worst; "
+                                      f"'high'/'low' mean more than {LEVEL} standard deviations from the average; "
+                                      f"{m.clustering.algorithm}, inertia {m.clustering.inertia:,.2f}"]))
+        run.rows = len(m.ids)
+        run.metrics = {"inertia": m.clustering.inertia, "cluster_sizes": sizes,
+                       "missing_replaced": int(sum(m.missing)), "outliers_replaced": int(sum(m.outliers))}
+        run.write_artefact(["customer_id", "tcp_retrans_bytes", "rtt_ms", "throughput_kbps", "handset_type",
+                            "cluster"],
+                           ([int(m.ids[i]), round(float(m.values[i, 0]), 3), round(float(m.values[i, 1]), 3),
+                             round(float(m.values[i, 2]), 3), m.handsets[i], int(labels[i])]
+                            for i in range(len(m.ids))))
+    overview = [[c, sizes[c], cl_rows[c][5]] for c in range(k)]
+    return Report("User experience", [Column("Cluster", "int"), Column("Customers", "int"), Column("Description")],
+                  overview, filters=F.describe_filters(filters), sections=sections,
+                  notes=[f"{len(m.ids):,} customers with data sessions; model run {run.id} "
+                         f"(artefact {run.artefact})"])

@@ -1,0 +1,85 @@
+"""The analytics reports in the catalogue (services.report_registry): engagement, experience,
+satisfaction, the saved scores, and the model runs (list and compare)."""
+from __future__ import annotations
+
+from telco_console.services.report_registry import ReportOption, ReportSpec
+
+
+def _engagement(ctx, params):
+    from telco_console.services.analytics import engagement
+
+    return engagement.report(ctx, params)
+
+
+def _experience(ctx, params):
+    from telco_console.services.analytics import experience
+
+    return experience.report(ctx, params)
+
+
+def _satisfaction(ctx, params):
+    from telco_console.services.analytics import satisfaction
+
+    return satisfaction.report(ctx, params)
+
+
+def _scores(ctx, params):
+    from telco_console.services.analytics import satisfaction
+
+    return satisfaction.saved_scores_report(ctx, params)
+
+
+def _runs(ctx, params):
+    from telco_console.services.analytics import tracking
+
+    return tracking.runs_report(ctx, params)
+
+
+def _compare(ctx, params):
+    from telco_console.services.analytics import tracking
+
+    return tracking.compare_report(ctx, params)
+
+
+def _run_id(text: str) -> int:
+    from telco_console.services.analytics.tracking import parse_run_id
+
+    return parse_run_id(text)
+
+
+GROUP = "Customer analytics"
+FILTERS = ("from", "to", "region", "top")
+
+REPORTS = [
+    ReportSpec("engagement", "User engagement: top customers, k-means clusters, applications, elbow", GROUP,
+               _engagement, params=FILTERS,
+               description="sessions, duration and traffic per customer; top N by each; k-means (k=3) on the "
+                           "normalised metrics; traffic per application and its top users; the elbow method "
+                           "for k=1..10. Recorded as a model run."),
+    ReportSpec("experience", "User experience: TCP, RTT, throughput, handsets, k-means clusters", GROUP,
+               _experience, params=FILTERS,
+               description="average TCP retransmission, RTT and throughput per customer (missing values and "
+                           "outliers replaced by the mean, handset by the mode); top, bottom and most frequent "
+                           "values; per handset type; k-means (k=3) with a description of each cluster. "
+                           "Recorded as a model run."),
+    ReportSpec("satisfaction", "Satisfaction scores, regression model and clusters (saves the scores)", GROUP,
+               _satisfaction, params=FILTERS,
+               description="engagement and experience scores (distances to the least-engaged and "
+                           "worst-experience centres), satisfaction as their mean, the top N, a regression "
+                           "model with its held-out R², k-means (k=2) on the scores; saves every customer's "
+                           "scores to customer_scores under a new model run."),
+    ReportSpec("satisfaction-scores", "Saved satisfaction scores of a run", GROUP, _scores,
+               params=("region", "customer", "top"),
+               options=(ReportOption("run", "model run number (default: the latest satisfaction run)",
+                                     parse=_run_id),),
+               description="the scores a satisfaction run saved in customer_scores, most satisfied first."),
+    ReportSpec("model-runs", "Model runs: parameters, code version, metrics, artefacts", GROUP, _runs,
+               params=("top",),
+               options=(ReportOption("model", "only runs of this model", choices=(
+                   "engagement-kmeans", "experience-kmeans", "satisfaction")),),
+               description="every analytics run recorded in model_runs, newest first."),
+    ReportSpec("model-compare", "Compare two model runs", GROUP, _compare,
+               options=(ReportOption("run_a", "the first run number", parse=_run_id),
+                        ReportOption("run_b", "the second run number", parse=_run_id)),
+               description="two model runs side by side: parameters, metrics and their differences."),
+]

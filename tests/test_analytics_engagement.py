@@ -1,0 +1,86 @@
+"""Engagement: SQL aggregates per customer, three planted groups found as three clusters, top lists,
+applications, elbow; the run recorded in model_runs with its artefact."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from analytics_data import insert, planted_groups, session
+from telco_console.errors import PermissionDenied, ValidationError
+from telco_console.repositories import analytics as repo
+from telco_console.services.analytics import engagement
+from telco_console.services.analytics import features as F
+from telco_console.services.report_registry import ReportParams
+
+
+def test_three_planted_groups_are_found_as_three_clusters_of_the_right_sizes(ctx):
+    rows, groups = planted_groups()
+    insert(ctx, rows)
+    feats = F.load_engagement(ctx, {"date_from": None, "date_to": None, "region": None})
+    assert len(feats) == 60
+    m = engagement.model(ctx, feats, 3)
+    by_id = dict(zip(feats.ids.tolist(), m.clustering.labels.tolist()))
+    # clusters are numbered from least to most engaged
+    assert {by_id[c] for c in groups["light"]} == {0}
+    assert {by_id[c] for c in groups["medium"]} == {1}
+    assert {by_id[c] for c in groups["heavy"]} == {2}
+    assert sorted(m.clustering.labels.tolist()).count(0) == 30
+
+
+def test_minibatch_above_the_threshold_finds_the_same_groups(ctx):
+    rows, groups = planted_groups()
+    insert(ctx, rows)
+    feats = F.load_engagement(ctx, {"date_from": None, "date_to": None, "region": None})
+    Z, _, _, cl = engagement.cluster_metrics(feats.X[:, :3], 3, threshold=10)
+    assert cl.algorithm == "MiniBatchKMeans"
+    assert sorted((cl.labels == c).sum() for c in range(3)) == [10, 20, 30]
+
+
+def test_aggregates_are_per_customer_sums(ctx):
+    insert(ctx, [session(7, 0, 10, 1000, 100, apps={"youtube": (600, 60), "email": (5, None)}),
+                 session(7, 1, 20, 2000, 200, apps={"youtube": (400, 40)})])
+    feats = F.load_engagement(ctx, {"date_from": None, "date_to": None, "region": None})
+    row = dict(zip(repo.ENGAGEMENT_COLS, feats.X[0].tolist()))
+    assert feats.ids.tolist() == [7]
+    assert row["sessions"] == 2 and row["duration_ms"] == 30000 and row["traffic_bytes"] == 3300
+    assert row["youtube_bytes"] == 1100 and row["email_bytes"] == 5 and row["netflix_bytes"] == 0
+
+
+def test_report_sections_top_lists_apps_elbow_and_run(ctx):
+    rows, groups = planted_groups()
+    insert(ctx, rows)
+    rep = engagement.report(ctx, ReportParams(top=5))
+    titles = [s.title for s in rep.sections]
+    assert titles[0] == "Top 5 customers by sessions"
+    top_sessions = rep.sections[0].rows
+    assert len(top_sessions) == 5 and all(int(r[1]) in groups["heavy"] for r in top_sessions)
+    clusters = next(s for s in rep.sections if s.title.startswith("Engagement clusters"))
+    assert [r[1] for r in clusters.rows if r[2] == "Sessions"] == [30, 20, 10]
+    light_sessions = next(r for r in clusters.rows if r[0] == 0 and r[2] == "Sessions")
+    assert light_sessions[3:7] == [1, 1, 1.0, 30]          # min, max, average, total
+    apps = next(s for s in rep.sections if s.title == "Total traffic per application")
+    assert [r[0] for r in apps.rows[:3]] == ["YouTube", "Gaming", "Social media"]
+    top3 = next(s for s in rep.sections if s.title == "The 3 most used applications")
+    assert top3.charts and top3.charts[0].labels == ["YouTube", "Gaming", "Social media"]
+    per_app = next(s for s in rep.sections if s.title.startswith("Top 5 most engaged users per application"))
+    assert {r[0] for r in per_app.rows} == {"YouTube", "Gaming", "Social media"}
+    elbow = next(s for s in rep.sections if s.title.startswith("Elbow"))
+    assert [r[0] for r in elbow.rows] == list(range(1, 11))
+    chosen = [r[0] for r in elbow.rows if r[3] == "chosen"]
+    assert chosen == [3] and "rule:" in elbow.notes[0]
+    runs = ctx.db.run(repo.list_runs, "engagement-kmeans", 5)
+    assert len(runs) == 1 and runs[0]["status"] == "done" and runs[0]["rows_used"] == 60
+    with open(runs[0]["artefact_path"]) as f:
+        data = list(csv.DictReader(f))
+    assert len(data) == 60 and set(data[0]) == {"customer_id", "sessions", "duration_ms", "traffic_bytes", "cluster"}
+
+
+def test_too_few_customers_is_a_clear_error_and_a_regional_user_sees_only_their_region(ctx, as_role):
+    insert(ctx, [session(1, 0, 10, 100, 10)])
+    with pytest.raises(ValidationError, match="at least 3"):
+        engagement.report(ctx, ReportParams())
+    with pytest.raises(ValidationError, match="only analyse region North"):
+        engagement.report(as_role("regional", region="North"), ReportParams(region="South"))
+    with pytest.raises(PermissionDenied):
+        engagement.report(as_role("staff"), ReportParams())
