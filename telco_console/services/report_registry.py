@@ -15,6 +15,7 @@ REPORT_MODULES: list[str] = [
     "telco_console.services.reports.usage",
     "telco_console.services.reports.xdr",
     "telco_console.services.reports.plans",
+    "telco_console.services.analytics.reports",
 ]
 
 COMMON_PARAMS = ("from", "to", "period", "region", "customer", "top")
