@@ -51,11 +51,11 @@ def parse_when(text: str, tz: str, now: datetime | None = None, allow_future: bo
             break
     try:
         value = dateparser.parse(raw, default=base, dayfirst=False)
+        if value.tzinfo is not None:
+            value = to_local(value, tz)     # an offset of 24 h or more fails here
     except (ValueError, OverflowError, TypeError):
         raise ValidationError(f"'{text}' is not a date and time I can read "
                               "(try 2026-10-03 14:05, 3 Oct 14:05 or now)") from None
-    if value.tzinfo is not None:
-        value = to_local(value, tz)
     value = value.replace(microsecond=value.microsecond // 1000 * 1000)
     if value.year < 1990:
         raise ValidationError(f"{value:%Y-%m-%d} is too far in the past")
