@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-SECTIONS = ["telco_console.ui.menus.admin", "telco_console.ui.menus.intelligence"]
+SECTIONS = ["telco_console.ui.menus.admin", "telco_console.ui.menus.intelligence", "telco_console.ui.menus.analytics"]
 
 
 @dataclass

@@ -1,0 +1,303 @@
+"""SQL of the reports (services/reports): every aggregation happens here, in the database.
+
+Usage figures come from the rollups (usage_daily per customer and day, usage_hourly per day, hour
+and region) wherever the report allows; only per-customer hour profiles, call details and the
+xDR reports read raw records (through indexes where one fits)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telco_console.repositories.base import fetch_all, fetch_one
+
+APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
+
+# usage_daily sums per customer: alias -> SQL expression
+DAILY_SUMS = {
+    "calls_out": "SUM(d.calls_out)", "calls_in": "SUM(d.calls_in)",
+    "seconds_out": "SUM(d.call_seconds_out)", "seconds_in": "SUM(d.call_seconds_in)",
+    "sms_out": "SUM(d.sms_out)", "sms_in": "SUM(d.sms_in)",
+    "bytes": "SUM(d.bytes_dl + d.bytes_ul)", "sessions": "SUM(d.data_sessions)",
+    "duration_ms": "SUM(d.data_duration_ms)",
+}
+# sort keys offered by the usage reports -> column of the aggregate
+SORT_KEYS = {"calls": "calls_total", "minutes": "seconds_total", "sms": "sms_total", "data": "bytes",
+             "sessions": "sessions", "duration": "duration_ms", "spend": "spend"}
+
+
+def _daily_where(day_from, day_to, region, customer_id, alias="d"):
+    where, params = [], []
+    if day_from:
+        where.append(f"{alias}.day >= %s")
+        params.append(day_from)
+    if day_to:
+        where.append(f"{alias}.day <= %s")
+        params.append(day_to)
+    if customer_id is not None:
+        where.append(f"{alias}.customer_id = %s")
+        params.append(customer_id)
+    if region is not None:
+        where.append(f"{alias}.customer_id IN (SELECT id FROM customers WHERE region = %s)")
+        params.append(region)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def _raw_where(day_from, day_to, region, customer_id, alias="t"):
+    where, params = [], []
+    if day_from:
+        where.append(f"{alias}.started_at >= %s")
+        params.append(day_from)
+    if day_to:
+        where.append(f"{alias}.started_at < %s")
+        params.append(day_to + timedelta(days=1))
+    if customer_id is not None:
+        where.append(f"{alias}.customer_id = %s")
+        params.append(customer_id)
+    if region is not None:
+        where.append(f"{alias}.customer_id IN (SELECT id FROM customers WHERE region = %s)")
+        params.append(region)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def _periods(day_from, day_to):
+    return (f"{day_from:%Y-%m}" if day_from else "0000-00", f"{day_to:%Y-%m}" if day_to else "9999-99")
+
+
+def usage_per_customer_sql(day_from=None, day_to=None, region=None, customer_id=None):
+    """The bare aggregate behind the usage reports (also the benchmark's floor)."""
+    where, params = _daily_where(day_from, day_to, region, customer_id)
+    sums = ", ".join(f"{expr} AS {alias}" for alias, expr in DAILY_SUMS.items())
+    return f"SELECT d.customer_id, {sums} FROM usage_daily d{where} GROUP BY d.customer_id", params
+
+
+def usage_per_customer(conn, day_from=None, day_to=None, region=None, customer_id=None,
+                       sort: str = "calls", limit: int | None = None) -> list[dict]:
+    """Per customer: calls, seconds, SMS, bytes, sessions, session time and spend (bills.total of
+    the months in the range; 0 without bills), sorted descending by a SORT_KEYS key, with each
+    customer's share of the sort measure over all matching customers."""
+    inner, params = usage_per_customer_sql(day_from, day_to, region, customer_id)
+    order = SORT_KEYS[sort]
+    p_from, p_to = _periods(day_from, day_to)
+    sql = (f"SELECT c.msisdn, c.name, c.region, u.calls_out, u.calls_in, u.seconds_out, u.seconds_in,"
+           f" u.sms_out, u.sms_in, u.bytes, u.sessions, u.duration_ms, u.calls_total, u.seconds_total,"
+           f" u.sms_total, u.spend, u.{order} AS sort_value, SUM(u.{order}) OVER () AS sort_total"
+           f" FROM (SELECT a.*, a.calls_out + a.calls_in AS calls_total,"
+           f" a.seconds_out + a.seconds_in AS seconds_total, a.sms_out + a.sms_in AS sms_total,"
+           f" COALESCE(b.spend, 0) AS spend FROM ({inner}) a"
+           f" LEFT JOIN (SELECT customer_id, SUM(total) AS spend FROM bills"
+           f" WHERE period BETWEEN %s AND %s AND status <> 'void' GROUP BY customer_id) b"
+           f" ON b.customer_id = a.customer_id) u"
+           f" JOIN customers c ON c.id = u.customer_id"
+           f" ORDER BY u.{order} DESC, c.msisdn")
+    params = params + [p_from, p_to]
+    if limit:
+        sql += " LIMIT %s"
+        params.append(int(limit))
+    return fetch_all(conn, sql, params)
+
+
+BUCKETS = {"day": "d.day", "week": "d.day - INTERVAL WEEKDAY(d.day) DAY",
+           "month": "d.day - INTERVAL (DAYOFMONTH(d.day) - 1) DAY"}
+
+
+def network_totals(conn, by: str, day_from=None, day_to=None, region=None) -> list[dict]:
+    """Totals per day, week (from Monday) or month, with active customers (any usage)."""
+    where, params = _daily_where(day_from, day_to, region, None)
+    return fetch_all(conn, f"SELECT {BUCKETS[by]} AS bucket, {_network_sums()} FROM usage_daily d{where}"
+                           f" GROUP BY bucket ORDER BY bucket", params)
+
+
+def network_by_region(conn, day_from=None, day_to=None, region=None) -> list[dict]:
+    where, params = _daily_where(day_from, day_to, region, None)
+    return fetch_all(conn, f"SELECT c.region AS bucket, {_network_sums()} FROM usage_daily d"
+                           f" JOIN customers c ON c.id = d.customer_id{where}"
+                           f" GROUP BY c.region ORDER BY c.region", params)
+
+
+def _network_sums() -> str:
+    return ("SUM(d.calls_out + d.calls_in) AS calls, SUM(d.call_seconds_out + d.call_seconds_in) AS seconds,"
+            " SUM(d.sms_out + d.sms_in) AS sms, SUM(d.data_sessions) AS sessions,"
+            " SUM(d.bytes_dl + d.bytes_ul) AS bytes, COUNT(DISTINCT d.customer_id) AS active")
+
+
+def hour_profile_sql(day_from=None, day_to=None, region=None):
+    """Weekday x hour sums from usage_hourly (the benchmark's floor for peak hours)."""
+    where, params = [], []
+    if day_from:
+        where.append("h.day >= %s")
+        params.append(day_from)
+    if day_to:
+        where.append("h.day <= %s")
+        params.append(day_to)
+    if region is not None:
+        where.append("h.region = %s")
+        params.append(region)
+    w = (" WHERE " + " AND ".join(where)) if where else ""
+    return (f"SELECT WEEKDAY(h.day) AS wd, h.hour AS hr, SUM(h.calls) AS calls, SUM(h.call_seconds) AS seconds,"
+            f" SUM(h.sms) AS sms, SUM(h.data_sessions) AS sessions, SUM(h.bytes_total) AS bytes"
+            f" FROM usage_hourly h{w} GROUP BY wd, hr", params)
+
+
+def hour_profile(conn, day_from=None, day_to=None, region=None, customer_id=None) -> list[dict]:
+    """Rows (wd 0=Monday, hr, calls, seconds, sms, sessions, bytes). One customer's profile is
+    counted from the records through the (customer_id, started_at) indexes; otherwise from
+    usage_hourly."""
+    if customer_id is None:
+        sql, params = hour_profile_sql(day_from, day_to, region)
+        return fetch_all(conn, sql, params)
+    parts, params = [], []
+    for table, measures in (("calls", "COUNT(*) AS calls, SUM(t.billsec) AS seconds, 0 AS sms, 0 AS sessions,"
+                                      " 0 AS bytes"),
+                            ("sms", "0, 0, COUNT(*), 0, 0"),
+                            ("data_sessions", "0, 0, 0, COUNT(*), SUM(t.bytes_dl + t.bytes_ul)")):
+        where, p = _raw_where(day_from, day_to, None, customer_id)
+        parts.append(f"SELECT WEEKDAY(t.started_at) AS wd, HOUR(t.started_at) AS hr, {measures}"
+                     f" FROM {table} t{where} GROUP BY wd, hr")
+        params += p
+    return fetch_all(conn, "SELECT wd, hr, SUM(calls) AS calls, SUM(seconds) AS seconds, SUM(sms) AS sms,"
+                           " SUM(sessions) AS sessions, SUM(bytes) AS bytes FROM ("
+                           + " UNION ALL ".join(parts) + ") u GROUP BY wd, hr", params)
+
+
+def activity(conn, customer_id: int, day_from=None, day_to=None) -> dict:
+    """One customer's usage sums, bills, payments, enquiries and last activity."""
+    where, params = _daily_where(day_from, day_to, None, customer_id)
+    usage = fetch_one(conn, f"SELECT COUNT(*) AS days, {', '.join(f'{e} AS {a}' for a, e in DAILY_SUMS.items())}"
+                            f" FROM usage_daily d{where}", params) or {}
+    p_from, p_to = _periods(day_from, day_to)
+    bills = fetch_one(conn, "SELECT COUNT(*) AS n, COALESCE(SUM(total), 0) AS total,"
+                            " COALESCE(SUM(amount_paid), 0) AS paid FROM bills"
+                            " WHERE customer_id = %s AND period BETWEEN %s AND %s AND status <> 'void'",
+                      (customer_id, p_from, p_to))
+    pw, pp = [], [customer_id]
+    if day_from:
+        pw.append("paid_at >= %s")
+        pp.append(day_from)
+    if day_to:
+        pw.append("paid_at < %s")
+        pp.append(day_to + timedelta(days=1))
+    payments = fetch_one(conn, "SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM payments"
+                               " WHERE customer_id = %s" + "".join(f" AND {w}" for w in pw), pp)
+    enquiries = fetch_one(conn, "SELECT COUNT(*) AS n, COALESCE(SUM(status = 'open'), 0) AS open_n"
+                                " FROM enquiries WHERE customer_id = %s", (customer_id,))
+    last = fetch_one(conn, "SELECT (SELECT MAX(started_at) FROM calls WHERE customer_id = %s) AS c,"
+                           " (SELECT MAX(started_at) FROM sms WHERE customer_id = %s) AS s,"
+                           " (SELECT MAX(started_at) FROM data_sessions WHERE customer_id = %s) AS d",
+                     (customer_id,) * 3) or {}
+    times = [v for v in last.values() if v is not None]
+    last_at = max(times) if times else None
+    return {"usage": usage, "bills": bills, "payments": payments, "enquiries": enquiries, "last_at": last_at}
+
+
+def daily_for_customer(conn, customer_id: int, day_from=None, day_to=None) -> list[dict]:
+    where, params = _daily_where(day_from, day_to, None, customer_id)
+    return fetch_all(conn, f"SELECT d.day, {', '.join(f'{e} AS {a}' for a, e in DAILY_SUMS.items())}"
+                           f" FROM usage_daily d{where} GROUP BY d.day ORDER BY d.day", params)
+
+
+def call_details(conn, customer_id: int, day_from=None, day_to=None, limit: int = 100) -> list[dict]:
+    where, params = _raw_where(day_from, day_to, None, customer_id)
+    return fetch_all(conn, f"SELECT t.started_at, t.direction, t.other_party, t.duration_s, t.billsec, t.answered,"
+                           f" t.disposition, t.international FROM calls t{where}"
+                           f" ORDER BY t.started_at DESC LIMIT %s", params + [int(limit)])
+
+
+# ---- xDR (data_sessions) -------------------------------------------------------------------
+
+def _xdr_where(day_from, day_to, region, customer_id):
+    return _raw_where(day_from, day_to, region, customer_id)
+
+
+def top_handsets(conn, day_from=None, day_to=None, region=None, customer_id=None, limit: int = 10) -> list[dict]:
+    where, params = _xdr_where(day_from, day_to, region, customer_id)
+    where += (" AND" if where else " WHERE") + " t.handset_type IS NOT NULL"
+    return fetch_all(conn, f"SELECT t.handset_type AS handset, COUNT(*) AS sessions,"
+                           f" SUM(COUNT(*)) OVER () AS all_sessions FROM data_sessions t{where}"
+                           f" GROUP BY t.handset_type ORDER BY sessions DESC, handset LIMIT %s",
+                     params + [int(limit)])
+
+
+def top_manufacturers(conn, day_from=None, day_to=None, region=None, customer_id=None, limit: int = 3) -> list[dict]:
+    where, params = _xdr_where(day_from, day_to, region, customer_id)
+    where += (" AND" if where else " WHERE") + " t.handset_manufacturer IS NOT NULL"
+    return fetch_all(conn, f"SELECT t.handset_manufacturer AS manufacturer, COUNT(*) AS sessions,"
+                           f" SUM(COUNT(*)) OVER () AS all_sessions FROM data_sessions t{where}"
+                           f" GROUP BY t.handset_manufacturer ORDER BY sessions DESC, manufacturer LIMIT %s",
+                     params + [int(limit)])
+
+
+def top_handsets_of(conn, manufacturers: list[str], day_from=None, day_to=None, region=None, customer_id=None,
+                    per: int = 5) -> list[dict]:
+    if not manufacturers:
+        return []
+    where, params = _xdr_where(day_from, day_to, region, customer_id)
+    marks = ", ".join(["%s"] * len(manufacturers))
+    where += (" AND" if where else " WHERE") + f" t.handset_manufacturer IN ({marks}) AND t.handset_type IS NOT NULL"
+    return fetch_all(conn, f"SELECT manufacturer, handset, sessions, rn FROM ("
+                           f"SELECT t.handset_manufacturer AS manufacturer, t.handset_type AS handset,"
+                           f" COUNT(*) AS sessions, ROW_NUMBER() OVER (PARTITION BY t.handset_manufacturer"
+                           f" ORDER BY COUNT(*) DESC, t.handset_type) AS rn FROM data_sessions t{where}"
+                           f" GROUP BY t.handset_manufacturer, t.handset_type) r WHERE rn <= %s",
+                     params + list(manufacturers) + [int(per)])
+
+
+def xdr_per_user_sql(day_from=None, day_to=None, region=None, customer_id=None):
+    where, params = _xdr_where(day_from, day_to, region, customer_id)
+    apps = ", ".join(f"SUM(t.{a}_dl + t.{a}_ul) AS {a}" for a in APPS)
+    return (f"SELECT t.customer_id, COUNT(*) AS sessions, SUM(t.duration_ms) AS duration_ms,"
+            f" SUM(t.bytes_dl) AS bytes_dl, SUM(t.bytes_ul) AS bytes_ul, {apps}"
+            f" FROM data_sessions t{where} GROUP BY t.customer_id", params)
+
+
+def xdr_per_user(conn, day_from=None, day_to=None, region=None, customer_id=None, sort: str = "sessions",
+                 limit: int | None = None) -> list[dict]:
+    """Per user: sessions, total duration, DL, UL and volume (DL + UL) per application. An
+    application's volume is NULL for a user none of whose sessions recorded it."""
+    inner, params = xdr_per_user_sql(day_from, day_to, region, customer_id)
+    order = {"sessions": "u.sessions", "duration": "u.duration_ms", "volume": "u.bytes_dl + u.bytes_ul"}[sort]
+    sql = (f"SELECT c.msisdn, u.* FROM ({inner}) u JOIN customers c ON c.id = u.customer_id"
+           f" ORDER BY {order} DESC, c.msisdn")
+    if limit:
+        sql += " LIMIT %s"
+        params = params + [int(limit)]
+    return fetch_all(conn, sql, params)
+
+
+# ---- plans ---------------------------------------------------------------------------------
+
+def plan_customers(conn, months: list[tuple[str, date]], region=None) -> list[dict]:
+    """Customers on each plan at the end of each month (joined on or before it, not closed by it).
+    months: (period 'YYYY-MM', last day)."""
+    if not months:
+        return []
+    derived = " UNION ALL ".join(["SELECT %s AS period, %s AS month_end"] * len(months))
+    params: list = [v for m in months for v in m]
+    where = ""
+    if region is not None:
+        where = " AND c.region = %s"
+        params.append(region)
+    return fetch_all(conn, f"SELECT m.period, c.plan_id, COUNT(*) AS customers FROM ({derived}) m"
+                           f" JOIN customers c ON c.created_on <= m.month_end"
+                           f" AND (c.closed_on IS NULL OR c.closed_on > m.month_end){where}"
+                           f" GROUP BY m.period, c.plan_id", params)
+
+
+def plan_revenue(conn, p_from: str, p_to: str, region=None) -> list[dict]:
+    where, params = "", [p_from, p_to]
+    if region is not None:
+        where = " AND b.customer_id IN (SELECT id FROM customers WHERE region = %s)"
+        params.append(region)
+    return fetch_all(conn, f"SELECT b.period, b.plan_id, COUNT(*) AS bills, SUM(b.total) AS revenue FROM bills b"
+                           f" WHERE b.period BETWEEN %s AND %s AND b.status <> 'void'{where}"
+                           f" GROUP BY b.period, b.plan_id", params)
+
+
+def plans_by_id(conn) -> dict[int, dict]:
+    return {r["id"]: r for r in fetch_all(conn, "SELECT id, code, name FROM plans")}
+
+
+def customer_by_msisdn(conn, msisdn: str) -> dict | None:
+    return fetch_one(conn, "SELECT id, msisdn, name, region FROM customers WHERE msisdn = %s", (msisdn,))
+
+
+def customer_by_id(conn, customer_id: int) -> dict | None:
+    return fetch_one(conn, "SELECT id, msisdn, name, region FROM customers WHERE id = %s", (customer_id,))

@@ -1,0 +1,113 @@
+"""What every report shares: who may see what (regional -> own region, customer -> own number),
+the filters shown in the title block, units and small conversions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
+from telco_console.phone import normalise_msisdn
+from telco_console.repositories import reports as repo
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MB = Decimal(1_000_000)
+
+
+@dataclass
+class Scope:
+    """The filters a report runs with, after the signed-in user's limits are applied."""
+
+    day_from: date | None
+    day_to: date | None
+    region: str | None
+    customer: dict | None       # {'id', 'msisdn', 'name', 'region'} or None
+    top: int | None
+
+    @property
+    def customer_id(self) -> int | None:
+        return self.customer["id"] if self.customer else None
+
+    @property
+    def filters(self) -> dict:
+        f = {}
+        if self.day_from or self.day_to:
+            f["from"] = self.day_from.isoformat() if self.day_from else "start"
+            f["to"] = self.day_to.isoformat() if self.day_to else "now"
+        if self.region is not None:
+            f["region"] = self.region or "(none)"
+        if self.customer:
+            f["customer"] = f"{self.customer['msisdn']} ({self.customer['name']})"
+        return f
+
+
+def scope(ctx, params, need_customer: bool = False) -> Scope:
+    """Apply the user's limits: a regional manager sees their own region only; a customer sees
+    their own number only (whatever was asked for)."""
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise ValidationError(f"the start date {params.date_from} is after the end date {params.date_to}")
+    if params.top is not None and params.top < 1:
+        raise ValidationError("--top must be 1 or more")
+    role = ctx.user.role
+    region = (params.region or "").strip() or None
+    if role == "regional":
+        if region and region != ctx.user.region:
+            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+        region = ctx.user.region or ""
+    customer = None
+    if role == "customer":
+        if ctx.user.customer_id is None:
+            raise PermissionDenied("this customer account is not linked to a number")
+        customer = ctx.db.run(repo.customer_by_id, ctx.user.customer_id)
+        if params.customer:
+            asked = normalise_msisdn(params.customer, ctx.region)
+            if customer is None or asked != customer["msisdn"]:
+                raise PermissionDenied("a customer account sees its own number only")
+    elif params.customer:
+        number = normalise_msisdn(params.customer, ctx.region)
+        customer = ctx.db.run(repo.customer_by_msisdn, number)
+        if customer is None:
+            raise NotFoundError(f"no customer with number {number}")
+        if role == "regional" and customer["region"] != ctx.user.region:
+            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+    if need_customer and customer is None:
+        raise ValidationError("this report is about one customer: give --customer MSISDN")
+    return Scope(params.date_from, params.date_to, region, customer, params.top)
+
+
+def mb(value) -> Decimal:
+    """Bytes to megabytes (1 MB = 1,000,000 bytes), 2 places."""
+    return (Decimal(int(value or 0)) / MB).quantize(Decimal("0.01"))
+
+
+def minutes(seconds) -> Decimal:
+    return (Decimal(int(seconds or 0)) / 60).quantize(Decimal("0.1"))
+
+
+def hours_from_ms(ms) -> Decimal:
+    return (Decimal(int(ms or 0)) / 3_600_000).quantize(Decimal("0.1"))
+
+
+def money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def currency(ctx) -> str:
+    try:
+        return ctx.config.get("operator", "currency") or ""
+    except Exception:   # a config without the key
+        return ""
+
+
+def sum_columns(rows: list[list], columns, label_index: int = 0, label: str = "Total") -> list:
+    """A totals row: sums of the numeric columns, the label in one text column, blanks elsewhere."""
+    out = []
+    for i, col in enumerate(columns):
+        if i == label_index:
+            out.append(label)
+        elif col.numeric and col.kind != "percent":
+            vals = [r[i] for r in rows if r[i] is not None]
+            out.append(sum(vals, Decimal(0) if vals and isinstance(vals[0], Decimal) else 0) if vals else None)
+        else:
+            out.append(None)
+    return out

@@ -1,0 +1,79 @@
+"""Plan trends: customers and revenue per plan per month (customers from the customers table,
+revenue from bills; no bills yet means revenue 0)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from telco_console.reporting.report import Chart, Column, Report
+from telco_console.repositories import reports as repo
+from telco_console.services.report_registry import ReportSpec
+from telco_console.services.reports.common import currency, money, scope
+from telco_console.timeutil import Period
+
+MAX_MONTHS = 120
+
+
+def months_between(day_from: date, day_to: date) -> list[Period]:
+    out, p, last = [], Period(day_from.year, day_from.month), Period(day_to.year, day_to.month)
+    while (p.year, p.month) <= (last.year, last.month) and len(out) < MAX_MONTHS:
+        out.append(p)
+        p = p.next()
+    return out
+
+
+def plan_trends(ctx, params) -> Report:
+    s = scope(ctx, params)
+    today = ctx.now().date()
+    day_to = s.day_to or today
+    day_from = s.day_from or Period(day_to.year, day_to.month).first_day - relativedelta(months=11)
+    months = months_between(day_from, day_to)
+    counts = ctx.db.run(repo.plan_customers, [(str(m), m.last_day) for m in months], s.region)
+    revenue = ctx.db.run(repo.plan_revenue, str(months[0]), str(months[-1]), s.region)
+    plans = ctx.db.run(repo.plans_by_id)
+    cur = currency(ctx)
+    cols = [Column("Month"), Column("Plan"), Column("Customers (month end)", "int"), Column("Bills", "int"),
+            Column(f"Revenue ({cur})" if cur else "Revenue", "money")]
+    filters = dict(s.filters)
+    filters.setdefault("from", str(months[0]))
+    filters.setdefault("to", str(months[-1]))
+    report = Report("Plan trends: customers and revenue per plan per month", cols, filters=filters,
+                    empty_message="no customers or bills in these months")
+    cells: dict[tuple[str, int], list] = {}
+    for r in counts:
+        cells.setdefault((r["period"], r["plan_id"]), [0, 0, Decimal("0.00")])[0] = int(r["customers"])
+    for r in revenue:
+        cell = cells.setdefault((r["period"], r["plan_id"]), [0, 0, Decimal("0.00")])
+        cell[1], cell[2] = int(r["bills"]), money(r["revenue"])
+    for (period, plan_id), (n, bills, rev) in sorted(cells.items(), key=lambda kv: (kv[0][0],
+                                                                                       plans[kv[0][1]]["code"])):
+        report.rows.append([period, plans[plan_id]["code"], n, bills, rev])
+    if not report.rows:
+        return report
+    report.totals = ["Total", None, None, sum(r[3] for r in report.rows), sum((r[4] for r in report.rows),
+                                                                           Decimal("0.00"))]
+    per_month: dict[str, Decimal] = {}
+    for r in report.rows:
+        per_month[r[0]] = per_month.get(r[0], Decimal(0)) + r[4]
+    report.charts.append(Chart(f"Revenue per month{f' ({cur})' if cur else ''}", list(per_month),
+                               [float(v) for v in per_month.values()]))
+    if not revenue:
+        report.notes.append("No bills in these months yet: revenue is 0.")
+    codes = sorted({r[1] for r in report.rows})
+    month_list = [str(m) for m in months]
+    series = {code: [next((r[2] for r in report.rows if r[0] == m and r[1] == code), 0) for m in month_list]
+              for code in codes}
+    report.plot = {"panels": [
+        {"kind": "line", "title": "Customers per plan", "x": month_list, "series": series, "ylabel": "customers"},
+        {"kind": "bar", "title": "Revenue per month", "x": list(per_month),
+         "series": {"Revenue": [float(v) for v in per_month.values()]}}]}
+    return report
+
+
+REPORTS = [
+    ReportSpec("plan-trends", "Plan trends", "Plans and revenue", plan_trends,
+               params=("from", "to", "period", "region"),
+               description="customers and revenue per plan per month (default: the last 12 months)"),
+]

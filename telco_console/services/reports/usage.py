@@ -1,0 +1,309 @@
+"""Usage reports: customer usage summary, network summary, peak hours, top customers, activity
+of one number, and the customer's own usage and calls. All figures come from SQL aggregates over
+the rollups (repositories/reports.py); numpy only for the hour shares and peak ratios."""
+from __future__ import annotations
+
+from telco_console.errors import ValidationError
+from telco_console.reporting.report import Chart, Column, Report
+from telco_console.repositories import reports as repo
+from telco_console.services.report_registry import ReportOption, ReportSpec
+from telco_console.services.reports.common import (WEEKDAYS, currency, hours_from_ms, mb, minutes, money,
+                                                   scope, sum_columns)
+
+GROUP = "Usage and network"
+SORTS = ("calls", "minutes", "sms", "data", "sessions", "duration", "spend")
+METRIC_COLUMNS = {  # --by -> (heading, kind, value from a usage row)
+    "calls": ("Calls", "int", lambda r: int(r["calls_total"] or 0)),
+    "minutes": ("Minutes (min)", "decimal", lambda r: minutes(r["seconds_total"])),
+    "sms": ("SMS", "int", lambda r: int(r["sms_total"] or 0)),
+    "data": ("Data (MB)", "decimal", lambda r: mb(r["bytes"])),
+    "sessions": ("Data sessions", "int", lambda r: int(r["sessions"] or 0)),
+    "duration": ("Session time (h)", "decimal", lambda r: hours_from_ms(r["duration_ms"])),
+    "spend": ("Spend", "money", lambda r: money(r["spend"])),
+}
+
+
+def _usage_columns(cur: str) -> list[Column]:
+    return [Column("MSISDN"), Column("Name"), Column("Region"), Column("Calls out", "int"),
+            Column("Calls in", "int"), Column("Minutes out (min)", "decimal", 1),
+            Column("Minutes in (min)", "decimal", 1), Column("SMS out", "int"), Column("SMS in", "int"),
+            Column("Data (MB)", "decimal", 2), Column("Data sessions", "int"),
+            Column(f"Spend ({cur})" if cur else "Spend", "money")]
+
+
+def usage_summary(ctx, params) -> Report:
+    s = scope(ctx, params)
+    sort = params.extra.get("sort") or "calls"
+    rows = ctx.db.run(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, sort, s.top)
+    cols = _usage_columns(currency(ctx))
+    report = Report("Customer usage summary", cols, filters={**s.filters, "sorted by": sort,
+                                                             **({"top": s.top} if s.top else {})},
+                    empty_message="no usage for these filters")
+    for r in rows:
+        report.rows.append([r["msisdn"], r["name"], r["region"], int(r["calls_out"]), int(r["calls_in"]),
+                            minutes(r["seconds_out"]), minutes(r["seconds_in"]), int(r["sms_out"]),
+                            int(r["sms_in"]), mb(r["bytes"]), int(r["sessions"]), money(r["spend"])])
+    if report.rows:
+        report.totals = sum_columns(report.rows, cols, label="Total" if not s.top else f"Total (top {s.top})")
+        label, kind, value = METRIC_COLUMNS[sort]
+        report.charts.append(Chart(f"{label} per customer", [r["msisdn"] for r in rows[:20]],
+                                   [float(value(r)) for r in rows[:20]]))
+        report.plot = {"panels": [{"kind": "barh", "title": f"{label} per customer",
+                                   "x": [r["msisdn"] for r in rows[:20]],
+                                   "series": {label: [float(value(r)) for r in rows[:20]]}}]}
+    return report
+
+
+def top_customers(ctx, params) -> Report:
+    s = scope(ctx, params)
+    by = params.extra.get("by") or "calls"
+    top = s.top or 10
+    rows = ctx.db.run(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, by, top)
+    label, kind, value = METRIC_COLUMNS[by]
+    if by == "spend" and currency(ctx):
+        label = f"Spend ({currency(ctx)})"
+    cols = [Column("Rank", "int"), Column("MSISDN"), Column("Name"), Column("Region"),
+            Column(label, kind, 1 if by in ("minutes", "duration") else None), Column("Share of all (%)", "percent")]
+    report = Report(f"Top {top} customers by {by}", cols, filters={**s.filters, "by": by},
+                    empty_message="no usage for these filters")
+    for i, r in enumerate(rows, 1):
+        total = float(r["sort_total"] or 0)
+        share = float(r["sort_value"] or 0) / total * 100 if total else 0.0
+        report.rows.append([i, r["msisdn"], r["name"], r["region"], value(r), share])
+    if report.rows:
+        report.charts.append(Chart(f"{label} per customer", [r[1] for r in report.rows],
+                                   [float(r[4]) for r in report.rows]))
+        report.plot = {"panels": [{"kind": "barh", "title": report.title, "x": [r[1] for r in report.rows],
+                                   "series": {label: [float(r[4]) for r in report.rows]}}]}
+    return report
+
+
+def network_summary(ctx, params) -> Report:
+    s = scope(ctx, params)
+    by = params.extra.get("by") or "day"
+    totals = ctx.db.run(repo.network_totals, by, s.day_from, s.day_to, s.region)
+    regions = ctx.db.run(repo.network_by_region, s.day_from, s.day_to, s.region)
+
+    def cols(first: str):
+        return [Column(first, "text" if first == "Region" else "date"), Column("Calls", "int"),
+                Column("Minutes (min)", "decimal", 1), Column("SMS", "int"), Column("Data sessions", "int"),
+                Column("Data (MB)", "decimal", 2), Column("Active customers", "int")]
+
+    def row(r, label):
+        return [label, int(r["calls"] or 0), minutes(r["seconds"]), int(r["sms"] or 0), int(r["sessions"] or 0),
+                mb(r["bytes"]), int(r["active"] or 0)]
+
+    first = {"day": "Day", "week": "Week from", "month": "Month from"}[by]
+    report = Report(f"Network summary per {by}", cols(first), filters={**s.filters, "per": by},
+                    empty_message="no usage for these filters")
+    report.rows = [row(r, r["bucket"]) for r in totals]
+    if report.rows:
+        report.totals = sum_columns(report.rows, report.columns)
+        report.totals[-1] = None   # active customers do not add up across periods
+        report.notes.append("Active customers: customers with any call, SMS or data session in the period.")
+        report.charts.append(Chart(f"Data per {by} (MB)", [str(r[0]) for r in report.rows],
+                                   [float(r[5]) for r in report.rows]))
+        reg = Report("Per region", cols("Region"), [row(r, r["bucket"] or "(none)") for r in regions])
+        reg.totals = sum_columns(reg.rows, reg.columns)
+        report.sections.append(reg)
+        report.plot = {"panels": [
+            {"kind": "line", "title": f"Calls, SMS and data sessions per {by}", "x": [str(r[0]) for r in report.rows],
+             "series": {"Calls": [r[1] for r in report.rows], "SMS": [r[3] for r in report.rows],
+                        "Data sessions": [r[4] for r in report.rows]}},
+            {"kind": "bar", "title": "Data (MB) per region", "x": [r[0] for r in reg.rows],
+             "series": {"Data (MB)": [float(r[5]) for r in reg.rows]}}]}
+    return report
+
+
+def hour_arrays(rows):
+    """usage rows (wd, hr, measures) -> dict of 7 x 24 numpy arrays."""
+    import numpy as np
+
+    out = {k: np.zeros((7, 24)) for k in ("calls", "seconds", "sms", "sessions", "bytes")}
+    for r in rows:
+        for k in out:
+            out[k][int(r["wd"]), int(r["hr"])] = float(r[k] or 0)
+    return out
+
+
+def peak_stats(values):
+    """(peak index, share in % per slot, peak-to-average ratio) of a 1-D profile (numpy)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    total = v.sum()
+    if total <= 0:
+        return None, np.zeros_like(v), 0.0
+    return int(np.argmax(v)), v / total * 100.0, float(v.max() / v.mean())
+
+
+def _peak_report(title: str, rows, filters: dict) -> Report:
+    import numpy as np
+
+    a = hour_arrays(rows)
+    hourly = {k: v.sum(axis=0) for k, v in a.items()}
+    events = hourly["calls"] + hourly["sms"] + hourly["sessions"]
+    cols = [Column("Hour"), Column("Calls", "int"), Column("Calls (%)", "percent"), Column("SMS", "int"),
+            Column("SMS (%)", "percent"), Column("Data sessions", "int"), Column("Sessions (%)", "percent"),
+            Column("Data (MB)", "decimal", 2), Column("All records", "int"), Column("All (%)", "percent")]
+    report = Report(title, cols, filters=filters, empty_message="no usage for these filters")
+    if events.sum() <= 0:
+        return report
+    stats = {k: peak_stats(v) for k, v in (("calls", hourly["calls"]), ("sms", hourly["sms"]),
+                                          ("sessions", hourly["sessions"]), ("all", events))}
+    for h in range(24):
+        report.rows.append([f"{h:02d}:00", int(hourly["calls"][h]), float(stats["calls"][1][h]),
+                            int(hourly["sms"][h]), float(stats["sms"][1][h]), int(hourly["sessions"][h]),
+                            float(stats["sessions"][1][h]), mb(int(hourly["bytes"][h])), int(events[h]),
+                            float(stats["all"][1][h])])
+    report.totals = sum_columns(report.rows, cols)
+    for i in (2, 4, 6, 9):
+        report.totals[i] = 100.0 if report.totals[i - 1] else 0.0
+    names = {"all": "all records", "calls": "calls", "sms": "SMS", "sessions": "data sessions"}
+    for key in ("all", "calls", "sms", "sessions"):
+        peak, _, ratio = stats[key]
+        if peak is not None:
+            report.notes.append(f"Peak hour for {names[key]}: {peak:02d}:00-{peak:02d}:59, "
+                                f"peak-to-average ratio {ratio:.2f}")
+    report.charts.append(Chart("All records per hour", [f"{h:02d}" for h in range(24)],
+                               [float(x) for x in events]))
+    grid = a["calls"] + a["sms"] + a["sessions"]
+    wk = Report("Weekday by hour (all records)", [Column("Weekday")] + [Column(f"{h:02d}", "int") for h in range(24)]
+                + [Column("Total", "int")])
+    for d in range(7):
+        wk.rows.append([WEEKDAYS[d]] + [int(x) for x in grid[d]] + [int(grid[d].sum())])
+    wk.totals = ["Total"] + [int(x) for x in grid.sum(axis=0)] + [int(grid.sum())]
+    busiest = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    wk.notes.append(f"Busiest weekday and hour: {WEEKDAYS[busiest[0]]} {busiest[1]:02d}:00 "
+                    f"({int(grid[busiest]):,} records)")
+    wk.charts.append(Chart("All records per weekday", list(WEEKDAYS), [float(x) for x in grid.sum(axis=1)]))
+    report.sections.append(wk)
+    report.plot = {"panels": [
+        {"kind": "bar", "title": "Records per hour of day", "x": [f"{h:02d}" for h in range(24)],
+         "series": {"Calls": hourly["calls"].tolist(), "SMS": hourly["sms"].tolist(),
+                    "Data sessions": hourly["sessions"].tolist()}, "stacked": True, "xlabel": "hour",
+         "ylabel": "records"},
+        {"kind": "heatmap", "title": "Weekday by hour (records)", "rows": list(WEEKDAYS),
+         "cols": [f"{h:02d}" for h in range(24)], "matrix": grid.tolist()}]}
+    return report
+
+
+def peak_hours(ctx, params) -> Report:
+    s = scope(ctx, params)
+    rows = ctx.db.run(repo.hour_profile, s.day_from, s.day_to, s.region, s.customer_id)
+    title = "Peak hours" + (f" for {s.customer['msisdn']}" if s.customer else "")
+    return _peak_report(title, rows, s.filters)
+
+
+def activity(ctx, params) -> Report:
+    s = scope(ctx, params, need_customer=True)
+    a = ctx.db.run(repo.activity, s.customer_id, s.day_from, s.day_to)
+    u, cur = a["usage"], currency(ctx)
+    money_unit = f" ({cur})" if cur else ""
+    rows = [
+        ["Calls made", int(u.get("calls_out") or 0), "calls"],
+        ["Calls received", int(u.get("calls_in") or 0), "calls"],
+        ["Minutes out", minutes(u.get("seconds_out")), "min"],
+        ["Minutes in", minutes(u.get("seconds_in")), "min"],
+        ["SMS sent", int(u.get("sms_out") or 0), "SMS"],
+        ["SMS received", int(u.get("sms_in") or 0), "SMS"],
+        ["Data sessions", int(u.get("sessions") or 0), "sessions"],
+        ["Data", mb(u.get("bytes")), "MB"],
+        ["Days with usage", int(u.get("days") or 0), "days"],
+        ["Bills", int(a["bills"]["n"]), "bills"],
+        ["Billed" + money_unit, money(a["bills"]["total"]), cur],
+        ["Paid on bills" + money_unit, money(a["bills"]["paid"]), cur],
+        ["Payments", int(a["payments"]["n"]), "payments"],
+        ["Payments received" + money_unit, money(a["payments"]["total"]), cur],
+        ["Enquiries", int(a["enquiries"]["n"]), "enquiries"],
+        ["Open enquiries", int(a["enquiries"]["open_n"] or 0), "enquiries"],
+    ]
+    shown = [[m, f"{v:,}", unit] for m, v, unit in rows]
+    report = Report(f"Activity of {s.customer['msisdn']} ({s.customer['name']})",
+                    [Column("Measure"), Column("Value"), Column("Unit")], shown, filters=s.filters)
+    last = a["last_at"]
+    report.notes.append(f"Last activity: {last:%Y-%m-%d %H:%M:%S}" if last else "Last activity: none recorded")
+    return report
+
+
+def my_usage(ctx, params) -> Report:
+    s = scope(ctx, params, need_customer=True)
+    rows = ctx.db.run(repo.daily_for_customer, s.customer_id, s.day_from, s.day_to)
+    cols = [Column("Day", "date"), Column("Calls out", "int"), Column("Calls in", "int"),
+            Column("Minutes out (min)", "decimal", 1), Column("Minutes in (min)", "decimal", 1),
+            Column("SMS out", "int"), Column("SMS in", "int"), Column("Data sessions", "int"),
+            Column("Data (MB)", "decimal", 2)]
+    report = Report(f"My usage: {s.customer['msisdn']}", cols, filters=s.filters,
+                    empty_message="no usage in this period")
+    for r in rows:
+        report.rows.append([r["day"], int(r["calls_out"]), int(r["calls_in"]), minutes(r["seconds_out"]),
+                            minutes(r["seconds_in"]), int(r["sms_out"]), int(r["sms_in"]), int(r["sessions"]),
+                            mb(r["bytes"])])
+    if report.rows:
+        report.totals = sum_columns(report.rows, cols)
+        report.charts.append(Chart("Data per day (MB)", [f"{r[0]:%Y-%m-%d}" for r in report.rows],
+                                   [float(r[8]) for r in report.rows]))
+        peak = _peak_report("My peak hours", ctx.db.run(repo.hour_profile, s.day_from, s.day_to, None,
+                                                        s.customer_id), {})
+        report.sections.append(peak)
+        report.plot = peak.plot
+    return report
+
+
+def my_calls(ctx, params) -> Report:
+    s = scope(ctx, params, need_customer=True)
+    limit = s.top or 100
+    rows = ctx.db.run(repo.call_details, s.customer_id, s.day_from, s.day_to, limit)
+    cols = [Column("Started", "datetime"), Column("Direction"), Column("Other party"),
+            Column("Duration (s)", "int"), Column("Billed time (s)", "int"), Column("Answered"),
+            Column("International")]
+    report = Report(f"My calls: {s.customer['msisdn']} (latest {limit})", cols, filters=s.filters,
+                    empty_message="no calls in this period")
+    for r in rows:
+        report.rows.append([r["started_at"], r["direction"], r["other_party"], int(r["duration_s"]),
+                            int(r["billsec"]), "yes" if r["answered"] else "no",
+                            "yes" if r["international"] else "no"])
+    if report.rows:
+        report.totals = ["Total", None, None, sum(r[3] for r in report.rows), sum(r[4] for r in report.rows),
+                         None, None]
+        import numpy as np
+
+        hours = np.bincount([r[0].hour for r in report.rows], minlength=24)
+        report.charts.append(Chart("Calls per hour of day", [f"{h:02d}" for h in range(24)],
+                                   [float(x) for x in hours]))
+        report.plot = {"panels": [{"kind": "bar", "title": "My calls per hour of day",
+                                   "x": [f"{h:02d}" for h in range(24)], "series": {"Calls": hours.tolist()}}]}
+    return report
+
+
+def _choice(name, choices):
+    def parse(text):
+        t = (text or "").strip().lower()
+        if t not in choices:
+            raise ValidationError(f"--{name} must be one of {', '.join(choices)}")
+        return t
+    return parse
+
+
+DATES = ("from", "to", "period")
+REPORTS = [
+    ReportSpec("usage-summary", "Customer usage summary", GROUP, usage_summary,
+               params=DATES + ("region", "customer", "top"),
+               options=(ReportOption("sort", "sort by (descending)", "calls", SORTS, _choice("sort", SORTS)),),
+               description="per customer: calls out/in, minutes, SMS, data MB, sessions, spend"),
+    ReportSpec("network-summary", "Network summary", GROUP, network_summary, params=DATES + ("region",),
+               options=(ReportOption("by", "totals per day, week or month", "day", ("day", "week", "month"),
+                                     _choice("by", ("day", "week", "month"))),),
+               description="totals per day, week or month and per region; active customers"),
+    ReportSpec("peak-hours", "Peak hours", GROUP, peak_hours, params=DATES + ("region", "customer"),
+               description="hour-of-day and weekday-by-hour distribution of calls, SMS and data"),
+    ReportSpec("top-customers", "Top N customers", GROUP, top_customers, params=DATES + ("region", "top"),
+               options=(ReportOption("by", "measure to rank by", "calls", SORTS, _choice("by", SORTS)),),
+               description="the top N customers by calls, minutes, SMS, data, sessions, duration or spend"),
+    ReportSpec("activity", "Activity of one number", GROUP, activity, params=DATES + ("customer",),
+               description="calls, SMS, data, bills, payments, enquiries and last activity of one number"),
+    ReportSpec("my-usage", "My usage", "My account", my_usage, roles=("customer",), params=DATES,
+               description="your usage per day and your peak hours"),
+    ReportSpec("my-calls", "My calls", "My account", my_calls, roles=("customer",), params=DATES + ("top",),
+               description="your latest calls (--top N, default 100) and when you call"),
+]

@@ -1,0 +1,232 @@
+"""xDR reports over data_sessions: handsets, the per-user overview, and exploratory statistics
+(describe, IQR outlier replacement, duration deciles, correlation of the application volumes, PCA).
+Per-user sums are computed in SQL; numpy and scikit-learn (imported lazily) do the statistics."""
+from __future__ import annotations
+
+from telco_console.errors import ValidationError
+from telco_console.reporting.report import Chart, Column, Report
+from telco_console.repositories import reports as repo
+from telco_console.services.report_registry import ReportOption, ReportSpec
+from telco_console.services.reports.common import mb, scope, sum_columns
+
+GROUP = "Handsets and xDR"
+APP_NAMES = {"social": "Social Media", "google": "Google", "email": "Email", "youtube": "YouTube",
+             "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
+
+
+def handsets(ctx, params) -> Report:
+    s = scope(ctx, params)
+    args = (s.day_from, s.day_to, s.region, s.customer_id)
+    top = s.top or 10
+    hs = ctx.db.run(repo.top_handsets, *args, top)
+    mf = ctx.db.run(repo.top_manufacturers, *args, 3)
+    per = ctx.db.run(repo.top_handsets_of, [m["manufacturer"] for m in mf], *args, 5)
+    cols = [Column("Rank", "int"), Column("Handset"), Column("Sessions", "int"), Column("Share (%)", "percent")]
+    report = Report(f"Top {top} handsets", cols, filters=s.filters, empty_message="no xDR sessions with a handset")
+    for i, r in enumerate(hs, 1):
+        report.rows.append([i, r["handset"], int(r["sessions"]), int(r["sessions"]) / int(r["all_sessions"]) * 100])
+    if not report.rows:
+        return report
+    report.charts.append(Chart("Sessions per handset", [r[1] for r in report.rows], [r[2] for r in report.rows]))
+    m = Report("Top 3 manufacturers", [Column("Rank", "int"), Column("Manufacturer"), Column("Sessions", "int"),
+                                       Column("Share (%)", "percent")])
+    for i, r in enumerate(mf, 1):
+        m.rows.append([i, r["manufacturer"], int(r["sessions"]), int(r["sessions"]) / int(r["all_sessions"]) * 100])
+    report.sections.append(m)
+    order = {r["manufacturer"]: i for i, r in enumerate(mf)}
+    t = Report("Top 5 handsets of each of the top 3 manufacturers",
+               [Column("Manufacturer"), Column("Rank", "int"), Column("Handset"), Column("Sessions", "int")])
+    for r in sorted(per, key=lambda r: (order[r["manufacturer"]], r["rn"])):
+        t.rows.append([r["manufacturer"], int(r["rn"]), r["handset"], int(r["sessions"])])
+    report.sections.append(t)
+    report.plot = {"panels": [
+        {"kind": "barh", "title": report.title, "x": [r[1] for r in report.rows],
+         "series": {"Sessions": [r[2] for r in report.rows]}},
+        {"kind": "bar", "title": "Top 3 manufacturers", "x": [r[1] for r in m.rows],
+         "series": {"Sessions": [r[2] for r in m.rows]}}]}
+    return report
+
+
+def _overview_columns() -> list[Column]:
+    return ([Column("MSISDN"), Column("Sessions", "int"), Column("Duration (s)", "decimal", 1),
+             Column("DL (MB)", "decimal", 2), Column("UL (MB)", "decimal", 2), Column("Total (MB)", "decimal", 2)]
+            + [Column(f"{APP_NAMES[a]} (MB)", "decimal", 2) for a in repo.APPS])
+
+
+def xdr_overview(ctx, params) -> Report:
+    from decimal import Decimal
+
+    s = scope(ctx, params)
+    sort = params.extra.get("sort") or "sessions"
+    top = s.top or 20
+    rows = ctx.db.run(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, sort, top)
+    cols = _overview_columns()
+    report = Report("xDR overview per user", cols, filters={**s.filters, "sorted by": sort, "top": top},
+                    empty_message="no xDR sessions for these filters")
+    for r in rows:
+        report.rows.append([r["msisdn"], int(r["sessions"]),
+                            (Decimal(int(r["duration_ms"] or 0)) / 1000).quantize(Decimal("0.1")),
+                            mb(r["bytes_dl"]), mb(r["bytes_ul"]), mb(int(r["bytes_dl"] or 0) + int(r["bytes_ul"] or 0))]
+                           + [None if r[a] is None else mb(r[a]) for a in repo.APPS])
+    if report.rows:
+        report.totals = sum_columns(report.rows, cols, label=f"Total (top {top})")
+        apps = [float(v or 0) for v in report.totals[6:]]
+        report.charts.append(Chart("Volume per application, these users (MB)",
+                                   [APP_NAMES[a] for a in repo.APPS], apps))
+        report.plot = {"panels": [{"kind": "bar", "title": "Volume per application (MB)",
+                                   "x": [APP_NAMES[a] for a in repo.APPS], "series": {"MB": apps}}]}
+    return report
+
+
+STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration (s)", 1000), ("bytes_dl", "DL (MB)", 1e6),
+             ("bytes_ul", "UL (MB)", 1e6)) + tuple((a, f"{APP_NAMES[a]} (MB)", 1e6) for a in repo.APPS)
+
+
+def describe(x):
+    """count, missing, mean, median, std, min, q1, q3, max, skew of a 1-D array with NaN for missing."""
+    import numpy as np
+
+    v = x[~np.isnan(x)]
+    if v.size == 0:
+        return [0, int(x.size)] + [None] * 8
+    q1, med, q3 = np.percentile(v, [25, 50, 75])
+    std = float(v.std(ddof=1)) if v.size > 1 else 0.0
+    m2 = float(((v - v.mean()) ** 2).mean())
+    skew = float(((v - v.mean()) ** 3).mean() / m2 ** 1.5) if m2 > 0 else 0.0
+    return [int(v.size), int(x.size - v.size), float(v.mean()), float(med), std, float(v.min()), float(q1),
+            float(q3), float(v.max()), skew]
+
+
+def clean_column(x):
+    """Missing values and IQR outliers (beyond 1.5 IQR from the quartiles) replaced by the mean of the
+    present values. Returns (cleaned, missing replaced, outliers replaced)."""
+    import numpy as np
+
+    present = ~np.isnan(x)
+    if not present.any():
+        return np.zeros_like(x), int(x.size), 0
+    v = x[present]
+    mean = float(v.mean())
+    q1, q3 = np.percentile(v, [25, 75])
+    iqr = q3 - q1
+    outlier = present & ((x < q1 - 1.5 * iqr) | (x > q3 + 1.5 * iqr))
+    out = x.copy()
+    out[~present | outlier] = mean
+    return out, int((~present).sum()), int(outlier.sum())
+
+
+def deciles(values):
+    """Decile class 1..10 of each value by rank (ties kept in the same order as given)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    n = v.size
+    ranks = np.empty(n, dtype=int)
+    ranks[np.argsort(v, kind="stable")] = np.arange(n)
+    return ranks * 10 // max(n, 1) + 1
+
+
+def xdr_stats(ctx, params) -> Report:
+    import numpy as np
+
+    s = scope(ctx, params)
+    sql_rows = ctx.db.run(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, "sessions", None)
+    cols = [Column("Variable"), Column("Count", "int"), Column("Missing", "int"), Column("Mean", "float"),
+            Column("Median", "float"), Column("Std", "float"), Column("Min", "float"), Column("Q1", "float"),
+            Column("Q3", "float"), Column("Max", "float"), Column("Skew", "float", 3),
+            Column("Missing replaced", "int"), Column("Outliers replaced", "int")]
+    report = Report("xDR exploratory statistics per user", cols, filters=s.filters,
+                    empty_message="no xDR sessions for these filters")
+    if not sql_rows:
+        return report
+    data = np.array([[np.nan if r[k] is None else float(r[k]) / scale for k, _, scale in STAT_VARS]
+                     for r in sql_rows], dtype=float)
+    cleaned = np.empty_like(data)
+    for j, (_, label, _) in enumerate(STAT_VARS):
+        cleaned[:, j], n_missing, n_out = clean_column(data[:, j])
+        report.rows.append([label] + describe(data[:, j]) + [n_missing, n_out])
+    report.notes.append(f"{len(sql_rows):,} users. Missing values and IQR outliers are replaced by the column "
+                        "mean for the analysis below only (deciles, correlation, PCA).")
+
+    # deciles of total duration, total data per decile (top five)
+    duration = cleaned[:, 1]
+    total_mb = cleaned[:, 2] + cleaned[:, 3]
+    dec = deciles(duration)
+    d = Report("Total data per decile of total session duration (top five deciles)",
+               [Column("Decile", "int"), Column("Users", "int"), Column("Duration from (s)", "float", 1),
+                Column("Duration to (s)", "float", 1), Column("Total data (MB)", "float", 2),
+                Column("Share of data (%)", "percent")])
+    all_mb = float(total_mb.sum())
+    for k in range(10, 5, -1):
+        sel = dec == k
+        if sel.any():
+            d.rows.append([k, int(sel.sum()), float(duration[sel].min()), float(duration[sel].max()),
+                           float(total_mb[sel].sum()), float(total_mb[sel].sum()) / all_mb * 100 if all_mb else 0.0])
+    d.charts.append(Chart("Total data per decile (MB)", [f"D{r[0]}" for r in d.rows], [r[4] for r in d.rows]))
+    report.sections.append(d)
+
+    # correlation matrix of the seven application volumes
+    app_idx = list(range(4, 4 + len(repo.APPS)))
+    names = [APP_NAMES[a] for a in repo.APPS]
+    apps = cleaned[:, app_idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(apps, rowvar=False) if len(sql_rows) > 1 else np.full((7, 7), np.nan)
+    c = Report("Correlation of application volumes", [Column("Application")]
+               + [Column(n, "float", 3) for n in names])
+    for i, n in enumerate(names):
+        c.rows.append([n] + [None if np.isnan(x) else float(x) for x in corr[i]])
+    report.sections.append(c)
+
+    # PCA of the standardised application volumes
+    p = Report("Principal components of application volumes",
+               [Column("Component"), Column("Explained variance (%)", "percent", 1),
+                Column("Cumulative (%)", "percent", 1), Column("Top loadings")])
+    std = apps.std(axis=0)
+    usable = std > 0
+    if len(sql_rows) >= 2 and usable.sum() >= 1:
+        from sklearn.decomposition import PCA
+
+        z = (apps[:, usable] - apps[:, usable].mean(axis=0)) / std[usable]
+        k = min(int(usable.sum()), len(sql_rows))
+        pca = PCA(n_components=k).fit(z)
+        used = [n for n, ok in zip(names, usable) if ok]
+        cum = 0.0
+        for i, (ratio, comp) in enumerate(zip(pca.explained_variance_ratio_, pca.components_), 1):
+            cum += float(ratio) * 100
+            top = np.argsort(-np.abs(comp))[:3]
+            p.rows.append([f"PC{i}", float(ratio) * 100, cum, ", ".join(f"{used[j]} {comp[j]:+.2f}" for j in top)])
+        if not usable.all():
+            p.notes.append("Left out (constant): " + ", ".join(n for n, ok in zip(names, usable) if not ok))
+    else:
+        p.empty_message = "too few users or no varying application volume for a PCA"
+    report.sections.append(p)
+    report.plot = {"panels": [
+        {"kind": "heatmap", "title": "Correlation of application volumes", "rows": names, "cols": names,
+         "matrix": [[0.0 if np.isnan(x) else float(x) for x in row] for row in corr], "vmin": -1, "vmax": 1},
+        {"kind": "bar", "title": "Total data per duration decile (MB)", "x": [f"D{r[0]}" for r in d.rows],
+         "series": {"MB": [r[4] for r in d.rows]}}]}
+    return report
+
+
+def _choice(name, choices):
+    def parse(text):
+        t = (text or "").strip().lower()
+        if t not in choices:
+            raise ValidationError(f"--{name} must be one of {', '.join(choices)}")
+        return t
+    return parse
+
+
+DATES = ("from", "to", "period")
+XDR_SORTS = ("sessions", "duration", "volume")
+REPORTS = [
+    ReportSpec("handsets", "Handsets", GROUP, handsets, params=DATES + ("region", "customer", "top"),
+               description="top 10 handsets, top 3 manufacturers, top 5 handsets of each of those 3"),
+    ReportSpec("xdr-overview", "xDR overview per user", GROUP, xdr_overview,
+               params=DATES + ("region", "customer", "top"),
+               options=(ReportOption("sort", "sort users by (descending)", "sessions", XDR_SORTS,
+                                     _choice("sort", XDR_SORTS)),),
+               description="per user: sessions, duration, DL, UL and volume per application (top N, default 20)"),
+    ReportSpec("xdr-stats", "xDR exploratory statistics", GROUP, xdr_stats, params=DATES + ("region",),
+               description="describe each per-user variable, IQR outliers, duration deciles, correlation, PCA"),
+]
