@@ -1,0 +1,308 @@
+"""Imports of CDR/xDR files and our own CSV: streamed in batches (memory does not grow with
+the file), every row validated (rejects go to a reject file with the line number, the original
+line and the reason), each batch one transaction (records + rollups + unmatched + the import's
+counters), idempotent through the records' natural keys, recorded in `imports`."""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telco_console.context import AppContext
+from telco_console.errors import NotFoundError, ValidationError
+from telco_console.reporting.report import Column, Report
+from telco_console.repositories import imports as imports_repo
+from telco_console.repositories import unmatched as unmatched_repo
+from telco_console.repositories import usage
+from telco_console.services.collection import parsers
+from telco_console.services.collection.matching import Matcher
+
+BATCH_SIZE = 5000
+
+
+@dataclass
+class ImportResult:
+    import_id: int
+    fmt: str
+    file: str
+    kind: str = ""
+    read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    status: str = "running"
+    reject_file: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds > 0 else float(self.read)
+
+    def add(self, counts: dict) -> None:
+        self.read += counts.get("rows_read", 0)
+        self.inserted += counts.get("inserted", 0)
+        self.duplicates += counts.get("duplicates", 0)
+        self.unmatched += counts.get("unmatched", 0)
+        self.rejected += counts.get("rejected", 0)
+
+
+SUMMARY_COLUMNS = [Column("File"), Column("Format"), Column("Records"), Column("Read", "int"),
+                   Column("Inserted", "int"), Column("Duplicates", "int"), Column("Unmatched", "int"),
+                   Column("Rejected", "int"), Column("Rows/s", "int"), Column("Status")]
+
+
+def summary(results: list[ImportResult]) -> Report:
+    """The summary table: read, inserted, duplicates, unmatched, rejected, rows per second."""
+    report = Report("Import summary", list(SUMMARY_COLUMNS))
+    for r in results:
+        report.rows.append([os.path.basename(r.file), r.fmt, r.kind, r.read, r.inserted, r.duplicates,
+                            r.unmatched, r.rejected, int(r.rate), r.status])
+        if r.reject_file:
+            report.notes.append(f"{r.rejected} rejected row(s) of {os.path.basename(r.file)} written to "
+                                f"{r.reject_file}")
+        report.notes.extend(r.notes)
+    if len(results) > 1:
+        secs = sum(r.seconds for r in results)
+        n = sum(r.read for r in results)
+        report.totals = ["Total", "", "", n, sum(r.inserted for r in results),
+                         sum(r.duplicates for r in results), sum(r.unmatched for r in results),
+                         sum(r.rejected for r in results), int(n / secs) if secs else n, ""]
+    return report
+
+
+class Rejects:
+    """The reject file, opened on the first rejected row: file, line, original line, reason."""
+
+    def __init__(self, path: str | None, default: str):
+        self.path = path or default
+        self.fh = None
+        self.writer = None
+        self.count = 0
+
+    def add(self, file: str, line_no: int, line: str, reason: str) -> None:
+        if self.fh is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
+            self.fh = open(self.path, "a", encoding="utf-8", newline="")
+            self.writer = csv.writer(self.fh)
+            if new:
+                self.writer.writerow(["file", "line", "original_line", "reason"])
+        self.writer.writerow([file, line_no, line, reason])
+        self.count += 1
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _progress(ctx: AppContext, total: int, name: str):
+    if not ctx.progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc=f"importing {name}", file=sys.stderr,
+                leave=False, dynamic_ncols=True)
+
+
+def import_files(ctx: AppContext, fmt: str, paths: list[str], region: str | None = None,
+                 reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True) -> Report:
+    """Import several files of one format; returns the summary table."""
+    results = [import_file(ctx, fmt, p, region, reject_file, batch_size, fast) for p in paths]
+    return summary(results)
+
+
+def _check_region(region: str) -> str:
+    import phonenumbers
+
+    code = (region or "").strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"'{region}' is not a region code (ISO 3166, e.g. GB, RU, FR)")
+    return code
+
+
+def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
+                reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True) -> ImportResult:
+    """Import one file. Numbers written nationally are read in `region` (default: the operator's
+    [operator] default_region). Interrupted, the batches written stay written and consistent;
+    running it again completes the import (duplicates are skipped)."""
+    ctx.require("staff", "admin", action="import files")
+    fmt = (fmt or "").strip().lower()
+    if fmt not in parsers.FORMATS:
+        raise ValidationError(f"unknown format '{fmt}': use one of {', '.join(parsers.FORMATS)}")
+    region = _check_region(region or ctx.region)
+    file = Path(path)
+    if not file.is_file():
+        raise NotFoundError(f"no such file: {path}")
+    try:
+        fh = open(file, "rb")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    batch_size = max(1, int(batch_size))
+    now = ctx.now()
+    tz = ctx.tz
+    with fh:
+        reader = parsers.LineReader(fh)
+        stream = parsers.rows(reader)
+        header = None
+        if parsers.has_header(fmt):
+            first = next(stream, None)
+            if first is None:
+                raise ValidationError(f"{path} is empty: a {fmt} file starts with its header row")
+            if isinstance(first[2], Exception):
+                raise ValidationError(f"{path} line {first[0]}: the header is not CSV ({first[2]})")
+            header = first[2]
+        parse, _ = parsers.row_parser(fmt, header)
+        kind = getattr(parse, "kind", "data" if fmt == "tellco" else "calls")
+        if kind == "customers":
+            ctx.require("admin", action="import customers")
+        import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username))
+        result = ImportResult(import_id, fmt, str(file), kind)
+        rejects = Rejects(reject_file, str(Path("rejects") / f"{file.name}.{import_id}.rejects.csv"))
+        source = fmt if fmt != "csv" else "csv"
+        matcher = Matcher(region, ctx.region, source, import_id)
+        bar = _progress(ctx, os.path.getsize(file), file.name)
+        scratch = tempfile.NamedTemporaryFile(prefix="telco-load-", suffix=".tsv", delete=False)
+        scratch.close()
+        started = time.perf_counter()
+        shown = 0
+        status = "failed"
+        try:
+            batch: list = []
+            rejected = 0
+            for line_no, line, row in stream:
+                if isinstance(row, Exception):
+                    rejects.add(str(file), line_no, line, f"not CSV: {row}")
+                    rejected += 1
+                    continue
+                try:
+                    rec = parse(row, tz, now)
+                    batch.append((line_no, line, rec) if kind == "customers" else rec)
+                except ValidationError as exc:
+                    rejects.add(str(file), line_no, line, str(exc))
+                    rejected += 1
+                    continue
+                if len(batch) >= batch_size:
+                    result.add(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast,
+                                      region, rejects, file))
+                    batch, rejected = [], 0
+                    if bar is not None:
+                        bar.update(reader.bytes_read - shown)
+                        shown = reader.bytes_read
+            if batch or rejected:
+                result.add(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast,
+                                  region, rejects, file))
+            if bar is not None:
+                bar.update(reader.bytes_read - shown)
+            status = "done"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            result.seconds = time.perf_counter() - started
+            result.status = status
+            rejects.close()
+            if bar is not None:
+                bar.close()
+            try:
+                os.unlink(scratch.name)
+            except OSError:
+                pass
+            result.reject_file = rejects.path if rejects.count else None
+            sha = reader.sha.hexdigest() if status == "done" else None
+            try:
+                ctx.db.run(lambda c: (imports_repo.finish(c, import_id, status, ctx.now(), sha, result.reject_file),
+                                      ctx.audit(c, "import." + status, str(file),
+                                                f"{fmt} {kind}: read {result.read}, inserted {result.inserted},"
+                                                f" unmatched {result.unmatched}, rejected {result.rejected}")))
+            except Exception:
+                if status == "done":
+                    raise
+    return result
+
+
+def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region, rejects, file) -> dict:
+    """One batch in one transaction; returns the counters it added to the import."""
+    if kind == "customers":
+        return _write_customers(ctx, batch, rejected, import_id, region, rejects, file)
+
+    def do(conn):
+        calls, sms, data, unmatched = matcher.split(conn, batch)
+        writer = usage.load_batch if fast else None
+        if fast:
+            got = writer(conn, matcher.source, import_id, scratch, calls=calls, sms=sms, data=data)
+        else:
+            got = usage.write_batch(conn, matcher.source, import_id, calls=calls, sms=sms, data=data)
+        inserted = sum(got.values())
+        new_unmatched = unmatched_repo.insert_many(conn, unmatched)
+        counts = {"rows_read": len(batch) + rejected, "inserted": inserted,
+                  "duplicates": (len(calls) + len(sms) + len(data) - inserted) + (len(unmatched) - new_unmatched),
+                  "unmatched": new_unmatched, "rejected": rejected}
+        imports_repo.add_counts(conn, import_id, counts)
+        return counts
+
+    return ctx.db.run(do)
+
+
+def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> dict:
+    from telco_console.phone import normalise_msisdn
+    from telco_console.timeutil import parse_date
+
+    today = ctx.now().date()
+    plans = ctx.db.run(imports_repo.plan_ids)
+    rows, seen, bad = [], set(), 0
+    for line_no, line, rec in batch:
+        try:
+            number = normalise_msisdn(rec.msisdn, region)
+            if len(rec.name) > 120:
+                raise ValidationError("the name is longer than 120 characters")
+            code = rec.plan.strip().upper()
+            if code not in plans:
+                raise ValidationError(f"no plan with code {rec.plan}")
+            if not plans[code][1]:
+                raise ValidationError(f"plan {code} is withdrawn and takes no new customers")
+            if rec.email and ("@" not in rec.email or " " in rec.email or len(rec.email) > 200):
+                raise ValidationError(f"'{rec.email}' is not an e-mail address")
+            since = parse_date(rec.since, ctx.tz) if rec.since else today
+            if since > today:
+                raise ValidationError("the start date is in the future")
+        except ValidationError as exc:
+            rejects.add(str(file), line_no, line, str(exc))
+            bad += 1
+            continue
+        if number in seen:
+            continue
+        seen.add(number)
+        rows.append((number, rec.name, rec.email or None, rec.region[:60], plans[code][0],
+                     rec.handset[:120] or None, since))
+
+    def do(conn):
+        added = imports_repo.add_customers(conn, rows)
+        counts = {"rows_read": len(batch) + rejected, "inserted": added,
+                  "duplicates": (len(batch) - bad - len(rows)) + (len(rows) - added), "rejected": rejected + bad}
+        imports_repo.add_counts(conn, import_id, counts)
+        if added:
+            ctx.audit(conn, "customer.import", str(file), f"{added} customer(s)")
+        return counts
+
+    return ctx.db.run(do)
+
+
+def recent_imports(ctx: AppContext, limit: int = 20) -> Report:
+    ctx.require("staff", "admin", action="see imports")
+    rows = ctx.db.run(imports_repo.recent, limit)
+    report = Report("Recent imports", [Column("Id", "int"), Column("Started", "datetime"), Column("Format"),
+                                       Column("File"), Column("Status"), Column("Read", "int"),
+                                       Column("Inserted", "int"), Column("Duplicates", "int"),
+                                       Column("Unmatched", "int"), Column("Rejected", "int"), Column("By")],
+                    empty_message="no imports yet")
+    for r in rows:
+        report.rows.append([r["id"], r["started_at"], r["format"], os.path.basename(r["file_name"]), r["status"],
+                            r["rows_read"], r["inserted"], r["duplicates"], r["unmatched"], r["rejected"],
+                            r["username"]])
+    return report
