@@ -87,7 +87,8 @@ def _values_section(metric: str, col, top: int) -> Report:
                      float(uniq[freq_order[i]]) if i < len(freq_order) else None,
                      int(counts[freq_order[i]]) if i < len(freq_order) else None])
     h = HEADINGS[metric]
-    return Report(f"{LABELS[metric].capitalize()}: top, bottom and most frequent {top} values",
+    label = LABELS[metric]
+    return Report(f"{label[0].upper() + label[1:]}: top, bottom and most frequent {top} values",
                   [Column("Rank", "int"), Column(f"Top: {h}", "float", 3), Column(f"Bottom: {h}", "float", 3),
                    Column(f"Most frequent: {h}", "float", 1), Column("Customers", "int")], rows)
 

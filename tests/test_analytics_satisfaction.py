@@ -1,0 +1,94 @@
+"""Satisfaction: scores on a hand-computed example, the regression beats predicting the mean, k=2
+clusters, scores saved to customer_scores under a model run and shown back by a query."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics_data import insert, planted_groups, session
+from helpers import make_customer, make_plan
+from telco_console.errors import NotFoundError
+from telco_console.repositories import analytics as repo
+from telco_console.services.analytics import satisfaction
+from telco_console.services.report_registry import ReportParams
+
+
+def test_scores_on_a_hand_computed_example():
+    import numpy as np
+
+    eng_Z = np.array([[0.0, 0.0, 0.0], [3.0, 4.0, 0.0], [1.0, 1.0, 1.0]])
+    exp_Z = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 2.0, 2.0]])
+    e, x, s = satisfaction.scores(eng_Z, [0.0, 0.0, 0.0], exp_Z, [1.0, 0.0, 0.0])
+    # distances: sqrt(0), sqrt(9+16)=5, sqrt(3); sqrt(0), sqrt(0), sqrt(4+4)
+    assert e.tolist() == pytest.approx([0.0, 5.0, 3 ** 0.5])
+    assert x.tolist() == pytest.approx([0.0, 0.0, 8 ** 0.5])
+    assert s.tolist() == pytest.approx([0.0, 2.5, (3 ** 0.5 + 8 ** 0.5) / 2])
+
+
+def test_regression_beats_predicting_the_mean():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 6))
+    e, x, s = satisfaction.scores(X[:, :3], [-1.0, -1.0, -1.0], X[:, 3:], [1.0, 1.0, 1.0])
+    result = satisfaction.regression(X, s)
+    assert result["test_rows"] == 50 and result["train_rows"] == 150
+    assert result["r2"] > 0.8 > result["baseline_r2"]
+
+
+def _data(ctx):
+    rows, groups = planted_groups()
+    # vary the experience too, so that experience scores differ between customers
+    varied = []
+    for r in rows:
+        r = list(r)
+        cid = r[0]
+        r[-14], r[-13] = 20 + (cid * 7) % 90, 5 + cid % 4         # rtt dl, ul
+        r[-12], r[-11] = 500 + (cid * 131) % 5000, 50 + cid % 40   # tp dl, ul
+        varied.append(tuple(r))
+    insert(ctx, varied)
+    return groups
+
+
+def test_report_saves_scores_under_a_run_and_shows_them_back(ctx):
+    make_plan(ctx)
+    make_customer(ctx, "+447911000001", "First", region="North")      # customer id 1
+    _data(ctx)
+    rep = satisfaction.report(ctx, ReportParams(top=10))
+    run_id = rep.rows[2][1]
+    assert rep.rows[0] == ["customers scored", 60] and rep.rows[3] == ["scores saved to customer_scores", 60]
+    top = rep.sections[0]
+    assert len(top.rows) == 10 and top.rows[0][4] >= top.rows[-1][4]
+    reg = rep.sections[1]
+    values = dict((r[0], r[1]) for r in reg.rows)
+    assert values["R² on held-out customers"] > values["R² of predicting the mean"]
+    clusters = rep.sections[2]
+    assert sum(r[1] for r in clusters.rows) == 60 and clusters.rows[0][2] < clusters.rows[1][2]
+
+    run = ctx.db.run(repo.get_run, run_id)
+    metrics = json.loads(run["metrics"])
+    assert run["status"] == "done" and run["model"] == "satisfaction" and run["rows_used"] == 60
+    assert metrics["r2"] > metrics["baseline_r2"] and "inertia" in metrics
+    saved = ctx.db.run(repo.scores, run_id)
+    assert len(saved) == 60
+    assert all(r["satisfaction"] == pytest.approx((r["engagement"] + r["experience"]) / 2) for r in saved)
+    assert top.rows[0][4] == pytest.approx(saved[0]["satisfaction"])
+
+    shown = satisfaction.saved_scores_report(ctx, ReportParams(top=5))
+    assert shown.filters["run"] == run_id and len(shown.rows) == 5
+    assert shown.rows[0][3] == pytest.approx(saved[0]["satisfaction"])
+    one = satisfaction.saved_scores_report(ctx, ReportParams(customer="07911 000001", extra={"run": run_id}))
+    assert len(one.rows) == 1 and one.rows[0][0] == "+447911000001"
+
+
+def test_scores_report_without_a_run_says_what_to_do(ctx):
+    with pytest.raises(NotFoundError, match="run `telco-console report satisfaction` first"):
+        satisfaction.saved_scores_report(ctx, ReportParams())
+
+
+def test_few_customers_skip_the_regression_with_a_reason(ctx):
+    insert(ctx, [session(c, 0, 10 * c, 1000 * c, 10 * c, rtt=(10 * c, 1), tp=(100, 10)) for c in range(1, 6)])
+    rep = satisfaction.report(ctx, ReportParams())
+    assert rep.rows[0] == ["customers scored", 5]
+    assert rep.sections[1].is_empty() and "too few customers" in rep.sections[1].empty_message
