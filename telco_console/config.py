@@ -45,6 +45,8 @@ SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("security", "lockout_minutes"): ("int:1:10080", "15"),
     ("ui", "page_size"): ("int:5:500", "20"),
     ("ui", "colour"): ("bool", "true"),
+    ("analytics", "models_dir"): ("path", "var/models"),
+    ("analytics", "minibatch_threshold"): ("int:1:1000000000", "50000"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
