@@ -1,0 +1,429 @@
+"""Demo data: plans, customers and their calls, SMS and data sessions, deterministic for a seed.
+
+What makes it look real: a daily curve (quiet at night, an evening peak), weekdays that differ from
+weekends, heavy-tailed volumes per customer (lognormal activity, Pareto data appetite), a handset
+mix, regions, some international calls, per-application bytes with the xDR measures (RTT,
+throughput, TCP retransmission), customers who joined during the period and a few who left (their
+usage fades before they close: material for churn models). Records go through
+repositories.usage.write_batch in large batches, so the rollups stay current.
+numpy is imported inside the functions (the menu starts without it)."""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+from telco_console.context import AppContext
+from telco_console.errors import ValidationError
+
+SOURCE = "demo"
+MAX_CUSTOMERS = 200_000
+MAX_DAYS = 366
+CHUNK = 100                   # customers per write batch (one transaction each)
+
+PLANS = [
+    dict(code="PAYG", name="Pay as you go", monthly_fee="0.00", included_minutes=0, included_sms=0,
+         included_mb=0, peak_rate="0.1500", offpeak_rate="0.0800", sms_rate="0.1000", mb_rate="0.0300",
+         increment_seconds=60),
+    dict(code="STARTER", name="Starter 5 GB", monthly_fee="8.00", included_minutes=150, included_sms=150,
+         included_mb=5000, peak_rate="0.1000", offpeak_rate="0.0500", sms_rate="0.0600", mb_rate="0.0200",
+         increment_seconds=60),
+    dict(code="SMART", name="Smart 20 GB", monthly_fee="15.00", included_minutes=600, included_sms=1000,
+         included_mb=20000, peak_rate="0.0800", offpeak_rate="0.0400", sms_rate="0.0500", mb_rate="0.0100",
+         increment_seconds=30),
+    dict(code="MAX", name="Max 100 GB", monthly_fee="30.00", included_minutes=3000, included_sms=5000,
+         included_mb=100000, peak_rate="0.0500", offpeak_rate="0.0300", sms_rate="0.0300", mb_rate="0.0050",
+         increment_seconds=1),
+]
+PLAN_SHARE = (0.15, 0.40, 0.33, 0.12)
+
+REGIONS = ("London", "South East", "North West", "Midlands", "Scotland", "Wales", "Yorkshire", "South West")
+REGION_SHARE = (0.24, 0.16, 0.13, 0.13, 0.10, 0.07, 0.10, 0.07)
+REGION_RTT = (38, 42, 45, 47, 60, 66, 50, 55)          # median downlink RTT (ms) per region
+
+HANDSETS = [  # manufacturer, model, share, quality (1 = best radio / fastest)
+    ("Apple", "iPhone 15", 0.08, 1.0), ("Apple", "iPhone 14", 0.10, 0.95), ("Apple", "iPhone 13", 0.09, 0.9),
+    ("Apple", "iPhone SE (2022)", 0.05, 0.8), ("Samsung", "Galaxy S23", 0.07, 0.95),
+    ("Samsung", "Galaxy A54", 0.09, 0.8), ("Samsung", "Galaxy A14", 0.08, 0.65),
+    ("Huawei", "P30 Lite", 0.06, 0.6), ("Huawei", "Mate 20", 0.04, 0.7),
+    ("Xiaomi", "Redmi Note 12", 0.08, 0.7), ("Google", "Pixel 7", 0.05, 0.9),
+    ("Oppo", "A78", 0.05, 0.65), ("Motorola", "Moto G54", 0.05, 0.6), ("Nokia", "G21", 0.04, 0.5),
+    ("Sony", "Xperia 10 V", 0.03, 0.75), ("OnePlus", "Nord CE 3", 0.04, 0.8),
+]
+
+FIRST = ("Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Noah", "Mia", "Jack", "Ivy", "Leo", "Lily",
+         "Arthur", "Freya", "Muhammad", "Grace", "Oscar", "Sophia", "Charlie", "Emily", "Jacob", "Ella",
+         "Thomas", "Poppy", "Aisha", "Ravi", "Chen", "Priya", "Tomasz", "Zofia", "Kwame", "Fatima", "Liam",
+         "Niamh", "Ewan", "Seren", "Rhys", "Morag", "Callum", "Eilidh")
+LAST = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
+        "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson",
+        "Clarke", "Khan", "Singh", "Ali", "Lewis", "Hughes", "Edwards", "Campbell", "Murray", "Kowalski",
+        "Nowak", "Mensah", "Okafor", "Chen", "Wang", "Begum", "Macdonald", "Reid", "Price", "Morgan")
+
+APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
+APP_SHARE = (0.22, 0.10, 0.04, 0.24, 0.18, 0.07, 0.15)   # of downlink bytes, on average
+APP_UL_RATIO = (0.35, 0.15, 0.60, 0.03, 0.02, 0.25, 0.12)  # uplink / downlink per application
+
+# share of the day's activity by local hour (quiet at night, evening peak)
+HOURLY_WEEKDAY = (0.6, 0.3, 0.2, 0.15, 0.15, 0.3, 1.0, 2.5, 4.0, 4.6, 4.8, 5.0, 5.4, 5.2, 5.0, 5.1, 5.4,
+                  6.0, 6.8, 7.4, 7.8, 7.0, 5.0, 2.4)
+HOURLY_WEEKEND = (1.4, 0.8, 0.5, 0.3, 0.2, 0.2, 0.4, 0.9, 1.8, 3.2, 4.6, 5.4, 5.8, 5.8, 5.6, 5.6, 5.8,
+                  6.2, 6.8, 7.4, 7.8, 7.4, 5.8, 3.4)
+# per record kind: mean events per active customer-day, weekday and weekend factors
+RATES = {"call": (2.8, 1.0, 0.75), "sms": (2.2, 1.0, 0.9), "data": (3.6, 1.0, 1.2)}
+INTERNATIONAL_PREFIXES = ("+33", "+49", "+34", "+39", "+48", "+353", "+1", "+91", "+92", "+234", "+86")
+
+
+@dataclass
+class DemoResult:
+    customers: int = 0
+    closed: int = 0
+    joined_in_period: int = 0
+    plans_added: int = 0
+    calls: int = 0
+    sms: int = 0
+    data: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+    accounts: dict[str, str] = field(default_factory=dict)   # new username -> password (shown once)
+
+    @property
+    def records(self) -> int:
+        return self.calls + self.sms + self.data
+
+
+def database_is_empty(ctx: AppContext) -> bool:
+    """True when there are no customers yet (what `demo load --if-empty` checks)."""
+    from telco_console.repositories import demo as demo_repo
+
+    return ctx.db.run(demo_repo.customer_count) == 0
+
+
+def _msisdn_pool(rng, region: str, n: int, taken: set[str]) -> list[str]:
+    """n distinct valid mobile numbers for the region, none of them taken."""
+    import phonenumbers
+
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        example = phonenumbers.example_number_for_type("GB", phonenumbers.PhoneNumberType.MOBILE)
+    national = str(example.national_number)
+    keep = max(1, len(national) - 6)
+    head = national[:keep]
+    out: list[str] = []
+    seen = set(taken)
+    attempts = 0
+    while len(out) < n:
+        attempts += 1
+        if attempts > n * 50 + 1000:
+            raise ValidationError(f"cannot find {n} free demo numbers for region {region}")
+        width = len(national) - keep
+        # vary the digits after the leading ones; widen the head's last digit for more room
+        cand = head[:-1] + str(int(rng.integers(0, 10))) + f"{int(rng.integers(0, 10 ** width)):0{width}d}" \
+            if len(head) > 1 else head + f"{int(rng.integers(0, 10 ** width)):0{width}d}"
+        num = phonenumbers.parse(f"+{example.country_code}{cand}")
+        if not phonenumbers.is_valid_number(num):
+            continue
+        e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+        if e164 in seen:
+            continue
+        seen.add(e164)
+        out.append(e164)
+    return out
+
+
+def _ensure_plans(ctx: AppContext, result: DemoResult) -> dict[str, int]:
+    from telco_console.repositories import plans as plans_repo
+    from telco_console.services import plans as plans_service
+
+    ids = {}
+    for spec in PLANS:
+        existing = ctx.db.run(plans_repo.by_code, spec["code"])
+        if existing is None:
+            existing = plans_service.add_plan(ctx, **spec)
+            result.plans_added += 1
+        ids[spec["code"]] = existing["id"]
+    return ids
+
+
+def _ensure_accounts(ctx: AppContext, result: DemoResult) -> AppContext:
+    """Accounts admin/analyst/staff with random passwords (only those missing). Returns a context
+    signed in as an admin (the new one when the database had no accounts)."""
+    from telco_console.repositories import users as users_repo
+    from telco_console.services import auth
+
+    if ctx.db.run(users_repo.count) == 0:
+        pw = secrets.token_urlsafe(12)
+        admin = auth.add_user(ctx, "admin", pw, "admin", bootstrap=True)
+        result.accounts["admin"] = pw
+        ctx = ctx.with_user(admin)
+    for name, role in (("admin", "admin"), ("analyst", "analyst"), ("staff", "staff")):
+        if name in result.accounts or ctx.db.run(users_repo.by_username, name):
+            continue
+        pw = secrets.token_urlsafe(12)
+        auth.add_user(ctx, name, pw, role)
+        result.accounts[name] = pw
+    return ctx
+
+
+def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int = 42,
+              bootstrap: bool = False, progress: Callable[[int], None] | None = None) -> DemoResult:
+    """Load a demo data set. `bootstrap` (no sign-in) is allowed only on a database with no accounts
+    and no customers; otherwise an admin must be signed in. `progress(n)` is called with the number
+    of customers whose usage was just written."""
+    import numpy as np
+
+    from telco_console.repositories import customers as customers_repo
+    from telco_console.repositories import demo as demo_repo
+    from telco_console.repositories import usage
+    from telco_console.repositories import users as users_repo
+
+    if not 1 <= customers <= MAX_CUSTOMERS:
+        raise ValidationError(f"--customers must be between 1 and {MAX_CUSTOMERS:,}")
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError(f"--days must be between 1 and {MAX_DAYS}")
+    if not 0 <= seed < 2 ** 32:
+        raise ValidationError("--seed must be a whole number from 0 to 4294967295")
+    if bootstrap:
+        if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
+            raise ValidationError("the database is not empty: sign in as an admin to load demo data")
+    else:
+        ctx.require("admin", action="load demo data")
+
+    result = DemoResult()
+    last_day = ctx.now().date() - timedelta(days=1)          # nothing in the future
+    first_day = last_day - timedelta(days=days - 1)
+    result.first_day, result.last_day = first_day, last_day
+
+    admin_ctx = _ensure_accounts(ctx, result)
+    plan_ids = _ensure_plans(admin_ctx, result)
+
+    rng = np.random.default_rng(seed)
+    n = customers
+    # -- customers ---------------------------------------------------------------------------
+    activity = rng.lognormal(0.0, 0.75, n)                    # calls/SMS appetite, heavy-tailed
+    data_appetite = (rng.pareto(2.2, n) + 1.0) * rng.lognormal(0.0, 0.5, n)
+    plan_idx = rng.choice(len(PLANS), n, p=PLAN_SHARE)
+    # heavier users sit on bigger plans more often
+    heavy = data_appetite > np.quantile(data_appetite, 0.8)
+    plan_idx = np.where(heavy & (rng.random(n) < 0.5), np.minimum(plan_idx + 1, len(PLANS) - 1), plan_idx)
+    region_idx = rng.choice(len(REGIONS), n, p=REGION_SHARE)
+    hs_share = np.array([h[2] for h in HANDSETS])
+    handset_idx = rng.choice(len(HANDSETS), n, p=hs_share / hs_share.sum())
+    first_idx = rng.integers(0, len(FIRST), n)
+    last_idx = rng.integers(0, len(LAST), n)
+    # most joined long before the period; ~15% during it; ~6% leave during it
+    joined_in = rng.random(n) < 0.15
+    start_offset = np.where(joined_in, rng.integers(0, max(days, 1), n), -rng.integers(30, 3 * 365, n))
+    closes = (rng.random(n) < 0.06) & (start_offset < days - 2)
+    close_offset = np.where(closes, np.maximum(start_offset + 1, rng.integers(days // 3, days, n)), days + 1)
+    close_offset = np.minimum(close_offset, days - 1)
+    closes &= close_offset > start_offset
+    app_pref = rng.dirichlet(np.array(APP_SHARE) * 12.0, n)
+
+    msisdns = _msisdn_pool(rng, ctx.region, n, set())
+    known = ctx.db.run(customers_repo.ids_by_msisdn, msisdns)
+    if known:     # numbers already on the books: draw replacements
+        keep = [m for m in msisdns if m not in known]
+        extra = _msisdn_pool(rng, ctx.region, n - len(keep), set(msisdns) | set(known))
+        msisdns = keep + extra
+
+    code_list = [p["code"] for p in PLANS]
+    rows = []
+    for i in range(n):
+        name = f"{FIRST[first_idx[i]]} {LAST[last_idx[i]]}"
+        email = f"{FIRST[first_idx[i]].lower()}.{LAST[last_idx[i]].lower()}{i % 97}@example.net" \
+            if rng.random() < 0.7 else None
+        created = first_day + timedelta(days=int(start_offset[i]))
+        closed_on = first_day + timedelta(days=int(close_offset[i])) if closes[i] else None
+        mf, model = HANDSETS[handset_idx[i]][:2]
+        rows.append((msisdns[i], name, email, REGIONS[region_idx[i]], plan_ids[code_list[plan_idx[i]]],
+                     f"{mf} {model}", "closed" if closes[i] else "active", created, closed_on))
+
+    def add_customers(conn):
+        demo_repo.insert_customers(conn, rows)
+        ids = customers_repo.ids_by_msisdn(conn, msisdns)
+        admin_ctx.audit(conn, "demo.load", f"{n} customers",
+                        f"seed {seed}, {days} days {first_day}..{last_day}")
+        return [ids[m][0] for m in msisdns]
+
+    cust_ids = np.array(ctx.db.run(add_customers), dtype=np.int64)
+    result.customers = n
+    result.closed = int(closes.sum())
+    result.joined_in_period = int(joined_in.sum())
+
+    # -- usage, CHUNK customers per batch ------------------------------------------------------------
+    day_dates = np.array([np.datetime64(first_day + timedelta(days=d), "ms") for d in range(days)])
+    weekend = np.array([(first_day + timedelta(days=d)).weekday() >= 5 for d in range(days)])
+    p_wd = np.array(HOURLY_WEEKDAY) / sum(HOURLY_WEEKDAY)
+    p_we = np.array(HOURLY_WEEKEND) / sum(HOURLY_WEEKEND)
+    d_index = np.arange(days)
+    fast_load = getattr(usage, "load_batch", None)
+    tmpdir = tempfile.TemporaryDirectory(prefix="telco-demo-")
+    scratch = os.path.join(tmpdir.name, "batch.tsv")
+    try:
+        _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes, activity, data_appetite,
+                     app_pref, handset_idx, region_idx, cust_ids, day_dates, weekend, p_wd, p_we, d_index,
+                     fast_load, scratch, progress)
+    finally:
+        tmpdir.cleanup()
+    return result
+
+
+def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes, activity, data_appetite,
+                 app_pref, handset_idx, region_idx, cust_ids, day_dates, weekend, p_wd, p_we, d_index,
+                 fast_load, scratch, progress) -> None:
+    import numpy as np
+
+    from telco_console.repositories import usage
+
+    for start in range(0, n, CHUNK):
+        sl = slice(start, min(n, start + CHUNK))
+        crng = np.random.default_rng([seed, start])
+        active = (d_index[None, :] >= start_offset[sl, None]) & (d_index[None, :] <= close_offset[sl, None])
+        to_close = (close_offset[sl, None] - d_index[None, :]).astype(float)
+        fade = np.where(closes[sl, None], np.clip(to_close / 21.0, 0.15, 1.0), 1.0)
+        base = active * fade
+        batch = {}
+        for kind, (mean, wd, we) in RATES.items():
+            appetite = activity[sl] if kind != "data" else np.sqrt(data_appetite[sl])
+            lam = base * mean * appetite[:, None] * np.where(weekend, we, wd)[None, :]
+            counts = crng.poisson(lam)
+            ci, di = np.nonzero(counts)
+            reps = counts[ci, di]
+            ci, di = np.repeat(ci, reps), np.repeat(di, reps)
+            k = len(ci)
+            hours = np.where(weekend[di], crng.choice(24, k, p=p_we), crng.choice(24, k, p=p_wd))
+            ms = hours * 3_600_000 + crng.integers(0, 3_600_000, k)
+            started = day_dates[di] + ms.astype("timedelta64[ms]")
+            batch[kind] = (ci + start, started, crng, k)
+        calls = _calls(batch["call"], cust_ids, seed, ctx.region)
+        sms = _sms(batch["sms"], cust_ids, seed, ctx.region)
+        data = _data(batch["data"], cust_ids, seed, data_appetite, app_pref, handset_idx, region_idx)
+        if fast_load is not None:      # LOAD DATA LOCAL INFILE through a scratch file
+            counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data)
+        else:
+            counts = ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data)
+        result.calls += counts["call"]
+        result.sms += counts["sms"]
+        result.data += counts["data"]
+        if progress:
+            progress(sl.stop - sl.start)
+
+
+def _stamp(started) -> list[str]:
+    import numpy as np
+
+    return np.datetime_as_string(started, unit="ms").tolist()
+
+
+def _refs(seed: int, kind: str, cids, started_ms) -> list[str]:
+    return [f"{seed}-{kind}-{c}-{t}-{j}" for j, (c, t) in enumerate(zip(cids.tolist(), started_ms.tolist()))]
+
+
+def _national_numbers(rng, k: int, region: str) -> list[str]:
+    import phonenumbers
+
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE) \
+        or phonenumbers.example_number_for_type("GB", phonenumbers.PhoneNumberType.MOBILE)
+    national = str(example.national_number)
+    head = national[:-6]
+    tails = rng.integers(0, 1_000_000, k)
+    return [f"+{example.country_code}{head}{t:06d}" for t in tails.tolist()]
+
+
+def _calls(spec, cust_ids, seed: int, region: str) -> list[tuple]:
+    import numpy as np
+
+    ci, started, rng, k = spec
+    if k == 0:
+        return []
+    out_dir = rng.random(k) < 0.55
+    answered = rng.random(k) < np.where(out_dir, 0.78, 0.84)
+    talk = np.clip(rng.lognormal(4.4, 1.1, k), 3, 3 * 3600).astype(np.int64)      # median ~80 s
+    ring = rng.integers(4, 35, k)
+    billsec = np.where(answered, talk, 0)
+    duration = billsec + ring
+    intl = rng.random(k) < 0.05
+    r = rng.random(k)
+    disposition = np.where(answered, "ANSWERED", np.where(r < 0.7, "NO ANSWER", np.where(r < 0.92, "BUSY",
+                                                                                           "FAILED")))
+    parties = _national_numbers(rng, k, region)
+    prefixes = rng.integers(0, len(INTERNATIONAL_PREFIXES), k)
+    digits = rng.integers(10 ** 8, 10 ** 9, k)
+    for j in np.nonzero(intl)[0].tolist():
+        parties[j] = f"{INTERNATIONAL_PREFIXES[prefixes[j]]}{digits[j]}"
+    cids = cust_ids[ci]
+    started_ms = started.astype(np.int64)
+    refs = _refs(seed, "c", cids, started_ms)
+    return list(zip(cids.tolist(), _stamp(started), np.where(out_dir, "out", "in").tolist(), parties,
+                    duration.tolist(), billsec.tolist(), answered.astype(int).tolist(), disposition.tolist(),
+                    intl.astype(int).tolist(), [SOURCE] * k, refs))
+
+
+def _sms(spec, cust_ids, seed: int, region: str) -> list[tuple]:
+    import numpy as np
+
+    ci, started, rng, k = spec
+    if k == 0:
+        return []
+    out_dir = rng.random(k) < 0.5
+    length = np.clip(rng.gamma(2.0, 30.0, k), 1, 160).astype(int)
+    intl = rng.random(k) < 0.03
+    parties = _national_numbers(rng, k, region)
+    prefixes = rng.integers(0, len(INTERNATIONAL_PREFIXES), k)
+    digits = rng.integers(10 ** 8, 10 ** 9, k)
+    for j in np.nonzero(intl)[0].tolist():
+        parties[j] = f"{INTERNATIONAL_PREFIXES[prefixes[j]]}{digits[j]}"
+    cids = cust_ids[ci]
+    refs = _refs(seed, "s", cids, started.astype(np.int64))
+    return list(zip(cids.tolist(), _stamp(started), np.where(out_dir, "out", "in").tolist(), parties,
+                    length.tolist(), intl.astype(int).tolist(), [SOURCE] * k, refs))
+
+
+def _data(spec, cust_ids, seed: int, appetite, app_pref, handset_idx, region_idx) -> list[tuple]:
+    import numpy as np
+
+    ci, started, rng, k = spec
+    if k == 0:
+        return []
+    duration_ms = np.clip(rng.lognormal(12.9, 1.2, k), 1_000, 24 * 3_600_000).astype(np.int64)  # ~7 min
+    ended = started + duration_ms.astype("timedelta64[ms]")
+    # downlink volume: per-customer appetite x per-session lognormal (median ~6 MB)
+    dl = (rng.lognormal(15.6, 1.4, k) * np.sqrt(appetite[ci])).astype(np.int64) + 2_000
+    shares = app_pref[ci] * rng.lognormal(0.0, 0.6, (k, len(APPS)))
+    shares /= shares.sum(axis=1, keepdims=True)
+    app_dl = (shares * dl[:, None]).astype(np.int64)
+    app_ul = (app_dl * np.array(APP_UL_RATIO)[None, :] * rng.lognormal(0.0, 0.3, (k, len(APPS)))).astype(np.int64)
+    bytes_dl = app_dl.sum(axis=1)
+    bytes_ul = app_ul.sum(axis=1)
+    quality = np.array([h[3] for h in HANDSETS])[handset_idx[ci]]
+    rtt_base = np.array(REGION_RTT, dtype=float)[region_idx[ci]]
+    rtt_dl = np.round(rtt_base * rng.lognormal(0.0, 0.45, k) / (0.6 + 0.4 * quality), 3)
+    rtt_ul = np.round(rtt_dl * rng.uniform(0.6, 1.1, k), 3)
+    secs = np.maximum(duration_ms / 1000.0, 1.0)
+    tp_dl = np.round(np.minimum(bytes_dl * 8 / 1000.0 / secs * rng.uniform(3, 12, k), 300_000) * quality, 3)
+    tp_ul = np.round(np.minimum(bytes_ul * 8 / 1000.0 / secs * rng.uniform(3, 12, k), 100_000) * quality, 3)
+    retrans_rate = rng.beta(0.6, 80, k) * (1.6 - quality) * (rtt_dl / 45.0)
+    retrans_dl = np.where(rng.random(k) < 0.25, 0, bytes_dl * np.minimum(retrans_rate, 0.3)).astype(np.int64)
+    retrans_ul = np.where(rng.random(k) < 0.4, 0, bytes_ul * np.minimum(retrans_rate, 0.3) * 0.5).astype(np.int64)
+    cids = cust_ids[ci]
+    refs = _refs(seed, "d", cids, started.astype(np.int64))
+    hs = handset_idx[ci].tolist()
+    manufacturers = [HANDSETS[h][0] for h in hs]
+    models = [f"{HANDSETS[h][0]} {HANDSETS[h][1]}" for h in hs]
+    cid_list = cids.tolist()
+    imsi = [f"23415{c:010d}" for c in cid_list]
+    imei = [f"35{(c * 7919 + h * 104729) % 10 ** 13:013d}" for c, h in zip(cid_list, hs)]
+    cells = rng.integers(1, 400, k)
+    location = [f"{REGIONS[r][:3].upper()}-{c:04d}" for r, c in zip(region_idx[ci].tolist(), cells.tolist())]
+    app_cols = []
+    for a in range(len(APPS)):
+        app_cols.append(app_dl[:, a].tolist())
+        app_cols.append(app_ul[:, a].tolist())
+    return list(zip(cid_list, _stamp(started), _stamp(ended), duration_ms.tolist(), bytes_dl.tolist(),
+                    bytes_ul.tolist(), *app_cols, rtt_dl.tolist(), rtt_ul.tolist(), tp_dl.tolist(),
+                    tp_ul.tolist(), retrans_dl.tolist(), retrans_ul.tolist(), manufacturers, models, imsi,
+                    imei, location, [None] * k, [SOURCE] * k, refs))
