@@ -1,0 +1,306 @@
+"""Bills, bill lines, bill runs and the rating query (set-based SQL over all customers).
+
+The rating query (rating_sql) rates a whole period for every eligible customer in one statement:
+calls are rounded up to the plan's increment, the allowance of minutes is consumed in
+chronological order with a running sum (window function, ordered by started_at, id), and the
+part of each call beyond the allowance is charged at that call's peak or off-peak rate."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
+
+PLAN_FIELDS = ("monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate", "offpeak_rate",
+               "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end")
+
+BILL_SELECT = ("SELECT b.id, b.bill_number, b.period, b.seq, b.customer_id, b.plan_id, b.bill_run_id, b.issued_at,"
+               " b.due_date, b.subtotal, b.tax, b.total, b.credit_applied, b.amount_paid, b.status,"
+               " b.total - b.credit_applied - b.amount_paid AS amount_due,"
+               " c.msisdn, c.name, c.email, c.region, p.code AS plan_code, p.name AS plan_name"
+               " FROM bills b JOIN customers c ON c.id = b.customer_id JOIN plans p ON p.id = b.plan_id")
+
+
+def _rows(conn, sql: str, params: dict | Iterable[Any] = ()) -> list[dict]:
+    cur = conn.cursor(dictionary=True)
+    cur.execute(sql, params if isinstance(params, dict) else tuple(params))
+    rows = cur.fetchall()
+    cur.close()
+    return rows
+
+
+def _exec(conn, sql: str, params: dict | Iterable[Any] = ()) -> int:
+    cur = conn.cursor()
+    cur.execute(sql, params if isinstance(params, dict) else tuple(params))
+    n = cur.rowcount
+    cur.close()
+    return n
+
+
+def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
+               exclude_billed: bool = False) -> str:
+    """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
+    and p_* for an overridden plan). One row per eligible customer with quantities and amounts."""
+    if plan_override:
+        plan_src = ("CROSS JOIN (SELECT %(p_id)s AS id, CAST(%(p_monthly_fee)s AS DECIMAL(12,2)) AS monthly_fee,"
+                    " CAST(%(p_included_minutes)s AS SIGNED) AS included_minutes,"
+                    " CAST(%(p_included_sms)s AS SIGNED) AS included_sms,"
+                    " CAST(%(p_included_mb)s AS SIGNED) AS included_mb,"
+                    " CAST(%(p_peak_rate)s AS DECIMAL(12,4)) AS peak_rate,"
+                    " CAST(%(p_offpeak_rate)s AS DECIMAL(12,4)) AS offpeak_rate,"
+                    " CAST(%(p_sms_rate)s AS DECIMAL(12,4)) AS sms_rate,"
+                    " CAST(%(p_mb_rate)s AS DECIMAL(12,4)) AS mb_rate,"
+                    " CAST(%(p_increment_seconds)s AS SIGNED) AS increment_seconds,"
+                    " CAST(%(p_peak_days)s AS CHAR(13)) AS peak_days,"
+                    " CAST(%(p_peak_start)s AS TIME) AS peak_start, CAST(%(p_peak_end)s AS TIME) AS peak_end) p")
+    else:
+        plan_src = "JOIN plans p ON p.id = c.plan_id"
+    where = ["c.created_on <= %(last)s", "(c.closed_on IS NULL OR c.closed_on >= %(first)s)",
+             "(c.status <> 'closed' OR c.closed_on IS NOT NULL)"]
+    if customer_ids is not None:
+        ids = [int(i) for i in customer_ids] or [0]
+        where.append("c.id IN (" + ", ".join(str(i) for i in ids) + ")")
+    if exclude_billed:
+        where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+    return f"""
+WITH cust AS (
+  SELECT c.id AS customer_id, p.id AS plan_id, c.status,
+         DATEDIFF(LEAST(COALESCE(c.closed_on, %(last)s), %(last)s), GREATEST(c.created_on, %(first)s)) + 1
+           AS days_active,
+         p.monthly_fee, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
+         p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
+         p.peak_start, p.peak_end
+  FROM customers c {plan_src}
+  WHERE {' AND '.join(where)}
+),
+cr AS (
+  SELECT k.customer_id, k.id, k.started_at,
+         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
+         (FIND_IN_SET(WEEKDAY(k.started_at), cu.peak_days) > 0 AND TIME(k.started_at) >= cu.peak_start
+          AND TIME(k.started_at) < cu.peak_end) AS is_peak,
+         cu.included_minutes * 60 AS allow_s
+  FROM calls k JOIN cust cu ON cu.customer_id = k.customer_id
+  WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+    AND k.billsec > 0
+),
+cc AS (
+  SELECT customer_id, r, is_peak, allow_s,
+         SUM(r) OVER (PARTITION BY customer_id ORDER BY started_at, id ROWS UNBOUNDED PRECEDING) AS cum
+  FROM cr
+),
+ca AS (
+  SELECT customer_id,
+         SUM(r) AS used_s,
+         SUM(CASE WHEN is_peak THEN GREATEST(0, cum - GREATEST(cum - r, allow_s)) ELSE 0 END) AS peak_s,
+         SUM(CASE WHEN is_peak THEN 0 ELSE GREATEST(0, cum - GREATEST(cum - r, allow_s)) END) AS offpeak_s
+  FROM cc GROUP BY customer_id
+),
+sa AS (
+  SELECT s.customer_id, COUNT(*) AS n
+  FROM sms s JOIN cust cu ON cu.customer_id = s.customer_id
+  WHERE s.started_at >= %(start)s AND s.started_at < %(end)s AND s.direction = 'out'
+  GROUP BY s.customer_id
+),
+da AS (
+  SELECT d.customer_id, SUM(d.bytes_dl + d.bytes_ul) AS b
+  FROM data_sessions d JOIN cust cu ON cu.customer_id = d.customer_id
+  WHERE d.started_at >= %(start)s AND d.started_at < %(end)s
+  GROUP BY d.customer_id
+),
+q AS (
+  SELECT cu.customer_id, cu.plan_id, cu.status, cu.days_active, cu.monthly_fee, cu.peak_rate, cu.offpeak_rate,
+         cu.sms_rate, cu.mb_rate,
+         COALESCE(ca.used_s, 0) AS call_s, COALESCE(sa.n, 0) AS sms_sent, COALESCE(da.b, 0) AS bytes_used,
+         COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
+         GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
+         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n
+  FROM cust cu LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
+       LEFT JOIN da ON da.customer_id = cu.customer_id
+),
+a AS (
+  SELECT q.*,
+         ROUND(monthly_fee * days_active / %(days)s, %(minor)s) AS fee_amount,
+         ROUND(peak_s * peak_rate / 60, %(minor)s) AS peak_amount,
+         ROUND(offpeak_s * offpeak_rate / 60, %(minor)s) AS offpeak_amount,
+         ROUND(sms_n * sms_rate, %(minor)s) AS sms_amount,
+         ROUND(mb_n * mb_rate, %(minor)s) AS data_amount
+  FROM q
+),
+s AS (
+  SELECT a.*, fee_amount + peak_amount + offpeak_amount + sms_amount + data_amount AS subtotal FROM a
+)
+SELECT s.*, ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS tax,
+       subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total
+FROM s"""
+
+
+def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | None = None) -> dict:
+    params = dict(first=period.first_day, last=period.last_day, start=period.start, end=period.end,
+                  days=period.days, minor=minor, tax_rate=str(tax_rate), period=str(period))
+    if plan_override:
+        params["p_id"] = plan_override.get("id")
+        for f in PLAN_FIELDS:
+            v = plan_override[f]
+            params[f"p_{f}"] = str(v) if not isinstance(v, (int, str)) else v
+    return params
+
+
+def rate(conn, period, minor: int, tax_rate: Decimal, plan_override: dict | None = None,
+         customer_ids: list[int] | None = None, exclude_billed: bool = False) -> list[dict]:
+    sql = rating_sql(plan_override, customer_ids, exclude_billed) + " ORDER BY customer_id"
+    return _rows(conn, sql, rating_params(period, minor, tax_rate, plan_override))
+
+
+# -- the bill run -------------------------------------------------------------------------------
+
+def get_lock(conn, name: str, timeout: int = 600) -> bool:
+    return fetch_value(conn, "SELECT GET_LOCK(%s, %s)", (name, timeout)) == 1
+
+
+def release_lock(conn, name: str) -> None:
+    fetch_value(conn, "SELECT RELEASE_LOCK(%s)", (name,))
+
+
+def database_name(conn) -> str:
+    return fetch_value(conn, "SELECT DATABASE()")
+
+
+def start_run(conn, period: str, at: datetime, username: str) -> int:
+    return insert(conn, "INSERT INTO bill_runs (period, started_at, username) VALUES (%s, %s, %s)",
+                  (period, at, username))
+
+
+def finish_run(conn, run_id: int, at: datetime) -> dict:
+    execute(conn, "UPDATE bill_runs r SET finished_at = %s,"
+                  " bills_created = (SELECT COUNT(*) FROM bills b WHERE b.bill_run_id = r.id),"
+                  " total = (SELECT COALESCE(SUM(total), 0) FROM bills b WHERE b.bill_run_id = r.id)"
+                  " WHERE r.id = %s", (at, run_id))
+    return fetch_one(conn, "SELECT * FROM bill_runs WHERE id = %s", (run_id,))
+
+
+def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date, minor: int,
+                 tax_rate: Decimal, username: str) -> int:
+    """Rate every unbilled eligible customer into a temporary table, then number and insert the
+    bills and their lines, all set-based. Caller holds the per-period lock."""
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
+    params = rating_params(period, minor, tax_rate)
+    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating "
+                + rating_sql(None, None, exclude_billed=True), params)
+    base = fetch_value(conn, "SELECT COALESCE(MAX(seq), 0) FROM bills WHERE period = %s", (str(period),))
+    n = _exec(conn, """
+INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, bill_run_id, issued_at, due_date,
+                   subtotal, tax, total, status)
+SELECT CONCAT(%(period)s, '-', LPAD(%(base)s + rn, 6, '0')), %(period)s, %(base)s + rn, customer_id, plan_id,
+       %(run)s, %(issued)s, %(due)s, subtotal, tax, total, IF(total <= 0, 'paid', 'issued')
+FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_rating t) x""",
+              dict(period=str(period), base=base, run=run_id, issued=issued_at, due=due_date))
+    _exec(conn, """
+INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
+SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k), kind, description, quantity, unit,
+       unit_price, amount, %(user)s
+FROM (
+  SELECT b.id AS bill_id, k.k,
+    ELT(k.k, 'subscription', 'peak_calls', 'offpeak_calls', 'sms', 'data', 'tax') AS kind,
+    ELT(k.k, IF(t.days_active >= %(days)s, 'Monthly fee',
+                CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days')),
+        'Peak calls beyond the allowance', 'Off-peak calls beyond the allowance', 'SMS beyond the allowance',
+        'Data beyond the allowance', CONCAT('Tax at ', %(tax_pct)s, '%%')) AS description,
+    ELT(k.k, t.days_active, t.peak_s / 60, t.offpeak_s / 60, t.sms_n, t.mb_n, t.subtotal) AS quantity,
+    ELT(k.k, 'days', 'min', 'min', 'sms', 'MB', '') AS unit,
+    ELT(k.k, t.monthly_fee, t.peak_rate, t.offpeak_rate, t.sms_rate, t.mb_rate, %(tax_rate)s) AS unit_price,
+    ELT(k.k, t.fee_amount, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount, t.tax) AS amount,
+    ELT(k.k, 1, t.peak_s > 0, t.offpeak_s > 0, t.sms_n > 0, t.mb_n > 0, 1) AS wanted
+  FROM billrun_rating t
+  JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+  CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
+              UNION ALL SELECT 6) k
+) x WHERE wanted""", dict(user=username, days=period.days, tax_pct=str((tax_rate * 100).normalize()),
+                          tax_rate=str(tax_rate), period=str(period), run=run_id))
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
+    return n
+
+
+def apply_open_credits(conn, run_id: int, at: datetime) -> None:
+    """Open customer credits go against the bills of this run (set-based); what a bill cannot
+    absorb becomes a new open credit for the next bill."""
+    _exec(conn, "UPDATE customer_credits cc JOIN bills b ON b.customer_id = cc.customer_id AND b.bill_run_id = %s"
+                " SET cc.applied_bill_id = b.id, cc.applied_at = %s"
+                " WHERE cc.applied_bill_id IS NULL AND cc.amount > 0", (run_id, at))
+    _exec(conn, "UPDATE bills b JOIN (SELECT applied_bill_id, SUM(amount) AS s FROM customer_credits"
+                " WHERE applied_bill_id IN (SELECT id FROM bills WHERE bill_run_id = %s) GROUP BY applied_bill_id) c"
+                " ON c.applied_bill_id = b.id"
+                " SET b.credit_applied = LEAST(b.total, c.s),"
+                " b.status = IF(LEAST(b.total, c.s) >= b.total, 'paid', b.status)", (run_id,))
+    _exec(conn, "INSERT INTO customer_credits (customer_id, amount, reason, created_at)"
+                " SELECT b.customer_id, c.s - b.credit_applied, CONCAT('credit remaining after bill ', b.bill_number), %s"
+                " FROM bills b JOIN (SELECT applied_bill_id, SUM(amount) AS s FROM customer_credits"
+                " WHERE applied_bill_id IN (SELECT id FROM bills WHERE bill_run_id = %s) GROUP BY applied_bill_id) c"
+                " ON c.applied_bill_id = b.id WHERE c.s > b.credit_applied", (at, run_id))
+
+
+def run_summary(conn, run_id: int) -> dict:
+    return fetch_one(conn, "SELECT COUNT(*) AS bills, COALESCE(SUM(subtotal), 0) AS subtotal,"
+                           " COALESCE(SUM(tax), 0) AS tax, COALESCE(SUM(total), 0) AS total,"
+                           " COALESCE(MIN(bill_number), '') AS first_number, COALESCE(MAX(bill_number), '') AS last_number"
+                           " FROM bills WHERE bill_run_id = %s", (run_id,))
+
+
+def bills_of_run(conn, run_id: int) -> list[dict]:
+    return fetch_all(conn, BILL_SELECT + " WHERE b.bill_run_id = %s ORDER BY b.seq", (run_id,))
+
+
+# -- reading bills -------------------------------------------------------------------------------
+
+def by_number(conn, number: str, for_update: bool = False) -> dict | None:
+    return fetch_one(conn, BILL_SELECT + " WHERE b.bill_number = %s" + (" FOR UPDATE" if for_update else ""),
+                     (number,))
+
+
+def lines(conn, bill_id: int) -> list[dict]:
+    return fetch_all(conn, "SELECT line_no, kind, description, quantity, unit, unit_price, amount, created_at,"
+                           " created_by FROM bill_lines WHERE bill_id = %s ORDER BY line_no", (bill_id,))
+
+
+def find(conn, period: str | None = None, status: str | None = None, region: str | None = None,
+         customer_id: int | None = None, overdue_on: date | None = None, limit: int = 10000) -> list[dict]:
+    where, params = [], []
+    if period:
+        where.append("b.period = %s")
+        params.append(period)
+    if status == "overdue":
+        status = None
+        overdue_on = overdue_on
+    if status:
+        where.append("b.status = %s")
+        params.append(status)
+    if region is not None:
+        where.append("c.region = %s")
+        params.append(region)
+    if customer_id is not None:
+        where.append("b.customer_id = %s")
+        params.append(customer_id)
+    if overdue_on is not None:
+        where.append("b.status IN ('issued', 'partially_paid') AND b.due_date < %s"
+                     " AND b.total - b.credit_applied - b.amount_paid > 0")
+        params.append(overdue_on)
+    sql = BILL_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY b.period, b.seq LIMIT %s"
+    return fetch_all(conn, sql, (*params, limit))
+
+
+def add_line(conn, bill_id: int, kind: str, description: str, amount: Decimal, username: str) -> int:
+    no = fetch_value(conn, "SELECT COALESCE(MAX(line_no), 0) + 1 FROM bill_lines WHERE bill_id = %s", (bill_id,))
+    insert(conn, "INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount,"
+                 " created_by) VALUES (%s, %s, %s, %s, 1, '', %s, %s, %s)",
+           (bill_id, no, kind, description, amount, amount, username))
+    return no
+
+
+def set_amounts(conn, bill_id: int, total: Decimal, amount_paid: Decimal, status: str) -> None:
+    execute(conn, "UPDATE bills SET total = %s, amount_paid = %s, status = %s WHERE id = %s",
+            (total, amount_paid, status, bill_id))
+
+
+def next_open_bill(conn, customer_id: int) -> dict | None:
+    return fetch_one(conn, BILL_SELECT + " WHERE b.customer_id = %s AND b.status IN ('issued', 'partially_paid')"
+                                         " ORDER BY b.period LIMIT 1", (customer_id,))

@@ -1,0 +1,1 @@
+"""Billing: rating, bill runs, bills, payments, reminders, enquiries and delivery."""

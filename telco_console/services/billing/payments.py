@@ -1,0 +1,145 @@
+"""Payments, adjustments and credits. A bill's lines are never edited: a correction is a new
+adjustment line (which changes the bill's total) or a credit for the next bill.
+
+Status: issued -> partially_paid -> paid, from total - credit_applied - amount_paid; 'overdue' is
+computed when shown (statements.shown_status). An overpayment is accepted only when the caller
+says so (the CLI asks, or takes --accept-credit), and the excess becomes a credit applied to the
+customer's next bill."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from telco_console.errors import DuplicateError, ValidationError
+from telco_console.repositories import bills as bills_repo
+from telco_console.repositories import payments as payments_repo
+from telco_console.services.billing.statements import get_bill, resolve_customer
+
+METHODS = ("card", "cash", "bank", "direct_debit", "cheque", "other")
+
+
+def parse_amount(text, what: str = "the amount", minor: int = 2, allow_negative: bool = False) -> Decimal:
+    try:
+        v = Decimal(str(text).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{what} '{text}' is not a number (e.g. 12.50)") from None
+    if not v.is_finite():
+        raise ValidationError(f"{what} must be a finite number")
+    if v == 0 or (v < 0 and not allow_negative):
+        raise ValidationError(f"{what} must be {'non-zero' if allow_negative else 'positive'}, not {text}")
+    if v != v.quantize(Decimal(1).scaleb(-minor)):
+        raise ValidationError(f"{what} has more than {minor} decimal places")
+    if abs(v) >= Decimal("1000000000"):
+        raise ValidationError(f"{what} is too large")
+    return v.quantize(Decimal(1).scaleb(-minor))
+
+
+def status_for(total: Decimal, credit: Decimal, paid: Decimal) -> str:
+    if total - credit - paid <= 0:
+        return "paid"
+    return "partially_paid" if paid > 0 or credit > 0 else "issued"
+
+
+@dataclass
+class PaymentResult:
+    bill_number: str
+    payment_id: int
+    amount: Decimal
+    applied: Decimal
+    credit: Decimal
+    status: str
+    amount_due: Decimal
+
+
+def overpayment(ctx, number: str, amount) -> Decimal:
+    """How much of a payment would exceed what is due (0 when none): for asking before paying."""
+    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"))
+    bill = get_bill(ctx, number)
+    return max(Decimal("0.00"), amt - max(bill["amount_due"], Decimal("0.00")))
+
+
+def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bool = False) -> PaymentResult:
+    ctx.require("admin", "regional", action="record payments")
+    minor = ctx.config.get("operator", "minor_unit")
+    amt = parse_amount(amount, minor=minor)
+    method = (method or "").strip().lower()
+    if method not in METHODS:
+        raise ValidationError(f"unknown payment method '{method}': use one of {', '.join(METHODS)}")
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 80:
+        raise ValidationError("a payment reference of 1 to 80 characters is required")
+
+    def do(conn):
+        bill = get_bill(ctx, number, conn, for_update=True)
+        if bill["status"] == "void":
+            raise ValidationError(f"bill {bill['bill_number']} is void and takes no payments")
+        dup = payments_repo.by_reference(conn, reference)
+        if dup:
+            raise DuplicateError(f"reference {reference} was already used for a payment of {dup['amount']} "
+                                 f"on bill {dup['bill_number']}")
+        due = max(bill["amount_due"], Decimal("0.00"))
+        if due == 0:
+            raise ValidationError(f"bill {bill['bill_number']} is already paid")
+        applied = min(amt, due)
+        excess = amt - applied
+        if excess > 0 and not accept_credit:
+            raise ValidationError(f"{amt} is {excess} more than the {due} due on bill {bill['bill_number']}; "
+                                  "confirm to keep the excess as a credit for the next bill")
+        now = ctx.now()
+        pid = payments_repo.add(conn, bill["id"], bill["customer_id"], amt, method, reference, now,
+                                ctx.user.username)
+        paid = bill["amount_paid"] + applied
+        status = status_for(bill["total"], bill["credit_applied"], paid)
+        bills_repo.set_amounts(conn, bill["id"], bill["total"], paid, status)
+        if excess > 0:
+            payments_repo.add_credit(conn, bill["customer_id"], excess,
+                                     f"overpayment of bill {bill['bill_number']} ({reference})", now, pid)
+        ctx.audit(conn, "bill.pay", bill["bill_number"], f"{amt} {method} {reference}")
+        return PaymentResult(bill["bill_number"], pid, amt, applied, excess, status,
+                             bill["total"] - bill["credit_applied"] - paid)
+
+    return ctx.db.run(do)
+
+
+def adjust(ctx, number: str, amount, reason: str) -> dict:
+    """Add an adjustment line (positive or negative, tax included) to an issued bill."""
+    ctx.require("admin", action="adjust bills")
+    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), allow_negative=True)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 180:
+        raise ValidationError("a reason of 1 to 180 characters is required")
+
+    def do(conn):
+        bill = get_bill(ctx, number, conn, for_update=True)
+        if bill["status"] == "void":
+            raise ValidationError(f"bill {bill['bill_number']} is void")
+        total = bill["total"] + amt
+        if total < bill["credit_applied"] + bill["amount_paid"]:
+            raise ValidationError(f"an adjustment of {amt} would take the total below what has been paid "
+                                  f"({bill['credit_applied'] + bill['amount_paid']}); give a credit instead")
+        no = bills_repo.add_line(conn, bill["id"], "adjustment", f"Adjustment: {reason}", amt, ctx.user.username)
+        status = status_for(total, bill["credit_applied"], bill["amount_paid"])
+        bills_repo.set_amounts(conn, bill["id"], total, bill["amount_paid"], status)
+        ctx.audit(conn, "bill.adjust", bill["bill_number"], f"{amt}: {reason}")
+        return {"bill_number": bill["bill_number"], "line_no": no, "total": total, "status": status}
+
+    return ctx.db.run(do)
+
+
+def credit(ctx, msisdn: str, amount, reason: str) -> dict:
+    """A credit (goodwill, correction) for a customer, applied to their next bill."""
+    ctx.require("admin", action="give credits")
+    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise ValidationError("a reason of 1 to 200 characters is required")
+
+    def do(conn):
+        cust = resolve_customer(ctx, conn, msisdn)
+        if cust is None:
+            raise ValidationError("the customer's MSISDN is required")
+        cid = payments_repo.add_credit(conn, cust["id"], amt, reason, ctx.now())
+        ctx.audit(conn, "bill.credit", cust["msisdn"], f"{amt}: {reason}")
+        return {"id": cid, "msisdn": cust["msisdn"], "amount": amt}
+
+    return ctx.db.run(do)

@@ -1,0 +1,130 @@
+"""Rating: what a customer's usage in a period costs on a plan (DESIGN.md "Rating rules").
+
+Two faces of the same rules:
+- rate_customers(conn, period, plan_override, customer_ids): the set-based SQL used by the bill run,
+  returning per-customer quantities and line amounts without writing anything. Another plan can be
+  put in place of each customer's own (plan_override: a plan dict as returned by
+  repositories.plans, or any dict with the PLAN_FIELDS), e.g. to re-rate past months on every plan.
+- rate_usage(plan, calls, sms_sent, bytes_used, ...): a pure Python reference of the same rules,
+  used by the property-based tests and handy for what-if sums on a few records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from telco_console.repositories import bills as bills_repo
+from telco_console.timeutil import Period
+
+AMOUNT_KEYS = ("fee_amount", "peak_amount", "offpeak_amount", "sms_amount", "data_amount")
+MB = 1_000_000
+
+
+def _period(period) -> Period:
+    return period if isinstance(period, Period) else Period.parse(str(period))
+
+
+def rate_customers(conn, period, plan_override: dict | None = None, customer_ids: list[int] | None = None, *,
+                   tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> dict[int, dict]:
+    """{customer_id: rating} for every customer billable in the period (or those of customer_ids).
+
+    A rating holds: plan_id, status, days_active, call_s (all rounded seconds), sms_sent, bytes_used,
+    peak_s/offpeak_s (rounded seconds charged beyond the allowance), sms_n, mb_n (charged units),
+    fee_amount, peak_amount, offpeak_amount, sms_amount, data_amount, subtotal, tax, total (Decimal).
+    Reads only; one query whatever the number of customers."""
+    p = _period(period)
+    rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
+    out = {}
+    for r in rows:
+        for k in ("peak_s", "offpeak_s", "sms_n", "mb_n", "call_s", "sms_sent", "bytes_used", "days_active"):
+            r[k] = int(r[k] or 0)
+        out[r["customer_id"]] = r
+    return out
+
+
+def rate_for(ctx, period, plan_override: dict | None = None, customer_ids: list[int] | None = None) -> dict[int, dict]:
+    """rate_customers with the tax rate and minor unit from the context's config."""
+    ctx.require("admin", "analyst", action="rate customers")
+    return ctx.db.run(lambda conn: rate_customers(conn, period, plan_override, customer_ids,
+                                                  tax_rate=ctx.config.get("billing", "tax_rate"),
+                                                  minor=ctx.config.get("operator", "minor_unit")))
+
+
+# -- the pure reference ----------------------------------------------------------------------------
+
+@dataclass
+class Call:
+    started_at: datetime
+    billsec: int
+    id: int = 0
+    direction: str = "out"
+    answered: bool = True
+
+
+@dataclass
+class Rated:
+    lines: dict = field(default_factory=dict)   # kind -> amount (Decimal)
+    peak_s: int = 0
+    offpeak_s: int = 0
+    sms_n: int = 0
+    mb_n: int = 0
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((v for k, v in self.lines.items() if k != "tax"), Decimal(0))
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.lines.values(), Decimal(0))
+
+
+def money(value: Decimal, minor: int = 2) -> Decimal:
+    """Half-up to the minor unit."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-minor), rounding=ROUND_HALF_UP)
+
+
+def _as_time(v) -> time:
+    if isinstance(v, time):
+        return v
+    if hasattr(v, "total_seconds"):       # the connector returns TIME as timedelta
+        s = int(v.total_seconds())
+        return time(s // 3600 % 24, s // 60 % 60, s % 60) if s < 86400 else time(23, 59, 59, 999999)
+    h, m, *rest = str(v).split(":")
+    return time(int(h), int(m), int(float(rest[0])) if rest else 0)
+
+
+def is_peak(plan: dict, when: datetime) -> bool:
+    days = {int(x) for x in str(plan.get("peak_days", "0,1,2,3,4")).replace(" ", "").split(",") if x}
+    start, end = _as_time(plan.get("peak_start", time(8))), _as_time(plan.get("peak_end", time(20)))
+    return when.weekday() in days and start <= when.time() < end
+
+
+def rate_usage(plan: dict, calls: list[Call], sms_sent: int = 0, bytes_used: int = 0, days_active: int = 30,
+               days_in_period: int = 30, tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> Rated:
+    """The rating rules in plain Python, for one customer's period (see docs/billing.md)."""
+    inc = max(int(plan.get("increment_seconds", 60)), 1)
+    allow = int(plan.get("included_minutes", 0)) * 60
+    used = 0
+    out = Rated()
+    for c in sorted(calls, key=lambda c: (c.started_at, c.id)):
+        if c.direction != "out" or not c.answered or c.billsec <= 0:
+            continue
+        r = -(-c.billsec // inc) * inc
+        charged = max(0, used + r - max(used, allow))
+        used += r
+        if is_peak(plan, c.started_at):
+            out.peak_s += charged
+        else:
+            out.offpeak_s += charged
+    out.sms_n = max(0, int(sms_sent) - int(plan.get("included_sms", 0)))
+    over = max(0, int(bytes_used) - int(plan.get("included_mb", 0)) * MB)
+    out.mb_n = -(-over // MB)
+    d = lambda k: Decimal(str(plan[k]))  # noqa: E731
+    out.lines["subscription"] = money(d("monthly_fee") * days_active / days_in_period, minor)
+    out.lines["peak_calls"] = money(out.peak_s * d("peak_rate") / 60, minor)
+    out.lines["offpeak_calls"] = money(out.offpeak_s * d("offpeak_rate") / 60, minor)
+    out.lines["sms"] = money(out.sms_n * d("sms_rate"), minor)
+    out.lines["data"] = money(out.mb_n * d("mb_rate"), minor)
+    out.lines["tax"] = money(out.subtotal * Decimal(str(tax_rate)), minor)
+    return out

@@ -1,0 +1,77 @@
+"""Reminders for overdue bills: levels from [billing] reminder_days (days past the due date),
+one reminder per bill per level and never twice. A bill judged on a date reaches the highest
+level whose day has come; only that level is sent (lower levels it skipped are not sent later).
+Each reminder's text goes to a file in the outbox, and by e-mail too when [mail] is configured."""
+from __future__ import annotations
+
+from datetime import date
+
+from telco_console.reporting.report import Column, Report
+from telco_console.repositories import reminders as reminders_repo
+from telco_console.services.billing import delivery
+from telco_console.timeutil import parse_date
+
+LEVEL_NAMES = {1: "first reminder", 2: "second reminder", 3: "final reminder"}
+
+
+def level_name(level: int, levels: int) -> str:
+    return "final reminder" if level == levels and levels > 1 else LEVEL_NAMES.get(level, f"reminder {level}")
+
+
+def reminder_text(ctx, r: dict, levels: int) -> tuple[str, str]:
+    cur = ctx.config.get("operator", "currency")
+    subject = f"{level_name(r['level'], levels).capitalize()}: bill {r['bill_number']} is overdue"
+    body = (f"Dear {r['name']},\n\nBill {r['bill_number']} for {r['period']} was due on {r['due_date']}. "
+            f"As of {r['as_of']}, {r['amount_due']} {cur} is still unpaid.\n"
+            f"Please pay it as soon as possible, quoting the bill number.\n\nThis is your "
+            f"{level_name(r['level'], levels)}.\n")
+    return subject, body
+
+
+def send_reminders(ctx, as_of: str | date | None = None) -> Report:
+    """Create and deliver the reminders due on a date; returns what was sent."""
+    ctx.require("admin", action="send reminders")
+    day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else ctx.now().date())
+    levels = ctx.config.get("billing", "reminder_days")
+    ctx.db.run(reminders_repo.create_due, day, levels, ctx.now())
+    todo = ctx.db.run(reminders_repo.unwritten)
+    paths, deliveries = [], []
+    for r in todo:
+        subject, body = reminder_text(ctx, r, len(levels))
+        row, path = delivery.deliver(ctx, "reminder", r["id"], r["email"], r["msisdn"], subject, body,
+                                     f"reminder-{r['bill_number']}-level{r['level']}.txt", always_outbox=True)
+        paths.append((str(path), r["id"]))
+        deliveries.append(row)
+        r["channel"] = row[2] if row[5] != "failed" else "outbox (mail failed)"
+        r["outbox_path"] = str(path)
+
+    def save(conn):
+        reminders_repo.set_paths(conn, paths)
+        reminders_repo.record_deliveries(conn, deliveries)
+        if todo:
+            ctx.audit(conn, "bill.remind", str(day), f"{len(todo)} reminders")
+
+    ctx.db.run(save)
+    report = Report(f"Reminders sent as of {day}", [Column("Bill"), Column("MSISDN"), Column("Customer"),
+                                                    Column("Level", "int"), Column("Due", "date"),
+                                                    Column("Amount due", "money"), Column("Sent by"),
+                                                    Column("File")],
+                    empty_message="no reminders are due")
+    for r in todo:
+        report.rows.append([r["bill_number"], r["msisdn"], r["name"], r["level"], r["due_date"], r["amount_due"],
+                            r["channel"], r["outbox_path"]])
+    return report
+
+
+def list_reminders(ctx, bill_number: str | None = None) -> Report:
+    ctx.require("admin", "regional", "customer", action="list reminders")
+    region = ctx.user.region if ctx.user.role == "regional" else None
+    cid = ctx.user.customer_id if ctx.user.role == "customer" else None
+    rows = ctx.db.run(reminders_repo.find, bill_number, region, cid)
+    report = Report("Reminders", [Column("Sent", "datetime"), Column("Bill"), Column("MSISDN"), Column("Customer"),
+                                  Column("Level", "int"), Column("As of", "date"), Column("Amount due", "money"),
+                                  Column("File")], empty_message="no reminders")
+    for r in rows:
+        report.rows.append([r["created_at"], r["bill_number"], r["msisdn"], r["name"], r["level"], r["as_of"],
+                            r["amount_due"], r["outbox_path"] or ""])
+    return report
