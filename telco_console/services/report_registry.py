@@ -16,6 +16,7 @@ REPORT_MODULES: list[str] = [
     "telco_console.services.reports.xdr",
     "telco_console.services.reports.plans",
     "telco_console.services.analytics.reports",
+    "telco_console.services.intelligence.reports",
 ]
 
 COMMON_PARAMS = ("from", "to", "period", "region", "customer", "top")

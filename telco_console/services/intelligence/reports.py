@@ -1,0 +1,180 @@
+"""The customer intelligence reports in the catalogue (services/report_registry.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from telco_console.errors import ValidationError
+from telco_console.services.report_registry import ReportOption, ReportSpec
+
+GROUP = "Customer intelligence"
+ROLES = ("analyst", "admin")
+DEFAULT_CHURN_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "churn"
+
+
+def _int(name: str, low: int, high: int):
+    def parse(text):
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise ValidationError(f"--{name} takes a whole number, not '{text}'") from None
+        if not low <= value <= high:
+            raise ValidationError(f"--{name} must be from {low} to {high}")
+        return value
+    return parse
+
+
+def _float(name: str, low: float, high: float | None = None):
+    def parse(text):
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            raise ValidationError(f"--{name} takes a number, not '{text}'") from None
+        if value != value or value < low or (high is not None and value > high):
+            raise ValidationError(f"--{name} must be from {low:g}" + (f" to {high:g}" if high is not None else " up"))
+        return value
+    return parse
+
+
+def _yes(text) -> bool:
+    if isinstance(text, bool):
+        return text
+    t = str(text).strip().lower()
+    if t in ("yes", "y", "true", "1"):
+        return True
+    if t in ("no", "n", "false", "0", ""):
+        return False
+    raise ValidationError("answer yes or no")
+
+
+def _get(params, name, default, parse):
+    value = params.extra.get(name)
+    if value is None or value == "":
+        return default
+    return parse(value) if isinstance(value, str) else value
+
+
+MONTHS = ReportOption("months", "months of bills and usage to look at (default 6)", 6, parse=_int("months", 1, 120))
+
+
+def _segments(ctx, params):
+    from telco_console.services.intelligence import segments
+
+    return segments.segments_report(ctx, _get(params, "months", 6, MONTHS.parse))
+
+
+def _placement(ctx, params):
+    from telco_console.services.intelligence import segments
+
+    msisdn = params.extra.get("msisdn") or params.customer
+    if not msisdn:
+        raise ValidationError("give the customer to place: --msisdn NUMBER")
+    return segments.placement_report(ctx, msisdn, _get(params, "months", 6, MONTHS.parse))
+
+
+def _campaign(ctx, params):
+    from telco_console.services.intelligence import segments
+
+    return segments.campaign_report(ctx, params.extra.get("action") or "up-sell",
+                                    _get(params, "months", 6, MONTHS.parse))
+
+
+def _churn_risk(ctx, params):
+    from telco_console.services.intelligence import churn
+
+    return churn.risk_report(ctx, params.top or 20)
+
+
+def _churn_validation(ctx, params):
+    from telco_console.services.intelligence import churn
+
+    return churn.validation_report(ctx, params.extra.get("path") or DEFAULT_CHURN_DATA)
+
+
+def _offers(ctx, params):
+    from telco_console.services.intelligence import offers
+
+    return offers.offers_report(ctx, _get(params, "months", 3, _int("months", 1, 24)),
+                                _get(params, "overpaying", False, _yes), params.top)
+
+
+def _outliers(ctx, params):
+    from telco_console.services.intelligence import outliers
+
+    return outliers.outliers_report(ctx, params.date_from, params.date_to,
+                                    _get(params, "threshold", outliers.THRESHOLD, _float("threshold", 0.1)),
+                                    params.top)
+
+
+def _associations(ctx, params):
+    from telco_console.services.intelligence import associations
+
+    return associations.associations_report(
+        ctx, _get(params, "min-support", 0.05, _float("min-support", 0, 1)),
+        _get(params, "min-confidence", 0.3, _float("min-confidence", 0, 1)),
+        _get(params, "min-mb", 0.0, _float("min-mb", 0)), params.top)
+
+
+def _top_leads(ctx, params):
+    from telco_console.services.intelligence import leads
+
+    return leads.top_leads_report(ctx, params.top or 10)
+
+
+def _listings(ctx, params):
+    from telco_console.services.intelligence import leads
+
+    return leads.listings_sms_report(ctx, params.top or 10)
+
+
+def _activity(ctx, params):
+    from telco_console.services.intelligence import leads
+
+    phone = params.extra.get("phone") or params.customer
+    if not phone:
+        raise ValidationError("give the phone number: --phone NUMBER")
+    return leads.activity_report(ctx, phone)
+
+
+REPORTS = [
+    ReportSpec("segments", "Value and risk segments", GROUP, _segments, ROLES, options=(MONTHS,),
+               description="segments by a stated rule (collect, retain, up-sell, cross-sell) with centres, size "
+                           "and revenue share"),
+    ReportSpec("segment-placement", "Place a customer in a segment (KNN)", GROUP, _placement, ROLES,
+               options=(ReportOption("msisdn", "the customer's number"), MONTHS),
+               description="5 nearest neighbours on the segment features, plan/region/handset one-hot"),
+    ReportSpec("campaign-list", "Campaign list per action", GROUP, _campaign, ROLES,
+               options=(ReportOption("action", "retain, up-sell, cross-sell or collect", "up-sell",
+                                     ("retain", "up-sell", "cross-sell", "collect")), MONTHS),
+               description="the customers of the segment with that action, for export"),
+    ReportSpec("churn-risk", "Churn risk of active customers", GROUP, _churn_risk, ROLES, params=("top",),
+               description="classifier trained on closed accounts; top N at risk with reasons"),
+    ReportSpec("churn-validation", "Churn model validated on the BigML data", GROUP, _churn_validation, ROLES,
+               options=(ReportOption("path", "folder with churn-bigml-80.csv and churn-bigml-20.csv",
+                                     str(DEFAULT_CHURN_DATA)),),
+               description="accuracy, ROC AUC, precision and recall for churners"),
+    ReportSpec("plan-offers", "Cheapest plan per customer (re-rated)", GROUP, _offers, ROLES, params=("top",),
+               options=(ReportOption("months", "complete months to re-rate (default 3)", 3,
+                                     parse=_int("months", 1, 24)),
+                        ReportOption("overpaying", "only customers who overpay (yes/no)", "no", ("yes", "no"),
+                                     parse=_yes)),
+               description="every month re-rated on every plan with the billing engine; overpayment"),
+    ReportSpec("usage-outliers", "Customers with anomalous usage", GROUP, _outliers, ROLES,
+               params=("from", "to", "top"),
+               options=(ReportOption("threshold", "robust |z| above which usage is anomalous (default 3.5)", 3.5,
+                                     parse=_float("threshold", 0.1)),),
+               description="robust z-score per feature, with the features that make it anomalous"),
+    ReportSpec("app-associations", "Applications used together", GROUP, _associations, ROLES, params=("top",),
+               options=(ReportOption("min-support", "minimum support, 0-1 (default 0.05)", 0.05,
+                                     parse=_float("min-support", 0, 1)),
+                        ReportOption("min-confidence", "minimum confidence, 0-1 (default 0.3)", 0.3,
+                                     parse=_float("min-confidence", 0, 1)),
+                        ReportOption("min-mb", "an application is used above this many MB (default 0)", 0.0,
+                                     parse=_float("min-mb", 0))),
+               description="association rules from per-user xDR baskets: support, confidence, lift"),
+    ReportSpec("top-leads", "Most contacted leads by call volume", GROUP, _top_leads, ROLES, params=("top",)),
+    ReportSpec("listings-sms-inquiries", "Listings with the most SMS inquiries", GROUP, _listings, ROLES,
+               params=("top",)),
+    ReportSpec("phone-activity", "Activity summary for a phone number", GROUP, _activity, ROLES,
+               options=(ReportOption("phone", "the phone number"),),
+               description="calls, SMS, leads contacted and listings inquired"),
+]
