@@ -34,10 +34,13 @@ def register(sub) -> None:
                 flag, kw = COMMON_HELP[name]
                 a.add_argument(flag, **kw)
         for opt in spec.options:
+            shown_default = opt.default is not None and "default" not in opt.help
             kw = dict(dest=f"opt_{opt.name.replace('-', '_')}", default=opt.default,
-                      help=opt.help + (f" (default {opt.default})" if opt.default is not None else ""))
+                      metavar=opt.name.upper().replace("-", "_"),
+                      help=opt.help + (f" (default {opt.default})" if shown_default else ""))
             if opt.choices:
                 kw["choices"] = opt.choices
+                kw["metavar"] = "{" + ",".join(opt.choices) + "}"
             a.add_argument(f"--{opt.name}", **kw)
         a.add_argument("--format", choices=("table", "csv", "json", "html"), default="table",
                        help="output format (default table)")
