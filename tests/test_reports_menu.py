@@ -1,0 +1,94 @@
+"""The analytics menu (ui/menus/analytics.py): items from the catalogue by role, prompts only for
+what each report declares, the report shown and kept for saving, an optional PNG."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from reports_data import A, basic
+
+from telco_console.reporting.output import Output
+from telco_console.ui import prompts
+from telco_console.ui.app import Console
+from telco_console.ui.menus import analytics
+
+
+@pytest.fixture
+def script(monkeypatch):
+    """Answers for the prompts, in order; records the questions asked."""
+    answers: list[str] = []
+    asked: list[str] = []
+
+    def ask(message, parse=None, default="", required=True, **kw):
+        asked.append(message)
+        text = answers.pop(0)
+        if not text.strip():
+            return None
+        return parse(text) if parse else text.strip()
+
+    def choose(message, choices, default=None, **kw):
+        asked.append(message)
+        text = answers.pop(0) or default
+        assert text in choices, f"{text} not in {choices}"
+        return text
+
+    monkeypatch.setattr(prompts, "ask", ask)
+    monkeypatch.setattr(prompts, "choose", choose)
+    return answers, asked
+
+
+def console_for(c):
+    buf = io.StringIO()
+    return Console(c, Output(buf, io.StringIO(), colour=False)), buf
+
+
+def item(section, role, label_end):
+    return next(i for i in section.visible_items(role) if i.label.endswith(label_end))
+
+
+def test_analyst_runs_peak_hours_and_saves_a_chart(ctx, script, tmp_path):
+    basic(ctx)
+    answers, asked = script
+    con, buf = console_for(ctx.with_user(ctx.user.__class__(None, "ana", "analyst")))
+    png = tmp_path / "p.png"
+    answers += ["yesterday", "", ""]     # dates, region, customer; no data, so no chart question
+    item(analytics.section(), "analyst", "Peak hours").handler(con)
+    assert con.last_report.title == "Peak hours"
+    assert "Peak hours: no usage for these filters" in buf.getvalue()
+    answers += ["dates", "2026-10-01", "2026-10-31", "", A, str(png)]
+    item(analytics.section(), "analyst", "Peak hours").handler(con)
+    assert con.last_report.title == f"Peak hours for {A}"
+    assert "Peak hour for all records: 18:00-18:59" in buf.getvalue()
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert asked[:3] == ["Dates", "Region (optional, Enter for all):", "Customer MSISDN (optional):"]
+
+
+def test_options_and_regional_is_not_asked_for_a_region(ctx, script):
+    basic(ctx)
+    answers, asked = script
+    con, buf = console_for(ctx.with_user(ctx.user.__class__(None, "south", "regional", "South")))
+    answers += ["all time", "", "", "data", ""]    # dates, customer, top, sort, chart file
+    item(analytics.section(), "regional", "Customer usage summary").handler(con)
+    assert not any(q.startswith("Region") for q in asked)
+    assert [r[0] for r in con.last_report.rows] == ["+447911000002"]
+    assert con.last_report.filters["sorted by"] == "data"
+
+
+def test_items_by_role(ctx):
+    s = analytics.section()
+    assert s.title == "Analytics and reports"
+    mine = [i.label for i in s.visible_items("customer")]
+    assert mine and all(label.startswith("My account") for label in mine)
+    analyst = [i.label for i in s.visible_items("analyst")]
+    assert "Usage and network: Customer usage summary" in analyst and "My account: My usage" not in analyst
+    assert s.visible_items("staff") == [] or all("My account" not in i.label for i in s.visible_items("staff"))
+
+
+def test_customer_menu_shows_own_usage(ctx, script):
+    d = basic(ctx)
+    answers, _ = script
+    con, buf = console_for(ctx.with_user(ctx.user.__class__(None, "ann", "customer", None, d["a"]["id"])))
+    answers += ["all time", ""]
+    item(analytics.section(), "customer", "My usage").handler(con)
+    assert con.last_report.title == f"My usage: {A}"
+    assert "Data per day (MB)" in buf.getvalue()
