@@ -1,0 +1,166 @@
+"""End to end: the real program in a pseudo-terminal (pexpect), driven as a person would."""
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from helpers import make_plan, make_user
+
+pexpect = pytest.importorskip("pexpect")
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 20
+PASSWORD = "correct-horse-9"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]|\r")
+
+
+def plain(text: str) -> str:
+    return ANSI.sub("", text or "")
+
+
+class Session:
+    """The console in a pty, with helpers that find menu numbers by their labels."""
+
+    def __init__(self, env, cwd):
+        env = dict(env, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="200", LINES="40")
+        self.child = pexpect.spawn(sys.executable, ["-m", "telco_console"], env=env, cwd=str(cwd),
+                                   dimensions=(40, 200), encoding="utf-8", codec_errors="replace",
+                                   timeout=TIMEOUT)
+        self.seen = ""
+
+    def expect(self, pattern: str) -> str:
+        """Wait for a plain-text fragment; returns the text before it (escape codes removed)."""
+        try:
+            self.child.expect(pattern)
+        except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+            raise AssertionError(f"did not see {pattern!r}; the screen showed:\n"
+                                 f"{plain(self.child.before)[-2000:]}") from exc
+        before = plain(self.child.before)
+        self.seen += before + plain(self.child.after)
+        return before
+
+    def answer(self, prompt: str, text: str) -> str:
+        before = self.expect(re.escape(prompt))
+        self.child.send(text + "\r")
+        return before
+
+    def menu_labels(self) -> dict[str, str]:
+        """Wait for the next menu; returns {label: number}."""
+        self.expect("== ")
+        block = self.expect("Choose a number")
+        return {m.group(2).strip(): m.group(1) for m in re.finditer(r"^\s*(\d+)\) (.+?)\s*$", block, re.M)}
+
+    def pick(self, label: str) -> None:
+        labels = self.menu_labels()
+        assert label in labels, f"{label!r} is not in the menu: {sorted(labels)}"
+        self.child.send(labels[label] + "\r")
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.answer("Username:", username)
+        self.answer("Password:", password)
+
+    def quit(self) -> None:
+        self.pick("Quit")
+        self.expect("Goodbye")
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        assert self.child.exitstatus == 0
+
+
+@pytest.fixture
+def accounts(ctx):
+    make_user(ctx, "boss", "admin")
+    make_user(ctx, "ana", "analyst")
+    make_user(ctx, "stan", "staff")
+    make_plan(ctx)
+    return ctx
+
+
+def test_admin_session(accounts, cli_env, tmp_path):
+    s = Session(cli_env, tmp_path)
+    # a wrong password first, then the right one
+    s.sign_in("boss", "not-the-password")
+    s.expect("wrong username or password")
+    s.sign_in("boss", PASSWORD)
+    s.expect(r"Signed in as boss \(admin\)")
+
+    # add a customer: an invalid number is refused with the reason, then a valid one
+    s.pick("Administration")
+    s.pick("Add a customer")
+    s.answer("MSISDN (phone number):", "12345")
+    s.expect("is not a valid number")
+    s.child.send("\x15")                     # Ctrl-U: clear the line
+    s.child.send("07911 123456\r")
+    s.answer("Name:", "Erin Example")
+    s.answer("Plan", "1")
+    s.answer("Region (optional):", "North")
+    s.answer("Handset (optional):", "")
+    s.answer("Customer since (optional, default today):", "")
+    s.expect(r"added customer #\d+ \+447911123456 \(Erin Example\)")
+
+    # it is in the list
+    s.pick("Find / list customers")
+    s.answer("Search name or number (optional):", "")
+    s.answer("Status (active/suspended/closed, optional):", "")
+    s.answer("Region (optional):", "")
+    s.expect(r"\+447911123456")
+    s.expect("Erin Example")
+
+    # Ctrl-C at a prompt goes back to the menu
+    s.pick("Show a customer")
+    s.expect("MSISDN:")
+    s.child.sendcontrol("c")
+    s.expect("cancelled, back to the menu")
+    s.pick("Back")
+    s.quit()
+
+
+@pytest.mark.parametrize("username,role", [("ana", "analyst"), ("stan", "staff")])
+def test_each_role_sees_its_menu(accounts, cli_env, tmp_path, username, role):
+    s = Session(cli_env, tmp_path)
+    s.sign_in(username, PASSWORD)
+    s.expect(rf"Signed in as {username} \({role}\)")
+    labels = s.menu_labels()
+    assert "Administration" not in labels
+    assert "Quit" in labels and "Change my password" in labels
+    sections = [lb for lb in labels if lb not in ("Save the last report", "Change my password", "Quit")]
+    for title in sections:                   # open each section of the role's menu and come back
+        s.child.send(labels[title] + "\r")
+        section = s.menu_labels()
+        assert "Back" in section and len(section) > 1
+        s.child.send(section["Back"] + "\r")
+        labels = s.menu_labels()
+    s.child.send(labels["Quit"] + "\r")
+    s.expect("Goodbye")
+    s.child.expect(pexpect.EOF)
+    s.child.close()
+    assert s.child.exitstatus == 0
+
+
+def test_admin_menu_lists_administration(accounts, cli_env, tmp_path):
+    s = Session(cli_env, tmp_path)
+    s.sign_in("boss", PASSWORD)
+    s.pick("Administration")
+    labels = s.menu_labels()
+    assert {"Add a customer", "List plans", "Add an account", "Audit log", "Back"} <= set(labels)
+    s.child.send(labels["Back"] + "\r")
+    s.quit()
+
+
+def test_first_run_asks_for_the_first_admin(ctx, cli_env, tmp_path):
+    s = Session(cli_env, tmp_path)
+    s.expect("No accounts yet: create the first administrator")
+    s.answer("Admin username:", "first")
+    s.answer("New password:", "short")
+    s.expect("at least 8 characters")
+    s.child.send("\x15")
+    s.child.send("first-admin-pw\r")
+    s.answer("Again:", "first-admin-pw")
+    s.expect(r"Signed in as first \(admin\)")
+    s.quit()
+    from telco_console.services import auth
+
+    assert auth.login(ctx, "first", "first-admin-pw", sleep=lambda s: None).role == "admin"
