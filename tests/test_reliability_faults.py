@@ -278,3 +278,75 @@ def test_full_table_or_disk_gives_a_clear_error(fresh):
         ctx.db.run(fill)
     err = mysql.connector.Error(msg="Disk full (/var/lib/mysql); waiting for someone to free some space", errno=1021)
     assert "run out of disk space" in str(ctx.db.translate(err))
+
+
+class KillingDatabase(Database):
+    """The real Database; the server is killed with -9 inside the transaction of the Nth run()
+    (after the work, before the commit), once."""
+
+    def __init__(self, config, server, nth):
+        super().__init__(config)
+        self.srv, self.nth, self.calls = server, nth, 0
+
+    def run(self, fn, *args, **kwargs):
+        self.calls += 1
+        if self.calls != self.nth:
+            return super().run(fn, *args, **kwargs)
+
+        def then_kill(conn, *a, **kw):
+            result = fn(conn, *a, **kw)
+            self.srv.kill()
+            return result
+        return super().run(then_kill, *args, **kwargs)
+
+
+def _cdr_file(path, custs, n=200):
+    lines = ["record_id,caller,callee,started_at,duration_s,billsec,disposition"]
+    t0 = datetime(2026, 10, 6, 8, 0)
+    for i in range(n):
+        lines.append(f"k{i:04d},{custs[i % 3]['msisdn']},+447700900123,{t0 + timedelta(minutes=7 * i):%Y-%m-%d %H:%M:%S},"
+                     f"{30 + i % 50},{30 + i % 50},ANSWERED")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(fresh, tmp_path):
+    importer = pytest.importorskip("telco_console.services.collection.importer")
+    srv, cfg, external_path, ctx, custs = fresh
+    src = _cdr_file(tmp_path / "cdr.csv", custs)
+    db = KillingDatabase(load_config(external_path), srv, nth=4)     # 1: start, 2-3: batches, 4: killed
+    kctx = AppContext(db.config, db, SYSTEM, progress=False)
+    with pytest.raises(DatabaseUnavailable):
+        importer.import_file(kctx, "csv", str(src), reject_file=str(tmp_path / "rej.csv"), batch_size=40)
+    srv.start()
+    (n, distinct), rolled = _counts(srv)
+    assert n == distinct == 80 and rolled == 80      # two batches committed, the third rolled back
+    again = importer.import_file(kctx, "csv", str(src), reject_file=str(tmp_path / "rej.csv"), batch_size=40)
+    assert (again.read, again.inserted, again.duplicates, again.rejected) == (200, 120, 80, 0)
+    assert _counts(srv) == ((200, 200), 200)         # equal to the source, no duplicate
+    db.close()
+
+
+def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh, monkeypatch):
+    billrun = pytest.importorskip("telco_console.services.billing.billrun")
+    srv, cfg, external_path, ctx, custs = fresh
+    import_rows(ctx.db, _source(custs, 90))
+    db = Database(load_config(external_path))
+    bctx = AppContext(db.config, db, SYSTEM, progress=False)
+    original = billrun.bills_repo.apply_open_credits
+
+    def kill_then(conn, *a, **kw):                    # bills created, not yet committed
+        srv.kill()
+        return original(conn, *a, **kw)
+    monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", kill_then)
+    with pytest.raises((DatabaseUnavailable, mysql.connector.Error)):
+        billrun.run(bctx, "2026-10")
+    monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", original)
+    srv.start()
+    assert _sql(srv, "SELECT COUNT(*) FROM telco.bills")[0][0] == 0       # all or nothing
+    res = billrun.run(bctx, "2026-10")
+    assert res.bills == 3
+    assert billrun.run(bctx, "2026-10").bills == 0                          # and never twice
+    assert _sql(srv, "SELECT COUNT(*), COUNT(DISTINCT customer_id), COUNT(DISTINCT bill_number) "
+                     "FROM telco.bills WHERE period = '2026-10'")[0] == (3, 3, 3)
+    db.close()
