@@ -158,7 +158,7 @@ def e164(raw: str, region: str) -> str | None:
     text = (raw or "").strip().strip('"')
     if not text:
         return None
-    if text.endswith(".0") and text[:-2].isdigit():
+    if text.endswith(".0") and text[:-2].lstrip("+").isdigit():
         text = text[:-2]
     try:
         return normalise_msisdn(text, region)

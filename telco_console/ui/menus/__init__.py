@@ -6,7 +6,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-SECTIONS = ["telco_console.ui.menus.admin", "telco_console.ui.menus.intelligence", "telco_console.ui.menus.analytics"]
+SECTIONS = ["telco_console.ui.menus.admin", "telco_console.ui.menus.intelligence", "telco_console.ui.menus.analytics",
+            "telco_console.ui.menus.collection"]
 
 
 @dataclass
