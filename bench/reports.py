@@ -1,0 +1,275 @@
+"""Report benchmark: each report timed against the raw SQL of its own aggregate (the floor),
+both measured in the same run on the same generated data.
+
+    .venv/bin/python bench/reports.py [-n RECORDS] [--dsn mysql://root@127.0.0.1:3306] [--keep] [--json]
+
+It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn (or
+TELCO_BENCH_DSN), applies the migrations, generates RECORDS usage records (default 1,000,000:
+60% calls, 25% SMS, 15% data sessions over 90 days, one customer per 1,000 records, peaky hours),
+loads them with LOAD DATA LOCAL INFILE, rebuilds the rollups (repositories/rollups.rebuild), and
+then times every report (best of 3) and its floor (best of 3). The database is dropped at the end
+unless --keep. `run(scale, workdir)` returns the figures as dicts: figure, value, unit, floor, ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
+DAYS = 90
+START = date(2026, 7, 1)
+REGIONS = ("North", "South", "East", "West", "Central")
+HANDSETS = (("Huawei", "Huawei B528S-23A"), ("Apple", "Apple iPhone 6S (A1688)"), ("Apple", "Apple iPhone 7"),
+            ("Samsung", "Samsung Galaxy S8"), ("Samsung", "Samsung Galaxy A5"), ("Apple", "Apple iPhone 8"),
+            ("Huawei", "Huawei P20 Lite"), ("Xiaomi", "Xiaomi Redmi 5"), ("undefined", "undefined"))
+
+
+def _server(dsn: str) -> dict:
+    u = urlparse(dsn)
+    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
+                password=unquote(u.password or ""))
+
+
+def _connect(server: dict, database: str | None = None):
+    import mysql.connector
+
+    kw = dict(server, collation="utf8mb4_general_ci", allow_local_infile=True)
+    if database:
+        kw["database"] = database
+    return mysql.connector.connect(**kw)
+
+
+def _config(workdir: Path, server: dict, name: str) -> Path:
+    path = workdir / "bench-reports.ini"
+    lines = ["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()), f"name = {name}",
+             "pool_size = 4", "", "[operator]", "timezone = Europe/London", "default_region = GB", "currency = GBP", ""]
+    path.write_text("\n".join(lines))
+    os.chmod(path, 0o600)
+    return path
+
+
+def generate(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
+    """Customers, one plan, and `scale` records loaded with LOAD DATA LOCAL INFILE; rollups rebuilt."""
+    import numpy as np
+
+    from telco_console.repositories import rollups
+
+    rng = np.random.default_rng(seed)
+    n_cust = max(50, scale // 1000)
+    cur = conn.cursor()
+    cur.execute("INSERT INTO plans (code, name, monthly_fee, peak_rate, offpeak_rate, sms_rate, mb_rate)"
+                " VALUES ('BENCH', 'Bench', 10, 0.1, 0.05, 0.05, 0.01)")
+    plan_id = cur.lastrowid
+    cur.executemany("INSERT INTO customers (msisdn, name, region, plan_id, created_on) VALUES (%s, %s, %s, %s, %s)",
+                    [(f"+4479{i:08d}", f"Customer {i}", REGIONS[i % len(REGIONS)], plan_id, "2026-01-01")
+                     for i in range(n_cust)])
+    cur.execute("INSERT INTO ingest_batches (source) VALUES ('bench')")
+    batch = cur.lastrowid
+    conn.commit()
+    cur.execute("SELECT MIN(id) FROM customers")
+    first_id = cur.fetchone()[0]
+    hour_weight = np.array([1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 11, 11, 12, 12, 11, 11, 12, 14, 16, 14, 10, 7, 4, 2],
+                           dtype=float)
+    hour_weight /= hour_weight.sum()
+    base = np.datetime64(START.isoformat() + "T00:00:00")
+
+    def times(n):
+        day = rng.integers(0, DAYS, n)
+        hour = rng.choice(24, n, p=hour_weight)
+        sec = rng.integers(0, 3600, n)
+        t = base + (day * 86400 + hour * 3600 + sec).astype("timedelta64[s]")
+        return np.char.replace(t.astype(str), "T", " ")
+
+    counts = {"calls": int(scale * 0.60), "sms": int(scale * 0.25)}
+    counts["data_sessions"] = scale - counts["calls"] - counts["sms"]
+    files = {}
+    for table, n in counts.items():
+        cust = first_id + rng.integers(0, n_cust, n)
+        started = times(n)
+        path = workdir / f"{table}.tsv"
+        with open(path, "w") as fh:
+            if table == "calls":
+                out = rng.random(n) < 0.55
+                secs = rng.integers(0, 900, n)
+                ans = rng.random(n) < 0.85
+                for i in range(n):
+                    b = int(secs[i]) if ans[i] else 0
+                    fh.write(f"{cust[i]}\t{started[i]}\t{'out' if out[i] else 'in'}\t+447700900000\t{secs[i]}\t{b}\t"
+                             f"{int(ans[i])}\t{'ANSWERED' if ans[i] else 'NO ANSWER'}\t0\tbench\tc{i}\t{batch}\n")
+                cols = "customer_id, started_at, direction, other_party, duration_s, billsec, answered, disposition," \
+                       " international, source, source_ref, batch_id"
+            elif table == "sms":
+                out = rng.random(n) < 0.5
+                for i in range(n):
+                    fh.write(f"{cust[i]}\t{started[i]}\t{'out' if out[i] else 'in'}\t+447700900000\t40\t0\tbench\t"
+                             f"s{i}\t{batch}\n")
+                cols = "customer_id, started_at, direction, other_party, length, international, source, source_ref," \
+                       " batch_id"
+            else:
+                dur = rng.integers(1_000, 3_600_000, n)
+                apps = rng.integers(0, 5_000_000, (n, 14))
+                hs = rng.integers(0, len(HANDSETS), n)
+                for i in range(n):
+                    a = apps[i]
+                    dl, ul = int(a[0::2].sum()), int(a[1::2].sum())
+                    m, h = HANDSETS[hs[i]]
+                    fh.write(f"{cust[i]}\t{started[i]}\t{started[i]}\t{dur[i]}\t{dl}\t{ul}\t"
+                             + "\t".join(str(x) for x in a) + f"\t{m}\t{h}\tbench\td{i}\t{batch}\n")
+                app_cols = ", ".join(f"{x}_{d}" for x in ("social", "google", "email", "youtube", "netflix",
+                                                          "gaming", "other") for d in ("dl", "ul"))
+                cols = f"customer_id, started_at, ended_at, duration_ms, bytes_dl, bytes_ul, {app_cols}," \
+                       " handset_manufacturer, handset_type, source, source_ref, batch_id"
+        files[table] = (path, cols)
+    t0 = time.perf_counter()
+    for table, (path, cols) in files.items():
+        cur.execute(f"LOAD DATA LOCAL INFILE '{path}' IGNORE INTO TABLE {table} FIELDS TERMINATED BY '\\t' ({cols})")
+        conn.commit()
+        path.unlink()
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rollups.rebuild(conn)
+    conn.commit()
+    cur.close()
+    return {"customers": n_cust, "load_s": load_s, "rollup_s": time.perf_counter() - t0, **counts}
+
+
+def _best(fn, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _sql_runner(conn, sql: str, params=()):
+    def go():
+        cur = conn.cursor()
+        cur.execute(sql, tuple(params))
+        cur.fetchall()
+        cur.close()
+    return go
+
+
+def measure(ctx, conn, customer_msisdn: str, customer_id: int) -> list[dict]:
+    from telco_console.repositories import reports as repo
+    from telco_console.services.report_registry import ReportParams
+    from telco_console.services.reports import run_report
+
+    per_customer_sql, pc_params = repo.usage_per_customer_sql()
+    hour_sql, hour_params = repo.hour_profile_sql()
+    xdr_sql, xdr_params = repo.xdr_per_user_sql()
+    cases = [
+        ("usage-summary", ReportParams(), _sql_runner(conn, per_customer_sql, pc_params)),
+        ("usage-summary --top 10 --sort data", ReportParams(top=10, extra={"sort": "data"}),
+         _sql_runner(conn, per_customer_sql, pc_params)),
+        ("peak-hours", ReportParams(), _sql_runner(conn, hour_sql, hour_params)),
+        ("peak-hours --customer", ReportParams(customer=customer_msisdn),
+         lambda: repo.hour_profile(conn, customer_id=customer_id)),
+        ("top-customers --by spend", ReportParams(top=10, extra={"by": "spend"}),
+         _sql_runner(conn, per_customer_sql, pc_params)),
+        ("network-summary", ReportParams(extra={"by": "day"}),
+         _sql_runner(conn, "SELECT d.day, SUM(d.calls_out + d.calls_in), SUM(d.sms_out + d.sms_in),"
+                           " SUM(d.bytes_dl + d.bytes_ul), COUNT(DISTINCT d.customer_id) FROM usage_daily d"
+                           " GROUP BY d.day")),
+        ("activity", ReportParams(customer=customer_msisdn), lambda: repo.activity(conn, customer_id)),
+        ("handsets", ReportParams(),
+         _sql_runner(conn, "SELECT handset_type, COUNT(*) FROM data_sessions GROUP BY handset_type")),
+        ("xdr-overview", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),
+        ("xdr-stats", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),
+        ("plan-trends", ReportParams(date_from=START, date_to=date(2026, 9, 30)),
+         lambda: (repo.plan_customers(conn, [("2026-07", date(2026, 7, 31)), ("2026-08", date(2026, 8, 31)),
+                                             ("2026-09", date(2026, 9, 30))]),
+                  repo.plan_revenue(conn, "2026-07", "2026-09"))),
+    ]
+    out = []
+    for figure, params, floor_fn in cases:
+        name = figure.split()[0]
+        floor_fn()                                   # warm the buffer pool for both
+        value = _best(lambda: run_report(ctx, name, params))
+        floor = _best(floor_fn)
+        out.append({"figure": figure, "value": round(value, 4), "unit": "s", "floor": round(floor, 4),
+                    "ratio": round(value / floor, 2) if floor > 0 else None})
+    # what the rollups save: the hour distribution counted from the raw records
+    raw = _best(_sql_runner(conn, "SELECT HOUR(started_at), COUNT(*) FROM calls GROUP BY 1"), 1)
+    rolled = _best(_sql_runner(conn, hour_sql, hour_params))
+    out.append({"figure": "hour counts of calls: raw scan vs usage_hourly", "value": round(rolled, 4), "unit": "s",
+                "floor": round(raw, 4), "ratio": round(rolled / raw, 3) if raw > 0 else None})
+    return out
+
+
+def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | None = None,
+        keep: bool = False, notify=lambda msg: None) -> list[dict]:
+    """Generate `scale` records in a throwaway database, time every report against its floor."""
+    import tempfile
+
+    from telco_console.config import load_config
+    from telco_console.context import SYSTEM, AppContext
+    from telco_console.db import migrations
+    from telco_console.db.pool import Database
+
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-reports-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = _server(dsn or os.environ.get("TELCO_BENCH_DSN", DEFAULT_DSN))
+    name = f"telco_bench_{secrets.token_hex(4)}"
+    admin = _connect(server)
+    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    db = None
+    try:
+        config = load_config(_config(workdir, server, name), environ={})
+        owner = Database(config, owner=True)
+        migrations.migrate(owner)
+        owner.close()
+        conn = _connect(server, name)
+        notify(f"generating {scale:,} records in {name} ...")
+        info = generate(conn, scale, workdir)
+        notify(f"loaded in {info['load_s']:.1f} s, rollups rebuilt in {info['rollup_s']:.1f} s "
+               f"({info['customers']:,} customers)")
+        cur = conn.cursor()
+        cur.execute("SELECT id, msisdn FROM customers ORDER BY id LIMIT 1")
+        cid, msisdn = cur.fetchone()
+        cur.close()
+        db = Database(config)
+        ctx = AppContext(config, db, SYSTEM, progress=False)
+        results = measure(ctx, conn, msisdn, cid)
+        conn.close()
+        for r in results:
+            r["records"] = scale
+        return results
+    finally:
+        if db is not None:
+            db.close()
+        if not keep:
+            admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Time every report against the raw SQL of its own aggregate.")
+    ap.add_argument("-n", "--scale", type=int, default=1_000_000, help="usage records to generate (default 1,000,000)")
+    ap.add_argument("--dsn", help=f"server to create the throwaway database on (default {DEFAULT_DSN})")
+    ap.add_argument("--workdir", help="directory for the generated files")
+    ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args(argv)
+    results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{'figure':45} {'report (s)':>11} {'floor (s)':>10} {'ratio':>6}")
+    for r in results:
+        print(f"{r['figure']:45} {r['value']:>11.4f} {r['floor']:>10.4f} {r['ratio'] or 0:>6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
