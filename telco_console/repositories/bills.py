@@ -231,7 +231,7 @@ def apply_open_credits(conn, run_id: int, at: datetime) -> None:
                 " WHERE applied_bill_id IN (SELECT id FROM bills WHERE bill_run_id = %s) GROUP BY applied_bill_id) c"
                 " ON c.applied_bill_id = b.id"
                 " SET b.credit_applied = LEAST(b.total, c.s),"
-                " b.status = IF(LEAST(b.total, c.s) >= b.total, 'paid', b.status)", (run_id,))
+                " b.status = IF(LEAST(b.total, c.s) >= b.total, 'paid', 'partially_paid')", (run_id,))
     _exec(conn, "INSERT INTO customer_credits (customer_id, amount, reason, created_at)"
                 " SELECT b.customer_id, c.s - b.credit_applied, CONCAT('credit remaining after bill ', b.bill_number), %s"
                 " FROM bills b JOIN (SELECT applied_bill_id, SUM(amount) AS s FROM customer_credits"

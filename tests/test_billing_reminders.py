@@ -1,0 +1,108 @@
+"""Reminder levels on given dates, one per bill per level, outbox files, SMTP delivery, deliveries."""
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from helpers import make_customer, make_plan
+from telco_console.repositories.base import fetch_all, fetch_one
+from telco_console.services.billing import billrun, delivery, payments, reminders
+
+
+@pytest.fixture
+def due(ctx):
+    make_plan(ctx)
+    make_customer(ctx, email="ann@example.com")
+    make_customer(ctx, "+447911000002", name="Bob")
+    billrun.run(ctx, "2026-10")
+    return ctx.db.run(fetch_one, "SELECT due_date FROM bills LIMIT 1")["due_date"]
+
+
+def _levels(ctx):
+    return [(r["bill_id"], r["level"]) for r in ctx.db.run(fetch_all, "SELECT * FROM reminders ORDER BY id")]
+
+
+def test_levels_on_given_dates_never_twice(ctx, due):
+    # reminder_days = 1, 7, 14 past the due date
+    assert reminders.send_reminders(ctx, due).rows == []                       # on the due date: not late
+    assert len(reminders.send_reminders(ctx, due + timedelta(days=1)).rows) == 2
+    assert reminders.send_reminders(ctx, due + timedelta(days=1)).rows == []   # never twice
+    assert reminders.send_reminders(ctx, due + timedelta(days=6)).rows == []
+    rep = reminders.send_reminders(ctx, due + timedelta(days=7))
+    assert [r[3] for r in rep.rows] == [2, 2]
+    payments.pay(ctx, "2026-10-000002", "5.00", "card", "P1")                 # partially paid: still reminded
+    payments.pay(ctx, "2026-10-000001", "12.00", "card", "P2")                # paid: no more reminders
+    rep = reminders.send_reminders(ctx, due + timedelta(days=30))
+    assert [(r[0], r[3], r[5]) for r in rep.rows] == [("2026-10-000002", 3, Decimal("7.00"))]
+    assert _levels(ctx) == [(1, 1), (2, 1), (1, 2), (2, 2), (2, 3)]
+    assert reminders.send_reminders(ctx, due + timedelta(days=60)).rows == []
+    assert len(reminders.list_reminders(ctx).rows) == 5
+
+
+def test_a_late_first_run_sends_only_the_highest_level(ctx, due):
+    rep = reminders.send_reminders(ctx, due + timedelta(days=20))
+    assert [r[3] for r in rep.rows] == [3, 3]
+    assert reminders.send_reminders(ctx, due + timedelta(days=21)).rows == []
+
+
+def test_outbox_files_and_deliveries_recorded(ctx, due):
+    reminders.send_reminders(ctx, due + timedelta(days=1))
+    rows = ctx.db.run(fetch_all, "SELECT * FROM reminders ORDER BY id")
+    text = Path(rows[0]["outbox_path"]).read_text()
+    assert "2026-10-000001" in text and "12.00 GBP is still unpaid" in text and "To: ann@example.com" in text
+    d = ctx.db.run(fetch_all, "SELECT * FROM deliveries ORDER BY id")
+    assert [(x["kind"], x["channel"], x["recipient"]) for x in d] == [
+        ("reminder", "outbox", "ann@example.com"), ("reminder", "outbox", "+447911000002")]
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Keep(Sink):
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    handler = Keep()
+    port = _free_port()
+    ctl = Controller(handler, hostname="127.0.0.1", port=port)
+    ctl.start()
+    yield port, handler
+    ctl.stop()
+
+
+def test_mail_through_smtp_when_configured(ctx, due, smtp_server):
+    port, handler = smtp_server
+    mctx = ctx.with_user(ctx.user)
+    mctx.config = ctx.config.with_overrides(mail__host="127.0.0.1", mail__port=port)
+    assert delivery.mail_configured(mctx)
+    reminders.send_reminders(mctx, due + timedelta(days=1))
+    assert [m[0] for m in handler.messages] == [["ann@example.com"]]     # Bob has no e-mail: outbox only
+    assert "Subject: First reminder: bill 2026-10-000001 is overdue" in handler.messages[0][1]
+    d = ctx.db.run(fetch_all, "SELECT kind, channel, recipient, status FROM deliveries ORDER BY id")
+    assert d == [{"kind": "reminder", "channel": "mail", "recipient": "ann@example.com", "status": "sent"},
+                 {"kind": "reminder", "channel": "outbox", "recipient": "+447911000002", "status": "written"}]
+    r = delivery.send_bill(mctx, "2026-10-000001")
+    assert r["channel"] == "mail" and len(handler.messages) == 2 and "Monthly fee" in handler.messages[1][1]
+
+
+def test_bills_go_to_outbox_without_mail(ctx, due):
+    r = delivery.send_bill(ctx, "2026-10-000002")
+    assert r["channel"] == "outbox" and Path(r["detail"]).read_text().startswith("To: +447911000002")
