@@ -28,9 +28,10 @@ def insert(ctx, rows) -> int:
     return ctx.db.run(write)
 
 
-def planted_groups(seed: int = 1):
+def planted_groups(seed: int = 1, varied: bool = False):
     """Three groups of customers (30 light, 20 medium, 10 heavy users), well apart in sessions,
-    duration and traffic. Returns (rows, {group: [customer ids]})."""
+    duration and traffic; with `varied`, RTT and throughput also differ between customers.
+    Returns (rows, {group: [customer ids]})."""
     import random
 
     rnd = random.Random(seed)
@@ -43,8 +44,11 @@ def planted_groups(seed: int = 1):
             for n in range(sessions):
                 d = dur * rnd.uniform(0.9, 1.1)
                 v = int(vol * rnd.uniform(0.9, 1.1))
+                extra = {}
+                if varied:
+                    extra = {"rtt": (20 + (cid * 7) % 90, 5 + cid % 4), "tp": (500 + (cid * 131) % 5000, 50 + cid % 40)}
                 rows.append(session(cid, n, d, v, v // 10,
                                     apps={"youtube": (v // 2, v // 20), "social": (v // 10, v // 100),
-                                          "gaming": (v // 5, 0)}))
+                                          "gaming": (v // 5, 0)}, **extra))
             cid += 1
     return rows, groups

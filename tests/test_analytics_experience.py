@@ -79,3 +79,13 @@ def test_describe_centre_words():
                                       np.array([1000.0, 10.0, 100.0]), 2, 3)
     assert text == ("Worst experience: high TCP retransmission (6.0 KB), average RTT (51.0 ms), "
                     "low throughput (800.0 kbps).")
+
+
+def test_identical_measures_cannot_make_three_clusters(ctx):
+    import pytest
+
+    from telco_console.errors import ValidationError
+
+    insert(ctx, [session(c, 0, 60, 1000, 100) for c in range(1, 5)])
+    with pytest.raises(ValidationError, match="only 1 distinct value"):
+        experience.report(ctx, ReportParams())

@@ -17,8 +17,32 @@ def test_the_reports_are_in_the_catalogue_with_help():
     specs = {s.name: s for s in report_registry.all_reports()}
     for name in NAMES:
         assert name in specs and specs[name].description and specs[name].group == "Customer analytics"
-    assert [o.name for o in specs["model-compare"].options] == ["run_a", "run_b"]
+    assert [o.name for o in specs["model-compare"].options] == ["run-a", "run-b"]
     assert specs["satisfaction-scores"].options[0].parse("12") == 12
+
+
+def test_from_the_command_line(ctx, run_cli):
+    from analytics_data import insert, planted_groups
+    from helpers import make_user
+
+    make_user(ctx, "ana", "analyst")
+    insert(ctx, planted_groups(varied=True)[0])
+    code, out, err = run_cli("report", "engagement", "--top", "3", user="ana", password="correct-horse-9")
+    assert code == 0, err
+    assert "Top 3 customers by sessions" in out and "Elbow method" in out and "chosen" in out
+    code, out, err = run_cli("report", "satisfaction", "--format", "json", user="ana", password="correct-horse-9")
+    assert code == 0, err
+    assert '"customers scored"' in out
+    code, out, err = run_cli("report", "model-compare", "--run-a", "1", "--run-b", "2", user="ana",
+                             password="correct-horse-9")
+    assert code == 0, err
+    assert "Model runs 1 and 2 compared" in out and "different models" in out
+    code, out, err = run_cli("report", "model-runs", "--model", "satisfaction", user="ana",
+                             password="correct-horse-9")
+    assert code == 0 and "satisfaction" in out and "engagement-kmeans" not in out
+    code, out, err = run_cli("report", "model-compare", "--run-a", "x", "--run-b", "2", user="ana",
+                             password="correct-horse-9")
+    assert code == 1 and "not 'x'" in err
 
 
 def test_tellco_sample_end_to_end(ctx, real_data):

@@ -151,6 +151,10 @@ def kmeans(Z, k: int, threshold: int = DEFAULT_MINIBATCH_THRESHOLD, order_by=Non
     n = len(Z)
     if n < k:
         raise ValidationError(f"{k} clusters need at least {k} customers with data sessions; there are {n}")
+    distinct = len(np.unique(Z[:10000] if n > 10000 else Z, axis=0))
+    if distinct < k:
+        raise ValidationError(f"the customers' measures take only {distinct} distinct value(s): "
+                              f"{k} clusters need at least {k}")
     if n > threshold:
         from sklearn.cluster import MiniBatchKMeans
 

@@ -147,6 +147,7 @@ def runs_report(ctx, params) -> Report:
 
     ctx.require(*ANALYST_ROLES, action="list model runs")
     model = params.extra.get("model")
+    model = None if model in (None, "", "all") else model
     limit = params.top or 50
     runs = ctx.db.run(repo.list_runs, model, limit)
     rows = []
@@ -176,7 +177,9 @@ def compare_report(ctx, params) -> Report:
     from telco_console.services.analytics.features import ANALYST_ROLES
 
     ctx.require(*ANALYST_ROLES, action="compare model runs")
-    a_id, b_id = params.extra.get("run_a"), params.extra.get("run_b")
+    extra = params.extra
+    a_id = extra.get("run-a", extra.get("run_a"))
+    b_id = extra.get("run-b", extra.get("run_b"))
     if a_id is None or b_id is None:
         raise ValidationError("give the two runs to compare: --run-a N --run-b M")
     a_id, b_id = parse_run_id(a_id), parse_run_id(b_id)
