@@ -76,7 +76,7 @@ def describe_centre(centre_z, mean, std, index: int, k: int) -> str:
 def _values_section(metric: str, col, top: int) -> Report:
     import numpy as np
 
-    shown = np.array([display(metric, v) for v in col])
+    shown = np.round(col / 1000.0, 3) if metric == "tcp" else np.round(col, 3)
     desc = np.sort(shown)[::-1][:top]
     asc = np.sort(shown)[:top]
     uniq, counts = np.unique(np.round(shown, 1), return_counts=True)
