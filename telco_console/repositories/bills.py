@@ -304,3 +304,9 @@ def set_amounts(conn, bill_id: int, total: Decimal, amount_paid: Decimal, status
 def next_open_bill(conn, customer_id: int) -> dict | None:
     return fetch_one(conn, BILL_SELECT + " WHERE b.customer_id = %s AND b.status IN ('issued', 'partially_paid')"
                                          " ORDER BY b.period LIMIT 1", (customer_id,))
+
+
+def call_details(conn, customer_id: int, start: datetime, end: datetime, limit: int = 500) -> list[dict]:
+    return fetch_all(conn, "SELECT started_at, direction, other_party, duration_s, billsec, answered, disposition"
+                           " FROM calls WHERE customer_id = %s AND started_at >= %s AND started_at < %s"
+                           " ORDER BY started_at, id LIMIT %s", (customer_id, start, end, limit))
