@@ -50,10 +50,12 @@ def _stream(conn, sql: str, params: Sequence[Any], chunk: int) -> Iterator[list[
 
 
 def engagement_chunks(conn, date_from=None, date_to=None, region=None, chunk: int = 20000) -> Iterator[list[tuple]]:
-    """Chunks of (customer_id, sessions, duration_ms, traffic, <app bytes DL+UL> x 7), by customer id."""
+    """Chunks of (customer_id, sessions, duration_ms, traffic, <app bytes DL+UL> x 7), by customer id
+    (the sums as DOUBLE, so that they load straight into float arrays)."""
     join, where, params = _where(date_from, date_to, region)
-    apps = ", ".join(f"SUM(COALESCE(d.{a}_dl, 0) + COALESCE(d.{a}_ul, 0))" for a in APPS)
-    sql = (f"SELECT d.customer_id, COUNT(*), SUM(d.duration_ms), SUM(d.bytes_dl + d.bytes_ul), {apps} "
+    apps = ", ".join(f"CAST(SUM(COALESCE(d.{a}_dl, 0) + COALESCE(d.{a}_ul, 0)) AS DOUBLE)" for a in APPS)
+    sql = (f"SELECT d.customer_id, COUNT(*), CAST(SUM(d.duration_ms) AS DOUBLE), "
+           f"CAST(SUM(d.bytes_dl + d.bytes_ul) AS DOUBLE), {apps} "
            f"FROM data_sessions d{join}{where} GROUP BY d.customer_id ORDER BY d.customer_id")
     return _stream(conn, sql, params, chunk)
 
@@ -69,9 +71,10 @@ def experience_chunks(conn, date_from=None, date_to=None, region=None, chunk: in
         "  AND d.handset_type NOT IN ('', 'undefined') GROUP BY d.customer_id, d.handset_type), "
         "r AS (SELECT customer_id, handset_type, "
         "  ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY n DESC, handset_type) AS rn FROM h), "
-        "a AS (SELECT d.customer_id, AVG(d.tcp_retrans_dl_bytes) AS tcp_dl, AVG(d.tcp_retrans_ul_bytes) AS tcp_ul, "
-        "  AVG(d.rtt_dl_ms) AS rtt_dl, AVG(d.rtt_ul_ms) AS rtt_ul, AVG(d.tp_dl_kbps) AS tp_dl, "
-        f"  AVG(d.tp_ul_kbps) AS tp_ul FROM data_sessions d{join}{where} GROUP BY d.customer_id) "
+        "a AS (SELECT d.customer_id, CAST(AVG(d.tcp_retrans_dl_bytes) AS DOUBLE) AS tcp_dl, "
+        "  CAST(AVG(d.tcp_retrans_ul_bytes) AS DOUBLE) AS tcp_ul, CAST(AVG(d.rtt_dl_ms) AS DOUBLE) AS rtt_dl, "
+        "  CAST(AVG(d.rtt_ul_ms) AS DOUBLE) AS rtt_ul, CAST(AVG(d.tp_dl_kbps) AS DOUBLE) AS tp_dl, "
+        f"  CAST(AVG(d.tp_ul_kbps) AS DOUBLE) AS tp_ul FROM data_sessions d{join}{where} GROUP BY d.customer_id) "
         "SELECT a.customer_id, a.tcp_dl, a.tcp_ul, a.rtt_dl, a.rtt_ul, a.tp_dl, a.tp_ul, r.handset_type "
         "FROM a LEFT JOIN r ON r.customer_id = a.customer_id AND r.rn = 1 ORDER BY a.customer_id")
     return _stream(conn, sql, params + params, chunk)

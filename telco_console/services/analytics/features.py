@@ -92,10 +92,10 @@ def _load(ctx, filters: dict, chunks_fn, width: int, desc: str, with_label: bool
                     X = np.vstack([X, np.empty((extra, width))])
                     if with_label:
                         labels = np.concatenate([labels, np.empty(extra, dtype=object)])
-                block = np.array([r[1:1 + width] for r in rows], dtype=object)
-                block[block == None] = np.nan  # noqa: E711 (element-wise)
-                X[i:i + m] = block.astype(np.float64)
-                ids[i:i + m] = [r[0] for r in rows]
+                # numbers arrive as float/int (NULL -> NaN); the label, if any, is the last column
+                block = np.array([r[:1 + width] for r in rows] if with_label else rows, dtype=np.float64)
+                ids[i:i + m] = block[:, 0]
+                X[i:i + m] = block[:, 1:]
                 if with_label:
                     labels[i:i + m] = [r[1 + width] for r in rows]
                 i += m
