@@ -1,0 +1,57 @@
+"""Association rules between applications from per-user xDR baskets."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from telco_console.errors import ValidationError
+from telco_console.repositories import usage
+from telco_console.services.intelligence import associations
+from telco_console.services.report_registry import ReportParams, find
+from tests.helpers import make_customer, make_plan
+
+
+def test_rules_support_confidence_lift():
+    b = [frozenset(x) for x in (["youtube", "netflix"], ["youtube", "netflix"], ["youtube", "social"],
+                                ["social"], ["email"])]
+    rules = {(r["antecedent"], r["consequent"]): r for r in associations.rules(b, 0.1, 0.1)}
+    r = rules[("netflix", "youtube")]
+    assert r["support"] == pytest.approx(0.4) and r["confidence"] == pytest.approx(1.0)
+    assert r["lift"] == pytest.approx(1.0 / 0.6)
+    r = rules[("youtube", "netflix")]
+    assert r["confidence"] == pytest.approx(2 / 3) and r["lift"] == pytest.approx((2 / 3) / 0.4)
+    assert ("email", "social") not in rules
+    assert associations.rules(b, 0.5, 0.1) == []
+    assert associations.rules([], 0.1, 0.1) == []
+
+
+def _session(cid, ref, apps: dict[str, int]):
+    row = {c: None for c in usage.DATA_COLS}
+    start = datetime(2026, 10, 3, 12, 0)
+    row.update(customer_id=cid, started_at=start, ended_at=start + timedelta(minutes=5), duration_ms=300000,
+               bytes_dl=sum(apps.values()), bytes_ul=0, source="test", source_ref=ref)
+    for app, n in apps.items():
+        row[f"{app}_dl"] = n
+        row[f"{app}_ul"] = 0
+    return tuple(row[c] for c in usage.DATA_COLS)
+
+
+def test_report_from_xdr_baskets(ctx):
+    make_plan(ctx)
+    big, small = 5_000_000, 10_000
+    plan = [{"youtube": big, "netflix": big}, {"youtube": big, "netflix": big}, {"youtube": big, "gaming": small},
+            {"email": big}]
+    data = []
+    for i, apps in enumerate(plan):
+        c = make_customer(ctx, f"+4479111236{i:02d}", f"U{i}")
+        data.append(_session(c["id"], f"d{i}", apps))
+    ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, data=data))
+    rep = find("app-associations").run(ctx, ReportParams(extra={"min-support": 0.2, "min-confidence": 0.5}))
+    got = {(r[0], r[1]): r for r in rep.rows}
+    assert got[("netflix", "youtube")][2] == 2 and got[("netflix", "youtube")][4] == pytest.approx(1.0)
+    assert ("gaming", "youtube") in got                       # used at all (bytes > 0)
+    rep = associations.associations_report(ctx, 0.2, 0.5, min_mb=1)   # gaming (0.01 MB) no longer counts
+    assert ("gaming", "youtube") not in {(r[0], r[1]) for r in rep.rows}
+    with pytest.raises(ValidationError):
+        associations.associations_report(ctx, 1.5)
