@@ -110,3 +110,38 @@ def test_option_file_is_private_and_removed():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert 'password="p\\"w\\\\x"' in open(path).read()
     assert not os.path.exists(path)
+
+
+def test_backup_and_restore_from_the_menu(ctx, clean_db, tmp_path, monkeypatch):
+    import io
+
+    from telco_console.reporting.output import Output
+    from telco_console.ui import prompts
+    from telco_console.ui.app import Console, run_action
+    from telco_console.ui.menus import backups, sections_for
+
+    assert "Backups" in [s.title for s in sections_for("admin")]
+    assert "Backups" not in [s.title for s in sections_for("staff")]
+    make_plan(ctx)
+    make_customer(ctx)
+    answers = iter([str(tmp_path / "nope" / "x.sql"), str(tmp_path / "m.sql"),      # backup (bad folder first)
+                    str(tmp_path / "m.sql"), True])                                 # restore, confirmed
+
+    def ask(message, parse=None, default="", required=True, **kw):
+        while True:                                  # like the real prompt: re-ask until parse accepts
+            text = next(answers)
+            try:
+                return parse(text) if parse else text
+            except Exception as exc:
+                errors.append(str(exc))
+    errors = []
+    monkeypatch.setattr(prompts, "ask", ask)
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: next(answers))
+    console = Console(ctx, Output(io.StringIO(), io.StringIO(), colour=False))
+    run_action(console, backups.backup)
+    assert errors == [f"the folder {tmp_path / 'nope'} does not exist"]
+    clean_db.run(lambda conn: conn.cursor().execute("UPDATE customers SET name = 'changed'"))
+    run_action(console, backups.restore)
+    assert console.out.stderr.getvalue() == ""
+    assert "restored from" in console.out.stdout.getvalue()
+    assert clean_db.run(lambda conn: _q(conn, "SELECT name FROM customers"))[0][0] == "Ann Smith"
