@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from telco_console.errors import DatabaseUnavailable
 from telco_console.reporting.report import Column, Report
+from telco_console.repositories import bills as bills_repo
 from telco_console.repositories import reminders as reminders_repo
 from telco_console.services.billing import delivery
 from telco_console.timeutil import parse_date
@@ -33,6 +35,27 @@ def send_reminders(ctx, as_of: str | date | None = None) -> Report:
     ctx.require("admin", action="send reminders")
     day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else ctx.now().date())
     levels = ctx.config.get("billing", "reminder_days")
+    # one reminder run at a time, so that two at once never write or mail the same reminder twice
+    with ctx.db.connection() as lock_conn:
+        lock = f"telco-remind:{bills_repo.database_name(lock_conn)}"[:64]
+        if not bills_repo.get_lock(lock_conn, lock, 600):
+            raise DatabaseUnavailable("another reminder run has held the lock for 600 s")
+        try:
+            todo = _create_and_deliver(ctx, day, levels)
+        finally:
+            bills_repo.release_lock(lock_conn, lock)
+    report = Report(f"Reminders sent as of {day}", [Column("Bill"), Column("MSISDN"), Column("Customer"),
+                                                    Column("Level", "int"), Column("Due", "date"),
+                                                    Column("Amount due", "money"), Column("Sent by"),
+                                                    Column("File")],
+                    empty_message="no reminders are due")
+    for r in todo:
+        report.rows.append([r["bill_number"], r["msisdn"], r["name"], r["level"], r["due_date"], r["amount_due"],
+                            r["channel"], r["outbox_path"]])
+    return report
+
+
+def _create_and_deliver(ctx, day: date, levels: list[int]) -> list[dict]:
     ctx.db.run(reminders_repo.create_due, day, levels, ctx.now())
     todo = ctx.db.run(reminders_repo.unwritten)
     paths, deliveries = [], []
@@ -52,15 +75,7 @@ def send_reminders(ctx, as_of: str | date | None = None) -> Report:
             ctx.audit(conn, "bill.remind", str(day), f"{len(todo)} reminders")
 
     ctx.db.run(save)
-    report = Report(f"Reminders sent as of {day}", [Column("Bill"), Column("MSISDN"), Column("Customer"),
-                                                    Column("Level", "int"), Column("Due", "date"),
-                                                    Column("Amount due", "money"), Column("Sent by"),
-                                                    Column("File")],
-                    empty_message="no reminders are due")
-    for r in todo:
-        report.rows.append([r["bill_number"], r["msisdn"], r["name"], r["level"], r["due_date"], r["amount_due"],
-                            r["channel"], r["outbox_path"]])
-    return report
+    return todo
 
 
 def list_reminders(ctx, bill_number: str | None = None) -> Report:
