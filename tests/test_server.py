@@ -1,0 +1,82 @@
+"""The managed server: a private MariaDB/MySQL in a temporary directory on a free port."""
+import socket
+
+import mysql.connector
+import pytest
+
+from telco_console.config import load_config
+from telco_console.db import migrations
+from telco_console.db.pool import Database
+from telco_console.db.server import ManagedServer, find_binary
+
+pytestmark = pytest.mark.skipif(find_binary() is None, reason="no mariadbd or mysqld installed")
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("server")
+    cfg = tmp / "server.ini"
+    cfg.write_text(f"[database]\nmode = managed\ndatadir = {tmp / 'mysql'}\nport = {_free_port()}\nname = telco\n")
+    srv = ManagedServer(load_config(cfg))
+    assert srv.status()["running"] is False
+    assert srv.start() is True
+    yield srv, load_config(cfg)
+    srv.stop()
+
+
+def _connect(srv, user, password):
+    return mysql.connector.connect(unix_socket=str(srv.socket), user=user, password=password,
+                                   database=srv.db_name, collation="utf8mb4_general_ci")
+
+
+def test_start_status_and_second_start_is_a_no_op(server):
+    srv, _ = server
+    st = srv.status()
+    assert st["running"] is True and st["initialised"] is True and st["pid"]
+    pid = st["pid"]
+    assert srv.start() is False                      # already running: nothing happens
+    assert srv.pid() == pid
+    assert (srv.credentials_file.stat().st_mode & 0o777) == 0o600
+
+
+def test_app_account_reads_and_writes_but_cannot_change_the_schema(server):
+    srv, config = server
+    owner = Database(config, owner=True)
+    migrations.migrate(owner)
+    owner.close()
+    creds = srv.credentials()
+    app = _connect(srv, creds.app_user, creds.app_password)
+    cur = app.cursor()
+    cur.execute("INSERT INTO ingest_batches (source) VALUES ('test')")
+    cur.execute("SELECT COUNT(*) FROM ingest_batches")
+    assert cur.fetchone()[0] >= 1
+    app.rollback()
+    for stmt in ("CREATE TABLE sneaky (x INT)", "DROP TABLE ingest_batches", "ALTER TABLE plans ADD COLUMN y INT"):
+        with pytest.raises(mysql.connector.Error) as err:
+            cur.execute(stmt)
+        assert err.value.errno in (1142, 1044), stmt        # command denied
+    app.close()
+    own = _connect(srv, creds.owner_user, creds.owner_password)
+    cur = own.cursor()
+    cur.execute("CREATE TABLE scratch_owner (x INT)")
+    cur.execute("DROP TABLE scratch_owner")
+    own.close()
+
+
+def test_stop_then_start_again(server):
+    srv, _ = server
+    assert srv.stop() is True
+    assert srv.status()["running"] is False
+    assert srv.stop() is False                       # not running: nothing to do
+    assert srv.start() is True                       # the same data and accounts come back
+    creds = srv.credentials()
+    conn = _connect(srv, creds.app_user, creds.app_password)
+    conn.close()
