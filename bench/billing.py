@@ -102,26 +102,23 @@ def generate(conn, customers: int, records: int, workdir: Path, seed: int = 11) 
             ans = rnd.random() < 0.8
             dur = rnd.randrange(1, 900)
             f.write(f"{rnd.randrange(customers) + 1}\t{t:%Y-%m-%d %H:%M:%S}\t{'out' if rnd.random() < 0.7 else 'in'}"
-                    f"\t+447700900000\t{dur}\t{dur if ans else 0}\t{int(ans)}\tb{i}\t1\n")
+                    f"\t+447700900000\t{dur}\t{dur if ans else 0}\t{int(ans)}\tbench\tb{i}\t1\n")
     with open(workdir / "sms.tsv", "w") as f:
         for i in range(n_sms):
             t = START + timedelta(seconds=rnd.randrange(span))
             f.write(f"{rnd.randrange(customers) + 1}\t{t:%Y-%m-%d %H:%M:%S}\t{'out' if rnd.random() < 0.6 else 'in'}"
-                    f"\t+447700900000\tb{i}\t1\n")
+                    f"\t+447700900000\tbench\tb{i}\t1\n")
     with open(workdir / "data.tsv", "w") as f:
         for i in range(n_data):
             t = START + timedelta(seconds=rnd.randrange(span))
             f.write(f"{rnd.randrange(customers) + 1}\t{t:%Y-%m-%d %H:%M:%S}\t{t:%Y-%m-%d %H:%M:%S}\t1000\t"
-                    f"{rnd.randrange(1, 400_000_000)}\t{rnd.randrange(1, 40_000_000)}\tb{i}\t1\n")
+                    f"{rnd.randrange(1, 400_000_000)}\t{rnd.randrange(1, 40_000_000)}\tbench\tb{i}\t1\n")
     cur.execute("INSERT INTO ingest_batches (id, source) VALUES (1, 'bench')")
     _load(cur, workdir / "calls.tsv", "calls",
-          "customer_id, started_at, direction, other_party, duration_s, billsec, answered, source_ref, batch_id")
-    _load(cur, workdir / "sms.tsv", "sms", "customer_id, started_at, direction, other_party, source_ref, batch_id")
+          "customer_id, started_at, direction, other_party, duration_s, billsec, answered, source, source_ref, batch_id")
+    _load(cur, workdir / "sms.tsv", "sms", "customer_id, started_at, direction, other_party, source, source_ref, batch_id")
     _load(cur, workdir / "data.tsv", "data_sessions",
-          "customer_id, started_at, ended_at, duration_ms, bytes_dl, bytes_ul, source_ref, batch_id")
-    cur.execute("UPDATE calls SET source = 'bench'")
-    cur.execute("UPDATE sms SET source = 'bench'")
-    cur.execute("UPDATE data_sessions SET source = 'bench'")
+          "customer_id, started_at, ended_at, duration_ms, bytes_dl, bytes_ul, source, source_ref, batch_id")
     cur.execute("ANALYZE TABLE customers, calls, sms, data_sessions")
     cur.fetchall()
     cur.close()

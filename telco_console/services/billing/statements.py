@@ -12,7 +12,7 @@ from telco_console.reporting.report import Column, Report
 from telco_console.repositories import bills as bills_repo
 from telco_console.repositories import customers as customers_repo
 from telco_console.repositories import payments as payments_repo
-from telco_console.timeutil import Period, parse_date
+from telco_console.timeutil import Period
 
 STATUSES = ("issued", "partially_paid", "paid", "void", "overdue")
 VIEWERS = ("admin", "regional", "customer")
