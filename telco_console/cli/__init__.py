@@ -49,11 +49,15 @@ def add_format(parser, formats=("table", "csv", "json"), output: bool = True) ->
         parser.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
 
 
+_SIGNED_IN: dict = {}     # the signed-in context of the running command, for emit()
+
+
 def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx=None) -> None:
     """Render a Report in a format, to the screen or a file (recorded in the audit log)."""
     from telco_console.reporting.render import render
 
     text = render(report, fmt)
+    ctx = ctx or _SIGNED_IN.get("ctx")      # every --output of a signed-in command is an audited export
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text if text.endswith("\n") else text + "\n")
@@ -108,6 +112,7 @@ def run(argv: list[str], out: Output | None = None) -> int:
         parser.parse_args([args.command, "--help"])
         return EXIT_USAGE
     ctx = None
+    _SIGNED_IN.clear()
     try:
         config = load_config(args.config)
         for w in config.warnings:
@@ -119,6 +124,7 @@ def run(argv: list[str], out: Output | None = None) -> int:
             prepare_database(ctx)
             user, password = credentials_from_env_or_prompt(out)
             ctx = ctx.with_user(auth.login(ctx, user, password))
+            _SIGNED_IN["ctx"] = ctx
         elif getattr(args, "needs_db", False):
             prepare_database(ctx)
         code = args.func(ctx, args, out)
