@@ -231,3 +231,17 @@ def test_no_secret_in_errors_settings_or_status(managed, tmp_path):
     assert f"{creds.app_password}-wrong" not in "".join(o + e for _, o, e in outputs)
     log = srv.log_file.read_text(errors="replace") if srv.log_file.exists() else ""
     assert not any(s in log for s in secrets_)
+
+
+def test_every_output_file_of_a_signed_in_command_is_an_audited_export(ctx, run_cli, tmp_path):
+    make_user(ctx, "boss", "admin", PW)
+    make_plan(ctx)
+    make_customer(ctx)
+    for argv in (("customer", "show", "+447911123456"), ("plan", "show", "BASIC")):
+        target = tmp_path / f"{argv[0]}.json"
+        code, out, err = run_cli(*argv, "--format", "json", "--output", str(target), user="boss", password=PW)
+        assert code == 0, err
+        assert target.exists()
+        rows = ctx.db.run(lambda conn: _all(conn, "SELECT username FROM audit_log WHERE action = 'export' "
+                                                  "AND target = %s", (str(target),)))
+        assert rows == [("boss",)]
