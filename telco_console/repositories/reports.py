@@ -207,37 +207,17 @@ def _xdr_where(day_from, day_to, region, customer_id):
     return _raw_where(day_from, day_to, region, customer_id)
 
 
-def top_handsets(conn, day_from=None, day_to=None, region=None, customer_id=None, limit: int = 10) -> list[dict]:
+def handset_counts_sql(day_from=None, day_to=None, region=None, customer_id=None):
     where, params = _xdr_where(day_from, day_to, region, customer_id)
-    where += (" AND" if where else " WHERE") + " t.handset_type IS NOT NULL"
-    return fetch_all(conn, f"SELECT t.handset_type AS handset, COUNT(*) AS sessions,"
-                           f" SUM(COUNT(*)) OVER () AS all_sessions FROM data_sessions t{where}"
-                           f" GROUP BY t.handset_type ORDER BY sessions DESC, handset LIMIT %s",
-                     params + [int(limit)])
+    return (f"SELECT t.handset_manufacturer AS manufacturer, t.handset_type AS handset, COUNT(*) AS sessions"
+            f" FROM data_sessions t{where} GROUP BY t.handset_manufacturer, t.handset_type", params)
 
 
-def top_manufacturers(conn, day_from=None, day_to=None, region=None, customer_id=None, limit: int = 3) -> list[dict]:
-    where, params = _xdr_where(day_from, day_to, region, customer_id)
-    where += (" AND" if where else " WHERE") + " t.handset_manufacturer IS NOT NULL"
-    return fetch_all(conn, f"SELECT t.handset_manufacturer AS manufacturer, COUNT(*) AS sessions,"
-                           f" SUM(COUNT(*)) OVER () AS all_sessions FROM data_sessions t{where}"
-                           f" GROUP BY t.handset_manufacturer ORDER BY sessions DESC, manufacturer LIMIT %s",
-                     params + [int(limit)])
-
-
-def top_handsets_of(conn, manufacturers: list[str], day_from=None, day_to=None, region=None, customer_id=None,
-                    per: int = 5) -> list[dict]:
-    if not manufacturers:
-        return []
-    where, params = _xdr_where(day_from, day_to, region, customer_id)
-    marks = ", ".join(["%s"] * len(manufacturers))
-    where += (" AND" if where else " WHERE") + f" t.handset_manufacturer IN ({marks}) AND t.handset_type IS NOT NULL"
-    return fetch_all(conn, f"SELECT manufacturer, handset, sessions, rn FROM ("
-                           f"SELECT t.handset_manufacturer AS manufacturer, t.handset_type AS handset,"
-                           f" COUNT(*) AS sessions, ROW_NUMBER() OVER (PARTITION BY t.handset_manufacturer"
-                           f" ORDER BY COUNT(*) DESC, t.handset_type) AS rn FROM data_sessions t{where}"
-                           f" GROUP BY t.handset_manufacturer, t.handset_type) r WHERE rn <= %s",
-                     params + list(manufacturers) + [int(per)])
+def handset_counts(conn, day_from=None, day_to=None, region=None, customer_id=None) -> list[dict]:
+    """Sessions per (manufacturer, handset): one pass over the ix_data_handset index (or the date
+    range); the handsets report ranks these few rows."""
+    sql, params = handset_counts_sql(day_from, day_to, region, customer_id)
+    return fetch_all(conn, sql, params)
 
 
 def xdr_per_user_sql(day_from=None, day_to=None, region=None, customer_id=None):

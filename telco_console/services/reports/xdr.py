@@ -14,30 +14,52 @@ APP_NAMES = {"social": "Social Media", "google": "Google", "email": "Email", "yo
              "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
 
 
+def rank_handsets(rows, top: int = 10, makers: int = 3, per: int = 5):
+    """From sessions per (manufacturer, handset): the top handsets, the top manufacturers and the
+    top handsets of each of those, each list of (name, sessions) ordered by sessions then name."""
+    by_handset: dict[str, int] = {}
+    by_maker: dict[str, int] = {}
+    per_maker: dict[str, dict[str, int]] = {}
+    for r in rows:
+        n = int(r["sessions"])
+        if r["handset"] is not None:
+            by_handset[r["handset"]] = by_handset.get(r["handset"], 0) + n
+        if r["manufacturer"] is not None:
+            by_maker[r["manufacturer"]] = by_maker.get(r["manufacturer"], 0) + n
+            if r["handset"] is not None:
+                d = per_maker.setdefault(r["manufacturer"], {})
+                d[r["handset"]] = d.get(r["handset"], 0) + n
+
+    def ranked(d, k):
+        return sorted(d.items(), key=lambda kv: (-kv[1], kv[0].lower()))[:k]
+
+    top_makers = ranked(by_maker, makers)
+    return (ranked(by_handset, top), sum(by_handset.values()), top_makers, sum(by_maker.values()),
+            {m: ranked(per_maker.get(m, {}), per) for m, _ in top_makers})
+
+
 def handsets(ctx, params) -> Report:
     s = scope(ctx, params)
-    args = (s.day_from, s.day_to, s.region, s.customer_id)
     top = s.top or 10
-    hs = ctx.db.run(repo.top_handsets, *args, top)
-    mf = ctx.db.run(repo.top_manufacturers, *args, 3)
-    per = ctx.db.run(repo.top_handsets_of, [m["manufacturer"] for m in mf], *args, 5)
+    counts = ctx.db.run(repo.handset_counts, s.day_from, s.day_to, s.region, s.customer_id)
+    hs, all_h, mf, all_m, per = rank_handsets(counts, top)
     cols = [Column("Rank", "int"), Column("Handset"), Column("Sessions", "int"), Column("Share (%)", "percent")]
     report = Report(f"Top {top} handsets", cols, filters=s.filters, empty_message="no xDR sessions with a handset")
-    for i, r in enumerate(hs, 1):
-        report.rows.append([i, r["handset"], int(r["sessions"]), int(r["sessions"]) / int(r["all_sessions"]) * 100])
+    for i, (name, n) in enumerate(hs, 1):
+        report.rows.append([i, name, n, n / all_h * 100])
     if not report.rows:
         return report
     report.charts.append(Chart("Sessions per handset", [r[1] for r in report.rows], [r[2] for r in report.rows]))
     m = Report("Top 3 manufacturers", [Column("Rank", "int"), Column("Manufacturer"), Column("Sessions", "int"),
                                        Column("Share (%)", "percent")])
-    for i, r in enumerate(mf, 1):
-        m.rows.append([i, r["manufacturer"], int(r["sessions"]), int(r["sessions"]) / int(r["all_sessions"]) * 100])
+    for i, (name, n) in enumerate(mf, 1):
+        m.rows.append([i, name, n, n / all_m * 100])
     report.sections.append(m)
-    order = {r["manufacturer"]: i for i, r in enumerate(mf)}
     t = Report("Top 5 handsets of each of the top 3 manufacturers",
                [Column("Manufacturer"), Column("Rank", "int"), Column("Handset"), Column("Sessions", "int")])
-    for r in sorted(per, key=lambda r: (order[r["manufacturer"]], r["rn"])):
-        t.rows.append([r["manufacturer"], int(r["rn"]), r["handset"], int(r["sessions"])])
+    for maker, _ in mf:
+        for i, (name, n) in enumerate(per[maker], 1):
+            t.rows.append([maker, i, name, n])
     report.sections.append(t)
     report.plot = {"panels": [
         {"kind": "barh", "title": report.title, "x": [r[1] for r in report.rows],
