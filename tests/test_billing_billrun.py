@@ -7,6 +7,8 @@ import sys
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from billing_support import add_calls, add_data, add_sms
 from helpers import make_customer, make_plan, make_user
@@ -145,3 +147,33 @@ def test_invoice_and_list_report(ctx):
     rep = statements.list_bills(ctx, period="2026-10")
     assert len(rep.rows) == 2 and rep.totals[7] == D("24.00")
     assert len(statements.list_bills(ctx, region="South").rows) == 1
+
+
+_periods = iter(f"{y}-{m:02d}" for y in range(2000, 2026) for m in range(1, 13))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 27 * 86400), st.integers(0, 4000)), max_size=12),
+       st.integers(0, 300), st.integers(0, 30_000_000))
+def test_every_bill_total_is_the_sum_of_its_lines_and_never_negative(ctx, calls, sms, data):
+    from datetime import datetime, timedelta
+
+    from telco_console.repositories import plans as plans_repo
+
+    if ctx.db.run(plans_repo.by_code, "BASIC") is None:
+        make_plan(ctx, included_minutes=3, included_sms=2, included_mb=1)
+    period = next(_periods)
+    n = ctx.db.run(fetch_value, "SELECT COUNT(*) FROM customers")
+    c = make_customer(ctx, f"+4479110{n:05d}", since="1999-01-01")
+    start = datetime.fromisoformat(period + "-01")
+    if calls:
+        add_calls(ctx, c["id"], [(str(start + timedelta(seconds=s)), b) for s, b in calls])
+    if sms:
+        add_sms(ctx, c["id"], sms, when=f"{period}-02 10:00:00")
+    if data:
+        add_data(ctx, c["id"], [data], when=f"{period}-03 10:00:00")
+    billrun.run(ctx, period)
+    bad = ctx.db.run(fetch_all, "SELECT b.bill_number, b.total, SUM(l.amount) AS s FROM bills b"
+                                " JOIN bill_lines l ON l.bill_id = b.id GROUP BY b.id"
+                                " HAVING b.total <> s OR b.total < 0 OR MIN(l.amount) < 0")
+    assert bad == []
