@@ -30,9 +30,10 @@ def plan_trends(ctx, params) -> Report:
     day_to = s.day_to or today
     day_from = s.day_from or Period(day_to.year, day_to.month).first_day - relativedelta(months=11)
     months = months_between(day_from, day_to)
-    counts = ctx.db.run(repo.plan_customers, [(str(m), m.last_day) for m in months], s.region)
-    revenue = ctx.db.run(repo.plan_revenue, str(months[0]), str(months[-1]), s.region)
-    plans = ctx.db.run(repo.plans_by_id)
+    counts, revenue, plans = ctx.db.run(lambda conn: (
+        repo.plan_customers(conn, [(str(m), m.last_day) for m in months], s.region),
+        repo.plan_revenue(conn, str(months[0]), str(months[-1]), s.region),
+        repo.plans_by_id(conn)))
     cur = currency(ctx)
     cols = [Column("Month"), Column("Plan"), Column("Customers (month end)", "int"), Column("Bills", "int"),
             Column(f"Revenue ({cur})" if cur else "Revenue", "money")]

@@ -81,8 +81,8 @@ def top_customers(ctx, params) -> Report:
 def network_summary(ctx, params) -> Report:
     s = scope(ctx, params)
     by = params.extra.get("by") or "day"
-    totals = ctx.db.run(repo.network_totals, by, s.day_from, s.day_to, s.region)
-    regions = ctx.db.run(repo.network_by_region, s.day_from, s.day_to, s.region)
+    totals, regions = ctx.db.run(lambda conn: (repo.network_totals(conn, by, s.day_from, s.day_to, s.region),
+                                               repo.network_by_region(conn, s.day_from, s.day_to, s.region)))
 
     def cols(first: str):
         return [Column(first, "text" if first == "Region" else "date"), Column("Calls", "int"),
