@@ -25,6 +25,13 @@ def record_time(text: str, tz: str, now: datetime | None = None) -> datetime:
     raw = (text or "").strip()
     if not raw:
         raise ValidationError("the time is empty")
+    if len(raw) == 19 and raw[4] == "-" and raw[10] == " ":
+        try:                                    # the common CDR layout, read in C
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            value = None
+        if value is not None and value.year >= 1990 and (now is None or value <= now + timedelta(minutes=1)):
+            return value
     m = _YMD.match(raw)
     try:
         if m:

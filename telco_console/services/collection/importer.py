@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,8 +171,32 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         scratch = tempfile.NamedTemporaryFile(prefix="telco-load-", suffix=".tsv", delete=False)
         scratch.close()
         started = time.perf_counter()
-        shown = 0
         status = "failed"
+        # a two-stage pipeline: the next batch is parsed while the previous one is written
+        # (customers files are written in line, their checks need the plans)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") \
+            if kind != "customers" else None
+        pending = None
+        shown = [0]
+
+        def collect(future) -> None:
+            result.add(future.result() if pool is not None else future)
+            if bar is not None:
+                bar.update(reader.bytes_read - shown[0])
+                shown[0] = reader.bytes_read
+
+        def submit(batch, rejected) -> None:
+            nonlocal pending
+            args = (ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast, region, rejects, file)
+            if pool is None:
+                collect(_write(*args))
+                return
+            future = pool.submit(_write, *args)
+            if pending is not None:
+                p, pending = pending, None
+                collect(p)
+            pending = future
+
         try:
             batch: list = []
             rejected = 0
@@ -188,22 +213,26 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                     rejected += 1
                     continue
                 if len(batch) >= batch_size:
-                    result.add(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast,
-                                      region, rejects, file))
+                    submit(batch, rejected)
                     batch, rejected = [], 0
-                    if bar is not None:
-                        bar.update(reader.bytes_read - shown)
-                        shown = reader.bytes_read
             if batch or rejected:
-                result.add(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast,
-                                  region, rejects, file))
-            if bar is not None:
-                bar.update(reader.bytes_read - shown)
+                submit(batch, rejected)
+            if pending is not None:
+                p, pending = pending, None
+                collect(p)
             status = "done"
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
+            if pool is not None:
+                if pending is not None:
+                    # let the batch being written finish (commit or roll back) before leaving
+                    try:
+                        result.add(pending.result())
+                    except BaseException:
+                        pass
+                pool.shutdown(wait=True)
             result.seconds = time.perf_counter() - started
             result.status = status
             rejects.close()

@@ -21,6 +21,56 @@ def _international(number: str, home: str) -> bool:
     return is_international(number, home)
 
 
+@lru_cache(maxsize=200_000)
+def other_party(raw: str, region: str, home: str) -> tuple[str | None, bool]:
+    """(E.164 or None, international?) for the other party of a record, parsed once."""
+    import phonenumbers
+
+    text = (raw or "").strip().strip('"')
+    if text.endswith(".0") and text[:-2].lstrip("+").isdigit():
+        text = text[:-2]
+    if not text or len(text) > 32:
+        return None, False
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        num = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, False
+    rc = phonenumbers.region_code_for_number(num)
+    if rc is None or not phonenumbers.is_valid_number_for_region(num, rc):
+        return None, False
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), rc != home
+
+
+@lru_cache(maxsize=64)
+def _prefixes(region: str) -> tuple[str, str]:
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return str(meta.country_code), meta.national_prefix or ""
+
+
+def candidate(raw: str, region: str) -> str | None:
+    """A cheap E.164 guess for a number as written (no validation): enough to find a customer,
+    whose number was validated when it was added. None when it cannot be a full number."""
+    text = raw.strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    plus = text.startswith("+")
+    digits = "".join(ch for ch in text if ch.isdigit()) if not text.isdigit() else text
+    if len(digits) < 7 or len(digits) > 17:
+        return None
+    if plus:
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    cc, trunk = _prefixes(region)
+    if trunk and digits.startswith(trunk):
+        return "+" + cc + digits[len(trunk):]
+    return None
+
+
 def _party(raw: str, number: str | None) -> str:
     return (number or raw or "")[:64]
 
@@ -32,19 +82,26 @@ class Matcher:
         self.source = source
         self.import_id = import_id
         self.ids: dict[str, int] = {}      # E.164 -> customer id (0: not a customer)
-
-    def _numbers(self, records) -> list:
-        out = []
-        for r in records:
-            if isinstance(r, Data):
-                out.append((e164(r.msisdn, self.region) if r.msisdn else None, None))
-            else:
-                out.append((e164(r.a, self.region), e164(r.b, self.region)))
-        return out
+        self.cands: dict[str, str] = {}    # number as written -> cheap E.164 guess ('' for none)
 
     def resolve(self, conn, records) -> list:
-        """The numbers of each record (E.164 or None), after looking up unknown ones."""
-        nums = self._numbers(records)
+        """Cheap E.164 guesses of each record's parties, after looking up unknown ones."""
+        region, cands = self.region, self.cands
+        if len(cands) > CACHE_LIMIT:
+            cands.clear()
+        nums = []
+        for r in records:
+            if isinstance(r, Data):
+                a, b = r.msisdn, ""
+            else:
+                a, b = r.a, r.b
+            ca = cands.get(a)
+            if ca is None:
+                ca = cands[a] = candidate(a, region) or ""
+            cb = cands.get(b)
+            if cb is None:
+                cb = cands[b] = candidate(b, region) or ""
+            nums.append((ca, cb))
         missing = {n for pair in nums for n in pair if n and n not in self.ids}
         if missing:
             if len(self.ids) > CACHE_LIMIT:
@@ -58,33 +115,36 @@ class Matcher:
         """(call rows, sms rows, data rows, unmatched rows) ready for the repositories."""
         nums = self.resolve(conn, records)
         calls, sms, data, unmatched = [], [], [], []
-        src, ids, home = self.source, self.ids, self.home
-        for rec, (ea, eb) in zip(records, nums):
+        src, ids, home, region = self.source, self.ids, self.home, self.region
+        for rec, (ga, gb) in zip(records, nums):
+            ca = ids.get(ga, 0) if ga else 0
+            cb = ids.get(gb, 0) if gb else 0
             if isinstance(rec, Data):
-                cid = ids.get(ea) if ea else 0
+                cid = ca
                 if cid:
                     v = rec.values
                     data.append((cid, rec.started_at, rec.ended_at,
                                  *[v.get(c) for c in DATA_COLS[3:-2]], src, rec.ref))
                 else:
+                    ea = e164(rec.msisdn, region) if rec.msisdn else None
                     reason = ("the record has no subscriber number" if not rec.msisdn else
                               f"'{rec.msisdn}' is not a valid number" if not ea else
                               f"{ea} is not a customer")
                     unmatched.append(self.unmatched_row("data", rec, ea or rec.msisdn, "", reason))
                 continue
-            ca = ids.get(ea) if ea else 0
-            cb = ids.get(eb) if eb else 0
             if ca:
-                cid, direction, other, other_num = ca, "out", _party(rec.b, eb), eb
+                eb, intl = other_party(rec.b, region, home)
+                cid, direction, other = ca, "out", _party(rec.b, eb)
             elif cb:
-                cid, direction, other, other_num = cb, "in", _party(rec.a, ea), ea
+                ea, intl = other_party(rec.a, region, home)
+                cid, direction, other = cb, "in", _party(rec.a, ea)
             else:
+                ea, eb = e164(rec.a, region), e164(rec.b, region)
                 a, b = _party(rec.a, ea), _party(rec.b, eb)
                 reason = f"neither {a or '(empty)'} nor {b or '(empty)'} is a customer"
                 kind = "call" if isinstance(rec, Call) else "sms"
                 unmatched.append(self.unmatched_row(kind, rec, a, b, reason))
                 continue
-            intl = _international(other_num, home) if other_num else False
             if isinstance(rec, Call):
                 calls.append((cid, rec.started_at, direction, other, rec.duration_s, rec.billsec,
                               rec.answered, rec.disposition, intl, src, rec.ref))

@@ -1,0 +1,209 @@
+"""Ingest benchmark: N generated calls imported as our CSV and as Asterisk Master.csv, against
+the floor: a raw LOAD DATA LOCAL INFILE of the same rows into a same-shaped scratch table,
+measured in the same run on the same server.
+
+    .venv/bin/python bench/ingest.py [-n CALLS] [--dsn mysql://root@127.0.0.1:3306] [--keep] [--json]
+
+It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn (or
+TELCO_BENCH_DSN), applies the migrations, adds 1 customer per 200 calls (at least 100), writes
+the calls (70% made by a customer, 30% received by one; 1 in 4 unanswered) as both files, then:
+floor (raw LOAD DATA into `calls_floor`, a copy of `calls`), `import csv`, and `import asterisk`
+(the calls table and rollups emptied before each import). The database is dropped at the end
+unless --keep. `run(scale, workdir)` returns dicts: figure, value, unit, floor, ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import secrets
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
+DEFAULT_N = 200_000
+START = datetime(2026, 7, 1)
+
+
+def _server(dsn: str) -> dict:
+    u = urlparse(dsn)
+    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
+                password=unquote(u.password or ""))
+
+
+def _connect(server: dict, database: str | None = None):
+    import mysql.connector
+
+    kw = dict(server, collation="utf8mb4_general_ci", allow_local_infile=True, autocommit=True)
+    if database:
+        kw["database"] = database
+    return mysql.connector.connect(**kw)
+
+
+def _config(workdir: Path, server: dict, name: str) -> Path:
+    path = workdir / "bench-ingest.ini"
+    lines = ["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()), f"name = {name}",
+             "pool_size = 4", "", "[operator]", "timezone = Europe/London", "default_region = GB", "currency = GBP", ""]
+    path.write_text("\n".join(lines))
+    os.chmod(path, 0o600)
+    return path
+
+
+def generate(conn, scale: int, workdir: Path, seed: int = 11) -> dict:
+    """Customers in the database; calls.csv (ours), Master.csv (Asterisk, 21 columns) and
+    floor.tsv (the rows as stored) in workdir."""
+    rnd = random.Random(seed)
+    n_cust = max(100, scale // 200)
+    cur = conn.cursor()
+    cur.execute("INSERT INTO plans (code, name, monthly_fee, peak_rate, offpeak_rate, sms_rate, mb_rate)"
+                " VALUES ('BENCH', 'Bench', 10, 0.1, 0.05, 0.05, 0.01)")
+    plan_id = cur.lastrowid
+    custs = [f"0740{i:07d}" for i in range(n_cust)]
+    cur.executemany("INSERT INTO customers (msisdn, name, region, plan_id, created_on) VALUES (%s, %s, %s, %s, %s)",
+                    [(f"+44{c[1:]}", f"Customer {i}", ("North", "South", "East", "West")[i % 4], plan_id,
+                      START.date()) for i, c in enumerate(custs)])
+    cur.execute("SELECT id, msisdn FROM customers")
+    ids = {m: i for i, m in cur.fetchall()}
+    cur.close()
+    others = [f"0750{rnd.randrange(10 ** 7):07d}" for _ in range(20_000)]
+    span = 90 * 86400
+    with open(workdir / "calls.csv", "w", encoding="utf-8") as ours, \
+            open(workdir / "Master.csv", "w", encoding="utf-8") as ast, \
+            open(workdir / "floor.tsv", "w", encoding="utf-8") as floor:
+        ours.write("record_id,caller,callee,started_at,duration_s,billsec,disposition\n")
+        for i in range(scale):
+            cust, other = custs[rnd.randrange(n_cust)], others[rnd.randrange(len(others))]
+            outgoing = rnd.random() < 0.7
+            caller, callee = (cust, other) if outgoing else (other, cust)
+            start = START + timedelta(seconds=rnd.randrange(span))
+            answered = rnd.random() < 0.75
+            dur = rnd.randrange(5, 1800)
+            bill = max(0, dur - rnd.randrange(0, 10)) if answered else 0
+            disp = "ANSWERED" if answered else rnd.choice(("NO ANSWER", "BUSY"))
+            s = f"{start:%Y-%m-%d %H:%M:%S}"
+            e = f"{start + timedelta(seconds=dur):%Y-%m-%d %H:%M:%S}"
+            ours.write(f"r{i},{caller},{callee},{s},{dur},{bill},{disp}\n")
+            uid = f"{int(start.timestamp())}.{i}"
+            ast.write(f'"","{caller}","{callee}","from-internal","""{caller}"" <{caller}>","SIP/{caller}-{i:08x}",'
+                      f'"SIP/trunk-{i:08x}","Dial","SIP/trunk/{callee},60","{s}","{s if answered else ""}","{e}",'
+                      f'{dur},{bill},"{disp}","DOCUMENTATION","{uid}","","","{uid}",{i}\n')
+            other_e164 = f"+44{other[1:]}"
+            floor.write(f"{ids['+44' + cust[1:]]}\t{s}\t{'out' if outgoing else 'in'}\t{other_e164}\t{dur}\t"
+                        f"{bill}\t{int(answered)}\t{disp}\t0\tcsv\tr{i}\t1\n")
+    return {"customers": n_cust}
+
+
+def _empty_usage(conn) -> None:
+    cur = conn.cursor()
+    for t in ("calls", "usage_daily", "usage_hourly", "unmatched_records"):
+        cur.execute(f"TRUNCATE TABLE {t}")
+    cur.close()
+
+
+def floor_rate(conn, workdir: Path, scale: int) -> float:
+    from telco_console.repositories.usage import CALL_COLS
+
+    cur = conn.cursor()
+    cur.execute("DROP TABLE IF EXISTS calls_floor")
+    cur.execute("CREATE TABLE calls_floor LIKE calls")
+    t0 = time.perf_counter()
+    cur.execute(f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE calls_floor CHARACTER SET utf8mb4"
+                f" FIELDS TERMINATED BY '\\t' ({', '.join(CALL_COLS)}, batch_id)", (str(workdir / "floor.tsv"),))
+    conn.commit()
+    secs = time.perf_counter() - t0
+    cur.execute("SELECT COUNT(*) FROM calls_floor")
+    n = cur.fetchone()[0]
+    cur.execute("DROP TABLE calls_floor")
+    cur.close()
+    assert n == scale, (n, scale)
+    return scale / secs
+
+
+def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | None = None,
+        keep: bool = False, notify=lambda msg: None) -> list[dict]:
+    """Generate `scale` calls in a throwaway database; import them both ways against the floor."""
+    import tempfile
+
+    from telco_console.config import load_config
+    from telco_console.context import SYSTEM, AppContext
+    from telco_console.db import migrations
+    from telco_console.db.pool import Database
+    from telco_console.services.collection import importer
+
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-ingest-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = _server(dsn or os.environ.get("TELCO_BENCH_DSN", DEFAULT_DSN))
+    name = f"telco_bench_{secrets.token_hex(4)}"
+    admin = _connect(server)
+    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    db = None
+    try:
+        config = load_config(_config(workdir, server, name), environ={})
+        owner = Database(config, owner=True)
+        migrations.migrate(owner)
+        owner.close()
+        conn = _connect(server, name)
+        notify(f"generating {scale:,} calls in {workdir} ...")
+        info = generate(conn, scale, workdir)
+        db = Database(config)
+        ctx = AppContext(config, db, SYSTEM, progress=False)
+        results = []
+        floor = floor_rate(conn, workdir, scale)
+        notify(f"floor: raw LOAD DATA {floor:,.0f} rows/s")
+        for fmt, file in (("csv", "calls.csv"), ("asterisk", "Master.csv")):
+            _empty_usage(conn)
+            r = importer.import_file(ctx, fmt, str(workdir / file), reject_file=str(workdir / f"{fmt}.rejects.csv"))
+            assert r.inserted == scale and r.rejected == 0 and r.unmatched == 0, r
+            notify(f"import {fmt}: {r.rate:,.0f} rows/s")
+            results.append({"figure": f"import {fmt} ({scale:,} calls)", "value": round(r.rate), "unit": "rows/s",
+                            "floor": round(floor), "ratio": round(r.rate / floor, 3)})
+        t0 = time.perf_counter()
+        again = importer.import_file(ctx, "asterisk", str(workdir / "Master.csv"))
+        rate = scale / (time.perf_counter() - t0)
+        assert again.inserted == 0 and again.duplicates == scale
+        results.append({"figure": f"re-import asterisk, all duplicates ({scale:,})", "value": round(rate),
+                        "unit": "rows/s", "floor": round(floor), "ratio": round(rate / floor, 3)})
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results.append({"figure": "peak memory of the process", "value": round(peak_mb, 1), "unit": "MB",
+                        "floor": None, "ratio": None})
+        conn.close()
+        for r in results:
+            r["records"] = scale
+            r["customers"] = info["customers"]
+        return results
+    finally:
+        if db is not None:
+            db.close()
+        if not keep:
+            admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Import N generated calls (our CSV, Asterisk) against raw LOAD DATA.")
+    ap.add_argument("-n", "--scale", type=int, default=DEFAULT_N, help=f"calls to generate (default {DEFAULT_N:,})")
+    ap.add_argument("--dsn", help=f"server to create the throwaway database on (default {DEFAULT_DSN})")
+    ap.add_argument("--workdir", help="directory for the generated files")
+    ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    args = ap.parse_args(argv)
+    results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr))
+    if not args.json:
+        print(f"{'figure':45} {'value':>10} {'unit':>7} {'floor':>10} {'ratio':>6}")
+        for r in results:
+            floor = f"{r['floor']:,}" if r["floor"] is not None else "-"
+            ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+            print(f"{r['figure']:45} {r['value']:>10,} {r['unit']:>7} {floor:>10} {ratio:>6}")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
