@@ -9,17 +9,23 @@ from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
 ROLES = ("analyst", "admin")
-HISTORY_FILE = Path.home() / ".telco_console_history"
 
 
-def _history():
+def history_path(console) -> Path:
+    """var/command_history beside the settings file (kept between sessions)."""
+    return Path(console.ctx.config.base_dir) / "var" / "command_history"
+
+
+def _history(console):
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
     try:
-        HISTORY_FILE.touch(exist_ok=True)
-        return FileHistory(str(HISTORY_FILE))
+        path = history_path(console)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+        return FileHistory(str(path))
     except OSError:
-        return InMemoryHistory()
+        return InMemoryHistory()     # read-only install: history for this session only
 
 
 def command_loop(console, read=None) -> None:
@@ -31,7 +37,7 @@ def command_loop(console, read=None) -> None:
     if read is None:
         from prompt_toolkit import PromptSession
 
-        session = PromptSession(history=_history())
+        session = PromptSession(history=_history(console))
 
         def read(message):
             try:
