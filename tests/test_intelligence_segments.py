@@ -94,6 +94,10 @@ def test_campaign_list(ctx, world):
     assert sorted(r[0] for r in rep.rows) == [N[5], N[6]]
     rep = segments.campaign_report(ctx, "up-sell")
     assert [r[0] for r in rep.rows] == [N[3]]
+    rep = segments.campaign_report(ctx, "retain")
+    rows = {r[0]: r for r in rep.rows}
+    # PREMIUM (40.00) with no usage: BASIC would have cost 3 x 12.00 instead of 3 x 48.00 (with tax)
+    assert rows[N[1]][10] == "BASIC" and rows[N[1]][11] == Decimal("108.00")
     with pytest.raises(ValidationError, match="action must be"):
         segments.campaign_report(ctx, "spam")
 

@@ -160,22 +160,31 @@ def segments_report(ctx: AppContext, months: int = 6) -> Report:
     return report
 
 
-def campaign_report(ctx: AppContext, action: str, months: int = 6) -> Report:
-    """The customers of the segment(s) with one recommended action: a list for a campaign."""
+def campaign_report(ctx: AppContext, action: str, months: int = 6, offer_months: int = 3) -> Report:
+    """The customers of the segment(s) with one recommended action: a list for a campaign, with the
+    plan that would have cost each least over the last `offer_months` months (offers.py, re-rated by
+    the billing engine)."""
+    from telco_console.services.intelligence import offers
+
     ctx.require(*ROLES, action="see campaign lists")
     if action not in ACTIONS.values():
         raise ValidationError(f"action must be one of {', '.join(ACTIONS.values())}")
     placed = classify(ctx, months)
     members = sorted((r for r in placed.rows if r["action"] == action),
                      key=lambda r: (-r["revenue"], -r["usage_index"], r["msisdn"]))
+    cheapest = offers.cheapest_plans(ctx, offer_months)["customers"] if members else {}
     report = Report(f"Campaign list: {action}", [
         Column("MSISDN"), Column("Name"), Column("Plan"), Column("Region"), Column("Segment"),
         Column("Avg bill", "money"), Column("Minutes", "float", 1), Column("SMS", "float", 0),
-        Column("Data MB", "float", 1), Column("Outstanding", "money")], filters={"action": action, "months": months})
+        Column("Data MB", "float", 1), Column("Outstanding", "money"), Column("Cheapest plan (re-rated)"),
+        Column("Overpays by", "money")], filters={"action": action, "months": months})
     for r in members:
+        offer = cheapest.get(r["id"])
         report.rows.append([r["msisdn"], r["name"], r["plan_code"], r["region"], r["segment"], r["avg_bill"],
-                            r["minutes"], r["sms"], r["data_mb"], r["outstanding"]])
-    report.notes.append("export with --format csv (or Save the last report) for the campaign tool")
+                            r["minutes"], r["sms"], r["data_mb"], r["outstanding"],
+                            offer["best"] if offer else "", offer["saving"] if offer else None])
+    report.notes.append(f"cheapest plan: the last {offer_months} complete months re-rated on every active plan by "
+                        "the billing engine; export with --format csv (or Save the last report)")
     return report
 
 
