@@ -115,8 +115,10 @@ def generate(conn, customers: int, records: int, workdir: Path, seed: int = 11) 
                     f"{rnd.randrange(1, 400_000_000)}\t{rnd.randrange(1, 40_000_000)}\tbench\tb{i}\t1\n")
     cur.execute("INSERT INTO ingest_batches (id, source) VALUES (1, 'bench')")
     _load(cur, workdir / "calls.tsv", "calls",
-          "customer_id, started_at, direction, other_party, duration_s, billsec, answered, source, source_ref, batch_id")
-    _load(cur, workdir / "sms.tsv", "sms", "customer_id, started_at, direction, other_party, source, source_ref, batch_id")
+          "customer_id, started_at, direction, other_party, duration_s, billsec, answered, source, source_ref,"
+          " batch_id")
+    _load(cur, workdir / "sms.tsv", "sms",
+          "customer_id, started_at, direction, other_party, source, source_ref, batch_id")
     _load(cur, workdir / "data.tsv", "data_sessions",
           "customer_id, started_at, ended_at, duration_ms, bytes_dl, bytes_ul, source, source_ref, batch_id")
     cur.execute("ANALYZE TABLE customers, calls, sms, data_sessions")

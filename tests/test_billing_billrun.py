@@ -34,12 +34,15 @@ def test_bill_lines_and_totals_hand_computed(ctx):
     r = billrun.run(ctx, "2026-10")
     assert r.bills == 1 and r.first_number == "2026-10-000001"
     bill = _bills(ctx)[0]
-    lines = ctx.db.run(fetch_all, "SELECT line_no, kind, quantity, amount FROM bill_lines WHERE bill_id = %s"
+    lines = ctx.db.run(fetch_all, "SELECT line_no, kind, description, quantity, amount FROM bill_lines"
+                                  " WHERE bill_id = %s"
                                   " ORDER BY line_no", (bill["id"],))
     assert [(ln["kind"], ln["amount"]) for ln in lines] == [
         ("subscription", D("10.00")), ("peak_calls", D("0.30")), ("offpeak_calls", D("0.10")),
         ("sms", D("0.15")), ("data", D("0.03")), ("tax", D("2.12"))]   # 10.58 * 0.2 = 2.116
     assert [ln["line_no"] for ln in lines] == [1, 2, 3, 4, 5, 6]
+    assert (lines[0]["description"], lines[-1]["description"]) == ("Monthly fee", "Tax at 20%")
+    assert [ln["quantity"] for ln in lines[1:5]] == [D("3"), D("2"), D("3"), D("3")]
     assert (bill["subtotal"], bill["tax"], bill["total"]) == (D("10.58"), D("2.12"), D("12.70"))
     assert bill["total"] == sum(ln["amount"] for ln in lines)
     assert str(bill["due_date"]) == str((bill["issued_at"]).date().fromordinal(bill["issued_at"].toordinal() + 14))

@@ -205,7 +205,7 @@ FROM (
     ELT(k.k, IF(t.days_active >= %(days)s, 'Monthly fee',
                 CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days')),
         'Peak calls beyond the allowance', 'Off-peak calls beyond the allowance', 'SMS beyond the allowance',
-        'Data beyond the allowance', CONCAT('Tax at ', %(tax_pct)s, '%%')) AS description,
+        'Data beyond the allowance', %(tax_desc)s) AS description,
     ELT(k.k, t.days_active, t.peak_s / 60, t.offpeak_s / 60, t.sms_n, t.mb_n, t.subtotal) AS quantity,
     ELT(k.k, 'days', 'min', 'min', 'sms', 'MB', '') AS unit,
     ELT(k.k, t.monthly_fee, t.peak_rate, t.offpeak_rate, t.sms_rate, t.mb_rate, %(tax_rate)s) AS unit_price,
@@ -215,7 +215,7 @@ FROM (
   JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
   CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
               UNION ALL SELECT 6) k
-) x WHERE wanted""", dict(user=username, days=period.days, tax_pct=str((tax_rate * 100).normalize()),
+) x WHERE wanted""", dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
                           tax_rate=str(tax_rate), period=str(period), run=run_id))
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
     return n
@@ -233,7 +233,8 @@ def apply_open_credits(conn, run_id: int, at: datetime) -> None:
                 " SET b.credit_applied = LEAST(b.total, c.s),"
                 " b.status = IF(LEAST(b.total, c.s) >= b.total, 'paid', 'partially_paid')", (run_id,))
     _exec(conn, "INSERT INTO customer_credits (customer_id, amount, reason, created_at)"
-                " SELECT b.customer_id, c.s - b.credit_applied, CONCAT('credit remaining after bill ', b.bill_number), %s"
+                " SELECT b.customer_id, c.s - b.credit_applied,"
+                " CONCAT('credit remaining after bill ', b.bill_number), %s"
                 " FROM bills b JOIN (SELECT applied_bill_id, SUM(amount) AS s FROM customer_credits"
                 " WHERE applied_bill_id IN (SELECT id FROM bills WHERE bill_run_id = %s) GROUP BY applied_bill_id) c"
                 " ON c.applied_bill_id = b.id WHERE c.s > b.credit_applied", (at, run_id))
@@ -242,7 +243,8 @@ def apply_open_credits(conn, run_id: int, at: datetime) -> None:
 def run_summary(conn, run_id: int) -> dict:
     return fetch_one(conn, "SELECT COUNT(*) AS bills, COALESCE(SUM(subtotal), 0) AS subtotal,"
                            " COALESCE(SUM(tax), 0) AS tax, COALESCE(SUM(total), 0) AS total,"
-                           " COALESCE(MIN(bill_number), '') AS first_number, COALESCE(MAX(bill_number), '') AS last_number"
+                           " COALESCE(MIN(bill_number), '') AS first_number,"
+                           " COALESCE(MAX(bill_number), '') AS last_number"
                            " FROM bills WHERE bill_run_id = %s", (run_id,))
 
 
