@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
@@ -279,12 +280,13 @@ def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes,
 
     from telco_console.repositories import usage
 
-    for start in range(0, n, CHUNK):
+    def make(start: int):
+        """The records of customers start..start+CHUNK (its own random stream: deterministic)."""
         sl = slice(start, min(n, start + CHUNK))
         crng = np.random.default_rng([seed, start])
         active = (d_index[None, :] >= start_offset[sl, None]) & (d_index[None, :] <= close_offset[sl, None])
         to_close = (close_offset[sl, None] - d_index[None, :]).astype(float)
-        fade = np.where(closes[sl, None], np.clip(to_close / 21.0, 0.15, 1.0), 1.0)
+        fade = np.where(closes[sl, None], np.clip(to_close / 21.0, 0.15, 1.0), 1.0)   # churners fade out
         base = active * fade
         batch = {}
         for kind, (mean, wd, we) in RATES.items():
@@ -299,18 +301,28 @@ def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes,
             ms = hours * 3_600_000 + crng.integers(0, 3_600_000, k)
             started = day_dates[di] + ms.astype("timedelta64[ms]")
             batch[kind] = (ci + start, started, crng, k)
-        calls = _calls(batch["call"], cust_ids, seed, ctx.region)
-        sms = _sms(batch["sms"], cust_ids, seed, ctx.region)
-        data = _data(batch["data"], cust_ids, seed, data_appetite, app_pref, handset_idx, region_idx)
-        if fast_load is not None:      # LOAD DATA LOCAL INFILE through a scratch file
-            counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data)
-        else:
-            counts = ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data)
-        result.calls += counts["call"]
-        result.sms += counts["sms"]
-        result.data += counts["data"]
-        if progress:
-            progress(sl.stop - sl.start)
+        return (_calls(batch["call"], cust_ids, seed, ctx.region),
+                _sms(batch["sms"], cust_ids, seed, ctx.region),
+                _data(batch["data"], cust_ids, seed, data_appetite, app_pref, handset_idx, region_idx),
+                sl.stop - sl.start)
+
+    # generate the next chunk in a thread while the database takes the current one
+    starts = list(range(0, n, CHUNK))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(make, starts[0])
+        for i in range(len(starts)):
+            calls, sms, data, size = pending.result()
+            if i + 1 < len(starts):
+                pending = pool.submit(make, starts[i + 1])
+            if fast_load is not None:      # LOAD DATA LOCAL INFILE through a scratch file
+                counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data)
+            else:
+                counts = ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data)
+            result.calls += counts["call"]
+            result.sms += counts["sms"]
+            result.data += counts["data"]
+            if progress:
+                progress(size)
 
 
 def _stamp(started) -> list[str]:
