@@ -74,3 +74,11 @@ def test_tellco_sample_end_to_end(ctx, real_data):
 def test_staff_cannot_run_analytics(as_role):
     with pytest.raises(PermissionDenied):
         report_registry.find("model-runs").run(as_role("staff"), ReportParams())
+
+
+def test_the_reports_are_items_of_the_analytics_menu():
+    from telco_console.ui.menus import analytics as menu
+
+    labels = [item.label for item in menu.section().items]
+    for title in ("User engagement", "User experience", "Satisfaction scores", "Model runs", "Compare two model runs"):
+        assert any(label.startswith(f"Customer analytics: {title}") for label in labels)
