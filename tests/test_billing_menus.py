@@ -85,3 +85,37 @@ def test_customer_sees_own_account_only(ctx, as_role, script):
     assert "enquiry #1 sent" in buf.getvalue()
     with pytest.raises(PermissionDenied):
         account.my_plan(ctx)
+
+
+def test_billing_menu_end_to_end_in_a_terminal(ctx, cli_env, tmp_path):
+    pytest.importorskip("pexpect")
+    from helpers import make_user
+    from test_e2e import PASSWORD, Session
+
+    make_user(ctx, "boss", "admin")
+    make_plan(ctx)
+    make_customer(ctx)
+    s = Session(cli_env, tmp_path)
+    s.sign_in("boss", PASSWORD)
+    s.expect(r"Signed in as boss \(admin\)")
+    s.pick("Billing")
+    s.pick("Run the monthly bills")
+    s.answer("Period (YYYY-MM):", "2026-13")
+    s.expect("is not a billing period")
+    s.child.send("\x15")
+    s.child.send("2026-10\r")
+    s.expect("dry run")
+    s.expect(r"Create 1 bills for 2026-10\?")
+    s.child.send("y")
+    s.expect("2026-10-000001")
+    s.expect("Deliver the new bills now")
+    s.child.send("n")
+    s.pick("Show a bill (invoice)")
+    s.answer("Bill number:", "2026-10-999999")
+    s.expect("no bill 2026-10-999999")
+    s.child.send("\x15")
+    s.child.send("2026-10-000001\r")
+    s.expect("Invoice 2026-10-000001")
+    s.expect("Tax at 20%")
+    s.pick("Back")
+    s.quit()
