@@ -181,3 +181,36 @@ def test_small_batches_and_slow_path_agree(ctx, real_data):
     r = importer.import_file(ctx, "asterisk", path, region="RU", batch_size=7, fast=False)
     assert r.read == 84 and r.inserted + r.unmatched == 84
     assert ctx.db.run(rollups.differences) == []
+
+
+def test_interrupted_import_is_consistent_and_completes(ctx, tmp_path, monkeypatch):
+    from telco_console.repositories import usage
+
+    make_plan(ctx)
+    make_customer(ctx, "07911123456")
+    lines = ["record_id,caller,callee,started_at,duration_s,billsec,disposition"]
+    lines += [f"r{i},07911123456,07400123456,2026-01-05 {i // 60:02d}:{i % 60:02d}:00,60,60,ANSWERED"
+              for i in range(1000)]
+    path = _write(tmp_path / "calls.csv", "\n".join(lines) + "\n")
+    real = usage.load_batch
+    calls = []
+
+    def flaky(*args, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt()
+        return real(*args, **kw)
+
+    monkeypatch.setattr(usage, "load_batch", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_file(ctx, "csv", path, batch_size=200)
+    monkeypatch.setattr(usage, "load_batch", real)
+    # whole batches only: the interrupted one rolled back (the one already queued may have committed)
+    written = q(ctx, "SELECT COUNT(*) FROM calls")[0][0]
+    assert written in (400, 600)
+    assert q(ctx, "SELECT status, inserted FROM imports") == [("interrupted", written)]
+    assert ctx.db.run(rollups.differences) == []
+    r = importer.import_file(ctx, "csv", path, batch_size=200)
+    assert (r.inserted, r.duplicates, r.status) == (1000 - written, written, "done")
+    assert q(ctx, "SELECT SUM(calls_out) FROM usage_daily")[0][0] == 1000
+    assert ctx.db.run(rollups.differences) == []
