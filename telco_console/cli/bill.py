@@ -20,8 +20,8 @@ def register(sub) -> None:
     a = ps.add_parser("list", help="list bills with a totals row")
     a.add_argument("--period", help="YYYY-MM")
     a.add_argument("--status", choices=("issued", "partially_paid", "paid", "void", "overdue"))
-    a.add_argument("--region")
-    a.add_argument("--customer", metavar="MSISDN")
+    a.add_argument("--region", help="customers of one region")
+    a.add_argument("--customer", metavar="MSISDN", help="one customer's bills")
     a.add_argument("--overdue", action="store_true", help="unpaid bills past their due date")
     add_format(a)
     a.set_defaults(func=cmd_list)
@@ -46,7 +46,7 @@ def register(sub) -> None:
     a.set_defaults(func=cmd_remind)
 
     a = ps.add_parser("reminders", help="list the reminders sent")
-    a.add_argument("--bill", metavar="NUMBER")
+    a.add_argument("--bill", metavar="NUMBER", help="the reminders of one bill")
     add_format(a)
     a.set_defaults(func=cmd_reminders)
 
@@ -58,13 +58,13 @@ def register(sub) -> None:
     a = ps.add_parser("adjust", help="add an adjustment line to a bill (tax included; negative reduces)")
     a.add_argument("number", help="bill number")
     a.add_argument("amount", help="e.g. -5.00 or 2.50")
-    a.add_argument("--reason", required=True)
+    a.add_argument("--reason", required=True, help="shown on the bill's new line")
     a.set_defaults(func=cmd_adjust)
 
     a = ps.add_parser("credit", help="give a customer a credit, applied to their next bill")
-    a.add_argument("msisdn")
+    a.add_argument("msisdn", help="the customer's number")
     a.add_argument("amount", help="e.g. 5.00")
-    a.add_argument("--reason", required=True)
+    a.add_argument("--reason", required=True, help="why the credit is given")
     a.set_defaults(func=cmd_credit)
 
 

@@ -270,9 +270,6 @@ def find(conn, period: str | None = None, status: str | None = None, region: str
     if period:
         where.append("b.period = %s")
         params.append(period)
-    if status == "overdue":
-        status = None
-        overdue_on = overdue_on
     if status:
         where.append("b.status = %s")
         params.append(status)
