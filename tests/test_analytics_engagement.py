@@ -52,7 +52,7 @@ def test_report_sections_top_lists_apps_elbow_and_run(ctx):
     insert(ctx, rows)
     rep = engagement.report(ctx, ReportParams(top=5))
     titles = [s.title for s in rep.sections]
-    assert titles[0] == "Top 5 customers by sessions"
+    assert titles[0] == "Top 5 customers by number of sessions"
     top_sessions = rep.sections[0].rows
     assert len(top_sessions) == 5 and all(int(r[1]) in groups["heavy"] for r in top_sessions)
     clusters = next(s for s in rep.sections if s.title.startswith("Engagement clusters"))

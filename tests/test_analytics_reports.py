@@ -29,7 +29,7 @@ def test_from_the_command_line(ctx, run_cli):
     insert(ctx, planted_groups(varied=True)[0])
     code, out, err = run_cli("report", "engagement", "--top", "3", user="ana", password="correct-horse-9")
     assert code == 0, err
-    assert "Top 3 customers by sessions" in out and "Elbow method" in out and "chosen" in out
+    assert "Top 3 customers by number of sessions" in out and "Elbow method" in out and "chosen" in out
     code, out, err = run_cli("report", "satisfaction", "--format", "json", user="ana", password="correct-horse-9")
     assert code == 0, err
     assert '"customers scored"' in out
@@ -57,7 +57,7 @@ def test_tellco_sample_end_to_end(ctx, real_data):
     find = report_registry.find
     eng = find("engagement").run(ctx, ReportParams())
     assert sum(r[1] for r in eng.rows) == 5
-    by_traffic = next(s for s in eng.sections if s.title == "Top 10 customers by traffic (mb)")
+    by_traffic = next(s for s in eng.sections if s.title == "Top 10 customers by total traffic (DL+UL)")
     assert by_traffic.rows[0][1] == "+33750270965"       # 887 MB DL, the most traffic
     exp = find("experience").run(ctx, ReportParams(region="Paris"))
     replaced = exp.sections[0].rows[-1]

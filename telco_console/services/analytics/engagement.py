@@ -13,6 +13,8 @@ from telco_console.services.analytics import tracking
 
 METRICS = ("sessions", "duration_ms", "traffic_bytes")
 METRIC_NAMES = {"sessions": "Sessions", "duration_ms": "Duration (s)", "traffic_bytes": "Traffic (MB)"}
+METRIC_WORDS = {"sessions": "number of sessions", "duration_ms": "total session duration",
+                "traffic_bytes": "total traffic (DL+UL)"}
 APP_NAMES = {"social": "Social media", "google": "Google", "email": "Email", "youtube": "YouTube",
              "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
 ELBOW_MAX_K = 10
@@ -113,7 +115,7 @@ def report(ctx, params) -> Report:
             wanted.update(int(x) for x in ids[np.argsort(-apps[:, j], kind="stable")[:top]])
         names = ctx.db.run(repo.msisdns, sorted(wanted))
 
-        sections = [_top_section(f"Top {top} customers by {METRIC_NAMES[mt].lower()}", ids, m.raw[:, j], mt,
+        sections = [_top_section(f"Top {top} customers by {METRIC_WORDS[mt]}", ids, m.raw[:, j], mt,
                                  names, top) for j, mt in enumerate(METRICS)]
 
         # clusters: min, max, average, total of each raw metric
