@@ -42,6 +42,9 @@ def test_sections_by_role():
     assert "Billing" in [s.title for s in sections_for("regional")]
     assert [s.title for s in sections_for("customer")].count("My account") == 1
     assert "Billing" not in [s.title for s in sections_for("customer")]
+    staff = [s for s in sections_for("staff") if s.title == "Billing"][0]
+    assert [i.label for i in staff.visible_items("staff")] == ["Log an enquiry", "Open enquiries",
+                                                               "Answer an enquiry", "Close an enquiry"]
 
 
 def test_admin_runs_bills_and_records_an_overpayment(ctx, script):

@@ -1,5 +1,5 @@
 """Billing: bill runs, bills, payments, adjustments, credits, reminders, statements and enquiries
-(admin; a regional manager sees and acts within its region)."""
+(admin; a regional manager sees and acts within its region; customer care staff: enquiries)."""
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
@@ -167,16 +167,18 @@ def close_enquiry(console) -> None:
 
 def section() -> Section:
     admin = ("admin",)
-    return Section("Billing", ("admin", "regional"), [
+    billing = ("admin", "regional")
+    # staff (customer care) see the enquiry items only
+    return Section("Billing", ("admin", "regional", "staff"), [
         Item("Run the monthly bills", bill_run, admin),
-        Item("List bills", list_bills),
-        Item("Show a bill (invoice)", show_bill),
-        Item("Record a payment", record_payment),
+        Item("List bills", list_bills, billing),
+        Item("Show a bill (invoice)", show_bill, billing),
+        Item("Record a payment", record_payment, billing),
         Item("Adjust a bill", adjust_bill, admin),
         Item("Give a credit", give_credit, admin),
         Item("Send reminders for overdue bills", send_reminders, admin),
-        Item("List reminders", list_reminders),
-        Item("Customer statement", statement),
+        Item("List reminders", list_reminders, billing),
+        Item("Customer statement", statement, billing),
         Item("Log an enquiry", add_enquiry),
         Item("Open enquiries", open_enquiries),
         Item("Answer an enquiry", answer_enquiry),
