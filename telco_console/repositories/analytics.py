@@ -4,7 +4,7 @@ caller can fill preallocated arrays in bounded memory."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
 
@@ -127,14 +127,20 @@ def latest_run_id(conn, model: str) -> int | None:
 
 # --- customer_scores ---------------------------------------------------------------------------
 
-def save_scores(conn, run_id: int, rows: Sequence[tuple], batch: int = 5000) -> int:
-    """rows: (customer_id, engagement, experience, satisfaction, cluster)."""
+def save_scores(conn, run_id: int, rows: Iterable[tuple], batch: int = 5000) -> int:
+    """rows (any iterable, consumed in batches): (customer_id, engagement, experience, satisfaction, cluster)."""
     cur = conn.cursor()
     sql = ("INSERT INTO customer_scores (run_id, customer_id, engagement, experience, satisfaction, cluster) "
            "VALUES (%s, %s, %s, %s, %s, %s)")
     n = 0
-    for i in range(0, len(rows), batch):
-        part = [(run_id, *r) for r in rows[i:i + batch]]
+    part: list[tuple] = []
+    for r in rows:
+        part.append((run_id, *r))
+        if len(part) == batch:
+            cur.executemany(sql, part)
+            n += len(part)
+            part = []
+    if part:
         cur.executemany(sql, part)
         n += len(part)
     cur.close()

@@ -123,11 +123,13 @@ def report(ctx, params) -> Report:
         metrics["cluster_sizes"] = sizes
         run.rows = len(ids)
         run.metrics = metrics
-        rows = [(int(ids[i]), float(e[i]), float(x[i]), float(s[i]), int(labels[i])) for i in range(len(ids))]
-        run.write_artefact(["customer_id", "engagement", "experience", "satisfaction", "cluster"], rows)
+        def rows():   # generated, not held as a list: bounded memory at any number of customers
+            return ((int(ids[i]), float(e[i]), float(x[i]), float(s[i]), int(labels[i])) for i in range(len(ids)))
+
+        run.write_artefact(["customer_id", "engagement", "experience", "satisfaction", "cluster"], rows())
 
         def save(conn):
-            n = repo.save_scores(conn, run.id, rows)
+            n = repo.save_scores(conn, run.id, rows())
             run.finish(conn)
             return n
 
