@@ -1,0 +1,35 @@
+import io
+
+from telco_console.reporting.output import Output
+from telco_console.ui import prompts
+from telco_console.ui.app import Console
+from telco_console.ui.menus import sections_for
+from telco_console.ui.menus import setup as setup_menu
+
+
+def _console(ctx):
+    out, err = io.StringIO(), io.StringIO()
+    return Console(ctx, Output(out, err, colour=False)), out, err
+
+
+def test_setup_section_is_for_admins_only():
+    assert "Set-up" in [s.title for s in sections_for("admin")]
+    assert "Set-up" not in [s.title for s in sections_for("analyst")]
+    assert "Set-up" not in [s.title for s in sections_for("staff")]
+
+
+def test_show_settings(ctx):
+    console, out, _ = _console(ctx)
+    setup_menu.show_settings(console)
+    assert "page_size" in out.getvalue() and console.last_report.title.startswith("Settings")
+
+
+def test_load_demo_from_the_menu(ctx, as_role, monkeypatch):
+    answers = iter(["12", "2", "5"])
+    monkeypatch.setattr(prompts, "ask", lambda message, parse=None, **kw: parse(next(answers)))
+    monkeypatch.setattr(prompts, "confirm", lambda message, **kw: True)
+    console, out, _ = _console(as_role("admin", username="boss"))
+    console.ctx.progress = False
+    setup_menu.load_demo(console)
+    text = out.getvalue()
+    assert "loaded 12 customers" in text and "analyst" in text
