@@ -154,6 +154,13 @@ def rate(conn, period, minor: int, tax_rate: Decimal, plan_override: dict | None
 
 # -- the bill run -------------------------------------------------------------------------------
 
+def lock_period(conn, period: str, at: datetime, wait_s: int = 600) -> None:
+    """Take the period's row lock for the rest of the transaction (waiting up to wait_s seconds)."""
+    _exec(conn, f"SET SESSION innodb_lock_wait_timeout = {int(wait_s)}")
+    _exec(conn, "INSERT INTO bill_periods (period, runs, last_run_at) VALUES (%s, 1, %s)"
+                " ON DUPLICATE KEY UPDATE runs = runs + 1, last_run_at = VALUES(last_run_at)", (period, at))
+
+
 def get_lock(conn, name: str, timeout: int = 600) -> bool:
     return fetch_value(conn, "SELECT GET_LOCK(%s, %s)", (name, timeout)) == 1
 

@@ -1,16 +1,21 @@
 """The monthly bill run: one bill per billable customer per period, numbered without gaps.
 
 Set-based: the whole period is rated by one SQL statement into a temporary table, and bills and
-lines are inserted from it with INSERT ... SELECT. Two runs of the same period are serialised by a
-named lock (GET_LOCK, per database and period) held until the transaction has committed, so a run
-started at the same moment waits, then finds every customer billed and creates nothing."""
+lines are inserted from it with INSERT ... SELECT. Two runs of the same period are serialised by the
+period's row in `bill_periods`, locked first and held until the transaction commits, so a run started
+at the same moment waits, then finds every customer billed and creates nothing (on a Galera cluster the
+loser's commit fails certification and it is run again)."""
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from telco_console.errors import DatabaseUnavailable
+import mysql.connector
+
+from telco_console.db.pool import RETRYABLE
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import bills as bills_repo
 from telco_console.timeutil import Period
@@ -67,35 +72,48 @@ def run(ctx, period, dry: bool = False) -> RunResult:
         from telco_console.errors import ValidationError
 
         raise ValidationError(f"period {p} has not started yet")
+    attempt = 0
+    while True:
+        try:
+            s, run_id = _run_once(ctx, p)
+            break
+        except mysql.connector.Error as exc:
+            # a deadlock on the period row, a lock wait timeout, or a Galera certification conflict:
+            # the other run has committed or will; run again (it then creates only what is missing)
+            if getattr(exc, "errno", None) in RETRYABLE and attempt < 5:
+                attempt += 1
+                time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+                continue
+            raise
+    return RunResult(str(p), False, int(s["bills"]), s["subtotal"], s["tax"], s["total"], run_id,
+                     s["first_number"], s["last_number"])
+
+
+def _run_once(ctx, p: Period) -> tuple[dict, int]:
+    """One transaction: lock the period's row, rate and insert, commit."""
     minor = ctx.config.get("operator", "minor_unit")
     tax_rate = ctx.config.get("billing", "tax_rate")
     due_days = ctx.config.get("billing", "due_days")
     with ctx.db.connection() as conn:
-        lock = f"telco-billrun:{bills_repo.database_name(conn)}:{p}"[:64]
-        if not bills_repo.get_lock(conn, lock, LOCK_WAIT_S):
-            raise DatabaseUnavailable(f"another bill run for {p} has held the lock for {LOCK_WAIT_S} s")
         try:
-            conn.commit()
+            conn.rollback()
             cur = conn.cursor()
             cur.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cur.close()
+            now = ctx.now()
+            bills_repo.lock_period(conn, str(p), now, LOCK_WAIT_S)
+            run_id = bills_repo.start_run(conn, str(p), now, ctx.user.username)
+            bills_repo.create_bills(conn, p, run_id, now, now.date() + timedelta(days=due_days), minor,
+                                    tax_rate, ctx.user.username)
+            bills_repo.apply_open_credits(conn, run_id, now)
+            bills_repo.finish_run(conn, run_id, ctx.now())
+            s = bills_repo.run_summary(conn, run_id)
+            ctx.audit(conn, "bill.run", str(p), f"{s['bills']} bills, total {s['total']}")
+            conn.commit()
+        except BaseException:
             try:
-                now = ctx.now()
-                run_id = bills_repo.start_run(conn, str(p), now, ctx.user.username)
-                bills_repo.create_bills(conn, p, run_id, now, now.date() + timedelta(days=due_days), minor,
-                                        tax_rate, ctx.user.username)
-                bills_repo.apply_open_credits(conn, run_id, now)
-                bills_repo.finish_run(conn, run_id, ctx.now())
-                s = bills_repo.run_summary(conn, run_id)
-                ctx.audit(conn, "bill.run", str(p), f"{s['bills']} bills, total {s['total']}")
-                conn.commit()
-            except BaseException:
                 conn.rollback()
-                raise
-        finally:
-            try:
-                bills_repo.release_lock(conn, lock)
             except Exception:
                 pass
-    return RunResult(str(p), False, int(s["bills"]), s["subtotal"], s["tax"], s["total"], run_id,
-                     s["first_number"], s["last_number"])
+            raise
+    return s, run_id
