@@ -127,8 +127,9 @@ def latest_run_id(conn, model: str) -> int | None:
 
 # --- customer_scores ---------------------------------------------------------------------------
 
-def save_scores(conn, run_id: int, rows: Iterable[tuple], batch: int = 5000) -> int:
-    """rows (any iterable, consumed in batches): (customer_id, engagement, experience, satisfaction, cluster)."""
+def save_scores(conn, run_id: int, rows: Iterable[tuple], batch: int = 5000, on_batch=None) -> int:
+    """rows (any iterable, consumed in batches): (customer_id, engagement, experience, satisfaction, cluster).
+    on_batch(n) is called after each batch (a progress bar)."""
     cur = conn.cursor()
     sql = ("INSERT INTO customer_scores (run_id, customer_id, engagement, experience, satisfaction, cluster) "
            "VALUES (%s, %s, %s, %s, %s, %s)")
@@ -139,10 +140,14 @@ def save_scores(conn, run_id: int, rows: Iterable[tuple], batch: int = 5000) -> 
         if len(part) == batch:
             cur.executemany(sql, part)
             n += len(part)
+            if on_batch:
+                on_batch(len(part))
             part = []
     if part:
         cur.executemany(sql, part)
         n += len(part)
+        if on_batch:
+            on_batch(len(part))
     cur.close()
     return n
 

@@ -63,6 +63,11 @@ def describe_filters(filters: dict) -> dict:
     return shown
 
 
+def progress(ctx, total: int, desc: str):
+    """A tqdm bar on stderr when the context shows progress and the work is large, else None."""
+    return _progress(ctx, total, desc)
+
+
 def _progress(ctx, total: int, desc: str):
     if not getattr(ctx, "progress", False) or total < CHUNK:
         return None

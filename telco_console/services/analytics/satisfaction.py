@@ -129,7 +129,12 @@ def report(ctx, params) -> Report:
         run.write_artefact(["customer_id", "engagement", "experience", "satisfaction", "cluster"], rows())
 
         def save(conn):
-            n = repo.save_scores(conn, run.id, rows())
+            bar = F.progress(ctx, len(ids), "saving scores")
+            try:
+                n = repo.save_scores(conn, run.id, rows(), on_batch=bar.update if bar else None)
+            finally:
+                if bar:
+                    bar.close()
             run.finish(conn)
             return n
 
