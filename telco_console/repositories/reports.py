@@ -78,8 +78,8 @@ def usage_per_customer(conn, day_from=None, day_to=None, region=None, customer_i
     order = SORT_KEYS[sort]
     p_from, p_to = _periods(day_from, day_to)
     sql = (f"SELECT c.msisdn, c.name, c.region, u.calls_out, u.calls_in, u.seconds_out, u.seconds_in,"
-           f" u.sms_out, u.sms_in, u.bytes, u.sessions, u.duration_ms, u.calls_total, u.seconds_total,"
-           f" u.sms_total, u.spend, u.{order} AS sort_value, SUM(u.{order}) OVER () AS sort_total"
+           f" u.sms_out, u.sms_in, u.bytes, u.sessions, u.duration_ms, u.spend,"
+           f" SUM(u.{order}) OVER () AS sort_total"
            f" FROM (SELECT a.*, a.calls_out + a.calls_in AS calls_total,"
            f" a.seconds_out + a.seconds_in AS seconds_total, a.sms_out + a.sms_in AS sms_total,"
            f" COALESCE(b.spend, 0) AS spend FROM ({inner}) a"

@@ -13,13 +13,21 @@ from telco_console.services.reports.common import (WEEKDAYS, currency, hours_fro
 GROUP = "Usage and network"
 SORTS = ("calls", "minutes", "sms", "data", "sessions", "duration", "spend")
 METRIC_COLUMNS = {  # --by -> (heading, kind, value from a usage row)
-    "calls": ("Calls", "int", lambda r: int(r["calls_total"] or 0)),
-    "minutes": ("Minutes (min)", "decimal", lambda r: minutes(r["seconds_total"])),
-    "sms": ("SMS", "int", lambda r: int(r["sms_total"] or 0)),
+    "calls": ("Calls", "int", lambda r: int(r["calls_out"]) + int(r["calls_in"])),
+    "minutes": ("Minutes (min)", "decimal", lambda r: minutes(int(r["seconds_out"]) + int(r["seconds_in"]))),
+    "sms": ("SMS", "int", lambda r: int(r["sms_out"]) + int(r["sms_in"])),
     "data": ("Data (MB)", "decimal", lambda r: mb(r["bytes"])),
     "sessions": ("Data sessions", "int", lambda r: int(r["sessions"] or 0)),
     "duration": ("Session time (h)", "decimal", lambda r: hours_from_ms(r["duration_ms"])),
     "spend": ("Spend", "money", lambda r: money(r["spend"])),
+}
+
+RAW_METRIC = {  # --by -> the unrounded measure the SQL sorted by (for shares)
+    "calls": lambda r: int(r["calls_out"]) + int(r["calls_in"]),
+    "minutes": lambda r: int(r["seconds_out"]) + int(r["seconds_in"]),
+    "sms": lambda r: int(r["sms_out"]) + int(r["sms_in"]),
+    "data": lambda r: int(r["bytes"]), "sessions": lambda r: int(r["sessions"]),
+    "duration": lambda r: int(r["duration_ms"]), "spend": lambda r: r["spend"],
 }
 
 
@@ -68,7 +76,7 @@ def top_customers(ctx, params) -> Report:
                     empty_message="no usage for these filters")
     for i, r in enumerate(rows, 1):
         total = float(r["sort_total"] or 0)
-        share = float(r["sort_value"] or 0) / total * 100 if total else 0.0
+        share = float(RAW_METRIC[by](r)) / total * 100 if total else 0.0
         report.rows.append([i, r["msisdn"], r["name"], r["region"], value(r), share])
     if report.rows:
         report.charts.append(Chart(f"{label} per customer", [r[1] for r in report.rows],
