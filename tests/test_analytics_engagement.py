@@ -84,3 +84,18 @@ def test_too_few_customers_is_a_clear_error_and_a_regional_user_sees_only_their_
         engagement.report(as_role("regional", region="North"), ReportParams(region="South"))
     with pytest.raises(PermissionDenied):
         engagement.report(as_role("staff"), ReportParams())
+
+
+def test_a_regional_user_analyses_only_their_region(ctx, as_role):
+    from helpers import make_customer, make_plan
+
+    make_plan(ctx)
+    rows = []
+    for i in range(6):
+        c = make_customer(ctx, f"+4479110000{i:02d}", f"Customer {i}", region="North" if i < 3 else "South")
+        rows += [session(c["id"], n, 10 * (i + 1), 1000 * (i + 1) ** 2, 10) for n in range(i + 1)]
+    insert(ctx, rows)
+    rep = engagement.report(as_role("regional", region="North"), ReportParams())
+    assert rep.filters == {"region": "North"} and sum(r[1] for r in rep.rows) == 3
+    shown = {r[1] for r in rep.sections[0].rows}
+    assert shown == {"+447911000000", "+447911000001", "+447911000002"}
