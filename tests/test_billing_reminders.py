@@ -106,3 +106,19 @@ def test_mail_through_smtp_when_configured(ctx, due, smtp_server):
 def test_bills_go_to_outbox_without_mail(ctx, due):
     r = delivery.send_bill(ctx, "2026-10-000002")
     assert r["channel"] == "outbox" and Path(r["detail"]).read_text().startswith("To: +447911000002")
+
+
+def test_cli_remind_and_list(ctx, due, run_cli):
+    from helpers import make_user
+
+    make_user(ctx, "boss", "admin")
+    auth = dict(user="boss", password="correct-horse-9")
+    day = due + timedelta(days=7)
+    code, out, err = run_cli("bill", "remind", "--as-of", str(day), **auth)
+    assert code == 0 and out.count("| 2026-10-00000") == 2, err
+    code, out, err = run_cli("bill", "remind", "--as-of", str(day), **auth)
+    assert code == 0 and "no reminders are due" in out
+    code, out, err = run_cli("bill", "reminders", "--bill", "2026-10-000001", "--format", "csv", **auth)
+    assert code == 0 and len(out.strip().splitlines()) == 2
+    code, out, err = run_cli("bill", "remind", "--as-of", "not a date", **auth)
+    assert code == 1 and "not a date" in err
