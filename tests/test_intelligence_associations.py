@@ -47,11 +47,15 @@ def test_report_from_xdr_baskets(ctx):
         c = make_customer(ctx, f"+4479111236{i:02d}", f"U{i}")
         data.append(_session(c["id"], f"d{i}", apps))
     ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, data=data))
-    rep = find("app-associations").run(ctx, ReportParams(extra={"min-support": 0.2, "min-confidence": 0.5}))
+    rep = find("app-associations").run(ctx, ReportParams(extra={"min-support": 0.2, "min-confidence": 0.5,
+                                                                "used": "any"}))
     got = {(r[0], r[1]): r for r in rep.rows}
-    assert got[("netflix", "youtube")][2] == 2 and got[("netflix", "youtube")][4] == pytest.approx(1.0)
+    assert got[("netflix", "youtube")][2] == 2 and got[("netflix", "youtube")][4] == pytest.approx(100.0)
     assert ("gaming", "youtube") in got                       # used at all (bytes > 0)
-    rep = associations.associations_report(ctx, 0.2, 0.5, min_mb=1)   # gaming (0.01 MB) no longer counts
+    rep = associations.associations_report(ctx, 0.2, 0.5, min_mb=1, used="any")   # gaming (0.01 MB) no longer counts
     assert ("gaming", "youtube") not in {(r[0], r[1]) for r in rep.rows}
+    # above the median customer: youtube medians 5 MB (not above), netflix 2.5 MB, email/gaming 0
+    bs = associations.baskets(ctx)
+    assert sorted(sorted(b) for b in bs) == [["email"], ["gaming"], ["netflix"], ["netflix"]]
     with pytest.raises(ValidationError):
         associations.associations_report(ctx, 1.5)

@@ -81,9 +81,9 @@ def test_report_sizes_revenue_share_and_model_run(ctx, world):
     rows = {r[0]: r for r in rep.rows}
     assert rows["high-value/low-risk"][2] == 2 and rows["high-risk"][2] == 2
     # revenue: high value 270 of 450
-    assert rows["high-value/low-risk"][5] == pytest.approx(270 / 450)
+    assert rows["high-value/low-risk"][5] == pytest.approx(100 * 270 / 450)
     assert rows["high-value/low-risk"][6] == Decimal("45.00")          # centre: average bill
-    assert sum(r[3] for r in rep.rows) == pytest.approx(1.0)
+    assert sum(r[3] for r in rep.rows) == pytest.approx(100.0)
     assert any("rule:" in n for n in rep.notes)
     runs = ctx.db.run(fetch_all, "SELECT model, status, rows_used FROM model_runs")
     assert {"model": "segments-rule", "status": "done", "rows_used": 6} in runs

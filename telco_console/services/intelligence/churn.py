@@ -244,7 +244,7 @@ def risk_report(ctx: AppContext, top: int = 20) -> Report:
     report = Report(f"Churn risk: top {top} active customers", [
         Column("MSISDN"), Column("Risk", "percent", 1), Column("Reasons (weighing most)")], filters={"top": top})
     for s in result["scored"][:top]:
-        report.rows.append([s["msisdn"], s["risk"], "; ".join(s["reasons"])])
+        report.rows.append([s["msisdn"], 100.0 * s["risk"], "; ".join(s["reasons"])])
     imp = Report("What weighs most (permutation importance, ROC AUC drop)",
                  [Column("Feature"), Column("Importance", "float", 3)])
     imp.rows = [[_label(n), float(v)] for n, v in result["importance"][:8]]

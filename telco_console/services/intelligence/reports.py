@@ -111,7 +111,7 @@ def _associations(ctx, params):
     return associations.associations_report(
         ctx, _get(params, "min-support", 0.05, _float("min-support", 0, 1)),
         _get(params, "min-confidence", 0.3, _float("min-confidence", 0, 1)),
-        _get(params, "min-mb", 0.0, _float("min-mb", 0)), params.top)
+        _get(params, "min-mb", 0.0, _float("min-mb", 0)), params.top, params.extra.get("used") or "above-median")
 
 
 def _top_leads(ctx, params):
@@ -168,7 +168,10 @@ REPORTS = [
                                      parse=_float("min-support", 0, 1)),
                         ReportOption("min-confidence", "minimum confidence, 0-1 (default 0.3)", 0.3,
                                      parse=_float("min-confidence", 0, 1)),
-                        ReportOption("min-mb", "an application is used above this many MB (default 0)", 0.0,
+                        ReportOption("used", "an application is used: above-median (heavy use, above the median "
+                                             "customer's bytes) or any (above --min-mb)", "above-median",
+                                     ("above-median", "any")),
+                        ReportOption("min-mb", "with --used any: used above this many MB (default 0)", 0.0,
                                      parse=_float("min-mb", 0))),
                description="association rules from per-user xDR baskets: support, confidence, lift"),
     ReportSpec("top-leads", "Most contacted leads by call volume", GROUP, _top_leads, ROLES, params=("top",),

@@ -7,7 +7,8 @@ Features per customer (active and suspended), over the last `months` months:
 
 The rule, applied in order:
   1. high-risk                        outstanding > 0, or overdue share >= 1/3     -> collect
-  2. high-value/low-risk              average bill >= the median average bill      -> retain
+  2. high-value/low-risk              average bill >= the median average bill,
+                                      and above 0                                  -> retain
   3. low-profit/high-value/low-risk   average bill below the median, usage index
                                       >= 0.5 (uses a lot, pays little)             -> up-sell
   4. low-value/low-risk               the rest                                     -> cross-sell
@@ -113,7 +114,7 @@ def classify(ctx: AppContext, months: int = 6) -> Placed:
 def segment_of(r: dict, median_bill: Decimal) -> str:
     if r["outstanding"] > 0 or r["overdue_share"] >= OVERDUE_SHARE:
         return "high-risk"
-    if r["avg_bill"] >= median_bill:
+    if r["avg_bill"] > 0 and r["avg_bill"] >= median_bill:
         return "high-value/low-risk"
     if r["usage_index"] >= 0.5:
         return "low-profit/high-value/low-risk"
@@ -142,15 +143,18 @@ def segments_report(ctx: AppContext, months: int = 6) -> Report:
             n = len(members)
             rev = sum((r["revenue"] for r in members), Decimal(0))
             report.rows.append([
-                name, action, n, n / len(rows), rev, float(rev / total_rev) if total_rev else 0.0,
+                name, action, n, 100.0 * n / len(rows), rev, 100.0 * float(rev / total_rev) if total_rev else 0.0,
                 (sum((r["avg_bill"] for r in members), Decimal(0)) / n).quantize(Decimal("0.01")),
                 sum(r["minutes"] for r in members) / n, sum(r["sms"] for r in members) / n,
                 sum(r["data_mb"] for r in members) / n, sum(r["usage_index"] for r in members) / n,
-                float(sum((r["overdue_share"] for r in members), Decimal(0)) / n)])
+                100.0 * float(sum((r["overdue_share"] for r in members), Decimal(0)) / n)])
         report.charts.append(Chart("Customers per segment", [r[0] for r in report.rows],
                                    [float(r[2]) for r in report.rows]))
+        if total_rev == 0:
+            report.notes.append("no bills in these months (run the bill run first): the value split falls back "
+                                "on usage only")
         report.notes.append(f"rule: high-risk = owes past due or >= 1/3 of bills overdue (collect); else average "
-                            f"bill >= median {placed.median_bill} -> high-value/low-risk (retain); else usage "
+                            f"bill >= median {placed.median_bill} (and > 0) -> high-value/low-risk (retain); else usage "
                             f"index >= 0.5 -> low-profit/high-value/low-risk (up-sell); else low-value/low-risk "
                             f"(cross-sell). Centres are the segment means. Usage index = mean percentile of "
                             f"minutes, SMS and MB. Bills from {placed.since:%Y-%m}.")
