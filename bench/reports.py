@@ -2,6 +2,7 @@
 both measured in the same run on the same generated data.
 
     .venv/bin/python bench/reports.py [-n RECORDS] [--dsn mysql://root@127.0.0.1:3306] [--keep] [--json]
+                                      [--only usage-summary,peak-hours]
 
 It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn (or
 TELCO_BENCH_DSN), applies the migrations, generates RECORDS usage records (default 1,000,000:
@@ -161,7 +162,7 @@ def _sql_runner(conn, sql: str, params=()):
     return go
 
 
-def measure(ctx, conn, customer_msisdn: str, customer_id: int) -> list[dict]:
+def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, ...] = ()) -> list[dict]:
     from telco_console.repositories import reports as repo
     from telco_console.services.report_registry import ReportParams
     from telco_console.services.reports import run_report
@@ -193,6 +194,8 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int) -> list[dict]:
     out = []
     for figure, params, floor_fn in cases:
         name = figure.split()[0]
+        if only and name not in only:
+            continue
         floor_fn()                                   # warm the buffer pool for both
         value = floor = float("inf")
         for _ in range(REPEAT):                      # interleaved, so both see the same load
@@ -209,7 +212,7 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int) -> list[dict]:
 
 
 def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | None = None,
-        keep: bool = False, notify=lambda msg: None) -> list[dict]:
+        keep: bool = False, notify=lambda msg: None, only: tuple[str, ...] = ()) -> list[dict]:
     """Generate `scale` records in a throwaway database, time every report against its floor."""
     import tempfile
 
@@ -241,7 +244,7 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
         cur.close()
         db = Database(config)
         ctx = AppContext(config, db, SYSTEM, progress=False)
-        results = measure(ctx, conn, msisdn, cid)
+        results = measure(ctx, conn, msisdn, cid, only)
         conn.close()
         for r in results:
             r["records"] = scale
@@ -261,8 +264,11 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", help="directory for the generated files")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--only", metavar="NAMES", default="", help="comma-separated report names to time (default all)")
     args = ap.parse_args(argv)
-    results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr))
+    only = tuple(n.strip() for n in args.only.split(",") if n.strip())
+    results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr),
+                  only=only)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
