@@ -122,3 +122,19 @@ def test_cli_remind_and_list(ctx, due, run_cli):
     assert code == 0 and len(out.strip().splitlines()) == 2
     code, out, err = run_cli("bill", "remind", "--as-of", "not a date", **auth)
     assert code == 1 and "not a date" in err
+
+
+def test_bill_run_send_delivers_every_bill_of_the_run(ctx, run_cli):
+    from helpers import make_user
+
+    make_user(ctx, "boss", "admin")
+    make_plan(ctx)
+    make_customer(ctx, email="ann@example.com")
+    make_customer(ctx, "+447911000002", name="Bob")
+    code, out, err = run_cli("bill", "run", "--period", "2026-10", "--send", user="boss", password="correct-horse-9")
+    assert code == 0 and "delivered 2 bills" in out, err
+    d = ctx.db.run(fetch_all, "SELECT kind, channel, recipient, detail FROM deliveries ORDER BY id")
+    assert [(x["kind"], x["channel"], x["recipient"]) for x in d] == [("bill", "outbox", "ann@example.com"),
+                                                                     ("bill", "outbox", "+447911000002")]
+    text = Path(d[0]["detail"]).read_text()
+    assert "Monthly fee" in text and "Tax at 20%" in text and "Total 12.00 GBP" in text

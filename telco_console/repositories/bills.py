@@ -312,6 +312,16 @@ def next_open_bill(conn, customer_id: int) -> dict | None:
                                          " ORDER BY b.period LIMIT 1", (customer_id,))
 
 
+def lines_of_run(conn, run_id: int) -> dict[int, list[dict]]:
+    """{bill_id: lines} for every bill of a run, in one query."""
+    out: dict[int, list[dict]] = {}
+    for ln in fetch_all(conn, "SELECT l.bill_id, l.line_no, l.kind, l.description, l.quantity, l.unit,"
+                              " l.unit_price, l.amount FROM bill_lines l JOIN bills b ON b.id = l.bill_id"
+                              " WHERE b.bill_run_id = %s ORDER BY l.bill_id, l.line_no", (run_id,)):
+        out.setdefault(ln["bill_id"], []).append(ln)
+    return out
+
+
 def call_details(conn, customer_id: int, start: datetime, end: datetime, limit: int = 500) -> list[dict]:
     return fetch_all(conn, "SELECT started_at, direction, other_party, duration_s, billsec, answered, disposition"
                            " FROM calls WHERE customer_id = %s AND started_at >= %s AND started_at < %s"

@@ -76,11 +76,11 @@ def send_run_bills(ctx, run_id: int) -> int:
     """Deliver every bill of a run; returns how many."""
     ctx.require("admin", action="send bills")
     bills = ctx.db.run(bills_repo.bills_of_run, run_id)
+    lines = ctx.db.run(bills_repo.lines_of_run, run_id)
     rows = []
     for b in bills:
-        lines = ctx.db.run(bills_repo.lines, b["id"])
         row, _ = deliver(ctx, "bill", b["id"], b["email"], b["msisdn"], f"Your bill {b['bill_number']}",
-                         bill_text(ctx, b, lines), f"bill-{b['bill_number']}.txt")
+                         bill_text(ctx, b, lines.get(b["id"], [])), f"bill-{b['bill_number']}.txt")
         rows.append(row)
     ctx.db.run(reminders_repo.record_deliveries, rows)
     return len(rows)
