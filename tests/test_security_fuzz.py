@@ -34,7 +34,7 @@ hostile_text = st.one_of(
     st.floats().map(str),
     st.lists(st.sampled_from(HOSTILE[:25]), max_size=6).map("".join),
 )
-FAST = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2026, 11, 21, 12, 0)
 
 
@@ -149,15 +149,16 @@ def _count(conn, table):
     return cur.fetchone()[0]
 
 
-@pytest.mark.parametrize("value", ["'; DROP TABLE customers; --", "Robert'); DROP TABLE plans;--",
-                                   "\u4e2d\u6587 \U0001F600", "O'Brien \"Jr\" \\ %s"])
-def test_sql_metacharacters_are_stored_literally(ctx, value):
+def test_sql_metacharacters_are_stored_literally(ctx):
     from helpers import make_customer, make_plan
 
     make_plan(ctx)
-    c = make_customer(ctx, name=value)
-    assert customers.get_customer(ctx, c["msisdn"])["name"] == value
-    assert customers.list_customers(ctx, search=value).total == 1
+    values = ["'; DROP TABLE customers; --", "Robert'); DROP TABLE plans;--", "\u4e2d\u6587 \U0001F600",
+              "O'Brien \"Jr\" \\ %s"]
+    for i, value in enumerate(values):
+        c = make_customer(ctx, msisdn=f"+4479111234{i:02d}", name=value)
+        assert customers.get_customer(ctx, c["msisdn"])["name"] == value
+        assert customers.list_customers(ctx, search=value).total == 1
 
 
 def test_the_cli_turns_hostile_arguments_into_one_line(ctx, run_cli):

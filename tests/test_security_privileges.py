@@ -140,7 +140,10 @@ def test_staff_calling_a_billing_subcommand_gets_exit_4(ctx, run_cli):
     assert ctx.db.run(lambda conn: _one(conn, "SELECT COUNT(*) FROM bills")) == 0
 
 
-def test_lockout_after_repeated_failed_logins_is_audited(ctx, run_cli):
+def test_lockout_after_repeated_failed_logins_is_audited(ctx, run_cli, monkeypatch):
+    from telco_console.services import auth
+
+    monkeypatch.setattr(auth, "failure_delay", lambda failed: 0)     # the slow-down is tested in test_auth
     make_user(ctx, "boss", "admin", PW)
     for _ in range(3):
         code, out, err = run_cli("customer", "list", user="boss", password="wrong-password-1",
