@@ -87,5 +87,29 @@ def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sm
         counts[kind] = (load_rows(conn, kind, batch_id, rows, path) if len(rows) >= 100
                         else insert_rows(conn, kind, batch_id, rows))
     if any(counts.values()):
-        rollups.apply_batch(conn, batch_id)
+        apply_batch_tables(conn, batch_id, [TABLES[k][0] for k, n in counts.items() if n])
     return counts
+
+
+def apply_batch_tables(conn, batch_id: int, tables: Sequence[str]) -> None:
+    """rollups.apply_batch for the given record tables only (a batch of calls has nothing to add
+    from sms or data_sessions, so their statements are skipped)."""
+    from telco_console.repositories.base import execute
+
+    for table in tables:
+        cols = rollups._DAILY[table]
+        names, exprs = ", ".join(cols), ", ".join(cols.values())
+        upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
+        execute(conn, f"INSERT INTO usage_daily (customer_id, day, {names})"
+                      f" SELECT t.customer_id, DATE(t.started_at), {exprs} FROM {table} t"
+                      f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
+                      f" ON DUPLICATE KEY UPDATE {upd}", (batch_id,))
+        cols = rollups._HOURLY[table]
+        names, exprs = ", ".join(cols), ", ".join(cols.values())
+        upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
+        execute(conn, f"INSERT INTO usage_hourly (day, hour, region, {names})"
+                      f" SELECT DATE(t.started_at), HOUR(t.started_at), c.region, {exprs}"
+                      f" FROM {table} t JOIN customers c ON c.id = t.customer_id"
+                      f" WHERE t.batch_id = %s GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region"
+                      f" ON DUPLICATE KEY UPDATE {upd}", (batch_id,))
+

@@ -187,11 +187,14 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
 
         def submit(batch, rejected) -> None:
             nonlocal pending
-            args = (ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast, region, rejects, file)
             if pool is None:
-                collect(_write(*args))
+                collect(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast, region,
+                               rejects, file))
                 return
-            future = pool.submit(_write, *args)
+            # matching (CPU) here, writing (mostly the server's time) in the writer thread
+            parts = ctx.db.run(lambda conn: matcher.split(conn, batch))
+            future = pool.submit(_write_parts, ctx, matcher.source, parts, len(batch), rejected, import_id,
+                                 scratch.name, fast)
             if pending is not None:
                 p, pending = pending, None
                 collect(p)
@@ -259,17 +262,23 @@ def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region
     """One batch in one transaction; returns the counters it added to the import."""
     if kind == "customers":
         return _write_customers(ctx, batch, rejected, import_id, region, rejects, file)
+    parts = ctx.db.run(lambda conn: matcher.split(conn, batch))
+    return _write_parts(ctx, matcher.source, parts, len(batch), rejected, import_id, scratch, fast)
+
+
+def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> dict:
+    """The records of one batch, already matched, in one transaction with the rollups, the
+    unmatched records and the import's counters."""
+    calls, sms, data, unmatched = parts
 
     def do(conn):
-        calls, sms, data, unmatched = matcher.split(conn, batch)
-        writer = usage.load_batch if fast else None
         if fast:
-            got = writer(conn, matcher.source, import_id, scratch, calls=calls, sms=sms, data=data)
+            got = usage.load_batch(conn, source, import_id, scratch, calls=calls, sms=sms, data=data)
         else:
-            got = usage.write_batch(conn, matcher.source, import_id, calls=calls, sms=sms, data=data)
+            got = usage.write_batch(conn, source, import_id, calls=calls, sms=sms, data=data)
         inserted = sum(got.values())
         new_unmatched = unmatched_repo.insert_many(conn, unmatched)
-        counts = {"rows_read": len(batch) + rejected, "inserted": inserted,
+        counts = {"rows_read": n + rejected, "inserted": inserted,
                   "duplicates": (len(calls) + len(sms) + len(data) - inserted) + (len(unmatched) - new_unmatched),
                   "unmatched": new_unmatched, "rejected": rejected}
         imports_repo.add_counts(conn, import_id, counts)

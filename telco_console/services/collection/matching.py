@@ -7,18 +7,12 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
-from telco_console.phone import is_international
 from telco_console.repositories import customers as customers_repo
 from telco_console.repositories.usage import DATA_COLS
 from telco_console.services.collection.fields import e164
 from telco_console.services.collection.parsers import Call, Data, Sms
 
 CACHE_LIMIT = 500_000
-
-
-@lru_cache(maxsize=100_000)
-def _international(number: str, home: str) -> bool:
-    return is_international(number, home)
 
 
 @lru_cache(maxsize=200_000)
