@@ -47,7 +47,7 @@ def test_aggregates_are_per_customer_sums(ctx):
     assert row["youtube_bytes"] == 1100 and row["email_bytes"] == 5 and row["netflix_bytes"] == 0
 
 
-def test_report_sections_top_lists_apps_elbow_and_run(ctx):
+def test_report_sections_top_lists_apps_elbow_and_run(ctx, tmp_path):
     rows, groups = planted_groups()
     insert(ctx, rows)
     rep = engagement.report(ctx, ReportParams(top=5))
@@ -74,6 +74,10 @@ def test_report_sections_top_lists_apps_elbow_and_run(ctx):
     with open(runs[0]["artefact_path"]) as f:
         data = list(csv.DictReader(f))
     assert len(data) == 60 and set(data[0]) == {"customer_id", "sessions", "duration_ms", "traffic_bytes", "cluster"}
+    from telco_console.reporting.plot import save
+
+    assert [p["kind"] for p in rep.plot["panels"]] == ["bar", "line"]
+    assert save(rep, str(tmp_path / "engagement.png")) and (tmp_path / "engagement.png").stat().st_size > 1000
 
 
 def test_too_few_customers_is_a_clear_error_and_a_regional_user_sees_only_their_region(ctx, as_role):

@@ -21,7 +21,7 @@ def test_the_reports_are_in_the_catalogue_with_help():
     assert specs["satisfaction-scores"].options[0].parse("12") == 12
 
 
-def test_from_the_command_line(ctx, run_cli):
+def test_from_the_command_line(ctx, run_cli, tmp_path):
     from analytics_data import insert, planted_groups
     from helpers import make_user
 
@@ -30,6 +30,10 @@ def test_from_the_command_line(ctx, run_cli):
     code, out, err = run_cli("report", "engagement", "--top", "3", user="ana", password="correct-horse-9")
     assert code == 0, err
     assert "Top 3 customers by number of sessions" in out and "Elbow method" in out and "chosen" in out
+    code, out, err = run_cli("report", "experience", "--plot", str(tmp_path / "exp.png"), user="ana",
+                             password="correct-horse-9")
+    assert code == 0, err
+    assert (tmp_path / "exp.png").stat().st_size > 1000
     code, out, err = run_cli("report", "satisfaction", "--format", "json", user="ana", password="correct-horse-9")
     assert code == 0, err
     assert '"customers scored"' in out

@@ -43,7 +43,7 @@ def _data(ctx):
     return groups
 
 
-def test_report_saves_scores_under_a_run_and_shows_them_back(ctx):
+def test_report_saves_scores_under_a_run_and_shows_them_back(ctx, tmp_path):
     make_plan(ctx)
     make_customer(ctx, "+447911000001", "First", region="North")      # customer id 1
     _data(ctx)
@@ -57,6 +57,9 @@ def test_report_saves_scores_under_a_run_and_shows_them_back(ctx):
     assert values["R² on held-out customers"] > values["R² of predicting the mean"]
     clusters = rep.sections[2]
     assert sum(r[1] for r in clusters.rows) == 60 and clusters.rows[0][2] < clusters.rows[1][2]
+    from telco_console.reporting.plot import save
+
+    assert save(rep, str(tmp_path / "satisfaction.png")) and (tmp_path / "satisfaction.png").stat().st_size > 1000
 
     run = ctx.db.run(repo.get_run, run_id)
     metrics = json.loads(run["metrics"])

@@ -193,4 +193,9 @@ def report(ctx, params) -> Report:
                                        Column("Share", "percent", 2)], overview,
                   filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(ids):,} customers with data sessions; model run {run.id} "
-                         f"(artefact {run.artefact})"])
+                         f"(artefact {run.artefact})"],
+                  plot={"panels": [
+                      {"kind": "bar", "title": "The 3 most used applications", "x": [r[0] for r in top3],
+                       "series": {"Traffic (MB)": [r[1] for r in top3]}, "ylabel": "MB"},
+                      {"kind": "line", "title": f"Elbow method (chosen k = {chosen})", "x": [kk for kk, _ in curve],
+                       "series": {"Inertia": [v for _, v in curve]}, "xlabel": "k", "ylabel": "inertia"}]})

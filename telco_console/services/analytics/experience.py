@@ -173,4 +173,9 @@ def report(ctx, params) -> Report:
     return Report("User experience", [Column("Cluster", "int"), Column("Customers", "int"), Column("Description")],
                   overview, filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(m.ids):,} customers with data sessions; model run {run.id} "
-                         f"(artefact {run.artefact})"])
+                         f"(artefact {run.artefact})"],
+                  plot={"panels": [
+                      {"kind": "barh", "title": "Mean throughput per handset type", "x": [r[0] for r in tp_rows],
+                       "series": {"kbps": [r[2] for r in tp_rows]}, "xlabel": "kbps"},
+                      {"kind": "barh", "title": "Average TCP retransmission per handset type",
+                       "x": [r[0] for r in tcp_rows], "series": {"KB": [r[2] for r in tcp_rows]}, "xlabel": "KB"}]})

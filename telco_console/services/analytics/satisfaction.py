@@ -144,7 +144,12 @@ def report(ctx, params) -> Report:
                    ["model run", run.id], ["scores saved to customer_scores", saved]],
                   filters=F.describe_filters(filters), sections=sections,
                   notes=[f"show them again with `telco-console report satisfaction-scores --run {run.id}`; "
-                         f"artefact {run.artefact}"])
+                         f"artefact {run.artefact}"],
+                  plot={"panels": [{"kind": "bar", "title": "Satisfaction clusters (k=2)",
+                                    "x": [f"cluster {r[0]} ({r[1]} customers)" for r in cl_rows],
+                                    "series": {"Avg satisfaction": [r[2] for r in cl_rows],
+                                               "Avg experience score": [r[3] for r in cl_rows],
+                                               "Avg engagement score": [r[4] for r in cl_rows]}}]})
 
 
 def saved_scores_report(ctx, params) -> Report:
