@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 # modules that add more `db` actions: each has register_db(actions_subparsers)
-DB_ACTIONS = ["telco_console.cli.backup"]
+DB_ACTIONS = ["telco_console.cli.backup", "telco_console.cli.maintenance"]
 
 
 def cmd_migrate(ctx, args, out) -> int:
