@@ -90,3 +90,34 @@ def test_edit_and_roles(ctx, as_role):
         make_plan(as_role("staff"), code="OTHER")
     with pytest.raises(PermissionDenied):
         plans.edit_plan(as_role("analyst"), "BASIC", name="x")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=0, max_value=Decimal("99999999.99"), places=2))
+def test_money_with_two_places_round_trips(value):
+    assert parse_money(str(value), "the fee") == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_any_text_is_a_window_or_a_validation_error(text):
+    try:
+        days, start, end = parse_peak_window(text)
+    except ValidationError:
+        return
+    assert start < end or end == "24:00:00"
+    assert all(0 <= int(d) <= 6 for d in days.split(","))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=20))
+def test_any_text_is_money_or_a_validation_error(text):
+    try:
+        value = parse_money(text, "the fee")
+    except ValidationError:
+        return
+    assert value >= 0 and value == value.quantize(Decimal("0.01"))
