@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/load.py [--config FILE] [--sessions 8] [--seconds 60] [--scale 1]
 
-Sessions (by number, round robin): logging one call/SMS/data record at a time, importing
+Sessions (by number, round robin): logging one call/SMS/data record at a time (through the
+service staff use at the prompt, collection.manual, when present), importing
 batches of records (each batch re-sends part of the previous one, as a re-run import would),
 running reports, and running the month's bill run again and again. Afterwards it proves:
 - every acknowledged write (db.run returned) is in the database exactly once, and nothing
@@ -80,8 +81,8 @@ def _data(cid: int, when: datetime, ref: str) -> tuple:
     return tuple(row[c] for c in DATA_COLS)
 
 
-def setup(ctx, customers: int) -> list[int]:
-    """A plan and `customers` customers (idempotent); returns their ids."""
+def setup(ctx, customers: int) -> list[tuple[int, str]]:
+    """A plan and `customers` customers (idempotent); returns their (id, msisdn)."""
     from telco_console.errors import DuplicateError
     from telco_console.services import customers as cs
     from telco_console.services import plans
@@ -96,15 +97,17 @@ def setup(ctx, customers: int) -> list[int]:
     for i in range(customers):
         msisdn = f"+4479112{i:05d}"
         try:
-            ids.append(cs.add_customer(ctx, msisdn, f"Load {i}", "LOAD", "North" if i % 2 else "South",
-                                       since="2026-01-01")["id"])
+            ids.append((cs.add_customer(ctx, msisdn, f"Load {i}", "LOAD", "North" if i % 2 else "South",
+                                        since="2026-01-01")["id"], msisdn))
         except DuplicateError:
-            ids.append(cs.get_customer(ctx, msisdn)["id"])
+            ids.append((cs.get_customer(ctx, msisdn)["id"], msisdn))
     return ids
 
 
-def session(n: int, role: str, ctx, ids: list[int], stop: float, stats: Stats, batch: int) -> None:
+def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, stats: Stats, batch: int) -> None:
     tag = stats.tag
+    ids = [c[0] for c in custs]
+    manual = _manual()
     rnd = random.Random(n)
     seq = 0
     previous: list = []
@@ -113,8 +116,19 @@ def session(n: int, role: str, ctx, ids: list[int], stop: float, stats: Stats, b
             seq += 1
             if role == "log":
                 kind = ("call", "sms", "data")[seq % 3]
-                ref = f"{tag}-s{n}-{seq}"
                 when = T0 + timedelta(seconds=rnd.randrange(30 * 86400))
+                if manual is not None:          # the service staff use at the prompt
+                    cid, msisdn = rnd.choice(custs)
+                    if kind == "call":
+                        logged = manual.log_call(ctx, msisdn, "+447700900123", "out", when, rnd.randint(1, 600))
+                    elif kind == "sms":
+                        logged = manual.log_sms(ctx, msisdn, "+447700900123", "out", when, 40)
+                    else:
+                        logged = manual.log_data(ctx, msisdn, when, 300, dl=1_500_000, ul=200_000)
+                    stats.ack(kind, [logged.record["source_ref"]])
+                    stats.op(role)
+                    continue
+                ref = f"{tag}-s{n}-{seq}"
                 row = {"call": _call, "sms": _sms, "data": _data}[kind](rnd.choice(ids), when, ref)
                 counts = ctx.db.run(usage.write_batch, "load", None, **{
                     {"call": "calls", "sms": "sms", "data": "data"}[kind]: [row]})
@@ -153,6 +167,14 @@ def _report(ctx, seq: int) -> None:
     spec.run(ctx, params)
 
 
+def _manual():
+    try:
+        from telco_console.services.collection import manual
+    except ImportError:
+        return None
+    return manual
+
+
 def has_billing() -> bool:
     import importlib.util
 
@@ -171,10 +193,13 @@ def verify(db: Database, stats: Stats) -> dict:
         for kind, table in tables.items():
             cur.execute(f"SELECT source_ref, COUNT(*) FROM {table} WHERE source = 'load' AND source_ref LIKE %s"
                         " GROUP BY source_ref", (stats.tag + "-%",))
-            found = dict(cur.fetchall())
+            tagged = dict(cur.fetchall())         # rows this run wrote directly
+            cur.execute(f"SELECT source_ref, COUNT(*) FROM {table} WHERE source = 'manual' GROUP BY source_ref")
+            logged = {ref: k for ref, k in cur.fetchall() if ref in stats.acked[kind]}   # through the service
+            found = {**tagged, **logged}
             acked = stats.acked[kind]
             out[kind] = {"acked": len(acked), "rows": sum(found.values()),
-                         "missing": len(acked - found.keys()), "unacked": len(found.keys() - acked),
+                         "missing": len(acked - found.keys()), "unacked": len(tagged.keys() - acked),
                          "duplicated": sum(1 for v in found.values() if v != 1)}
         cur.execute("SELECT COUNT(*), COUNT(DISTINCT customer_id, period) FROM bills")
         out["bills"], out["distinct_bills"] = cur.fetchone()
@@ -235,6 +260,9 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", "-n", type=float, default=1.0, help="multiplies customers and batch size")
     args = ap.parse_args(argv)
     config = load_config(args.config)
+    from telco_console.db import migrations
+
+    migrations.migrate(Database(config, owner=True))
     customers, batch = max(4, int(40 * args.scale)), max(4, int(200 * args.scale))
     floor_s = min(10.0, args.seconds / 4)
     floor = run_load(config, 1, floor_s, customers, batch)
