@@ -18,6 +18,8 @@ database: point --config at a scratch one. Records it writes have source 'load'.
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import random
 import sys
 import threading
@@ -108,6 +110,8 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
     tag = stats.tag
     ids = [c[0] for c in custs]
     manual = _manual()
+    importer = _importer()
+    workdir = tempfile.mkdtemp(prefix="telco-load-")
     rnd = random.Random(n)
     seq = 0
     previous: list = []
@@ -134,6 +138,18 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
                     {"call": "calls", "sms": "sms", "data": "data"}[kind]: [row]})
                 assert counts[kind] == 1, counts
                 stats.ack(kind, [ref])
+            elif role == "import" and importer is not None:     # a CDR file through the importer
+                rows = [(rnd.choice(custs)[1], T0 + timedelta(seconds=rnd.randrange(30 * 86400)), f"{tag}-i{n}-{seq}-{k}")
+                        for k in range(batch)]
+                resend = previous[: batch // 4]
+                path = Path(workdir) / f"s{n}.csv"
+                path.write_text("record_id,caller,callee,started_at,duration_s,billsec,disposition\n" + "".join(
+                    f"{ref},{msisdn},+447700900123,{when:%Y-%m-%d %H:%M:%S},61,61,ANSWERED\n"
+                    for msisdn, when, ref in rows + resend))
+                res = importer.import_file(ctx, "csv", str(path), reject_file=str(Path(workdir) / f"s{n}.rej"))
+                assert (res.inserted, res.duplicates, res.rejected) == (len(rows), len(resend), 0), res
+                stats.ack("call", [r[-1] for r in rows])
+                previous = rows
             elif role == "import":
                 rows = [_call(rnd.choice(ids), T0 + timedelta(seconds=rnd.randrange(30 * 86400)), f"{tag}-i{n}-{seq}-{k}")
                         for k in range(batch)]
@@ -155,6 +171,8 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
     except Exception as exc:        # anything here reached a user
         with stats.lock:
             stats.errors.append(f"session {n} ({role}): {type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _report(ctx, seq: int) -> None:
@@ -165,6 +183,14 @@ def _report(ctx, seq: int) -> None:
     params = reg.ReportParams(date(2026, 10, 1), date(2026, 10, 31), top=10,
                               extra={o.name: o.default for o in spec.options})
     spec.run(ctx, params)
+
+
+def _importer():
+    try:
+        from telco_console.services.collection import importer
+    except ImportError:
+        return None
+    return importer
 
 
 def _manual():
@@ -191,7 +217,7 @@ def verify(db: Database, stats: Stats) -> dict:
         cur = conn.cursor()
         out = {}
         for kind, table in tables.items():
-            cur.execute(f"SELECT source_ref, COUNT(*) FROM {table} WHERE source = 'load' AND source_ref LIKE %s"
+            cur.execute(f"SELECT source_ref, COUNT(*) FROM {table} WHERE source_ref LIKE %s"
                         " GROUP BY source_ref", (stats.tag + "-%",))
             tagged = dict(cur.fetchall())         # rows this run wrote directly
             cur.execute(f"SELECT source_ref, COUNT(*) FROM {table} WHERE source = 'manual' GROUP BY source_ref")
