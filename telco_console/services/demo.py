@@ -331,8 +331,9 @@ def _stamp(started) -> list[str]:
     return np.datetime_as_string(started, unit="ms").tolist()
 
 
-def _refs(seed: int, kind: str, cids, started_ms) -> list[str]:
-    return [f"{seed}-{kind}-{c}-{t}-{j}" for j, (c, t) in enumerate(zip(cids.tolist(), started_ms.tolist()))]
+def _refs(seed: int, kind: str, cids) -> list[str]:
+    """Natural keys: a customer belongs to one batch, and j is unique within the batch."""
+    return [f"{seed}{kind}{c}.{j}" for j, c in enumerate(cids.tolist())]
 
 
 def _national_numbers(rng, k: int, region: str) -> list[str]:
@@ -368,8 +369,7 @@ def _calls(spec, cust_ids, seed: int, region: str) -> list[tuple]:
     for j in np.nonzero(intl)[0].tolist():
         parties[j] = f"{INTERNATIONAL_PREFIXES[prefixes[j]]}{digits[j]}"
     cids = cust_ids[ci]
-    started_ms = started.astype(np.int64)
-    refs = _refs(seed, "c", cids, started_ms)
+    refs = _refs(seed, "c", cids)
     return list(zip(cids.tolist(), _stamp(started), np.where(out_dir, "out", "in").tolist(), parties,
                     duration.tolist(), billsec.tolist(), answered.astype(int).tolist(), disposition.tolist(),
                     intl.astype(int).tolist(), [SOURCE] * k, refs))
@@ -390,7 +390,7 @@ def _sms(spec, cust_ids, seed: int, region: str) -> list[tuple]:
     for j in np.nonzero(intl)[0].tolist():
         parties[j] = f"{INTERNATIONAL_PREFIXES[prefixes[j]]}{digits[j]}"
     cids = cust_ids[ci]
-    refs = _refs(seed, "s", cids, started.astype(np.int64))
+    refs = _refs(seed, "s", cids)
     return list(zip(cids.tolist(), _stamp(started), np.where(out_dir, "out", "in").tolist(), parties,
                     length.tolist(), intl.astype(int).tolist(), [SOURCE] * k, refs))
 
@@ -422,7 +422,7 @@ def _data(spec, cust_ids, seed: int, appetite, app_pref, handset_idx, region_idx
     retrans_dl = np.where(rng.random(k) < 0.25, 0, bytes_dl * np.minimum(retrans_rate, 0.3)).astype(np.int64)
     retrans_ul = np.where(rng.random(k) < 0.4, 0, bytes_ul * np.minimum(retrans_rate, 0.3) * 0.5).astype(np.int64)
     cids = cust_ids[ci]
-    refs = _refs(seed, "d", cids, started.astype(np.int64))
+    refs = _refs(seed, "d", cids)
     hs = handset_idx[ci].tolist()
     manufacturers = [HANDSETS[h][0] for h in hs]
     models = [f"{HANDSETS[h][0]} {HANDSETS[h][1]}" for h in hs]
