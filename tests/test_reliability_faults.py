@@ -281,21 +281,19 @@ def test_full_table_or_disk_gives_a_clear_error(fresh):
 
 
 class KillingDatabase(Database):
-    """The real Database; the server is killed with -9 inside the transaction of the Nth run()
-    (after the work, before the commit), once."""
+    """The real Database; the server is killed with -9 once, inside the transaction of the first
+    run() that leaves more than `after` calls in the table (after its work, before its commit)."""
 
-    def __init__(self, config, server, nth):
+    def __init__(self, config, server, after):
         super().__init__(config)
-        self.srv, self.nth, self.calls = server, nth, 0
+        self.srv, self.after, self.killed = server, after, False
 
     def run(self, fn, *args, **kwargs):
-        self.calls += 1
-        if self.calls != self.nth:
-            return super().run(fn, *args, **kwargs)
-
         def then_kill(conn, *a, **kw):
             result = fn(conn, *a, **kw)
-            self.srv.kill()
+            if not self.killed and _one(conn, "SELECT COUNT(*) FROM calls") > self.after:
+                self.killed = True
+                self.srv.kill()
             return result
         return super().run(then_kill, *args, **kwargs)
 
@@ -314,7 +312,7 @@ def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(
     importer = pytest.importorskip("telco_console.services.collection.importer")
     srv, cfg, external_path, ctx, custs = fresh
     src = _cdr_file(tmp_path / "cdr.csv", custs)
-    db = KillingDatabase(load_config(external_path), srv, nth=4)     # 1: start, 2-3: batches, 4: killed
+    db = KillingDatabase(load_config(external_path), srv, after=80)     # killed in the third batch of 40
     kctx = AppContext(db.config, db, SYSTEM, progress=False)
     with pytest.raises(DatabaseUnavailable):
         importer.import_file(kctx, "csv", str(src), reject_file=str(tmp_path / "rej.csv"), batch_size=40)
