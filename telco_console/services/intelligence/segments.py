@@ -213,6 +213,8 @@ def place(ctx: AppContext, msisdn: str, months: int = 6, k: int = K) -> dict:
     """KNN placement of one customer among the others (its rule segment is shown beside)."""
     from sklearn.neighbors import KNeighborsClassifier
 
+    from telco_console.services.intelligence.churn import single_thread
+
     ctx.require(*ROLES, action="place a customer in a segment")
     number = normalise_msisdn(msisdn, ctx.region)
     placed = classify(ctx, months)
@@ -226,7 +228,8 @@ def place(ctx: AppContext, msisdn: str, months: int = 6, k: int = K) -> dict:
     others = [i for i in range(len(rows)) if i != idx]
     k = min(k, len(others))
     with tracking.tracked(ctx, "segments-knn", {"k": k, "months": months, "msisdn": number,
-                                                "encoding": "z-scored numeric + one-hot plan/region/handset"}) as run:
+                                                "encoding": "z-scored numeric + one-hot plan/region/handset"}) as run, \
+            single_thread():
         knn = KNeighborsClassifier(n_neighbors=k)
         knn.fit(X[others], [rows[i]["segment"] for i in others])
         dist, nb = knn.kneighbors(X[idx:idx + 1])
