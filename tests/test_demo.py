@@ -102,3 +102,19 @@ def test_cli_if_empty_and_sign_in(run_cli, ctx):
     code, out, err = run_cli("demo", "load", "--customers", "3", "--days", "1", user="admin", password=pw)
     assert code == 0, err
     assert "loaded 3 customers" in out and "New accounts" not in out
+
+
+def test_falls_back_to_insert_when_load_data_local_is_refused(ctx, monkeypatch):
+    import mysql.connector
+
+    from telco_console.repositories import usage
+
+    def refused(*a, **k):
+        raise mysql.connector.errors.ProgrammingError(msg="The used command is not allowed", errno=1148)
+
+    monkeypatch.setattr(usage, "load_batch", refused)
+    notes = []
+    ctx.notify = notes.append
+    result = demo.load_demo(ctx, customers=10, days=2, seed=5, bootstrap=True)
+    assert result.records > 0 and any("local_infile" in n for n in notes)
+    assert ctx.db.run(rollups.differences) == []
