@@ -4,8 +4,9 @@ What makes it look real: a daily curve (quiet at night, an evening peak), weekda
 weekends, heavy-tailed volumes per customer (lognormal activity, Pareto data appetite), a handset
 mix, regions, some international calls, per-application bytes with the xDR measures (RTT,
 throughput, TCP retransmission), customers who joined during the period and a few who left (their
-usage fades before they close: material for churn models). Records go through
-repositories.usage.write_batch in large batches, so the rollups stay current.
+usage fades before they close: material for churn models). Records go through repositories.usage
+in batches of CHUNK customers (load_batch, LOAD DATA; write_batch when the server refuses it), so
+the rollups stay current.
 numpy is imported inside the functions (the menu starts without it)."""
 from __future__ import annotations
 
