@@ -34,7 +34,7 @@ hostile_text = st.one_of(
     st.floats().map(str),
     st.lists(st.sampled_from(HOSTILE[:25]), max_size=6).map("".join),
 )
-FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2026, 11, 21, 12, 0)
 
 
@@ -122,7 +122,7 @@ def test_validate_username(text):
         assert set(name) <= auth.USERNAME_CHARS and 2 <= len(name) <= 64
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(msisdn=hostile_text, name=hostile_text, plan=st.one_of(st.just("BASIC"), hostile_text),
        region=st.one_of(st.none(), hostile_text), since=st.one_of(st.none(), hostile_text),
        email=st.one_of(st.none(), hostile_text))

@@ -80,7 +80,7 @@ def _check(ctx, tmp_path, fmt, content):
     assert res.read == res.inserted + res.duplicates + res.unmatched + res.rejected
 
 
-SLOW = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+SLOW = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.parametrize("fmt", sorted(SEEDS))
