@@ -348,3 +348,40 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
     assert _sql(srv, "SELECT COUNT(*), COUNT(DISTINCT customer_id), COUNT(DISTINCT bill_number) "
                      "FROM telco.bills WHERE period = '2026-10'")[0] == (3, 3, 3)
     db.close()
+
+
+def test_the_console_keeps_its_menu_while_the_database_is_down_and_recovers(fresh, tmp_path):
+    """The real program in a pseudo-terminal: the server dies under a signed-in session."""
+    pytest.importorskip("pexpect")
+    from test_e2e import Session
+
+    from helpers import make_user
+
+    srv, cfg, external_path, ctx, custs = fresh
+    make_user(ctx, "boss", "admin")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELCO_")}
+    creds = srv.credentials()      # the console applies migrations at start: the owner account here
+    owner_path = _config_file(tmp_path / "owner.ini", {
+        "mode": "external", "host": "127.0.0.1", "port": cfg.get("database", "port"), "name": "telco",
+        "user": creds.owner_user, "password": creds.owner_password})
+    env.update(TELCO_CONFIG=str(owner_path), NO_COLOR="1", TELCO_NO_PAGER="1", PYTHONUNBUFFERED="1")
+    s = Session(env, tmp_path)
+    try:
+        s.sign_in("boss", "correct-horse-9")
+        s.expect(r"Signed in as boss \(admin\)")
+        s.pick("Administration")
+        s.pick("List plans")
+        s.expect("BASIC")
+        srv.kill()
+        s.pick("List plans")
+        s.expect("cannot reach the database at 127.0.0.1")
+        s.expect("the menu stays")
+        srv.start()
+        s.pick("List plans")
+        s.expect("BASIC")
+        s.pick("Back")
+        s.quit()
+    finally:
+        if not srv.is_running():
+            srv.start()
+        s.child.close(force=True)
