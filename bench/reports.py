@@ -2,7 +2,7 @@
 both measured in the same run on the same generated data.
 
     .venv/bin/python bench/reports.py [-n RECORDS] [--dsn mysql://root@127.0.0.1:3306] [--keep] [--json]
-                                      [--only usage-summary,peak-hours]
+                                      [--only usage-summary,peak-hours] [--rollups-only]
 
 It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn (or
 TELCO_BENCH_DSN), applies the migrations, generates RECORDS usage records (default 1,000,000:
@@ -144,6 +144,53 @@ def generate(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
     return {"customers": n_cust, "load_s": load_s, "rollup_s": time.perf_counter() - t0, **counts}
 
 
+ROLLUP_REPORTS = ("usage-summary", "top-customers", "peak-hours", "network-summary")
+
+
+def generate_rollups(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
+    """The rollup rows that `scale` records would produce (one customer per 1,000 records, every
+    customer active every day of 90, 24 hours x 5 regions), loaded without the records: for timing
+    the reports that read only the rollups at a scale the raw load would take too long to build."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n_cust = max(50, scale // 1000)
+    cur = conn.cursor()
+    cur.execute("INSERT INTO plans (code, name, monthly_fee, peak_rate, offpeak_rate, sms_rate, mb_rate)"
+                " VALUES ('BENCH', 'Bench', 10, 0.1, 0.05, 0.05, 0.01)")
+    plan_id = cur.lastrowid
+    cur.executemany("INSERT INTO customers (msisdn, name, region, plan_id, created_on) VALUES (%s, %s, %s, %s, %s)",
+                    [(f"+4479{i:08d}", f"Customer {i}", REGIONS[i % len(REGIONS)], plan_id, "2026-01-01")
+                     for i in range(n_cust)])
+    conn.commit()
+    cur.execute("SELECT MIN(id) FROM customers")
+    first_id = cur.fetchone()[0]
+    per_day = scale / (n_cust * DAYS)
+    path = workdir / "usage_daily.tsv"
+    days = [np.datetime64(START.isoformat()) + np.timedelta64(d, "D") for d in range(DAYS)]
+    with open(path, "w") as fh:
+        for c in range(n_cust):
+            v = rng.poisson(per_day * np.array([0.33, 0.27, 0.125, 0.125, 0.15]), (DAYS, 5))
+            for d in range(DAYS):
+                co, ci, so, si, ds = (int(x) for x in v[d])
+                fh.write(f"{first_id + c}\t{days[d]}\t{co}\t{ci}\t{co}\t{co * 180}\t{ci * 180}\t0\t{so}\t{si}\t{ds}"
+                         f"\t{ds * 600000}\t{ds * 30_000_000}\t{ds * 3_000_000}\n")
+    cur.execute(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE usage_daily FIELDS TERMINATED BY '\\t'"
+                " (customer_id, day, calls_out, calls_in, calls_answered_out, call_seconds_out, call_seconds_in,"
+                " calls_international, sms_out, sms_in, data_sessions, data_duration_ms, bytes_dl, bytes_ul)")
+    conn.commit()
+    path.unlink()
+    per_slot = scale / (DAYS * 24 * len(REGIONS))
+    cur.executemany("INSERT INTO usage_hourly (day, hour, region, calls, call_seconds, sms, data_sessions, bytes_total)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    [(str(days[d]), h, r, int(per_slot * 0.6), int(per_slot * 0.6) * 180, int(per_slot * 0.25),
+                      int(per_slot * 0.15), int(per_slot * 0.15) * 33_000_000)
+                     for d in range(DAYS) for h in range(24) for r in REGIONS])
+    conn.commit()
+    cur.close()
+    return {"customers": n_cust, "load_s": 0.0, "rollup_s": 0.0}
+
+
 def _best(fn, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -212,7 +259,8 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
 
 
 def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | None = None,
-        keep: bool = False, notify=lambda msg: None, only: tuple[str, ...] = ()) -> list[dict]:
+        keep: bool = False, notify=lambda msg: None, only: tuple[str, ...] = (),
+        rollups_only: bool = False) -> list[dict]:
     """Generate `scale` records in a throwaway database, time every report against its floor."""
     import tempfile
 
@@ -234,8 +282,13 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
         migrations.migrate(owner)
         owner.close()
         conn = _connect(server, name)
-        notify(f"generating {scale:,} records in {name} ...")
-        info = generate(conn, scale, workdir)
+        if rollups_only:
+            notify(f"generating the rollups of {scale:,} records in {name} ...")
+            info = generate_rollups(conn, scale, workdir)
+            only = tuple(n for n in (only or ROLLUP_REPORTS) if n in ROLLUP_REPORTS)
+        else:
+            notify(f"generating {scale:,} records in {name} ...")
+            info = generate(conn, scale, workdir)
         notify(f"loaded in {info['load_s']:.1f} s, rollups rebuilt in {info['rollup_s']:.1f} s "
                f"({info['customers']:,} customers)")
         cur = conn.cursor()
@@ -245,6 +298,9 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
         db = Database(config)
         ctx = AppContext(config, db, SYSTEM, progress=False)
         results = measure(ctx, conn, msisdn, cid, only)
+        if rollups_only:
+            results = [r for r in results
+                       if not r["figure"].startswith("hour counts") and "--customer" not in r["figure"]]
         conn.close()
         for r in results:
             r["records"] = scale
@@ -264,11 +320,14 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", help="directory for the generated files")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--rollups-only", action="store_true",
+                    help="load only the rollup rows RECORDS records would produce, and time the reports that read "
+                         "only the rollups (for 10,000,000 without loading the records)")
     ap.add_argument("--only", metavar="NAMES", default="", help="comma-separated report names to time (default all)")
     args = ap.parse_args(argv)
     only = tuple(n.strip() for n in args.only.split(",") if n.strip())
     results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr),
-                  only=only)
+                  only=only, rollups_only=args.rollups_only)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
