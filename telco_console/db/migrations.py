@@ -60,10 +60,13 @@ def available(directory: Path | None = None) -> list[Migration]:
 
 def applied(conn) -> set[int]:
     cur = conn.cursor()
-    cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INT PRIMARY KEY, name VARCHAR(100) NOT NULL,"
-                " checksum CHAR(16) NOT NULL, applied_at DATETIME(3) NOT NULL"
-                ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+    cur.execute("SELECT COUNT(*) FROM information_schema.tables"
+                " WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'")
+    if not cur.fetchone()[0]:      # an account without CREATE can still check an up-to-date schema
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INT PRIMARY KEY, name VARCHAR(100) NOT NULL,"
+                    " checksum CHAR(16) NOT NULL, applied_at DATETIME(3) NOT NULL"
+                    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
     cur.execute("SELECT version FROM schema_migrations")
     return {r[0] for r in cur.fetchall()}
 
