@@ -248,3 +248,22 @@ def test_every_output_file_of_a_signed_in_command_is_an_audited_export(ctx, run_
         rows = ctx.db.run(lambda conn: _all(conn, "SELECT username FROM audit_log WHERE action = 'export' "
                                                   "AND target = %s", (str(target),)))
         assert rows == [("boss",)]
+
+
+def test_an_external_setup_with_only_the_runtime_account_works_once_migrated(managed, tmp_path):
+    """External mode with a least-privilege account: every command checks the schema at start,
+    which must not need CREATE when nothing is pending."""
+    srv, cfg, _ = managed
+    creds = srv.credentials()
+    path = tmp_path / "app-only.ini"
+    path.write_text(f"[database]\nmode = external\nhost = 127.0.0.1\nport = {cfg.get('database', 'port')}\n"
+                    f"name = telco\nuser = {creds.app_user}\npassword = {creds.app_password}\n")
+    os.chmod(path, 0o600)
+    code, out, err = _cli(path, "db", "status")
+    assert code == 0, err
+    db = Database(cfg)
+    if not db.run(lambda conn: _one(conn, "SELECT COUNT(*) FROM staff_users WHERE username = 'boss'")):
+        make_user(AppContext(cfg, db, SYSTEM, progress=False), "boss", "admin", PW)
+    db.close()
+    code, out, err = _cli(path, "customer", "list", user="boss", password=PW)
+    assert code == 0, err
