@@ -110,10 +110,20 @@ def _tables(_owner_db):
 
 
 def truncate_all(owner_db, tables) -> None:
+    """Truncate the tables that hold rows or have used ids (found in one query: truncating
+    every table each time costs seconds on a busy machine)."""
     with owner_db.connection() as conn:
         cur = conn.cursor()
+        probe = " UNION ALL ".join(f"SELECT '{t}' FROM DUAL WHERE EXISTS (SELECT 1 FROM `{t}`)" for t in tables)
+        cur.execute(probe)
+        dirty = {r[0] for r in cur.fetchall()}
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+                    " AND auto_increment > 1")
+        dirty |= {r[0] for r in cur.fetchall()} & set(tables)
         cur.execute("SET FOREIGN_KEY_CHECKS = 0")
         for t in tables:
+            if t not in dirty:
+                continue
             cur.execute(f"TRUNCATE TABLE `{t}`")
         cur.execute("SET FOREIGN_KEY_CHECKS = 1")
         conn.commit()
