@@ -31,3 +31,16 @@ bench: setup
 clean-db:
 	-@$(BIN)/telco-console server stop
 	rm -rf var/mysql
+
+# A 3-node MariaDB Galera cluster on loopback ports 3401-3403 (var/cluster/, nodes run as mysql).
+cluster-up: setup
+	@bash scripts/cluster.sh up
+
+cluster-down:
+	@bash scripts/cluster.sh down
+
+# The test suite against the cluster (TELCO_TEST_DSN = node 1), including the test that stops
+# node 1 during an import and a bill run. PYTEST_ARGS narrows it, e.g. PYTEST_ARGS=tests/test_cluster.py
+cluster-test: cluster-up
+	@set -a && eval "$$(bash scripts/cluster.sh env | grep -E '^TELCO_TEST_DSN=')" && set +a && \
+	  TELCO_CLUSTER=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

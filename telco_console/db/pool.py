@@ -20,7 +20,8 @@ from telco_console.errors import DatabaseUnavailable, PermissionDenied, TelcoErr
 T = TypeVar("T")
 
 # errors that mean "the connection or server went away"
-LOST = {errorcode.CR_SERVER_GONE_ERROR, errorcode.CR_SERVER_LOST, 2055, 4031}
+LOST = {errorcode.CR_SERVER_GONE_ERROR, errorcode.CR_SERVER_LOST, 2055, 4031,
+        1053, 1927, 1047}  # server shutting down, connection killed, Galera node not ready (failover)
 UNREACHABLE = {errorcode.CR_CONN_HOST_ERROR, errorcode.CR_CONNECTION_ERROR, 2005, 2059,
                errorcode.ER_ACCESS_DENIED_ERROR, errorcode.ER_BAD_DB_ERROR,
                errorcode.ER_CON_COUNT_ERROR, 1040, 1152}
@@ -183,7 +184,15 @@ class Database:
     def connection(self) -> Iterator:
         """A pooled connection (returned to the pool afterwards)."""
         try:
-            conn = self._get_pool().get_connection()
+            try:
+                conn = self._get_pool().get_connection()
+            except mysql.connector.Error:
+                if not self._several_hosts():
+                    raise
+                # the node the pool was built on is gone: rebuild it on the next reachable node
+                self.notify("a database node is unreachable; failing over to the next one...")
+                self.close()
+                conn = self._get_pool().get_connection()
         except pooling.PoolError:
             # all pooled connections are busy: open a plain one rather than fail
             try:
@@ -241,8 +250,28 @@ class Database:
                 raise
 
     def read(self, fn: Callable[..., T], *args, **kwargs) -> T:
-        """Like run() for read-only work (rolled back at the end, same retries)."""
+        """Like run() for read-only work (same retries); sent to `[database] read_hosts` when
+        that lists nodes (external mode), falling back to `hosts` if none of them answers."""
+        if not self.read_only_hosts and not self.managed and self.config.get("database", "read_hosts"):
+            try:
+                return self.reader().run(fn, *args, **kwargs)
+            except DatabaseUnavailable:
+                self.notify("no read node answers; reading from the primary nodes")
         return self.run(fn, *args, **kwargs)
+
+    def reader(self) -> "Database":
+        """A pool on the read nodes ([database] read_hosts), made once."""
+        with self._lock:
+            if getattr(self, "_reader", None) is None:
+                self._reader = Database(self.config, owner=self.owner, read_only_hosts=True, notify=self.notify)
+            return self._reader
+
+    def _several_hosts(self) -> bool:
+        if self.managed or self.config.get("database", "socket"):
+            return False
+        hosts = (self.config.get("database", "read_hosts") if self.read_only_hosts else "") \
+            or self.config.get("database", "hosts") or ""
+        return len([h for h in hosts.split(",") if h.strip()]) > 1
 
     def ping(self) -> None:
         with self.connection() as conn:
