@@ -9,7 +9,7 @@ from typing import Callable
 SECTIONS = ["telco_console.ui.menus.admin", "telco_console.ui.menus.intelligence", "telco_console.ui.menus.analytics",
             "telco_console.ui.menus.collection", "telco_console.ui.menus.billing",
             "telco_console.ui.menus.self_service", "telco_console.ui.menus.backups",
-            "telco_console.ui.menus.setup"]
+            "telco_console.ui.menus.setup", "telco_console.ui.menus.maintenance"]
 
 
 @dataclass
