@@ -102,7 +102,13 @@ BUCKETS = {"day": "d.day", "week": "d.day - INTERVAL WEEKDAY(d.day) DAY",
 def network_totals(conn, by: str, day_from=None, day_to=None, region=None) -> list[dict]:
     """Totals per day, week (from Monday) or month, with active customers (any usage)."""
     where, params = _daily_where(day_from, day_to, region, None)
-    return fetch_all(conn, f"SELECT {BUCKETS[by]} AS bucket, {_network_sums()} FROM usage_daily d{where}"
+    # usage_daily holds one row per customer and day with usage, so a day's active customers are its
+    # rows. Grouping by the day index would read the table in index order (a lookup per row; a loose
+    # index scan for COUNT(DISTINCT)): one sequential pass and a small temporary table is faster.
+    active = "COUNT(*)" if by == "day" else "COUNT(DISTINCT d.customer_id)"
+    return fetch_all(conn, f"SELECT {BUCKETS[by]} AS bucket, {_network_sums(active)} FROM usage_daily d"
+                           f" IGNORE INDEX FOR GROUP BY (ix_usage_daily_day)"
+                           f" IGNORE INDEX FOR ORDER BY (ix_usage_daily_day){where}"
                            f" GROUP BY bucket ORDER BY bucket", params)
 
 
@@ -113,10 +119,10 @@ def network_by_region(conn, day_from=None, day_to=None, region=None) -> list[dic
                            f" GROUP BY c.region ORDER BY c.region", params)
 
 
-def _network_sums() -> str:
+def _network_sums(active: str = "COUNT(DISTINCT d.customer_id)") -> str:
     return ("SUM(d.calls_out + d.calls_in) AS calls, SUM(d.call_seconds_out + d.call_seconds_in) AS seconds,"
-            " SUM(d.sms_out + d.sms_in) AS sms, SUM(d.data_sessions) AS sessions,"
-            " SUM(d.bytes_dl + d.bytes_ul) AS bytes, COUNT(DISTINCT d.customer_id) AS active")
+            f" SUM(d.sms_out + d.sms_in) AS sms, SUM(d.data_sessions) AS sessions,"
+            f" SUM(d.bytes_dl + d.bytes_ul) AS bytes, {active} AS active")
 
 
 def hour_profile_sql(day_from=None, day_to=None, region=None):
