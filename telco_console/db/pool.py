@@ -26,7 +26,8 @@ UNREACHABLE = {errorcode.CR_CONN_HOST_ERROR, errorcode.CR_CONNECTION_ERROR, 2005
                errorcode.ER_ACCESS_DENIED_ERROR, errorcode.ER_BAD_DB_ERROR,
                errorcode.ER_CON_COUNT_ERROR, 1040, 1152}
 # errors that a retry can cure: deadlock / certification conflict, lock wait timeout
-RETRYABLE = {errorcode.ER_LOCK_DEADLOCK, errorcode.ER_LOCK_WAIT_TIMEOUT, 1180}
+RETRYABLE = {errorcode.ER_LOCK_DEADLOCK, errorcode.ER_LOCK_WAIT_TIMEOUT, 1180,
+             3101, 9007}  # Group Replication certification failure, TiDB write conflict
 READ_ONLY = {errorcode.ER_OPTION_PREVENTS_STATEMENT, 1036}
 DISK_FULL = {1021, 1114, 3, 28}
 # the account lacks a grant (e.g. a read-only reporting account asked to write)
