@@ -18,7 +18,7 @@ def register(sub) -> None:
                                     "default_region; RU for the Russian Asterisk sample)")
     p.add_argument("--reject-file", metavar="F", help="where rejected rows go (file, line, original line, "
                                                       "reason); default rejects/FILE.IMPORTID.rejects.csv")
-    p.add_argument("--batch-size", type=int, default=5000, help="rows per transaction (default 5000)")
+    p.add_argument("--batch-size", type=int, default=10_000, help="rows per transaction (default 10,000)")
     p.add_argument("--no-load-data", action="store_true",
                    help="use INSERT IGNORE instead of LOAD DATA LOCAL INFILE")
     add_format(p)

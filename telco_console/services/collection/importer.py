@@ -22,7 +22,7 @@ from telco_console.repositories import usage
 from telco_console.services.collection import parsers
 from telco_console.services.collection.matching import Matcher
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 
 
 @dataclass
