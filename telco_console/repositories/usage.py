@@ -91,17 +91,23 @@ def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sm
     return counts
 
 
+BATCH_INDEX = {"calls": "ix_calls_batch", "sms": "ix_sms_batch", "data_sessions": "ix_data_batch"}
+
+
 def apply_batch_tables(conn, batch_id: int, tables: Sequence[str]) -> None:
     """rollups.apply_batch for the given record tables only (a batch of calls has nothing to add
     from sms or data_sessions, so their statements are skipped)."""
     from telco_console.repositories.base import execute
 
     for table in tables:
+        # read the batch through its index: left to itself, the optimizer may walk all of a
+        # customer's calls (the join order customers -> calls), which grows with the table
+        hint = f"FORCE INDEX ({BATCH_INDEX[table]})"
         cols = rollups._DAILY[table]
         names, exprs = ", ".join(cols), ", ".join(cols.values())
         upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
         execute(conn, f"INSERT INTO usage_daily (customer_id, day, {names})"
-                      f" SELECT t.customer_id, DATE(t.started_at), {exprs} FROM {table} t"
+                      f" SELECT t.customer_id, DATE(t.started_at), {exprs} FROM {table} t {hint}"
                       f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
                       f" ON DUPLICATE KEY UPDATE {upd}", (batch_id,))
         cols = rollups._HOURLY[table]
@@ -109,7 +115,7 @@ def apply_batch_tables(conn, batch_id: int, tables: Sequence[str]) -> None:
         upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
         execute(conn, f"INSERT INTO usage_hourly (day, hour, region, {names})"
                       f" SELECT DATE(t.started_at), HOUR(t.started_at), c.region, {exprs}"
-                      f" FROM {table} t JOIN customers c ON c.id = t.customer_id"
+                      f" FROM {table} t {hint} STRAIGHT_JOIN customers c ON c.id = t.customer_id"
                       f" WHERE t.batch_id = %s GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region"
                       f" ON DUPLICATE KEY UPDATE {upd}", (batch_id,))
 
