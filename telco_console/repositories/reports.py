@@ -113,9 +113,13 @@ def network_totals(conn, by: str, day_from=None, day_to=None, region=None) -> li
 
 
 def network_by_region(conn, day_from=None, day_to=None, region=None) -> list[dict]:
+    # per customer first (streams along the primary key), then per region: a customer with any
+    # usage row in the range is active
     where, params = _daily_where(day_from, day_to, region, None)
-    return fetch_all(conn, f"SELECT c.region AS bucket, {_network_sums()} FROM usage_daily d"
-                           f" JOIN customers c ON c.id = d.customer_id{where}"
+    return fetch_all(conn, "SELECT c.region AS bucket, SUM(u.calls) AS calls, SUM(u.seconds) AS seconds,"
+                           " SUM(u.sms) AS sms, SUM(u.sessions) AS sessions, SUM(u.bytes) AS bytes, COUNT(*) AS active"
+                           f" FROM (SELECT d.customer_id, {_network_sums('0')} FROM usage_daily d{where}"
+                           f" GROUP BY d.customer_id) u JOIN customers c ON c.id = u.customer_id"
                            f" GROUP BY c.region ORDER BY c.region", params)
 
 
