@@ -132,18 +132,9 @@ def _tool_error(tool: str, stderr: str, options: dict[str, str], where: str) -> 
 
 def table_counts(ctx: AppContext) -> dict[str, int]:
     """Exact row counts of every base table (owner account, one snapshot)."""
-    def do(conn):
-        cur = conn.cursor()
-        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-                    "AND table_type = 'BASE TABLE' ORDER BY table_name")
-        names = [r[0] for r in cur.fetchall()]
-        counts = {}
-        for name in names:
-            cur.execute(f"SELECT COUNT(*) FROM `{name}`")
-            counts[name] = int(cur.fetchone()[0])
-        return counts
+    from telco_console.repositories import catalog
 
-    return ctx.owner_db().run(do)
+    return ctx.owner_db().run(catalog.table_counts)
 
 
 def _where(config) -> str:
