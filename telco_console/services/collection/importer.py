@@ -23,6 +23,7 @@ from telco_console.services.collection import parsers
 from telco_console.services.collection.matching import Matcher
 
 BATCH_SIZE = 10_000
+SWITCH_INTERVAL = 0.0005        # seconds, while an import's writer thread runs (sys.setswitchinterval)
 
 
 @dataclass
@@ -178,6 +179,11 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
             if kind != "customers" else None
         pending = None
         shown = [0]
+        # the writer thread spends its time waiting on the server and must get the interpreter
+        # back at once when an answer arrives, not after the reading thread's 5 ms time slice
+        switch = sys.getswitchinterval()
+        if pool is not None:
+            sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
 
         def collect(future) -> None:
             result.add(future.result() if pool is not None else future)
@@ -236,6 +242,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                     except BaseException:
                         pass
                 pool.shutdown(wait=True)
+                sys.setswitchinterval(switch)
             result.seconds = time.perf_counter() - started
             result.status = status
             rejects.close()
