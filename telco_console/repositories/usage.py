@@ -98,24 +98,41 @@ def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sm
 _INT_MAX = 2 ** 31 - 1
 
 
-def _plain(rows, direction_at: int, ints: Sequence[int], flags: Sequence[int]) -> bool:
-    """True when the rows hold exactly what the table will store in the columns the rollups
-    read (so a sum of them equals a sum of the stored rows)."""
+_ISO_MS = None
+
+
+def _plain(rows, direction_at: int, ints: Sequence[int], flags: Sequence[int]) -> list | None:
+    """The rows' start times (datetimes) when the rows hold exactly what the table will store in
+    the columns the rollups read (so a sum of them equals a sum of the stored rows); else None.
+    A start time may be a naive datetime or text 'YYYY-MM-DD[T ]HH:MM:SS[.mmm]'."""
+    import re
     from datetime import datetime
 
+    global _ISO_MS
+    if _ISO_MS is None:
+        _ISO_MS = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,3})?")
+    times = []
     for r in rows:
         cid, at = r[0], r[1]
+        if type(at) is str:
+            if not _ISO_MS.fullmatch(at):
+                return None
+            try:
+                at = datetime.fromisoformat(at)
+            except ValueError:
+                return None
         if (type(cid) is not int or not 0 < cid <= _INT_MAX or type(at) is not datetime
                 or at.tzinfo is not None or at.microsecond % 1000 or r[direction_at] not in ("out", "in")):
-            return False
+            return None
         for i in ints:
             v = r[i]
             if type(v) is not int or not 0 <= v <= _INT_MAX:
-                return False
+                return None
         for i in flags:
             if r[i] not in (0, 1):
-                return False
-    return True
+                return None
+        times.append(at)
+    return times
 
 
 def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
@@ -125,12 +142,14 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
     from telco_console.repositories.base import execute, fetch_all
 
     if kind == "call":
-        if not _plain(rows, 2, (5,), (6, 8)):
+        times = _plain(rows, 2, (5,), (6, 8))
+        if times is None:
             return False
         daily_cols = tuple(rollups._DAILY["calls"])
         hourly_cols = tuple(rollups._HOURLY["calls"])
     elif kind == "sms":
-        if not _plain(rows, 2, (), (5,)):
+        times = _plain(rows, 2, (), (5,))
+        if times is None:
             return False
         daily_cols = tuple(rollups._DAILY["sms"])
         hourly_cols = tuple(rollups._HOURLY["sms"])
@@ -145,8 +164,7 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
             region[row["id"]] = row["region"]
     daily: dict[tuple, list] = {}
     hourly: dict[tuple, list] = {}
-    for r in rows:
-        at = r[1]
+    for r, at in zip(rows, times):
         day = at.date()
         out = r[2] == "out"
         d = daily.get((r[0], day))

@@ -99,6 +99,10 @@ def count(text, what: str, maximum: int | None = None, required: bool = True) ->
         if required:
             raise ValidationError(f"{what} is required")
         return None
+    if raw.isascii() and raw.isdigit():         # the usual case, without a Decimal
+        if maximum is not None and int(raw) > maximum:
+            raise ValidationError(f"{what} {raw} is too large (at most {maximum})")
+        return int(raw)
     try:
         value = Decimal(raw)
     except InvalidOperation:
