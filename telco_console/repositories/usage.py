@@ -96,12 +96,14 @@ def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sm
 
 
 _INT_MAX = 2 ** 31 - 1
+_BIGINT_MAX = 2 ** 63 - 1
 
 
 _ISO_MS = None
 
 
-def _plain(rows, direction_at: int, ints: Sequence[int], flags: Sequence[int]) -> list | None:
+def _plain(rows, direction_at: int | None, ints: Sequence[int], flags: Sequence[int],
+           bigints: Sequence[int] = ()) -> list | None:
     """The rows' start times (datetimes) when the rows hold exactly what the table will store in
     the columns the rollups read (so a sum of them equals a sum of the stored rows); else None.
     A start time may be a naive datetime or text 'YYYY-MM-DD[T ]HH:MM:SS[.mmm]'."""
@@ -122,11 +124,16 @@ def _plain(rows, direction_at: int, ints: Sequence[int], flags: Sequence[int]) -
             except ValueError:
                 return None
         if (type(cid) is not int or not 0 < cid <= _INT_MAX or type(at) is not datetime
-                or at.tzinfo is not None or at.microsecond % 1000 or r[direction_at] not in ("out", "in")):
+                or at.tzinfo is not None or at.microsecond % 1000
+                or (direction_at is not None and r[direction_at] not in ("out", "in"))):
             return None
         for i in ints:
             v = r[i]
             if type(v) is not int or not 0 <= v <= _INT_MAX:
+                return None
+        for i in bigints:
+            v = r[i]
+            if type(v) is not int or not 0 <= v <= _BIGINT_MAX:
                 return None
         for i in flags:
             if r[i] not in (0, 1):
@@ -136,7 +143,7 @@ def _plain(rows, direction_at: int, ints: Sequence[int], flags: Sequence[int]) -
 
 
 def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
-    """Add call or SMS rows that were all inserted to usage_daily and usage_hourly, summed here
+    """Add call, SMS or data session rows that were all inserted to usage_daily and usage_hourly, summed here
     (the same sums as rollups.apply_batch). Returns False, having written nothing, when the rows
     are not ones it can sum exactly (the caller then reads the batch back)."""
     from telco_console.repositories.base import execute, fetch_all
@@ -153,6 +160,12 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
             return False
         daily_cols = tuple(rollups._DAILY["sms"])
         hourly_cols = tuple(rollups._HOURLY["sms"])
+    elif kind == "data":
+        times = _plain(rows, None, (), (), (3, 4, 5))
+        if times is None:
+            return False
+        daily_cols = tuple(rollups._DAILY["data_sessions"])
+        hourly_cols = tuple(rollups._HOURLY["data_sessions"])
     else:
         return False
     ids = sorted({r[0] for r in rows})
@@ -189,10 +202,18 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
             if h is not None:           # calls, call_seconds
                 h[0] += 1
                 h[1] += billsec
-        else:
+        elif kind == "sms":
             d[0 if out else 1] += 1     # sms_out, sms_in
             if h is not None:
                 h[0] += 1
+        else:                           # data_sessions, data_duration_ms, bytes_dl, bytes_ul
+            d[0] += 1
+            d[1] += r[3]
+            d[2] += r[4]
+            d[3] += r[5]
+            if h is not None:           # data_sessions, bytes_total
+                h[0] += 1
+                h[1] += r[4] + r[5]
     _upsert_rows(conn, execute, "usage_daily", ("customer_id", "day"), daily_cols, daily)
     _upsert_rows(conn, execute, "usage_hourly", ("day", "hour", "region"), hourly_cols, hourly)
     return True
