@@ -1,7 +1,7 @@
 """Churn: the pipeline on the BigML split (accuracy, AUC) and risk with reasons on hand-made customers."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -37,14 +37,23 @@ def test_bigml_bad_path(ctx, tmp_path):
     assert [r["status"] for r in runs] == ["failed", "failed"]
 
 
+# The world is built relative to today, so that tenure (which counts to today) keeps the same
+# relation to the usage whatever the date the suite runs on.
+TODAY = date.today()
+
+
+def _ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
 def _night_calls(cid, n, tag):
-    return [(cid, datetime(2026, 10, 1 + i % 25, 23, 10), "out", "+447700900001", 300, 290, 1, "ANSWERED", 0,
-             "test", f"{tag}{i}") for i in range(n)]
+    return [(cid, datetime.combine(_ago(40 - i % 25), time(23, 10)), "out", "+447700900001", 300, 290, 1,
+             "ANSWERED", 0, "test", f"{tag}{i}") for i in range(n)]
 
 
 def _day_calls(cid, n, tag):
-    return [(cid, datetime(2026, 10, 1 + i % 25, 10, 10), "out", "+447700900001", 120, 110, 1, "ANSWERED", 0,
-             "test", f"{tag}{i}") for i in range(n)]
+    return [(cid, datetime.combine(_ago(40 - i % 25), time(10, 10)), "out", "+447700900001", 120, 110, 1,
+             "ANSWERED", 0, "test", f"{tag}{i}") for i in range(n)]
 
 
 @pytest.fixture
@@ -53,16 +62,16 @@ def world(ctx):
     make_plan(ctx, code="PREMIUM", name="Premium", monthly_fee="40.00")
     calls, people = [], {}
     for i in range(6):      # closed: night callers with enquiries
-        c = make_customer(ctx, f"+4479111230{i:02d}", f"Gone {i}", since=f"2026-0{1 + i}-01")
+        c = make_customer(ctx, f"+4479111230{i:02d}", f"Gone {i}", since=str(_ago(325 - 30 * i)))
         calls += _night_calls(c["id"], 12 + i, f"g{i}-")
         people[f"gone{i}"] = c
     for i in range(6):      # loyal: day callers
-        c = make_customer(ctx, f"+4479111231{i:02d}", f"Loyal {i}", "PREMIUM", since=f"2026-0{2 + i}-15")
+        c = make_customer(ctx, f"+4479111231{i:02d}", f"Loyal {i}", "PREMIUM", since=str(_ago(280 - 30 * i)))
         calls += _day_calls(c["id"], 10 + i, f"l{i}-")
         people[f"loyal{i}"] = c
     for i in range(2):      # look like those who left
-        c = make_customer(ctx, f"+4479111232{i:02d}", f"Risky {i}", since=f"2026-0{3 + i}-10")
-        calls += _night_calls(c["id"], 14 + i, f"r{i}-")
+        c = make_customer(ctx, f"+4479111232{i:02d}", f"Risky {i}", since=str(_ago(255 - 30 * i)))
+        calls += _night_calls(c["id"], 24 + i, f"r{i}-")
         people[f"risky{i}"] = c
 
     def setup(conn):
@@ -71,10 +80,11 @@ def world(ctx):
             if key.startswith(("gone", "risky")):
                 for k in range(3):
                     execute(conn, "INSERT INTO enquiries (customer_id, subject, body, created_at, created_by)"
-                                  " VALUES (%s, 'bill', 'why so high', %s, 'test')", (c["id"], datetime(2026, 10, 5)))
+                                  " VALUES (%s, 'bill', 'why so high', %s, 'test')",
+                            (c["id"], datetime.combine(_ago(30), time(9))))
     ctx.db.run(setup)
     for i in range(6):
-        customers.close_customer(ctx, people[f"gone{i}"]["msisdn"], f"2026-{10 + i % 2}-{10 + i}")
+        customers.close_customer(ctx, people[f"gone{i}"]["msisdn"], str(_ago(12 - i)))
     return people
 
 
