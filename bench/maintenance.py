@@ -31,7 +31,8 @@ def _connect(dsn: str, database: str | None = None):
 
     u = urlparse(dsn)
     kw = dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
-              password=unquote(u.password or ""), collation="utf8mb4_general_ci", allow_local_infile=True)
+              password=unquote(u.password or ""), collation="utf8mb4_general_ci", allow_local_infile=True,
+              autocommit=True)   # no open snapshot may hold a metadata lock against the partition DDL
     if database:
         kw["database"] = database
     return mysql.connector.connect(**kw)
