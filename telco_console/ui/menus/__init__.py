@@ -6,10 +6,17 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-SECTIONS = ["telco_console.ui.menus.admin", "telco_console.ui.menus.intelligence", "telco_console.ui.menus.analytics",
-            "telco_console.ui.menus.collection", "telco_console.ui.menus.billing",
-            "telco_console.ui.menus.self_service", "telco_console.ui.menus.backups",
-            "telco_console.ui.menus.setup", "telco_console.ui.menus.maintenance"]
+SECTIONS = [
+    "telco_console.ui.menus.collection",       # Data collection (staff, admin)
+    "telco_console.ui.menus.billing",          # Billing (admin; regional in its region)
+    "telco_console.ui.menus.analytics",        # Analytics and reports (analyst, admin, regional)
+    "telco_console.ui.menus.intelligence",     # Customer intelligence (analyst, admin)
+    "telco_console.ui.menus.self_service",     # My account (customer)
+    "telco_console.ui.menus.admin",            # Administration (admin, regional)
+    "telco_console.ui.menus.backups",
+    "telco_console.ui.menus.maintenance",
+    "telco_console.ui.menus.setup",
+]
 
 
 @dataclass
