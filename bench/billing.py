@@ -22,9 +22,17 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+_server = common.server_from_dsn
+_connect = common.connect
+
+
+def _config(workdir: Path, server: dict, name: str) -> Path:
+    return common.write_config(workdir / "bench-billing.ini", server, name, ["[billing]", "tax_rate = 0.20", "due_days = 14", f"outbox = {workdir / 'outbox'}", ""])
 
 DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DEFAULT_CUSTOMERS = 10_000
@@ -44,31 +52,6 @@ SELECT customer_id, SUM(s), SUM(n), SUM(b) FROM (
   SELECT customer_id, 0, 0, SUM(bytes_dl + bytes_ul) FROM data_sessions WHERE started_at >= %s AND started_at < %s
   GROUP BY customer_id
 ) x GROUP BY customer_id"""
-
-
-def _server(dsn: str) -> dict:
-    u = urlparse(dsn)
-    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
-                password=unquote(u.password or ""))
-
-
-def _connect(server: dict, database: str | None = None):
-    import mysql.connector
-
-    kw = dict(server, collation="utf8mb4_general_ci", allow_local_infile=True, autocommit=True)
-    if database:
-        kw["database"] = database
-    return mysql.connector.connect(**kw)
-
-
-def _config(workdir: Path, server: dict, name: str) -> Path:
-    path = workdir / "bench-billing.ini"
-    lines = ["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()), f"name = {name}",
-             "pool_size = 4", "", "[operator]", "timezone = Europe/London", "default_region = GB", "currency = GBP",
-             "", "[billing]", "tax_rate = 0.20", "due_days = 14", f"outbox = {workdir / 'outbox'}", ""]
-    path.write_text("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
 
 
 def _load(cur, path: Path, table: str, cols: str) -> None:

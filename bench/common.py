@@ -97,3 +97,33 @@ def write_json(result: dict, when: datetime | None = None) -> Path:
         path = RESULTS_DIR / f"{when.strftime('%Y-%m-%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     return path
+
+
+# -- a throwaway database on a server named by a DSN (shared by the bench modules) ---------------
+def server_from_dsn(dsn: str) -> dict:
+    """mysql://user:password@host:port -> connection keywords."""
+    from urllib.parse import unquote, urlparse
+
+    u = urlparse(dsn)
+    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
+                password=unquote(u.password or ""))
+
+
+def connect(server: dict, database: str | None = None):
+    """An autocommit connection that may LOAD DATA LOCAL INFILE."""
+    import mysql.connector
+
+    kw = dict(server, collation="utf8mb4_general_ci", allow_local_infile=True, autocommit=True)
+    if database:
+        kw["database"] = database
+    return mysql.connector.connect(**kw)
+
+
+def write_config(path: Path, server: dict, name: str, extra: list[str] = ()) -> Path:
+    """A config.ini (mode 600) for the console against that database; `extra` lines are appended."""
+    lines = ["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()), f"name = {name}",
+             "pool_size = 4", "", "[operator]", "timezone = Europe/London", "default_region = GB",
+             "currency = GBP", "", *extra]
+    path.write_text("\n".join(lines))
+    os.chmod(path, 0o600)
+    return path

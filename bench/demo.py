@@ -18,19 +18,16 @@ import secrets
 import sys
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+_server = common.server_from_dsn
 
 DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DEFAULT_CUSTOMERS = 1000
 RECORDS_PER_CUSTOMER = 290          # over 30 days, with the demo's rates
-
-
-def _server(dsn: str) -> dict:
-    u = urlparse(dsn)
-    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
-                password=unquote(u.password or ""))
 
 
 def measure(customers: int, days: int, workdir: Path, dsn: str) -> list[dict]:

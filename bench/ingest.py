@@ -24,37 +24,21 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+_server = common.server_from_dsn
+_connect = common.connect
+
+
+def _config(workdir: Path, server: dict, name: str) -> Path:
+    return common.write_config(workdir / "bench-ingest.ini", server, name)
 
 DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DEFAULT_N = 200_000
 START = datetime(2026, 7, 1)
-
-
-def _server(dsn: str) -> dict:
-    u = urlparse(dsn)
-    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
-                password=unquote(u.password or ""))
-
-
-def _connect(server: dict, database: str | None = None):
-    import mysql.connector
-
-    kw = dict(server, collation="utf8mb4_general_ci", allow_local_infile=True, autocommit=True)
-    if database:
-        kw["database"] = database
-    return mysql.connector.connect(**kw)
-
-
-def _config(workdir: Path, server: dict, name: str) -> Path:
-    path = workdir / "bench-ingest.ini"
-    lines = ["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()), f"name = {name}",
-             "pool_size = 4", "", "[operator]", "timezone = Europe/London", "default_region = GB", "currency = GBP", ""]
-    path.write_text("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
 
 
 def generate(conn, scale: int, workdir: Path, seed: int = 11) -> dict:

@@ -21,9 +21,17 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+_server = common.server_from_dsn
+_connect = common.connect
+
+
+def _config(workdir: Path, server: dict, name: str) -> Path:
+    return common.write_config(workdir / "bench-reports.ini", server, name)
 
 DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DAYS = 90
@@ -33,30 +41,6 @@ REGIONS = ("North", "South", "East", "West", "Central")
 HANDSETS = (("Huawei", "Huawei B528S-23A"), ("Apple", "Apple iPhone 6S (A1688)"), ("Apple", "Apple iPhone 7"),
             ("Samsung", "Samsung Galaxy S8"), ("Samsung", "Samsung Galaxy A5"), ("Apple", "Apple iPhone 8"),
             ("Huawei", "Huawei P20 Lite"), ("Xiaomi", "Xiaomi Redmi 5"), ("undefined", "undefined"))
-
-
-def _server(dsn: str) -> dict:
-    u = urlparse(dsn)
-    return dict(host=u.hostname or "127.0.0.1", port=u.port or 3306, user=unquote(u.username or "root"),
-                password=unquote(u.password or ""))
-
-
-def _connect(server: dict, database: str | None = None):
-    import mysql.connector
-
-    kw = dict(server, collation="utf8mb4_general_ci", allow_local_infile=True)
-    if database:
-        kw["database"] = database
-    return mysql.connector.connect(**kw)
-
-
-def _config(workdir: Path, server: dict, name: str) -> Path:
-    path = workdir / "bench-reports.ini"
-    lines = ["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()), f"name = {name}",
-             "pool_size = 4", "", "[operator]", "timezone = Europe/London", "default_region = GB", "currency = GBP", ""]
-    path.write_text("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
 
 
 def generate(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
