@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import secrets
 import sys
 import time
 from datetime import datetime, timedelta
@@ -127,9 +126,7 @@ def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: 
     """Generate `scale` customers and records (default 50 per customer), bill them against the floor."""
     import tempfile
 
-    from telco_console.config import load_config
     from telco_console.context import SYSTEM, AppContext
-    from telco_console.db import migrations
     from telco_console.db.pool import Database
     from telco_console.services.billing import billrun
 
@@ -137,15 +134,9 @@ def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-billing-"))
     workdir.mkdir(parents=True, exist_ok=True)
     server = _server(dsn or os.environ.get("TELCO_BENCH_DSN", DEFAULT_DSN))
-    name = f"telco_bench_{secrets.token_hex(4)}"
-    admin = _connect(server)
-    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    admin, name, config = common.create_scratch(server, lambda name: _config(workdir, server, name))
     db = None
     try:
-        config = load_config(_config(workdir, server, name), environ={})
-        owner = Database(config, owner=True)
-        migrations.migrate(owner)
-        owner.close()
         conn = _connect(server, name)
         notify(f"generating {scale:,} customers and {records:,} records in {workdir} ...")
         generate(conn, scale, records, workdir)
@@ -185,9 +176,7 @@ def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: 
     finally:
         if db is not None:
             db.close()
-        if not keep:
-            admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
+        common.drop_scratch(admin, name, keep)
 
 
 def main(argv=None) -> int:

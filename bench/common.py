@@ -127,3 +127,33 @@ def write_config(path: Path, server: dict, name: str, extra: list[str] = ()) -> 
     path.write_text("\n".join(lines))
     os.chmod(path, 0o600)
     return path
+
+
+def create_scratch(server: dict, make_config) -> tuple:
+    """A throwaway database `telco_bench_<hex>` with the migrations applied (owner account).
+    make_config(name) writes the config file and returns its path. Returns (admin connection,
+    database name, loaded config); drop_scratch() removes it."""
+    import secrets
+
+    from telco_console.config import load_config
+    from telco_console.db import migrations
+    from telco_console.db.pool import Database
+
+    name = f"telco_bench_{secrets.token_hex(4)}"
+    admin = connect(server)
+    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    try:
+        config = load_config(make_config(name), environ={})
+        owner = Database(config, owner=True)
+        migrations.migrate(owner)
+        owner.close()
+    except BaseException:
+        drop_scratch(admin, name)
+        raise
+    return admin, name, config
+
+
+def drop_scratch(admin, name: str, keep: bool = False) -> None:
+    if not keep:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.close()

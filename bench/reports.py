@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 import time
 from datetime import date
@@ -248,23 +247,15 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
     """Generate `scale` records in a throwaway database, time every report against its floor."""
     import tempfile
 
-    from telco_console.config import load_config
     from telco_console.context import SYSTEM, AppContext
-    from telco_console.db import migrations
     from telco_console.db.pool import Database
 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-reports-"))
     workdir.mkdir(parents=True, exist_ok=True)
     server = _server(dsn or os.environ.get("TELCO_BENCH_DSN", DEFAULT_DSN))
-    name = f"telco_bench_{secrets.token_hex(4)}"
-    admin = _connect(server)
-    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+    admin, name, config = common.create_scratch(server, lambda name: _config(workdir, server, name))
     db = None
     try:
-        config = load_config(_config(workdir, server, name), environ={})
-        owner = Database(config, owner=True)
-        migrations.migrate(owner)
-        owner.close()
         conn = _connect(server, name)
         if rollups_only:
             notify(f"generating the rollups of {scale:,} records in {name} ...")
@@ -295,9 +286,7 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
     finally:
         if db is not None:
             db.close()
-        if not keep:
-            admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
+        common.drop_scratch(admin, name, keep)
 
 
 def main(argv=None) -> int:
