@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -22,14 +21,7 @@ from telco_console.config import load_config  # noqa: E402
 from telco_console.context import SYSTEM, AppContext, User  # noqa: E402
 from telco_console.db import migrations  # noqa: E402
 from telco_console.db.pool import Database  # noqa: E402
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from helpers import free_port as _free_port  # noqa: E402
 
 
 def _write_config(path: Path, database: dict, tmp: Path) -> Path:

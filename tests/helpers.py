@@ -24,3 +24,14 @@ def make_user(ctx, name: str, role: str, password: str = "correct-horse-9", **kw
 
     bootstrap = ctx.db.run(users.count) == 0 and role == "admin"
     return auth.add_user(ctx, name, password, role, bootstrap=bootstrap, **kw)
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on now (for a private test server)."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 from datetime import datetime, timedelta
 
 import mysql.connector
@@ -19,15 +18,7 @@ from telco_console.errors import DatabaseUnavailable, PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
 
-from helpers import make_customer, make_plan
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from helpers import free_port as _free_port, make_customer, make_plan
 
 
 def _config_file(path, database: dict):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
-import socket
 from decimal import Decimal
 
 import mysql.connector
@@ -19,17 +18,9 @@ from telco_console.db.server import ManagedServer
 from telco_console.reporting.output import Output
 from telco_console.reporting.render import safe_cell
 
-from helpers import make_customer, make_plan, make_user
+from helpers import free_port as _free_port, make_customer, make_plan, make_user
 
 PW = "correct-horse-9"
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")

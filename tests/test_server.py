@@ -1,8 +1,9 @@
 """The managed server: a private MariaDB/MySQL in a temporary directory on a free port."""
-import socket
 
 import mysql.connector
 import pytest
+
+from helpers import free_port as _free_port
 
 from telco_console.config import load_config
 from telco_console.db import migrations
@@ -10,14 +11,6 @@ from telco_console.db.pool import Database
 from telco_console.db.server import ManagedServer, find_binary
 
 pytestmark = pytest.mark.skipif(find_binary() is None, reason="no mariadbd or mysqld installed")
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")
