@@ -15,6 +15,7 @@ from typing import Callable, Iterator, TypeVar
 import mysql.connector
 from mysql.connector import errorcode, pooling
 
+from telco_console.db import driver  # noqa: F401  (the C extension's commit/rollback raise driver errors)
 from telco_console.errors import DatabaseUnavailable, PermissionDenied, TelcoError
 
 T = TypeVar("T")

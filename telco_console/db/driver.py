@@ -1,0 +1,44 @@
+"""The MySQL driver as the rest of the code expects it. mysql-connector-python's C extension
+(used when it loads: several times faster at fetching rows than the pure-Python protocol) lets
+CMySQLConnection.commit() and rollback() raise its raw `_mysql_connector.MySQLInterfaceError`
+when the connection is lost, where every other call raises a `mysql.connector.Error` with an
+errno. Those two are wrapped here so that retries and plain-language errors see the same
+exceptions from both implementations."""
+from __future__ import annotations
+
+import functools
+
+import mysql.connector
+from mysql.connector import errors
+
+
+def _translated(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except errors.Error:
+            raise
+        except Exception as exc:
+            if type(exc).__name__ != "MySQLInterfaceError":
+                raise
+            raise errors.get_mysql_exception(getattr(exc, "errno", None) or 2013, getattr(exc, "msg", str(exc)),
+                                             getattr(exc, "sqlstate", None)) from exc
+    wrapper.__telco_translated__ = True
+    return wrapper
+
+
+def install() -> bool:
+    """Wrap the C extension's commit/rollback (once). Returns whether the C extension is in use."""
+    if not mysql.connector.HAVE_CEXT:
+        return False
+    from mysql.connector.connection_cext import CMySQLConnection
+
+    for name in ("commit", "rollback"):
+        method = getattr(CMySQLConnection, name)
+        if not getattr(method, "__telco_translated__", False):
+            setattr(CMySQLConnection, name, _translated(method))
+    return True
+
+
+install()
