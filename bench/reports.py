@@ -36,6 +36,7 @@ DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DAYS = 90
 START = date(2026, 7, 1)
 REPEAT = 5
+MID = (date(2026, 7, 10), date(2026, 9, 20))      # a range with partial months at both ends
 REGIONS = ("North", "South", "East", "West", "Central")
 HANDSETS = (("Huawei", "Huawei B528S-23A"), ("Apple", "Apple iPhone 6S (A1688)"), ("Apple", "Apple iPhone 7"),
             ("Samsung", "Samsung Galaxy S8"), ("Samsung", "Samsung Galaxy A5"), ("Apple", "Apple iPhone 8"),
@@ -163,6 +164,9 @@ def generate_rollups(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
                 " calls_international, sms_out, sms_in, data_sessions, data_duration_ms, bytes_dl, bytes_ul)")
     conn.commit()
     path.unlink()
+    from telco_console.repositories import rollups
+    rollups.rebuild_monthly(conn)
+    conn.commit()
     per_slot = scale / (DAYS * 24 * len(REGIONS))
     cur.executemany("INSERT INTO usage_hourly (day, hour, region, calls, call_seconds, sms, data_sessions, bytes_total)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -204,6 +208,8 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
         ("usage-summary", ReportParams(), _sql_runner(conn, per_customer_sql, pc_params)),
         ("usage-summary --top 10 --sort data", ReportParams(top=10, extra={"sort": "data"}),
          _sql_runner(conn, per_customer_sql, pc_params)),
+        ("usage-summary --from 2026-07-10 --to 2026-09-20", ReportParams(date_from=MID[0], date_to=MID[1]),
+         _sql_runner(conn, *repo.usage_per_customer_sql(*MID))),
         ("peak-hours", ReportParams(), _sql_runner(conn, hour_sql, hour_params)),
         ("peak-hours --customer", ReportParams(customer=customer_msisdn),
          lambda: repo.hour_profile(conn, customer_id=customer_id)),
@@ -236,6 +242,12 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
     # what the rollups save: the hour distribution counted from the raw records
     raw = _best(_sql_runner(conn, "SELECT HOUR(started_at), COUNT(*) FROM calls GROUP BY 1"), 1)
     rolled = _best(_sql_runner(conn, hour_sql, hour_params))
+    # what the monthly rollup saves: the same per-customer sums read from a row per customer and day
+    daily_sql = per_customer_sql.replace("usage_monthly", "usage_daily")
+    monthly = _best(_sql_runner(conn, per_customer_sql, pc_params))
+    daily = _best(_sql_runner(conn, daily_sql, pc_params))
+    out.append({"figure": "per-customer sums: usage_daily vs usage_monthly", "value": round(monthly, 4), "unit": "s",
+                "floor": round(daily, 4), "ratio": round(monthly / daily, 3) if daily > 0 else None})
     out.append({"figure": "hour counts of calls: raw scan vs usage_hourly", "value": round(rolled, 4), "unit": "s",
                 "floor": round(raw, 4), "ratio": round(rolled / raw, 3) if raw > 0 else None})
     return out

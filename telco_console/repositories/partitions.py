@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterator, Sequence
 
 import mysql.connector
@@ -291,7 +291,8 @@ def months_with_usage(conn) -> list[date]:
 
 def rollup_differences(conn, first: date, last: date, limit: int = 20) -> list[dict]:
     """Rows of usage_daily/usage_hourly for days in [first, last) that differ from a recount
-    of the records of those days (both directions)."""
+    of the records of those days (both directions), and rows of usage_monthly for the months
+    holding those days that differ from the sums of usage_daily."""
     from telco_console.repositories import rollups as r
 
     rec = "t.started_at >= %s AND t.started_at < %s"
@@ -321,4 +322,6 @@ def rollup_differences(conn, first: date, last: date, limit: int = 20) -> list[d
               f" FROM usage_hourly u LEFT JOIN ({r._recount_hourly_sql(rec)}) r"
               f" ON u.day = r.day AND u.hour = r.hour AND u.region = r.region"
               f" WHERE u.day >= %s AND u.day < %s AND r.day IS NULL LIMIT {int(limit)}", p * 4)]
+    out += [dict(x, hour=None, region=None)
+            for x in r.monthly_differences(conn, first, last - timedelta(days=1), limit=limit)]
     return out

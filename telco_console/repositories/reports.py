@@ -1,8 +1,9 @@
 """SQL of the reports (services/reports): every aggregation happens here, in the database.
 
-Usage figures come from the rollups (usage_daily per customer and day, usage_hourly per day, hour
-and region) wherever the report allows; only per-customer hour profiles, call details and the
-xDR reports read raw records (through indexes where one fits)."""
+Usage figures come from the rollups (usage_monthly per customer and month for the whole months of
+a range, usage_daily per customer and day, usage_hourly per day, hour and region) wherever the
+report allows; only per-customer hour profiles, call details and the xDR reports read raw records
+(through indexes where one fits)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,26 +12,27 @@ from telco_console.repositories.base import fetch_all, fetch_one
 
 APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 
-# usage_daily sums per customer: alias -> SQL expression
-DAILY_SUMS = {
-    "calls_out": "SUM(d.calls_out)", "calls_in": "SUM(d.calls_in)",
-    "seconds_out": "SUM(d.call_seconds_out)", "seconds_in": "SUM(d.call_seconds_in)",
-    "sms_out": "SUM(d.sms_out)", "sms_in": "SUM(d.sms_in)",
-    "bytes": "SUM(d.bytes_dl + d.bytes_ul)", "sessions": "SUM(d.data_sessions)",
-    "duration_ms": "SUM(d.data_duration_ms)",
-}
+# usage_daily/usage_monthly sums per customer: alias -> SQL expression. Whole numbers come back
+# as integers (a SUM is a DECIMAL, which costs the driver a Decimal per value)
+DAILY_SUMS = {alias: f"CAST(SUM({expr}) AS SIGNED)" for alias, expr in {
+    "calls_out": "d.calls_out", "calls_in": "d.calls_in",
+    "seconds_out": "d.call_seconds_out", "seconds_in": "d.call_seconds_in",
+    "sms_out": "d.sms_out", "sms_in": "d.sms_in",
+    "bytes": "d.bytes_dl + d.bytes_ul", "sessions": "d.data_sessions",
+    "duration_ms": "d.data_duration_ms",
+}.items()}
 # sort keys offered by the usage reports -> column of the aggregate
 SORT_KEYS = {"calls": "calls_total", "minutes": "seconds_total", "sms": "sms_total", "data": "bytes",
              "sessions": "sessions", "duration": "duration_ms", "spend": "spend"}
 
 
-def _daily_where(day_from, day_to, region, customer_id, alias="d"):
+def _daily_where(day_from, day_to, region, customer_id, alias="d", column="day"):
     where, params = [], []
     if day_from:
-        where.append(f"{alias}.day >= %s")
+        where.append(f"{alias}.{column} >= %s")
         params.append(day_from)
     if day_to:
-        where.append(f"{alias}.day <= %s")
+        where.append(f"{alias}.{column} <= %s")
         params.append(day_to)
     if customer_id is not None:
         where.append(f"{alias}.customer_id = %s")
@@ -62,24 +64,72 @@ def _periods(day_from, day_to):
     return (f"{day_from:%Y-%m}" if day_from else "0000-00", f"{day_to:%Y-%m}" if day_to else "9999-99")
 
 
+def _month_after(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def whole_months(day_from, day_to) -> tuple[date | None, date | None] | None:
+    """The whole calendar months inside [day_from, day_to] (either end open) as (first month's
+    first day or None, first day after the last month or None), or None when no whole month fits."""
+    lo = None
+    if day_from:
+        lo = day_from if day_from.day == 1 else _month_after(day_from)
+    hi = None
+    if day_to:
+        after = day_to + timedelta(days=1)
+        hi = after if after.day == 1 else day_to.replace(day=1)
+    if lo and hi and lo >= hi:
+        return None
+    return lo, hi
+
+
+def _usage_parts(day_from, day_to, region, customer_id) -> list[tuple[str, str, list]]:
+    """Where the per-customer usage of [day_from, day_to] is read: usage_monthly for the whole
+    months inside the range, usage_daily for the days before and after them. A list of
+    (table, where, params) with alias d."""
+    months = whole_months(day_from, day_to)
+    if months is None:
+        where, params = _daily_where(day_from, day_to, region, customer_id)
+        return [("usage_daily", where, params)]
+    lo, hi = months
+    parts = []
+    if day_from and day_from < lo:
+        parts.append(("usage_daily", *_daily_where(day_from, lo - timedelta(days=1), region, customer_id)))
+    where, params = _daily_where(lo, hi - timedelta(days=1) if hi else None, region, customer_id,
+                                 column="month")
+    parts.append(("usage_monthly", where, params))
+    if day_to and hi and day_to >= hi:
+        parts.append(("usage_daily", *_daily_where(hi, day_to, region, customer_id)))
+    return parts
+
+
 def usage_per_customer_sql(day_from=None, day_to=None, region=None, customer_id=None):
-    """The bare aggregate behind the usage reports (also the benchmark's floor)."""
-    where, params = _daily_where(day_from, day_to, region, customer_id)
+    """The bare aggregate behind the usage reports (also the benchmark's floor): per customer,
+    the sums of usage_monthly over the whole months of the range and of usage_daily over the
+    days around them."""
     sums = ", ".join(f"{expr} AS {alias}" for alias, expr in DAILY_SUMS.items())
-    return f"SELECT d.customer_id, {sums} FROM usage_daily d{where} GROUP BY d.customer_id", params
+    parts = _usage_parts(day_from, day_to, region, customer_id)
+    if len(parts) == 1:
+        table, where, params = parts[0]
+        return f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id", params
+    inner = " UNION ALL ".join(f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id"
+                               for table, where, _ in parts)
+    outer = ", ".join(f"CAST(SUM(d.{alias}) AS SIGNED) AS {alias}" for alias in DAILY_SUMS)
+    return (f"SELECT d.customer_id, {outer} FROM ({inner}) d GROUP BY d.customer_id",
+            [p for _, _, params in parts for p in params])
 
 
 def usage_per_customer(conn, day_from=None, day_to=None, region=None, customer_id=None,
-                       sort: str = "calls", limit: int | None = None) -> list[dict]:
+                       sort: str = "calls", limit: int | None = None, with_total: bool = False) -> list[dict]:
     """Per customer: calls, seconds, SMS, bytes, sessions, session time and spend (bills.total of
-    the months in the range; 0 without bills), sorted descending by a SORT_KEYS key, with each
-    customer's share of the sort measure over all matching customers."""
+    the months in the range; 0 without bills), sorted descending by a SORT_KEYS key; with_total
+    adds sort_total, the sort measure summed over all matching customers (for shares)."""
     inner, params = usage_per_customer_sql(day_from, day_to, region, customer_id)
     order = SORT_KEYS[sort]
     p_from, p_to = _periods(day_from, day_to)
     sql = (f"SELECT c.msisdn, c.name, c.region, u.calls_out, u.calls_in, u.seconds_out, u.seconds_in,"
-           f" u.sms_out, u.sms_in, u.bytes, u.sessions, u.duration_ms, u.spend,"
-           f" SUM(u.{order}) OVER () AS sort_total"
+           f" u.sms_out, u.sms_in, u.bytes, u.sessions, u.duration_ms, u.spend"
+           + (f", SUM(u.{order}) OVER () AS sort_total" if with_total else "") +
            f" FROM (SELECT a.*, a.calls_out + a.calls_in AS calls_total,"
            f" a.seconds_out + a.seconds_in AS seconds_total, a.sms_out + a.sms_in AS sms_total,"
            f" COALESCE(b.spend, 0) AS spend FROM ({inner}) a"
@@ -115,11 +165,11 @@ def network_totals(conn, by: str, day_from=None, day_to=None, region=None) -> li
 def network_by_region(conn, day_from=None, day_to=None, region=None) -> list[dict]:
     # per customer first (streams along the primary key), then per region: a customer with any
     # usage row in the range is active
-    where, params = _daily_where(day_from, day_to, region, None)
-    return fetch_all(conn, "SELECT c.region AS bucket, SUM(u.calls) AS calls, SUM(u.seconds) AS seconds,"
-                           " SUM(u.sms) AS sms, SUM(u.sessions) AS sessions, SUM(u.bytes) AS bytes, COUNT(*) AS active"
-                           f" FROM (SELECT d.customer_id, {_network_sums('0')} FROM usage_daily d{where}"
-                           f" GROUP BY d.customer_id) u JOIN customers c ON c.id = u.customer_id"
+    inner, params = usage_per_customer_sql(day_from, day_to, region, None)
+    return fetch_all(conn, "SELECT c.region AS bucket, SUM(u.calls_out + u.calls_in) AS calls,"
+                           " SUM(u.seconds_out + u.seconds_in) AS seconds, SUM(u.sms_out + u.sms_in) AS sms,"
+                           " SUM(u.sessions) AS sessions, SUM(u.bytes) AS bytes, COUNT(*) AS active"
+                           f" FROM ({inner}) u JOIN customers c ON c.id = u.customer_id"
                            f" GROUP BY c.region ORDER BY c.region", params)
 
 

@@ -1,7 +1,8 @@
-"""Rollups kept current as records arrive: usage_daily (per customer per day) and usage_hourly
-(per day, hour and region). apply_batch() adds exactly the rows one ingest batch inserted, in the
-same transaction as the insert; rebuild() recounts a range; differences() proves them equal to a
-full recount."""
+"""Rollups kept current as records arrive: usage_daily (per customer per day), usage_monthly (per
+customer per month: the same sums as usage_daily's days of that month) and usage_hourly (per day,
+hour and region). apply_batch() adds exactly the rows one ingest batch inserted, in the same
+transaction as the insert; rebuild() recounts a range; differences() proves them equal to a full
+recount (usage_monthly equal to the sums of usage_daily, which equals a recount)."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,6 +12,9 @@ from telco_console.repositories.base import execute, fetch_all, insert
 DAILY_COLS = ("calls_out", "calls_in", "calls_answered_out", "call_seconds_out", "call_seconds_in",
               "calls_international", "sms_out", "sms_in", "data_sessions", "data_duration_ms",
               "bytes_dl", "bytes_ul")
+# the first day of a record's month, and of a usage_daily row's month
+MONTH_OF_RECORD = "(DATE(t.started_at) - INTERVAL (DAYOFMONTH(t.started_at) - 1) DAY)"
+MONTH_OF_DAY = "(day - INTERVAL (DAYOFMONTH(day) - 1) DAY)"
 HOURLY_COLS = ("calls", "call_seconds", "sms", "data_sessions", "bytes_total")
 
 # per source table: the daily columns it feeds, as SELECT expressions
@@ -56,6 +60,7 @@ def apply_batch(conn, batch_id: int) -> None:
                       f" FROM {table} t FORCE INDEX ({BATCH_INDEX[table]})"
                       f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
                       f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}", (batch_id,))
+        execute(conn, monthly_from_batch_sql(table), (batch_id,))
     for table, cols in _HOURLY.items():
         names = ", ".join(cols)
         exprs = ", ".join(cols.values())
@@ -65,6 +70,68 @@ def apply_batch(conn, batch_id: int) -> None:
                       f" STRAIGHT_JOIN customers c ON c.id = t.customer_id"
                       f" WHERE t.batch_id = %s GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region"
                       f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}", (batch_id,))
+
+
+def monthly_from_batch_sql(table: str) -> str:
+    """INSERT ... SELECT adding one batch's rows of `table` to usage_monthly (param: batch id)."""
+    cols = _DAILY[table]
+    names, exprs = ", ".join(cols), ", ".join(cols.values())
+    return (f"INSERT INTO usage_monthly (customer_id, month, {names})"
+            f" SELECT t.customer_id, {MONTH_OF_RECORD}, {exprs}"
+            f" FROM {table} t FORCE INDEX ({BATCH_INDEX[table]})"
+            f" WHERE t.batch_id = %s GROUP BY t.customer_id, {MONTH_OF_RECORD}"
+            f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}")
+
+
+def _monthly_from_daily_sql(where: str) -> str:
+    """Per customer and month, the sums of usage_daily rows matching `where` (on column day)."""
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAILY_COLS)
+    return (f"SELECT customer_id, {MONTH_OF_DAY} AS month, {sums} FROM usage_daily"
+            f" WHERE {where} GROUP BY customer_id, {MONTH_OF_DAY}")
+
+
+def _month_range(day_from: date | None, day_to: date | None) -> tuple[str, str, list]:
+    """The whole months holding [day_from, day_to]: (where on usage_monthly.month, where on
+    usage_daily.day, params)."""
+    mon, day, params = ["1=1"], ["1=1"], []
+    if day_from:
+        mon.append("month >= %s")
+        day.append("day >= %s")
+        params.append(day_from.replace(day=1))
+    if day_to:
+        first = day_to.replace(day=1)
+        after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        mon.append("month < %s")
+        day.append("day < %s")
+        params.append(after)
+    return " AND ".join(mon), " AND ".join(day), params
+
+
+def rebuild_monthly(conn, day_from: date | None = None, day_to: date | None = None) -> None:
+    """Recount usage_monthly, from usage_daily, for the whole months holding [day_from, day_to]."""
+    mon, day, params = _month_range(day_from, day_to)
+    execute(conn, f"DELETE FROM usage_monthly WHERE {mon}", params)
+    execute(conn, f"INSERT INTO usage_monthly (customer_id, month, {', '.join(DAILY_COLS)}) "
+            + _monthly_from_daily_sql(day), params)
+
+
+def monthly_differences(conn, day_from: date | None = None, day_to: date | None = None,
+                        limit: int = 20) -> list[dict]:
+    """Rows of usage_monthly, in the whole months holding [day_from, day_to], that differ from the
+    sums of usage_daily (both directions): customer_id, day (the month's first day), problem."""
+    mon, day, params = _month_range(day_from, day_to)
+    neq = " OR ".join(f"NOT (r.{c} <=> u.{c})" for c in DAILY_COLS)
+    out = fetch_all(conn, f"SELECT r.customer_id, r.month AS day,"
+                          f" IF(u.customer_id IS NULL, 'missing from the rollup', 'differs from the daily sums')"
+                          f" AS problem FROM ({_monthly_from_daily_sql(day)}) r LEFT JOIN usage_monthly u"
+                          f" ON u.customer_id = r.customer_id AND u.month = r.month"
+                          f" WHERE u.customer_id IS NULL OR {neq} LIMIT {int(limit)}", params)
+    out += fetch_all(conn, f"SELECT u.customer_id, u.month AS day, 'in the rollup but no daily rows' AS problem"
+                           f" FROM usage_monthly u LEFT JOIN ({_monthly_from_daily_sql(day)}) r"
+                           f" ON u.customer_id = r.customer_id AND u.month = r.month"
+                           f" WHERE {mon.replace('month', 'u.month')} AND r.customer_id IS NULL LIMIT {int(limit)}",
+                     params * 2)
+    return [dict(r, rollup="usage_monthly") for r in out]
 
 
 def _recount_daily_sql(where: str) -> str:
@@ -111,6 +178,7 @@ def rebuild(conn, day_from: date | None = None, day_to: date | None = None) -> N
             + _recount_daily_sql(rec), params * 3)
     execute(conn, f"INSERT INTO usage_hourly (day, hour, region, {', '.join(HOURLY_COLS)}) "
             + _recount_hourly_sql(rec), params * 3)
+    rebuild_monthly(conn, day_from, day_to)
 
 
 def differences(conn, limit: int = 20) -> list[dict]:
@@ -138,4 +206,5 @@ def differences(conn, limit: int = 20) -> list[dict]:
               f" FROM usage_hourly u LEFT JOIN ({_recount_hourly_sql(rec)}) r"
               f" ON u.day = r.day AND u.hour = r.hour AND u.region = r.region"
               f" WHERE r.day IS NULL LIMIT {int(limit)}")]
+    out += monthly_differences(conn, limit=limit)
     return out

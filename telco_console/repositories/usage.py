@@ -143,7 +143,7 @@ def _plain(rows, direction_at: int | None, ints: Sequence[int], flags: Sequence[
 
 
 def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
-    """Add call, SMS or data session rows that were all inserted to usage_daily and usage_hourly, summed here
+    """Add call, SMS or data session rows that were all inserted to usage_daily, usage_monthly and usage_hourly, summed here
     (the same sums as rollups.apply_batch). Returns False, having written nothing, when the rows
     are not ones it can sum exactly (the caller then reads the batch back)."""
     from telco_console.repositories.base import execute, fetch_all
@@ -214,7 +214,16 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
             if h is not None:           # data_sessions, bytes_total
                 h[0] += 1
                 h[1] += r[4] + r[5]
+    monthly: dict[tuple, list] = {}
+    for (cid, day), d in daily.items():
+        m = monthly.get((cid, day.replace(day=1)))
+        if m is None:
+            monthly[(cid, day.replace(day=1))] = list(d)
+        else:
+            for i, v in enumerate(d):
+                m[i] += v
     _upsert_rows(conn, execute, "usage_daily", ("customer_id", "day"), daily_cols, daily)
+    _upsert_rows(conn, execute, "usage_monthly", ("customer_id", "month"), daily_cols, monthly)
     _upsert_rows(conn, execute, "usage_hourly", ("day", "hour", "region"), hourly_cols, hourly)
     return True
 
@@ -265,6 +274,7 @@ def apply_batch_tables(conn, batch_id: int, tables: Sequence[str]) -> None:
                       f" SELECT t.customer_id, DATE(t.started_at), {exprs} FROM {table} t {hint}"
                       f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
                       f" ON DUPLICATE KEY UPDATE {upd}", (batch_id,))
+        execute(conn, rollups.monthly_from_batch_sql(table), (batch_id,))
         cols = rollups._HOURLY[table]
         names, exprs = ", ".join(cols), ", ".join(cols.values())
         upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)

@@ -66,7 +66,8 @@ def top_customers(ctx, params) -> Report:
     s = scope(ctx, params)
     by = params.extra.get("by") or "calls"
     top = s.top or 10
-    rows = ctx.db.run(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, by, top)
+    rows = ctx.db.run(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, by, top,
+                      with_total=True)
     label, kind, value = METRIC_COLUMNS[by]
     if by == "spend" and currency(ctx):
         label = f"Spend ({currency(ctx)})"
