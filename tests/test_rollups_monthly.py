@@ -51,6 +51,10 @@ def spread(ctx, tmp_path):
     ctx.db.run(lambda conn: usage.load_batch(conn, "test", None, scratch, calls=first[40:], sms=_sms(ids, 150, 3, "t")))
     # half already stored: not every row goes in, so the batch is read back
     ctx.db.run(lambda conn: usage.load_batch(conn, "test", None, scratch, calls=first[150:] + _calls(ids, 200, 4, "b")))
+    # a customer whose only record is on 1 March: a range from 3 March must not list them
+    lone = make_customer(ctx, "+447911123499", region="North")["id"]
+    ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, calls=[
+        (lone, datetime(2026, 3, 1, 10), "out", "+447700900001", 60, 55, 1, "ANSWERED", 0, "test", "lone")]))
     return ids
 
 
@@ -133,14 +137,17 @@ def test_whole_months_of_a_range(day_from, day_to, expected):
     assert repo.whole_months(day_from, day_to) == expected
 
 
-EDGES = [None, date(2026, 2, 20), date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 15), date(2026, 3, 31),
-         date(2026, 4, 1), date(2026, 4, 30), date(2026, 5, 1), date(2026, 5, 9)]
+# open ends, month starts and ends, and cuts that keep most of a month (read as the month's row
+# minus the days left out: 3 March, 29 April) or little of it (added day by day: 28 February)
+EDGES = [None, date(2026, 2, 20), date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 3), date(2026, 3, 15),
+         date(2026, 3, 29), date(2026, 3, 31), date(2026, 4, 1), date(2026, 4, 29), date(2026, 4, 30),
+         date(2026, 5, 1), date(2026, 5, 9)]
 
 
 def test_usage_per_customer_equals_a_recount_for_every_range(ctx, spread):
-    """Every pair of edges (open, month starts and ends, mid-month): the report's sums (whole
-    months from usage_monthly, the days around them from usage_daily) equal a recount of the
-    records of that range."""
+    """Every pair of edges: the report's sums (whole months from usage_monthly, cut months from
+    usage_daily or as the month's row minus the days left out) equal a recount of the records of
+    that range, and list exactly the customers with records in it."""
     checked = 0
     for day_from in EDGES:
         for day_to in EDGES:
@@ -156,7 +163,7 @@ def test_usage_per_customer_equals_a_recount_for_every_range(ctx, spread):
                                                int(r["sms_out"]), int(r["sms_in"])]
             assert got == _recount_per_customer(ctx, day_from, day_to), (day_from, day_to)
             checked += 1
-    assert checked == 64
+    assert checked == 12 * 13 // 2 + 12 + 13
 
 
 def test_network_by_region_reads_the_same_sums(ctx, spread):
