@@ -39,6 +39,7 @@ datadir=$d/data
 socket=$d/mysqld.sock
 pid-file=$d/mysqld.pid
 log-error=$d/error.log
+tmpdir=$d/tmp
 port=$(port "$n")
 bind-address=127.0.0.1
 user=$RUN_AS
@@ -78,7 +79,8 @@ wait_ready() {
 start_node() {
   local n=$1 first=${2:-} d; d="$(dir "$n")"
   if running "$n"; then echo "node $n is already running"; return 0; fi
-  mkdir -p "$d"
+  mkdir -p "$d" "$d/tmp"
+  chown "$RUN_AS:$RUN_AS" "$d/tmp"
   write_cnf "$n"
   if [ ! -d "$d/data/mysql" ]; then
     mkdir -p "$d/data"

@@ -40,6 +40,17 @@ def test_start_status_and_second_start_is_a_no_op(server):
     assert (srv.credentials_file.stat().st_mode & 0o777) == 0o600
 
 
+def test_temporary_files_stay_in_the_servers_own_directory(server):
+    """A server starting removes every leftover `#sql*` file in its tmpdir; in a shared /tmp
+    those would be another server's live temporary tables."""
+    srv, _ = server
+    conn = mysql.connector.connect(unix_socket=str(srv.socket), user="root", password=srv.credentials().root_password)
+    cur = conn.cursor()
+    cur.execute("SELECT @@tmpdir")
+    assert cur.fetchone()[0].rstrip("/") == str(srv.base / "tmp")
+    conn.close()
+
+
 def test_app_account_reads_and_writes_but_cannot_change_the_schema(server):
     srv, config = server
     owner = Database(config, owner=True)

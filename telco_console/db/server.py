@@ -5,6 +5,8 @@ Layout under [database] datadir (default var/mysql/):
     mysqld.sock       its unix socket (it also listens on 127.0.0.1:[database] port)
     mysqld.pid        its pid file
     mysqld.log        its error log
+    tmp/              its temporary files (its own: a server starting removes every leftover
+                      `#sql*` file in its tmpdir, which in a shared /tmp are other servers' live ones)
     credentials.ini   generated accounts (mode 600): root, owner (migrations), app (runtime)
 """
 from __future__ import annotations
@@ -167,7 +169,9 @@ class ManagedServer:
             self._install_db(binary)
         if self.socket.exists():
             self.socket.unlink()
+        (self.base / "tmp").mkdir(exist_ok=True)
         args = [binary, "--no-defaults", f"--datadir={self.data_dir}", f"--socket={self.socket}",
+                f"--tmpdir={self.base / 'tmp'}",
                 f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.pid_file}",
                 f"--log-error={self.log_file}", "--local-infile=1", "--skip-name-resolve",
                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
