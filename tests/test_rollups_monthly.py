@@ -137,17 +137,16 @@ def test_whole_months_of_a_range(day_from, day_to, expected):
     assert repo.whole_months(day_from, day_to) == expected
 
 
-# open ends, month starts and ends, and cuts that keep most of a month (read as the month's row
-# minus the days left out: 3 March, 29 April) or little of it (added day by day: 28 February)
+# open ends, month starts and ends, and cuts that keep most of a month or little of it
 EDGES = [None, date(2026, 2, 20), date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 3), date(2026, 3, 15),
          date(2026, 3, 29), date(2026, 3, 31), date(2026, 4, 1), date(2026, 4, 29), date(2026, 4, 30),
          date(2026, 5, 1), date(2026, 5, 9)]
 
 
 def test_usage_per_customer_equals_a_recount_for_every_range(ctx, spread):
-    """Every pair of edges: the report's sums (whole months from usage_monthly, cut months from
-    usage_daily or as the month's row minus the days left out) equal a recount of the records of
-    that range, and list exactly the customers with records in it."""
+    """Every pair of edges: the report's sums (whole months from usage_monthly, the cut months'
+    days from usage_daily) equal a recount of the records of that range, and list exactly the
+    customers with records in it."""
     checked = 0
     for day_from in EDGES:
         for day_to in EDGES:
