@@ -242,6 +242,18 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
     # what the rollups save: the hour distribution counted from the raw records
     raw = _best(_sql_runner(conn, "SELECT HOUR(started_at), COUNT(*) FROM calls GROUP BY 1"), 1)
     rolled = _best(_sql_runner(conn, hour_sql, hour_params))
+    # the usage summary's own complete SQL run raw: what the report adds in Python on top of it
+    full_sql, full_params = repo.usage_report_sql()
+    if not only or "usage-summary" in only:
+        run_full = _sql_runner(conn, full_sql, full_params)
+        run_full()
+        value = floor = float("inf")
+        for _ in range(REPEAT):
+            value = min(value, _best(lambda: run_report(ctx, "usage-summary", ReportParams()), 1))
+            floor = min(floor, _best(run_full, 1))
+        out.append({"figure": "usage-summary vs its complete SQL (names, spend, order) run raw",
+                    "value": round(value, 4), "unit": "s", "floor": round(floor, 4),
+                    "ratio": round(value / floor, 2) if floor > 0 else None})
     # what the monthly rollup saves: the same per-customer sums read from a row per customer and day
     daily_sql = per_customer_sql.replace("usage_monthly", "usage_daily")
     monthly = _best(_sql_runner(conn, per_customer_sql, pc_params))

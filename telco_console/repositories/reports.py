@@ -129,6 +129,12 @@ def usage_per_customer(conn, day_from=None, day_to=None, region=None, customer_i
     """Per customer: calls, seconds, SMS, bytes, sessions, session time and spend (bills.total of
     the months in the range; 0 without bills), sorted descending by a SORT_KEYS key; with_total
     adds sort_total, the sort measure summed over all matching customers (for shares)."""
+    return fetch_all(conn, *usage_report_sql(day_from, day_to, region, customer_id, sort, limit, with_total))
+
+
+def usage_report_sql(day_from=None, day_to=None, region=None, customer_id=None, sort: str = "calls",
+                     limit: int | None = None, with_total: bool = False) -> tuple[str, list]:
+    """The complete SQL of usage_per_customer (the sums named, priced and ordered)."""
     inner, params = usage_per_customer_sql(day_from, day_to, region, customer_id)
     order = SORT_KEYS[sort]
     p_from, p_to = _periods(day_from, day_to)
@@ -147,7 +153,7 @@ def usage_per_customer(conn, day_from=None, day_to=None, region=None, customer_i
     if limit:
         sql += " LIMIT %s"
         params.append(int(limit))
-    return fetch_all(conn, sql, params)
+    return sql, params
 
 
 BUCKETS = {"day": "d.day", "week": "d.day - INTERVAL WEEKDAY(d.day) DAY",
