@@ -71,11 +71,31 @@ def test_a_record_lands_in_its_months_partition(ctx, usage_data):
 def test_add_future_months_splits_the_catch_all(ctx):
     added = maintenance.add_future_months(ctx, 12)
     with ctx.owner_db().connection() as conn:
-        last = parts.partitions(conn, "sms")
-    assert last[-1].name == "pmax"
-    assert all(p.upper is None or p.upper == parts.next_month(p.lower) for p in last[1:])
-    assert maintenance.add_future_months(ctx, 12) == {t: [] for t in parts.USAGE_TABLES}
-    assert isinstance(added["calls"], list)
+        for table in ("sms", "usage_daily"):
+            last = parts.partitions(conn, table)
+            assert last[-1].name == "pmax"
+            assert all(p.upper is None or p.upper == parts.next_month(p.lower) for p in last[1:])
+    assert maintenance.add_future_months(ctx, 12) == {t: [] for t in parts.PARTITIONED_TABLES}
+    assert added["calls"] == added["usage_daily"] and isinstance(added["calls"], list)
+
+
+def test_usage_daily_is_partitioned_by_month_and_a_range_reads_only_its_months(ctx, usage_data):
+    """A usage report over days of March reads March's partition of usage_daily, not the table."""
+    from telco_console.repositories import reports as repo
+
+    with ctx.owner_db().connection() as conn:
+        names = [p.name for p in parts.partitions(conn, "usage_daily")]
+        assert "pmax" in names and any(n.startswith("p2026") for n in names)
+        parts.split_out_month(conn, "usage_daily", date(2026, 3, 1))
+        sql, params = repo.usage_per_customer_sql(date(2026, 3, 5), date(2026, 3, 20))
+        cur = conn.cursor()
+        cur.execute("EXPLAIN PARTITIONS " + sql, tuple(params))
+        cols = [d[0] for d in cur.description]
+        plans = [dict(zip(cols, r)) for r in cur.fetchall()]
+        conn.commit()
+    assert [p["partitions"] for p in plans if p["table"] == "d"] == ["p202603"]
+    rows = ctx.db.run(repo.usage_per_customer, date(2026, 3, 5), date(2026, 3, 20))
+    assert sorted(int(r["calls_out"]) for r in rows) == [1, 2]
 
 
 def test_archive_then_restore_round_trip(ctx, usage_data, tmp_path):

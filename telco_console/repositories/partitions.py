@@ -19,6 +19,9 @@ import mysql.connector
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value
 
 USAGE_TABLES = ("calls", "sms", "data_sessions")
+# partitioned by month too, but never archived: its rows stay while their month's records are archived
+ROLLUP_TABLES = ("usage_daily",)
+PARTITIONED_TABLES = USAGE_TABLES + ROLLUP_TABLES
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,8 @@ def _bound(text: str | None) -> date | None:
 
 
 def partitions(conn, table: str) -> list[Partition]:
-    """The partitions of one usage table in order (empty if it is not partitioned)."""
-    if table not in USAGE_TABLES:
+    """The partitions of one usage or rollup table in order (empty if it is not partitioned)."""
+    if table not in PARTITIONED_TABLES:
         raise ValueError(table)
     rows = fetch_all(conn, "SELECT partition_name AS name, partition_ordinal_position AS pos,"
                            " partition_description AS descr, table_rows AS n"

@@ -50,7 +50,7 @@ def list_partitions(ctx) -> Report:
     ctx.require("admin", action="list partitions")
     rows = []
     with ctx.owner_db().connection() as conn:
-        for table in parts.USAGE_TABLES:
+        for table in parts.PARTITIONED_TABLES:
             for p in parts.partitions(conn, table):
                 rows.append([table, p.name, p.months, p.lower, p.upper, p.rows])
         conn.commit()
@@ -75,7 +75,7 @@ def add_future_months(ctx, months: int = 3) -> dict[str, list[str]]:
         through = parts.next_month(through)
     added = {}
     with ctx.owner_db().connection() as conn:
-        for table in parts.USAGE_TABLES:
+        for table in parts.PARTITIONED_TABLES:
             added[table] = parts.add_months(conn, table, through)
         conn.commit()
     return added
