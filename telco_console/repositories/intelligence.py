@@ -47,7 +47,7 @@ def churn_features(conn, today: date) -> list[dict]:
           FROM calls GROUP BY customer_id) k ON k.customer_id = c.id
         LEFT JOIN (
           SELECT customer_id, SUM(sms_out + sms_in) AS sms, SUM(bytes_dl + bytes_ul) / 1000000 AS data_mb
-          FROM usage_daily GROUP BY customer_id) u ON u.customer_id = c.id
+          FROM usage_monthly GROUP BY customer_id) u ON u.customer_id = c.id
         LEFT JOIN (SELECT customer_id, COUNT(*) AS enquiries FROM enquiries GROUP BY customer_id) e
           ON e.customer_id = c.id
         LEFT JOIN ({_BILLS}) b ON b.customer_id = c.id
