@@ -64,11 +64,13 @@ CNF
 
 running() { [ -f "$(dir "$1")/mysqld.pid" ] && kill -0 "$(cat "$(dir "$1")/mysqld.pid")" 2>/dev/null; }
 
+# A joining node writes its pid file only after the state transfer, so the check that it is
+# still alive uses the pid of the process started here.
 wait_ready() {
-  local n=$1 i
-  for i in $(seq 1 120); do
+  local n=$1 pid=$2 i
+  for i in $(seq 1 300); do
     if as_root "$n" -N -e "SHOW STATUS LIKE 'wsrep_ready'" 2>/dev/null | grep -q ON; then return 0; fi
-    if ! running "$n" && [ "$i" -gt 5 ]; then break; fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 1
   done
   echo "node $n did not become ready; see $(dir "$n")/error.log" >&2
@@ -98,8 +100,9 @@ start_node() {
     sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$d/data/grastate.dat"
   fi
   setsid mariadbd --defaults-file="$d/my.cnf" "${extra[@]}" </dev/null >/dev/null 2>&1 &
+  local pid=$!
   disown
-  wait_ready "$n"
+  wait_ready "$n" "$pid"
   echo "node $n up on 127.0.0.1:$(port "$n")"
 }
 
