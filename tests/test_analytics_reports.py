@@ -6,6 +6,7 @@ import pytest
 
 from helpers import make_customer, make_plan
 from telco_console.errors import PermissionDenied
+from telco_console.repositories.base import fetch_all
 from telco_console.services import report_registry
 from telco_console.services.report_registry import ReportParams
 
@@ -37,10 +38,12 @@ def test_from_the_command_line(ctx, run_cli, tmp_path):
     code, out, err = run_cli("report", "satisfaction", "--format", "json", user="ana", password="correct-horse-9")
     assert code == 0, err
     assert '"customers scored"' in out
-    code, out, err = run_cli("report", "model-compare", "--run-a", "1", "--run-b", "2", user="ana",
+    # the first two runs by id (ids step by more than one on a Galera cluster)
+    first, second = (r["id"] for r in ctx.db.run(fetch_all, "SELECT id FROM model_runs ORDER BY id LIMIT 2"))
+    code, out, err = run_cli("report", "model-compare", "--run-a", str(first), "--run-b", str(second), user="ana",
                              password="correct-horse-9")
     assert code == 0, err
-    assert "Model runs 1 and 2 compared" in out and "different models" in out
+    assert f"Model runs {first} and {second} compared" in out and "different models" in out
     code, out, err = run_cli("report", "model-runs", "--model", "satisfaction", user="ana",
                              password="correct-horse-9")
     assert code == 0 and "satisfaction" in out and "engagement-kmeans" not in out
