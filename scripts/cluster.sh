@@ -64,12 +64,15 @@ CNF
 
 running() { [ -f "$(dir "$1")/mysqld.pid" ] && kill -0 "$(cat "$(dir "$1")/mysqld.pid")" 2>/dev/null; }
 
-# A joining node writes its pid file only after the state transfer, so the check that it is
-# still alive uses the pid of the process started here.
+# Ready = synced with the cluster (a joined node still applying what it missed is not). A joining
+# node writes its pid file only after the state transfer, so the check that it is still alive
+# uses the pid of the process started here.
 wait_ready() {
   local n=$1 pid=$2 i
   for i in $(seq 1 300); do
-    if as_root "$n" -N -e "SHOW STATUS LIKE 'wsrep_ready'" 2>/dev/null | grep -q ON; then return 0; fi
+    if as_root "$n" -N -e "SHOW STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | grep -q Synced; then
+      return 0
+    fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 1
   done

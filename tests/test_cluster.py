@@ -2,17 +2,19 @@
 
 test_failover_* runs everywhere: a node list whose first node is dead fails over to the live
 server. test_node_stop_* needs the Galera cluster (`make cluster-up`; run by `make cluster-test`
-with TELCO_CLUSTER=1): node 1 is stopped in the middle of an import and a bill run, and nothing
-is lost or duplicated."""
+with TELCO_CLUSTER=1): the node in use is stopped in the middle of an import, and in the middle
+of a bill run's transaction, and nothing is lost or duplicated."""
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import mysql.connector
 import pytest
 
 from helpers import make_customer, make_plan
@@ -20,7 +22,7 @@ from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db.pool import Database
 from telco_console.repositories import usage
-from telco_console.repositories.base import fetch_value
+from telco_console.repositories.base import fetch_all, fetch_value
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = os.environ.get("TELCO_CLUSTER") == "1"
@@ -81,54 +83,104 @@ def test_reads_go_to_read_hosts_and_fall_back(ctx, config, tmp_path):
 
 def _cluster(*args) -> None:
     subprocess.run(["bash", str(ROOT / "scripts" / "cluster.sh"), *args], check=True, capture_output=True,
-                   timeout=180)
+                   timeout=300)
 
 
-@pytest.mark.skipif(not CLUSTER, reason="needs the Galera cluster: make cluster-test (TELCO_CLUSTER=1)")
-def test_node_stop_during_import_and_bill_run_loses_and_duplicates_nothing(ctx, config, tmp_path):
-    from telco_console.services.billing import billrun
-    from telco_console.services import maintenance
-
-    make_plan(ctx)
-    ids = [make_customer(ctx, f"+4479111{i:05d}", name=f"C {i}")["id"] for i in range(20)]
+@pytest.fixture
+def nodes_ctx(ctx, config, tmp_path):
+    """A context over the three nodes (hosts = 3401, 3402, 3403). Afterwards every node is started
+    again and waited for until it is synced, so the next test finds the whole cluster."""
     nodes = _config(tmp_path, config, "127.0.0.1:3401,127.0.0.1:3402,127.0.0.1:3403")
     cdb = Database(nodes)
-    cctx = AppContext(nodes, cdb, SYSTEM, progress=False)
-    today = cctx.now()
-    period_start = datetime(today.year, today.month, 1) - timedelta(days=1)
-    period_start = datetime(period_start.year, period_start.month, 1, 9)
-    batches, per_batch = 60, 50
-    sent, acknowledged, errors = 0, 0, []
-    stopper = threading.Timer(1.0, _cluster, ("stop-node", "1"))
     try:
-        stopper.start()
-        for b in range(batches):
-            rows = [(ids[(b * per_batch + i) % len(ids)], period_start + timedelta(minutes=b * per_batch + i),
-                     "out", "+447700900001", 120, 110, 1, "ANSWERED", 0, "cluster", f"b{b}-{i}")
-                    for i in range(per_batch)]
-            sent += len(rows)
-            try:
-                cdb.run(lambda conn: usage.write_batch(conn, "cluster", None, calls=rows))
-                acknowledged += 1
-            except Exception as exc:        # not acknowledged: the importer would re-send it
-                errors.append(exc)
-                cdb.run(lambda conn: usage.write_batch(conn, "cluster", None, calls=rows))
-                acknowledged += 1
-        stopper.join()
-        period = f"{period_start:%Y-%m}"
-        try:
-            billrun.run(cctx, period)
-        except Exception:
-            billrun.run(cctx, period)   # an operator runs it again: it creates only what is missing
-        billrun.run(cctx, period)
-        calls = cdb.run(fetch_value, "SELECT COUNT(*) FROM calls WHERE source = 'cluster'")
-        assert calls == sent == batches * per_batch
-        assert cdb.run(fetch_value, "SELECT COUNT(*) FROM bills WHERE period = %s", (period,)) == len(ids)
-        assert cdb.run(fetch_value, "SELECT COUNT(DISTINCT customer_id) FROM bills WHERE period = %s",
-                       (period,)) == len(ids)
-        assert maintenance.check_rollups(cctx).rows == []
+        yield AppContext(nodes, cdb, SYSTEM, progress=False)
     finally:
-        stopper.cancel()
-        stopper.join(timeout=120)
         cdb.close()
-        _cluster("start-node", "1")
+        for n in ("1", "2", "3"):
+            _cluster("start-node", n)
+
+
+def _write_until_acknowledged(db, rows) -> int:
+    """What an importer does with a batch: send it again until a node acknowledges it (a batch
+    whose commit was not acknowledged may or may not have been written; the unique key on
+    (source, source_ref, started_at) makes sending it again harmless). Returns the failures."""
+    failures = 0
+    while True:
+        try:
+            db.run(lambda conn: usage.write_batch(conn, "cluster", None, calls=rows))
+            return failures
+        except Exception:
+            failures += 1
+            if failures > 20:
+                raise
+            time.sleep(0.5)
+
+
+def _period(cctx) -> datetime:
+    today = cctx.now()
+    start = datetime(today.year, today.month, 1) - timedelta(days=1)
+    return datetime(start.year, start.month, 1, 9)
+
+
+needs_cluster = pytest.mark.skipif(not CLUSTER, reason="needs the Galera cluster: make cluster-test (TELCO_CLUSTER=1)")
+
+
+@needs_cluster
+def test_node_stop_during_an_import_loses_and_duplicates_nothing(nodes_ctx):
+    from telco_console.services import maintenance
+
+    make_plan(nodes_ctx)
+    ids = [make_customer(nodes_ctx, f"+4479111{i:05d}", name=f"C {i}")["id"] for i in range(20)]
+    period_start, per_batch = _period(nodes_ctx), 50
+    stopper = threading.Thread(target=_cluster, args=("stop-node", "1"))
+    sent, failures, b, after_stop = 0, 0, 0, 0
+    # node 1 (the pool's node) is stopped while batches keep coming: from batch 20 until the node
+    # is down, and then 20 batches more on the node the pool failed over to
+    while b < 20 or stopper.is_alive() or after_stop < 20:
+        if b == 20:
+            stopper.start()
+        rows = [(ids[(b * per_batch + i) % len(ids)], period_start + timedelta(minutes=b * per_batch + i),
+                 "out", "+447700900001", 120, 110, 1, "ANSWERED", 0, "cluster", f"b{b}-{i}")
+                for i in range(per_batch)]
+        sent += len(rows)
+        failures += _write_until_acknowledged(nodes_ctx.db, rows)
+        if b >= 20 and not stopper.is_alive():
+            after_stop += 1
+        b += 1
+    stopper.join()
+    assert nodes_ctx.db.run(fetch_value, "SELECT @@port") != 3401     # the pool failed over
+    assert nodes_ctx.db.run(fetch_value, "SELECT COUNT(*) FROM calls WHERE source = 'cluster'") == sent
+    assert nodes_ctx.db.run(fetch_value, "SELECT COUNT(DISTINCT source_ref) FROM calls "
+                                         "WHERE source = 'cluster'") == sent
+    assert maintenance.check_rollups(nodes_ctx).rows == []
+
+
+@needs_cluster
+def test_node_stop_during_a_bill_run_loses_and_duplicates_nothing(nodes_ctx, monkeypatch):
+    from telco_console.errors import DatabaseUnavailable
+    from telco_console.services.billing import billrun
+
+    make_plan(nodes_ctx)
+    ids = [make_customer(nodes_ctx, f"+4479111{i:05d}", name=f"C {i}")["id"] for i in range(20)]
+    start = _period(nodes_ctx)
+    rows = [(cid, start + timedelta(minutes=i), "out", "+447700900001", 120, 110, 1, "ANSWERED", 0, "cluster",
+             f"r{i}") for i, cid in enumerate(ids)]
+    nodes_ctx.db.run(lambda conn: usage.write_batch(conn, "cluster", None, calls=rows))
+    period = f"{start:%Y-%m}"
+    original, stopped = billrun.bills_repo.apply_open_credits, []
+
+    def stop_then(conn, *a, **kw):          # the bills are inserted, not yet committed
+        node = str(fetch_value(conn, "SELECT @@port") - 3400)
+        _cluster("stop-node", node)
+        stopped.append(node)
+        return original(conn, *a, **kw)
+    monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", stop_then)
+    with pytest.raises((DatabaseUnavailable, mysql.connector.Error)):
+        billrun.run(nodes_ctx, period)
+    monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", original)
+    assert stopped == ["1"]
+    count = "SELECT COUNT(*), COUNT(DISTINCT customer_id), COUNT(DISTINCT bill_number) FROM bills WHERE period = %s"
+    assert tuple(nodes_ctx.db.run(fetch_all, count, (period,))[0].values()) == (0, 0, 0)   # all or nothing
+    assert billrun.run(nodes_ctx, period).bills == len(ids)      # the operator runs it again
+    assert billrun.run(nodes_ctx, period).bills == 0             # and never twice
+    assert tuple(nodes_ctx.db.run(fetch_all, count, (period,))[0].values()) == (len(ids),) * 3
