@@ -62,6 +62,40 @@ def test_outbox_files_and_deliveries_recorded(ctx, due):
         ("reminder", "outbox", "ann@example.com"), ("reminder", "outbox", "+447911000002")]
 
 
+def test_one_run_at_a_time_by_a_lease_that_a_dead_run_frees_when_it_expires(ctx, due, monkeypatch):
+    from telco_console.errors import DatabaseUnavailable
+    from telco_console.repositories import leases
+
+    ctx.db.run(leases.take, "reminders", "another run", 60)                   # another run holds it
+    monkeypatch.setattr(reminders, "LEASE_WAIT_S", 0.5)
+    with pytest.raises(DatabaseUnavailable, match="another reminder run holds its lease"):
+        reminders.send_reminders(ctx, due + timedelta(days=1))
+    assert ctx.db.run(fetch_all, "SELECT * FROM reminders") == []               # nothing written
+    ctx.db.run(leases.take, "reminders", "another run", -1)                    # it died: the lease expired
+    assert len(reminders.send_reminders(ctx, due + timedelta(days=1)).rows) == 2
+    assert ctx.db.run(fetch_all, "SELECT * FROM run_leases") == []              # released
+
+
+def test_a_run_that_loses_its_lease_stops_and_records_what_it_sent(ctx, due, monkeypatch):
+    from telco_console.errors import DatabaseUnavailable
+    from telco_console.repositories.base import execute
+
+    monkeypatch.setattr(reminders, "LEASE_S", 0)        # renewed (and checked) before every reminder
+    original, sent = delivery.deliver, []
+
+    def deliver_then_lose(*a, **kw):                    # the lease expires and another run takes it
+        sent.append(a[2])
+        ctx.db.run(execute, "UPDATE run_leases SET holder = 'another run', expires_at = NOW(3) + INTERVAL 1 HOUR")
+        return original(*a, **kw)
+    monkeypatch.setattr(delivery, "deliver", deliver_then_lose)
+    with pytest.raises(DatabaseUnavailable, match="lost its lease after 1 of 2"):
+        reminders.send_reminders(ctx, due + timedelta(days=1))
+    rows = ctx.db.run(fetch_all, "SELECT outbox_path FROM reminders ORDER BY id")
+    assert len(sent) == 1 and [r["outbox_path"] is not None for r in rows] == [True, False]
+    assert len(ctx.db.run(fetch_all, "SELECT * FROM deliveries")) == 1
+    assert ctx.db.run(fetch_all, "SELECT holder FROM run_leases") == [{"holder": "another run"}]   # not ours
+
+
 def _free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

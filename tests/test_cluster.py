@@ -52,7 +52,8 @@ def _config(tmp_path, config, hosts: str, read_hosts: str = ""):
     path.write_text("\n".join([
         "[database]", "mode = external", f"hosts = {hosts}", f"read_hosts = {read_hosts}", f"user = {user}",
         f"password = {password}", f"name = {config.get('database', 'name')}", "pool_size = 4",
-        "connect_timeout = 3", "", "[operator]", "timezone = Europe/London", "default_region = GB", ""]))
+        "connect_timeout = 3", "", "[operator]", "timezone = Europe/London", "default_region = GB", "",
+        "[billing]", f"outbox = {tmp_path / 'outbox'}", ""]))
     os.chmod(path, 0o600)
     return load_config(path)
 
@@ -184,3 +185,45 @@ def test_node_stop_during_a_bill_run_loses_and_duplicates_nothing(nodes_ctx, mon
     assert billrun.run(nodes_ctx, period).bills == len(ids)      # the operator runs it again
     assert billrun.run(nodes_ctx, period).bills == 0             # and never twice
     assert tuple(nodes_ctx.db.run(fetch_all, count, (period,))[0].values()) == (len(ids),) * 3
+
+
+@needs_cluster
+def test_reminder_runs_on_two_nodes_send_each_reminder_once(nodes_ctx, config, tmp_path, monkeypatch):
+    """GET_LOCK is local to a node; the reminder run's lease (a committed row) holds on every node."""
+    from telco_console.errors import DatabaseUnavailable
+    from telco_console.repositories import leases
+    from telco_console.services.billing import billrun, reminders
+
+    make_plan(nodes_ctx)
+    for i in range(6):
+        make_customer(nodes_ctx, f"+4479111{i:05d}", name=f"C {i}")
+    billrun.run(nodes_ctx, "2026-10")
+    due = nodes_ctx.db.run(fetch_value, "SELECT MIN(due_date) FROM bills")
+    on2 = _config(tmp_path, config, "127.0.0.1:3402")
+    ctx2 = AppContext(on2, Database(on2), SYSTEM, progress=False)
+    try:
+        assert nodes_ctx.db.run(fetch_value, "SELECT @@port") == 3401
+        assert ctx2.db.run(fetch_value, "SELECT @@port") == 3402
+        ctx2.db.run(leases.take, "reminders", "a run on node 2", 60)
+        monkeypatch.setattr(reminders, "LEASE_WAIT_S", 0.5)
+        with pytest.raises(DatabaseUnavailable, match="another reminder run holds its lease"):
+            reminders.send_reminders(nodes_ctx, due + timedelta(days=1))         # on node 1
+        ctx2.db.run(leases.release, "reminders", "a run on node 2")
+        monkeypatch.setattr(reminders, "LEASE_WAIT_S", 600)
+        results, errors = [], []
+
+        def remind(c):
+            try:
+                results.append(len(reminders.send_reminders(c, due + timedelta(days=1)).rows))
+            except Exception as exc:     # noqa: BLE001 (reported by the assertion below)
+                errors.append(exc)
+        runs = [threading.Thread(target=remind, args=(c,)) for c in (nodes_ctx, ctx2)]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join()
+        assert errors == [] and sorted(results) == [0, 6]       # one run sent all six, the other none
+        assert nodes_ctx.db.run(fetch_value, "SELECT COUNT(*) FROM reminders") == 6
+        assert nodes_ctx.db.run(fetch_value, "SELECT COUNT(*) FROM deliveries WHERE kind = 'reminder'") == 6
+    finally:
+        ctx2.db.close()

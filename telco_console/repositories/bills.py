@@ -161,18 +161,6 @@ def lock_period(conn, period: str, at: datetime, wait_s: int = 600) -> None:
                 " ON DUPLICATE KEY UPDATE runs = runs + 1, last_run_at = VALUES(last_run_at)", (period, at))
 
 
-def get_lock(conn, name: str, timeout: int = 600) -> bool:
-    return fetch_value(conn, "SELECT GET_LOCK(%s, %s)", (name, timeout)) == 1
-
-
-def release_lock(conn, name: str) -> None:
-    fetch_value(conn, "SELECT RELEASE_LOCK(%s)", (name,))
-
-
-def database_name(conn) -> str:
-    return fetch_value(conn, "SELECT DATABASE()")
-
-
 def start_run(conn, period: str, at: datetime, username: str) -> int:
     return insert(conn, "INSERT INTO bill_runs (period, started_at, username) VALUES (%s, %s, %s)",
                   (period, at, username))

@@ -8,11 +8,13 @@ from datetime import date
 
 from telco_console.errors import DatabaseUnavailable
 from telco_console.reporting.report import Column, Report
-from telco_console.repositories import bills as bills_repo
 from telco_console.repositories import reminders as reminders_repo
 from telco_console.services.billing import delivery
+from telco_console.services.lease import Lease
 from telco_console.timeutil import parse_date
 
+LEASE_S = 120          # a run renews its lease while it delivers; a run that died frees it after this
+LEASE_WAIT_S = 600     # how long a run waits for another one to finish
 LEVEL_NAMES = {1: "first reminder", 2: "second reminder", 3: "final reminder"}
 
 
@@ -35,15 +37,14 @@ def send_reminders(ctx, as_of: str | date | None = None) -> Report:
     ctx.require("admin", action="send reminders")
     day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else ctx.now().date())
     levels = ctx.config.get("billing", "reminder_days")
-    # one reminder run at a time, so that two at once never write or mail the same reminder twice
-    with ctx.db.connection() as lock_conn:
-        lock = f"telco-remind:{bills_repo.database_name(lock_conn)}"[:64]
-        if not bills_repo.get_lock(lock_conn, lock, 600):
-            raise DatabaseUnavailable("another reminder run has held the lock for 600 s")
-        try:
-            todo = _create_and_deliver(ctx, day, levels)
-        finally:
-            bills_repo.release_lock(lock_conn, lock)
+    # one reminder run at a time over the whole database (every node of a cluster), so that two at
+    # once never write or mail the same reminder twice
+    lease = Lease(ctx, "reminders", LEASE_S)
+    lease.acquire(LEASE_WAIT_S, "reminder run")
+    try:
+        todo = _create_and_deliver(ctx, day, levels, lease)
+    finally:
+        lease.release()
     report = Report(f"Reminders sent as of {day}", [Column("Bill"), Column("MSISDN"), Column("Customer"),
                                                     Column("Level", "int"), Column("Due", "date"),
                                                     Column("Amount due", "money"), Column("Sent by"),
@@ -55,11 +56,14 @@ def send_reminders(ctx, as_of: str | date | None = None) -> Report:
     return report
 
 
-def _create_and_deliver(ctx, day: date, levels: list[int]) -> list[dict]:
+def _create_and_deliver(ctx, day: date, levels: list[int], lease: Lease) -> list[dict]:
     ctx.db.run(reminders_repo.create_due, day, levels, ctx.now())
     todo = ctx.db.run(reminders_repo.unwritten)
-    paths, deliveries = [], []
+    paths, deliveries, done, lost = [], [], [], False
     for r in todo:
+        if not lease.keep():       # expired while delivering and taken by another run: stop here
+            lost = True
+            break
         subject, body = reminder_text(ctx, r, len(levels))
         row, path = delivery.deliver(ctx, "reminder", r["id"], r["email"], r["msisdn"], subject, body,
                                      f"reminder-{r['bill_number']}-level{r['level']}.txt", always_outbox=True)
@@ -67,15 +71,19 @@ def _create_and_deliver(ctx, day: date, levels: list[int]) -> list[dict]:
         deliveries.append(row)
         r["channel"] = row[2] if row[5] != "failed" else "outbox (mail failed)"
         r["outbox_path"] = str(path)
+        done.append(r)
 
     def save(conn):
         reminders_repo.set_paths(conn, paths)
         reminders_repo.record_deliveries(conn, deliveries)
-        if todo:
-            ctx.audit(conn, "bill.remind", str(day), f"{len(todo)} reminders")
+        if done:
+            ctx.audit(conn, "bill.remind", str(day), f"{len(done)} reminders")
 
     ctx.db.run(save)
-    return todo
+    if lost:
+        raise DatabaseUnavailable(f"the reminder run lost its lease after {len(done)} of {len(todo)} reminders "
+                                  "(those are recorded): run it again to send the rest")
+    return done
 
 
 def list_reminders(ctx, bill_number: str | None = None) -> Report:
