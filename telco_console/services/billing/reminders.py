@@ -44,7 +44,10 @@ def send_reminders(ctx, as_of: str | date | None = None) -> Report:
     try:
         todo = _create_and_deliver(ctx, day, levels, lease)
     finally:
-        lease.release()
+        try:
+            lease.release()
+        except DatabaseUnavailable:
+            pass                   # the database went away: the lease expires by itself
     report = Report(f"Reminders sent as of {day}", [Column("Bill"), Column("MSISDN"), Column("Customer"),
                                                     Column("Level", "int"), Column("Due", "date"),
                                                     Column("Amount due", "money"), Column("Sent by"),
