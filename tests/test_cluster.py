@@ -73,6 +73,8 @@ def test_reads_go_to_read_hosts_and_fall_back(ctx, config, tmp_path):
     try:
         assert db.read(fetch_value, "SELECT @@port") == port
         assert db.reader().read_only_hosts
+        assert db.read(fetch_value, "SELECT @@session.wsrep_sync_wait") == 1      # causal reads (MariaDB)
+        assert db.run(fetch_value, "SELECT @@session.wsrep_sync_wait") == 0       # writes do not wait
     finally:
         db.close()
     db = Database(_config(tmp_path, config, f"127.0.0.1:{port}", read_hosts=f"127.0.0.1:{_dead_port()}"))
@@ -80,6 +82,33 @@ def test_reads_go_to_read_hosts_and_fall_back(ctx, config, tmp_path):
         assert db.read(fetch_value, "SELECT 1") == 1     # no read node answers: the primary does
     finally:
         db.close()
+
+
+def test_reports_read_on_read_hosts(ctx, config, tmp_path):
+    """The reports' reads go to read_hosts: with every `hosts` node dead they still run, while a write
+    cannot. (Works on one server: its port is the read node.)"""
+    from telco_console.errors import DatabaseUnavailable
+    from telco_console.services.reports import run_report
+    from telco_console.services.report_registry import ReportParams
+
+    make_plan(ctx)
+    cid = make_customer(ctx, "+447911100001")["id"]
+    start = datetime(2026, 10, 5, 9)
+    rows = [(cid, start + timedelta(minutes=i), "out", "+447700900001", 60, 50, 1, "ANSWERED", 0, "rh", f"r{i}")
+            for i in range(30)]
+    ctx.db.run(lambda conn: usage.write_batch(conn, "rh", None, calls=rows))
+    _, _, port = _account(config)
+    reads_only = _config(tmp_path, config, f"127.0.0.1:{_dead_port()}", read_hosts=f"127.0.0.1:{port}")
+    rctx = AppContext(reads_only, Database(reads_only), SYSTEM, progress=False)
+    try:
+        rep = run_report(rctx, "usage-summary", ReportParams(date_from=start.date(), date_to=start.date()))
+        assert [r[0] for r in rep.rows if r[0] == "+447911100001"] == ["+447911100001"]
+        rep = run_report(rctx, "activity", ReportParams(customer="+447911100001"))
+        assert rep.rows
+        with pytest.raises(DatabaseUnavailable):
+            rctx.db.run(fetch_value, "SELECT 1")
+    finally:
+        rctx.db.close()
 
 
 def _cluster(*args) -> None:
@@ -124,6 +153,27 @@ def _period(cctx) -> datetime:
 
 
 needs_cluster = pytest.mark.skipif(not CLUSTER, reason="needs the Galera cluster: make cluster-test (TELCO_CLUSTER=1)")
+
+
+@needs_cluster
+def test_reports_on_a_read_node_see_every_write_committed_before_them(nodes_ctx, config, tmp_path):
+    """Galera applies writes on the other nodes asynchronously; a read on read_hosts waits until its
+    node has applied what the cluster committed before it (wsrep_sync_wait = 1)."""
+    make_plan(nodes_ctx)
+    cid = make_customer(nodes_ctx, "+447911100001")["id"]
+    both = Database(_config(tmp_path, config, "127.0.0.1:3401", read_hosts="127.0.0.1:3403"))
+    try:
+        assert both.run(fetch_value, "SELECT @@port") == 3401 and both.read(fetch_value, "SELECT @@port") == 3403
+        start = _period(nodes_ctx)
+        for b in range(40):
+            rows = [(cid, start + timedelta(minutes=b * 25 + i), "out", "+447700900001", 60, 50, 1, "ANSWERED", 0,
+                     "cluster", f"c{b}-{i}") for i in range(25)]
+            both.run(lambda conn: usage.write_batch(conn, "cluster", None, calls=rows))
+            assert both.read(fetch_value, "SELECT COUNT(*) FROM calls WHERE source = 'cluster'") == (b + 1) * 25
+            assert both.read(fetch_value, "SELECT calls_out FROM usage_monthly WHERE customer_id = %s",
+                             (cid,)) == (b + 1) * 25
+    finally:
+        both.close()
 
 
 @needs_cluster

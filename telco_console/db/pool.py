@@ -61,6 +61,7 @@ class Database:
         self._pool: pooling.MySQLConnectionPool | None = None
         self._lock = threading.Lock()
         self.name = config.get("database", "name")
+        self._sync_wait: bool | None = None     # read nodes: does the server know wsrep_sync_wait?
 
     # -- connection arguments ---------------------------------------------------
     @property
@@ -125,6 +126,10 @@ class Database:
                 args = self.connect_args()
                 failover = args.pop("failover", None)
                 size = self.config.get("database", "pool_size")
+                # a read node's connections keep their session: after a session reset (COM_RESET_CONNECTION)
+                # Galera ignores wsrep_sync_wait, even set again (measured on 10.11; as galera issue #613 says of COM_CHANGE_USER),
+                # and every read transaction sets it anyway (_causal_reads)
+                reset = not self.read_only_hosts
                 try:
                     if failover:
                         # failover does not mix with pooling in the connector: try each node in turn
@@ -132,7 +137,8 @@ class Database:
                         for node in ({"host": args["host"], "port": args["port"]}, *failover):
                             try:
                                 self._pool = pooling.MySQLConnectionPool(
-                                    pool_name=_next_pool_name(), pool_size=size, **{**args, **node})
+                                    pool_name=_next_pool_name(), pool_size=size, pool_reset_session=reset,
+                                    **{**args, **node})
                                 break
                             except mysql.connector.Error as exc:
                                 last = exc
@@ -140,7 +146,7 @@ class Database:
                             raise last
                     else:
                         self._pool = pooling.MySQLConnectionPool(
-                            pool_name=_next_pool_name(), pool_size=size, pool_reset_session=True, **args)
+                            pool_name=_next_pool_name(), pool_size=size, pool_reset_session=reset, **args)
                 except mysql.connector.Error as exc:
                     raise self.translate(exc) from None
             return self._pool
@@ -234,6 +240,8 @@ class Database:
         while True:
             try:
                 with self.transaction() as conn:
+                    if self.read_only_hosts:
+                        self._causal_reads(conn)
                     return fn(conn, *args, **kwargs)
             except mysql.connector.Error as exc:
                 no = _errno(exc)
@@ -260,6 +268,23 @@ class Database:
             except DatabaseUnavailable:
                 self.notify("no read node answers; reading from the primary nodes")
         return self.run(fn, *args, **kwargs)
+
+    def _causal_reads(self, conn) -> None:
+        """On a read node, make this transaction's reads wait until the node has applied every write
+        the cluster committed before them (Galera applies them asynchronously), so a report run right
+        after an import sees all of it. A server without the variable (MySQL) is left as it is."""
+        if self._sync_wait is False:
+            return
+        cur = conn.cursor()
+        try:
+            cur.execute("SET SESSION wsrep_sync_wait = 1")
+            self._sync_wait = True
+        except mysql.connector.Error as exc:
+            if _errno(exc) != errorcode.ER_UNKNOWN_SYSTEM_VARIABLE:
+                raise
+            self._sync_wait = False
+        finally:
+            cur.close()
 
     def reader(self) -> "Database":
         """A pool on the read nodes ([database] read_hosts), made once."""

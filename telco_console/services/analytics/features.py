@@ -111,7 +111,7 @@ def _load(ctx, filters: dict, chunks_fn, width: int, desc: str, with_label: bool
                 bar.close()
         return ids[:i], X[:i], (labels[:i] if with_label else None)
 
-    ids, X, labels = ctx.db.run(read)
+    ids, X, labels = ctx.db.read(read)       # the read nodes ([database] read_hosts) when set
     return ids, X, labels
 
 

@@ -149,7 +149,7 @@ def runs_report(ctx, params) -> Report:
     model = params.extra.get("model")
     model = None if model in (None, "", "all") else model
     limit = params.top or 50
-    runs = ctx.db.run(repo.list_runs, model, limit)
+    runs = ctx.db.read(repo.list_runs, model, limit)
     rows = []
     for r in runs:
         rows.append([r["id"], r["model"], r["status"], r["started_at"], r["finished_at"], r["rows_used"],
@@ -187,7 +187,7 @@ def compare_report(ctx, params) -> Report:
     def both(conn):
         return repo.get_run(conn, a_id), repo.get_run(conn, b_id)
 
-    a, b = ctx.db.run(both)
+    a, b = ctx.db.read(both)
     for rid, r in ((a_id, a), (b_id, b)):
         if r is None:
             raise NotFoundError(f"no model run {rid}: `report model-runs` lists them")

@@ -58,14 +58,14 @@ def scope(ctx, params, need_customer: bool = False) -> Scope:
     if role == "customer":
         if ctx.user.customer_id is None:
             raise PermissionDenied("this customer account is not linked to a number")
-        customer = ctx.db.run(repo.customer_by_id, ctx.user.customer_id)
+        customer = ctx.db.read(repo.customer_by_id, ctx.user.customer_id)
         if params.customer:
             asked = normalise_msisdn(params.customer, ctx.region)
             if customer is None or asked != customer["msisdn"]:
                 raise PermissionDenied("a customer account sees its own number only")
     elif params.customer:
         number = normalise_msisdn(params.customer, ctx.region)
-        customer = ctx.db.run(repo.customer_by_msisdn, number)
+        customer = ctx.db.read(repo.customer_by_msisdn, number)
         if customer is None:
             raise NotFoundError(f"no customer with number {number}")
         if role == "regional" and customer["region"] != ctx.user.region:

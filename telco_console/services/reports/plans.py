@@ -30,7 +30,7 @@ def plan_trends(ctx, params) -> Report:
     day_to = s.day_to or today
     day_from = s.day_from or Period(day_to.year, day_to.month).first_day - relativedelta(months=11)
     months = months_between(day_from, day_to)
-    counts, revenue, plans = ctx.db.run(lambda conn: (
+    counts, revenue, plans = ctx.db.read(lambda conn: (
         repo.plan_customers(conn, [(str(m), m.last_day) for m in months], s.region),
         repo.plan_revenue(conn, str(months[0]), str(months[-1]), s.region),
         repo.plans_by_id(conn)))

@@ -42,7 +42,7 @@ def _usage_columns(cur: str) -> list[Column]:
 def usage_summary(ctx, params) -> Report:
     s = scope(ctx, params)
     sort = params.extra.get("sort") or "calls"
-    rows = ctx.db.run(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, sort, s.top)
+    rows = ctx.db.read(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, sort, s.top)
     cols = _usage_columns(currency(ctx))
     report = Report("Customer usage summary", cols, filters={**s.filters, "sorted by": sort,
                                                              **({"top": s.top} if s.top else {})},
@@ -66,7 +66,7 @@ def top_customers(ctx, params) -> Report:
     s = scope(ctx, params)
     by = params.extra.get("by") or "calls"
     top = s.top or 10
-    rows = ctx.db.run(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, by, top,
+    rows = ctx.db.read(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, by, top,
                       with_total=True)
     label, kind, value = METRIC_COLUMNS[by]
     if by == "spend" and currency(ctx):
@@ -90,7 +90,7 @@ def top_customers(ctx, params) -> Report:
 def network_summary(ctx, params) -> Report:
     s = scope(ctx, params)
     by = params.extra.get("by") or "day"
-    totals, regions = ctx.db.run(lambda conn: (repo.network_totals(conn, by, s.day_from, s.day_to, s.region),
+    totals, regions = ctx.db.read(lambda conn: (repo.network_totals(conn, by, s.day_from, s.day_to, s.region),
                                                repo.network_by_region(conn, s.day_from, s.day_to, s.region)))
 
     def cols(first: str):
@@ -199,14 +199,14 @@ def _peak_report(title: str, rows, filters: dict) -> Report:
 
 def peak_hours(ctx, params) -> Report:
     s = scope(ctx, params)
-    rows = ctx.db.run(repo.hour_profile, s.day_from, s.day_to, s.region, s.customer_id)
+    rows = ctx.db.read(repo.hour_profile, s.day_from, s.day_to, s.region, s.customer_id)
     title = "Peak hours" + (f" for {s.customer['msisdn']}" if s.customer else "")
     return _peak_report(title, rows, s.filters)
 
 
 def activity(ctx, params) -> Report:
     s = scope(ctx, params, need_customer=True)
-    a = ctx.db.run(repo.activity, s.customer_id, s.day_from, s.day_to)
+    a = ctx.db.read(repo.activity, s.customer_id, s.day_from, s.day_to)
     u, cur = a["usage"], currency(ctx)
     money_unit = f" ({cur})" if cur else ""
     rows = [
@@ -237,7 +237,7 @@ def activity(ctx, params) -> Report:
 
 def my_usage(ctx, params) -> Report:
     s = scope(ctx, params, need_customer=True)
-    rows = ctx.db.run(repo.daily_for_customer, s.customer_id, s.day_from, s.day_to)
+    rows = ctx.db.read(repo.daily_for_customer, s.customer_id, s.day_from, s.day_to)
     cols = [Column("Day", "date"), Column("Calls out", "int"), Column("Calls in", "int"),
             Column("Minutes out (min)", "decimal", 1), Column("Minutes in (min)", "decimal", 1),
             Column("SMS out", "int"), Column("SMS in", "int"), Column("Data sessions", "int"),
@@ -252,7 +252,7 @@ def my_usage(ctx, params) -> Report:
         report.totals = sum_columns(report.rows, cols)
         report.charts.append(Chart("Data per day (MB)", [f"{r[0]:%Y-%m-%d}" for r in report.rows],
                                    [float(r[8]) for r in report.rows]))
-        peak = _peak_report("My peak hours", ctx.db.run(repo.hour_profile, s.day_from, s.day_to, None,
+        peak = _peak_report("My peak hours", ctx.db.read(repo.hour_profile, s.day_from, s.day_to, None,
                                                         s.customer_id), {})
         report.sections.append(peak)
         report.plot = peak.plot
@@ -262,7 +262,7 @@ def my_usage(ctx, params) -> Report:
 def my_calls(ctx, params) -> Report:
     s = scope(ctx, params, need_customer=True)
     limit = s.top or 100
-    rows = ctx.db.run(repo.call_details, s.customer_id, s.day_from, s.day_to, limit)
+    rows = ctx.db.read(repo.call_details, s.customer_id, s.day_from, s.day_to, limit)
     cols = [Column("Started", "datetime"), Column("Direction"), Column("Other party"),
             Column("Duration (s)", "int"), Column("Billed time (s)", "int"), Column("Answered"),
             Column("International")]

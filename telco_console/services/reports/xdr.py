@@ -41,7 +41,7 @@ def rank_handsets(rows, top: int = 10, makers: int = 3, per: int = 5):
 def handsets(ctx, params) -> Report:
     s = scope(ctx, params)
     top = s.top or 10
-    counts = ctx.db.run(repo.handset_counts, s.day_from, s.day_to, s.region, s.customer_id)
+    counts = ctx.db.read(repo.handset_counts, s.day_from, s.day_to, s.region, s.customer_id)
     hs, all_h, mf, all_m, per = rank_handsets(counts, top)
     cols = [Column("Rank", "int"), Column("Handset"), Column("Sessions", "int"), Column("Share (%)", "percent")]
     report = Report(f"Top {top} handsets", cols, filters=s.filters, empty_message="no xDR sessions with a handset")
@@ -81,7 +81,7 @@ def xdr_overview(ctx, params) -> Report:
     s = scope(ctx, params)
     sort = params.extra.get("sort") or "sessions"
     top = s.top or 20
-    rows = ctx.db.run(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, sort, top)
+    rows = ctx.db.read(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, sort, top)
     cols = _overview_columns()
     report = Report("xDR overview per user", cols, filters={**s.filters, "sorted by": sort, "top": top},
                     empty_message="no xDR sessions for these filters")
@@ -152,7 +152,7 @@ def xdr_stats(ctx, params) -> Report:
     import numpy as np
 
     s = scope(ctx, params)
-    sql_rows = ctx.db.run(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, "sessions", None)
+    sql_rows = ctx.db.read(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, "sessions", None)
     cols = [Column("Variable"), Column("Count", "int"), Column("Missing", "int"), Column("Mean", "float"),
             Column("Median", "float"), Column("Std", "float"), Column("Min", "float"), Column("Q1", "float"),
             Column("Q3", "float"), Column("Max", "float"), Column("Skew", "float", 3),
