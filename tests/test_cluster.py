@@ -206,6 +206,54 @@ def test_node_stop_during_an_import_loses_and_duplicates_nothing(nodes_ctx):
     assert maintenance.check_rollups(nodes_ctx).rows == []
 
 
+class StoppingDatabase(Database):
+    """The real Database; the node of the connection is stopped (cleanly, as an operator would) once,
+    inside the transaction of the first run() that leaves more than `after` calls in the table
+    (after its work, before its commit)."""
+
+    def __init__(self, config, after):
+        super().__init__(config)
+        self.after, self.stopped = after, []
+
+    def run(self, fn, *args, **kwargs):
+        def then_stop(conn, *a, **kw):
+            result = fn(conn, *a, **kw)
+            if not self.stopped and fetch_value(conn, "SELECT COUNT(*) FROM calls") > self.after:
+                node = str(fetch_value(conn, "SELECT @@port") - 3400)
+                self.stopped.append(node)
+                _cluster("stop-node", node)
+            return result
+        return super().run(then_stop, *args, **kwargs)
+
+
+@needs_cluster
+def test_node_stop_during_a_file_import_loses_and_duplicates_nothing(nodes_ctx, tmp_path):
+    from telco_console.services import maintenance
+    from telco_console.services.collection import importer
+
+    make_plan(nodes_ctx)
+    custs = [make_customer(nodes_ctx, f"+4479111{i:05d}", name=f"C {i}") for i in range(5)]
+    lines = ["record_id,caller,callee,started_at,duration_s,billsec,disposition"]
+    t0 = _period(nodes_ctx)
+    for i in range(1000):
+        lines.append(f"k{i:05d},{custs[i % 5]['msisdn']},+447700900123,{t0 + timedelta(minutes=7 * i):%Y-%m-%d %H:%M:%S},"
+                     f"{30 + i % 50},{30 + i % 50},ANSWERED")
+    src = tmp_path / "cdr.csv"
+    src.write_text("\n".join(lines) + "\n")
+    db = StoppingDatabase(nodes_ctx.config, after=300)
+    sctx = AppContext(db.config, db, SYSTEM, progress=False)
+    try:
+        result = importer.import_file(sctx, "csv", str(src), reject_file=str(tmp_path / "rej.csv"), batch_size=100)
+        assert db.stopped == ["1"]                       # node 1 went away in the middle of the file
+        assert (result.read, result.inserted, result.rejected) == (1000, 1000, 0)   # failed over, completed
+        assert db.run(fetch_value, "SELECT @@port") != 3401
+        assert db.run(fetch_all, "SELECT COUNT(*) AS n, COUNT(DISTINCT source_ref) AS d FROM calls") == [
+            {"n": 1000, "d": 1000}]
+        assert maintenance.check_rollups(nodes_ctx).rows == []
+    finally:
+        db.close()
+
+
 @needs_cluster
 def test_node_stop_during_a_bill_run_loses_and_duplicates_nothing(nodes_ctx, monkeypatch):
     from telco_console.errors import DatabaseUnavailable
