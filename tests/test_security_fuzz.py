@@ -110,6 +110,7 @@ def test_parse_peak_window(text):
                                         "increment_seconds", "peak_window", "active"]),
                        st.one_of(hostile_text, st.integers(), st.none()), max_size=13),
        st.booleans())
+@example({"peak_window": 1}, True)           # a number where text is expected (found by this test)
 def test_validate_plan(values, partial):
     _only_validation(plans.validate_plan, values, partial)
 

@@ -40,7 +40,8 @@ def parse_count(text, what: str, maximum: int = 10_000_000) -> int:
 
 def parse_peak_window(text: str) -> tuple[str, str, str]:
     """'Mon-Fri 08:00-20:00' (end exclusive) -> ('0,1,2,3,4', 08:00, 20:00)."""
-    m = re.match(r"^\s*(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*$", text or "")
+    m = re.match(r"^\s*(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*$",
+                 text if isinstance(text, str) else "")
     names = [d.lower() for d in DAY_NAMES]
     if not m or m.group(1).lower() not in names or (m.group(2) and m.group(2).lower() not in names):
         raise ValidationError("a peak window looks like 'Mon-Fri 08:00-20:00' (the end is exclusive)")
