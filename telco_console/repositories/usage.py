@@ -3,7 +3,8 @@ and per-customer reads. Every insert belongs to an ingest batch whose rows are a
 rollups in the same transaction (see rollups.apply_batch)."""
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from telco_console.repositories import rollups
 
@@ -60,15 +61,52 @@ def _tsv_value(v) -> str:
     return s
 
 
-def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: str) -> int:
+def _tsv_line(r) -> str:
+    return "\t".join([_tsv_value(v) for v in r]) + "\n"
+
+
+def _call_lines(rows) -> list[str]:
+    return [f"{c:d}\t{at}\t{d:s}\t{o:s}\t{du:d}\t{bs:d}\t{an:d}\t{di:s}\t{it:d}\t{so:s}\t{rf:s}\n"
+            for c, at, d, o, du, bs, an, di, it, so, rf in rows]
+
+
+def _sms_lines(rows) -> list[str]:
+    return [f"{c:d}\t{at}\t{d:s}\t{o:s}\t{ln:d}\t{it:d}\t{so:s}\t{rf:s}\n"
+            for c, at, d, o, ln, it, so, rf in rows]
+
+
+_LINES = {"call": _call_lines, "sms": _sms_lines}
+
+
+def tsv_text(kind: str, rows: Sequence[Sequence]) -> str:
+    """The rows as load_rows' scratch file holds them: tab-separated, NULL as \\N, booleans as
+    1/0, tabs, line ends and backslashes escaped. Call and SMS rows of the usual types (ints,
+    strings, a datetime) are formatted whole; the text is checked for anything that would need
+    escaping or was not of those types (then every value goes through _tsv_value)."""
+    lines = _LINES.get(kind)
+    if lines is not None and rows:
+        try:
+            text = "".join(lines(rows))
+        except (TypeError, ValueError):     # a value of another type, or a row of another width
+            text = None
+        # 'None'/'True'/'False' can only come from the start time's plain formatting (the other
+        # values are formatted as ints or strings); a string holding one just takes the long way
+        if (text is not None and text.count("\t") == (len(TABLES[kind][1]) - 1) * len(rows)
+                and text.count("\n") == len(rows) and "\\" not in text and "\r" not in text
+                and "None" not in text and "True" not in text and "False" not in text):
+            return text
+    return "".join([_tsv_line(r) for r in rows])
+
+
+def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: str, text: str | None = None) -> int:
     """Like insert_rows, through LOAD DATA LOCAL INFILE ... IGNORE from a scratch file at path
-    (tab-separated, written here). Returns how many were inserted (duplicates are skipped)."""
+    (tab-separated, written here; text: the rows' tsv_text when already made). Returns how many
+    were inserted (duplicates are skipped)."""
     if not rows:
         return 0
     table, cols = TABLES[kind]
-    tsv = _tsv_value
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.writelines("\t".join([tsv(v) for v in r]) + "\n" for r in rows)
+        fh.write(text if text is not None else tsv_text(kind, rows))
     cur = conn.cursor()
     cur.execute(f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {table} CHARACTER SET utf8mb4"
                 f" FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'"
@@ -78,17 +116,44 @@ def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: st
     return max(n, 0)
 
 
+LOAD_MIN = 100                  # fewer rows than this are inserted with INSERT IGNORE
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Rows of one kind made ready for load_batch before its transaction (so that the work can
+    be done while the previous batch is being written): their scratch-file text (None below
+    LOAD_MIN rows) and their rollup sums (None when they cannot be summed exactly)."""
+    rows: list
+    text: str | None
+    sums: "RollupSums | None"
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def prepare(kind: str, rows: list, regions_for: Callable[[list[int]], dict[int, str]]) -> Prepared:
+    """Prepared rows; regions_for(customer ids) gives the customers' regions for the hourly sums
+    (load_batch checks them again in its transaction)."""
+    return Prepared(rows, tsv_text(kind, rows) if len(rows) >= LOAD_MIN else None,
+                    rollup_sums(kind, rows, regions_for) if rows else None)
+
+
 def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sms=(), data=()) -> dict[str, int]:
     """write_batch through LOAD DATA LOCAL INFILE (scratch file at path): a batch id, the loads
-    and the rollup update, in the caller's transaction. Small batches use INSERT IGNORE."""
+    and the rollup update, in the caller's transaction. Small batches use INSERT IGNORE. calls,
+    sms and data are rows or Prepared rows."""
     batch_id = rollups.new_batch(conn, source, import_id)
     counts, tables = {}, []
     for kind, rows in (("call", calls), ("sms", sms), ("data", data)):
-        counts[kind] = n = (load_rows(conn, kind, batch_id, rows, path) if len(rows) >= 100
-                            else insert_rows(conn, kind, batch_id, rows))
+        prep = rows if isinstance(rows, Prepared) else None
+        if prep is not None:
+            rows = prep.rows
+        counts[kind] = n = (load_rows(conn, kind, batch_id, rows, path, prep.text if prep else None)
+                            if len(rows) >= LOAD_MIN else insert_rows(conn, kind, batch_id, rows))
         # every row went in (none was a duplicate): the batch's rows are exactly these, so their
         # rollups are summed here rather than read back; otherwise read back by batch id
-        if n and not (n == len(rows) and add_rollups(conn, kind, rows)):
+        if n and not (n == len(rows) and add_rollups(conn, kind, rows, prep.sums if prep else None)):
             tables.append(TABLES[kind][0])
     if tables:
         apply_batch_tables(conn, batch_id, tables)
@@ -142,39 +207,50 @@ def _plain(rows, direction_at: int | None, ints: Sequence[int], flags: Sequence[
     return times
 
 
-def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
-    """Add call, SMS or data session rows that were all inserted to usage_daily, usage_monthly and usage_hourly, summed here
-    (the same sums as rollups.apply_batch). Returns False, having written nothing, when the rows
-    are not ones it can sum exactly (the caller then reads the batch back)."""
-    from telco_console.repositories.base import execute, fetch_all
+@dataclass(slots=True)
+class RollupSums:
+    """What add_rollups adds for some rows: usage_daily, usage_monthly and usage_hourly sums, and
+    the regions of the rows' customers the hourly sums were made with."""
+    kind: str
+    ids: list                   # the rows' customer ids, sorted
+    regions: dict               # customer id -> region (customers that exist)
+    daily: dict                 # (customer id, day) -> sums of the kind's daily columns
+    monthly: dict               # (customer id, first day of the month) -> the same sums per month
+    hourly: dict                # (day, hour, region) -> sums of the kind's hourly columns
 
-    if kind == "call":
-        times = _plain(rows, 2, (5,), (6, 8))
-        if times is None:
-            return False
-        daily_cols = tuple(rollups._DAILY["calls"])
-        hourly_cols = tuple(rollups._HOURLY["calls"])
-    elif kind == "sms":
-        times = _plain(rows, 2, (), (5,))
-        if times is None:
-            return False
-        daily_cols = tuple(rollups._DAILY["sms"])
-        hourly_cols = tuple(rollups._HOURLY["sms"])
-    elif kind == "data":
-        times = _plain(rows, None, (), (), (3, 4, 5))
-        if times is None:
-            return False
-        daily_cols = tuple(rollups._DAILY["data_sessions"])
-        hourly_cols = tuple(rollups._HOURLY["data_sessions"])
-    else:
-        return False
-    ids = sorted({r[0] for r in rows})
+
+_ROLLUP_KINDS = {"call": ("calls", 2, (5,), (6, 8), ()), "sms": ("sms", 2, (), (5,), ()),
+                 "data": ("data_sessions", None, (), (), (3, 4, 5))}
+
+
+def regions_of(conn, ids: Sequence[int]) -> dict[int, str]:
+    """{customer id: region} for the ids that are customers (one query per 1,000)."""
+    from telco_console.repositories.base import fetch_all
+
     region: dict[int, str] = {}
     for i in range(0, len(ids), 1000):
         chunk = ids[i:i + 1000]
         for row in fetch_all(conn, "SELECT id, region FROM customers WHERE id IN ("
                              + ", ".join(["%s"] * len(chunk)) + ")", chunk):
             region[row["id"]] = row["region"]
+    return region
+
+
+def rollup_sums(kind: str, rows: Sequence[Sequence], regions_for: Callable[[list[int]], dict[int, str]]
+                ) -> RollupSums | None:
+    """The sums add_rollups writes for call, SMS or data session rows (the same sums as
+    rollups.apply_batch), with regions_for(customer ids) -> {id: region}; None when the rows are
+    not ones that can be summed exactly."""
+    spec = _ROLLUP_KINDS.get(kind)
+    if spec is None:
+        return None
+    table, direction_at, ints, flags, bigints = spec
+    times = _plain(rows, direction_at, ints, flags, bigints)
+    if times is None:
+        return None
+    ndaily, nhourly = len(rollups._DAILY[table]), len(rollups._HOURLY[table])
+    ids = sorted({r[0] for r in rows})
+    region = regions_for(ids)
     daily: dict[tuple, list] = {}
     hourly: dict[tuple, list] = {}
     for r, at in zip(rows, times):
@@ -182,13 +258,13 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
         out = r[2] == "out"
         d = daily.get((r[0], day))
         if d is None:
-            d = daily[(r[0], day)] = [0] * len(daily_cols)
+            d = daily[(r[0], day)] = [0] * ndaily
         reg = region.get(r[0])          # the SQL joins customers: a row without one is not counted
         h = None
         if reg is not None:
             h = hourly.get((day, at.hour, reg))
             if h is None:
-                h = hourly[(day, at.hour, reg)] = [0] * len(hourly_cols)
+                h = hourly[(day, at.hour, reg)] = [0] * nhourly
         if kind == "call":
             billsec = r[5]
             if out:                     # calls_out, calls_in, calls_answered_out, call_seconds_out, _in, intl
@@ -222,9 +298,31 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence]) -> bool:
         else:
             for i, v in enumerate(d):
                 m[i] += v
-    _upsert_rows(conn, execute, "usage_daily", ("customer_id", "day"), daily_cols, daily)
-    _upsert_rows(conn, execute, "usage_monthly", ("customer_id", "month"), daily_cols, monthly)
-    _upsert_rows(conn, execute, "usage_hourly", ("day", "hour", "region"), hourly_cols, hourly)
+    return RollupSums(kind, ids, {i: region[i] for i in ids if i in region}, daily, monthly, hourly)
+
+
+def add_rollups(conn, kind: str, rows: Sequence[Sequence], sums: RollupSums | None = None) -> bool:
+    """Add call, SMS or data session rows that were all inserted to usage_daily, usage_monthly and usage_hourly, summed here
+    (the same sums as rollups.apply_batch). sums: rollup_sums of these rows made beforehand, used
+    when the customers' regions are still the ones they were made with. Returns False, having
+    written nothing, when the rows are not ones it can sum exactly (the caller then reads the
+    batch back)."""
+    from telco_console.repositories.base import execute
+
+    if sums is not None and sums.kind == kind:
+        region = regions_of(conn, sums.ids)
+        if region != sums.regions:      # a customer's region changed meanwhile: sum again
+            sums = rollup_sums(kind, rows, lambda ids: region)
+    else:
+        sums = rollup_sums(kind, rows, lambda ids: regions_of(conn, ids))
+    if sums is None:
+        return False
+    table = _ROLLUP_KINDS[kind][0]
+    _upsert_rows(conn, execute, "usage_daily", ("customer_id", "day"), tuple(rollups._DAILY[table]), sums.daily)
+    _upsert_rows(conn, execute, "usage_monthly", ("customer_id", "month"), tuple(rollups._DAILY[table]),
+                 sums.monthly)
+    _upsert_rows(conn, execute, "usage_hourly", ("day", "hour", "region"), tuple(rollups._HOURLY[table]),
+                 sums.hourly)
     return True
 
 

@@ -30,7 +30,8 @@ def record_time(text: str, tz: str, now: datetime | None = None) -> datetime:
             value = datetime.fromisoformat(raw)
         except ValueError:
             value = None
-        if value is not None and value.year >= 1990 and (now is None or value <= now + timedelta(minutes=1)):
+        if (value is not None and value.tzinfo is None and value.year >= 1990
+                and (now is None or value <= now + timedelta(minutes=1))):
             return value
     m = _YMD.match(raw)
     try:

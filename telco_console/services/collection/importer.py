@@ -159,7 +159,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
             if isinstance(first[2], Exception):
                 raise ValidationError(f"{path} line {first[0]}: the header is not CSV ({first[2]})")
             header = first[2]
-        parse, _ = parsers.row_parser(fmt, header)
+        parse, _ = parsers.row_parser(fmt, header, fast)
         kind = getattr(parse, "kind", "data" if fmt == "tellco" else "calls")
         if kind == "customers":
             ctx.require("admin", action="import customers")
@@ -197,8 +197,9 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                 collect(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast, region,
                                rejects, file))
                 return
-            # matching (CPU) here, writing (mostly the server's time) in the writer thread
-            parts = ctx.db.run(lambda conn: matcher.split(conn, batch))
+            # matching and the scratch file's text and rollup sums (CPU) here, writing (mostly
+            # the server's time) in the writer thread
+            parts = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, fast))
             future = pool.submit(_write_parts, ctx, matcher.source, parts, len(batch), rejected, import_id,
                                  scratch.name, fast)
             if pending is not None:
@@ -271,6 +272,17 @@ def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region
         return _write_customers(ctx, batch, rejected, import_id, region, rejects, file)
     parts = ctx.db.run(lambda conn: matcher.split(conn, batch))
     return _write_parts(ctx, matcher.source, parts, len(batch), rejected, import_id, scratch, fast)
+
+
+def _prepared(conn, matcher, batch, fast) -> tuple:
+    """Matcher.split's parts, with the records made ready for usage.load_batch (fast) ahead of
+    the write."""
+    calls, sms, data, unmatched = matcher.split(conn, batch)
+    if not fast:
+        return calls, sms, data, unmatched
+    regions = lambda ids: matcher.regions_of(conn, ids)  # noqa: E731
+    return (usage.prepare("call", calls, regions), usage.prepare("sms", sms, regions),
+            usage.prepare("data", data, regions), unmatched)
 
 
 def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> dict:

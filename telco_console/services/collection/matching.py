@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from telco_console.repositories import customers as customers_repo
+from telco_console.repositories import usage
 from telco_console.repositories.usage import DATA_COLS
 from telco_console.services.collection.fields import e164
 from telco_console.services.collection.parsers import Call, Data, Sms
@@ -77,6 +78,20 @@ class Matcher:
         self.import_id = import_id
         self.ids: dict[str, int] = {}      # E.164 -> customer id (0: not a customer)
         self.cands: dict[str, str] = {}    # number as written -> cheap E.164 guess ('' for none)
+        self.regions: dict[int, str | None] = {}   # customer id -> region (None: no such customer)
+
+    def regions_of(self, conn, ids) -> dict[int, str]:
+        """{customer id: region} for the ids that are customers, each looked up once per import
+        (for sums made ahead of a write, which checks them again)."""
+        known = self.regions
+        missing = [i for i in ids if i not in known]
+        if missing:
+            if len(known) > CACHE_LIMIT:
+                known.clear()
+            found = usage.regions_of(conn, missing)
+            for i in missing:
+                known[i] = found.get(i)
+        return {i: known[i] for i in ids if known.get(i) is not None}
 
     def resolve(self, conn, records) -> list:
         """Cheap E.164 guesses of each record's parties, after looking up unknown ones."""

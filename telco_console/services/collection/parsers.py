@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,48 +65,82 @@ def digest(text: str) -> str:
 
 
 # -- reading lines -------------------------------------------------------------------------
-class LineReader:
-    """Iterates decoded lines of a binary file, remembering the current line's number and
-    text (for the reject file) and feeding a SHA-256 of the bytes. Bytes that are not UTF-8
-    are replaced, never fatal."""
+BLOCK_SIZE = 1 << 20            # bytes read, hashed and decoded at a time
 
-    def __init__(self, fh):
+
+class LineReader:
+    """Decoded lines of a binary file, read a block at a time (hashed and decoded in one go),
+    remembering each line's number and text (for the reject file) and feeding a SHA-256 of
+    the bytes. Lines end at '\\n' only, as in the file; bytes that are not UTF-8 are replaced,
+    never fatal; a byte order mark before the first line is dropped."""
+
+    def __init__(self, fh, block_size: int = BLOCK_SIZE):
         self.fh = fh
-        self.line_no = 0
-        self.text = ""
-        self.start_line = 1
+        self.block_size = block_size
+        self.line_no = 0                # lines handed out so far
         self.bytes_read = 0
         self.sha = hashlib.sha256()
+        self._lines: list[str] = []     # the current block's lines
+        self._base = 0                  # the number of the line before the current block's first
+
+    def blocks(self) -> Iterator[list[str]]:
+        """Lists of lines (with their '\\n'), in file order."""
+        rest = b""
+        first = True
+        while True:
+            chunk = self.fh.read(self.block_size)
+            if chunk:
+                self.bytes_read += len(chunk)
+                self.sha.update(chunk)
+                data = rest + chunk if rest else chunk
+                cut = data.rfind(b"\n") + 1
+                if not cut:             # no line end yet: a line longer than a block
+                    rest = data
+                    continue
+                rest, data = data[cut:], data[:cut]
+            elif rest:
+                data, rest = rest, b""
+            else:
+                return
+            # '\\n' is never part of a multi-byte sequence, so decoding the block decodes
+            # each line as if alone
+            text = data.decode("utf-8", "replace")
+            if first:
+                first = False
+                if text.startswith("\ufeff"):
+                    text = text[1:]
+            lines = io.StringIO(text, newline="\n").readlines()
+            self._base = self.line_no
+            self._lines = lines
+            self.line_no += len(lines)
+            yield lines
 
     def __iter__(self) -> Iterator[str]:
-        for raw in self.fh:
-            self.line_no += 1
-            self.bytes_read += len(raw)
-            self.sha.update(raw)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("utf-8", "replace")
-            if self.line_no == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            self.text = text.rstrip("\r\n")
-            yield text
+        return itertools.chain.from_iterable(self.blocks())
+
+    def text(self, line_no: int) -> str:
+        """Line line_no without its line end, while it is in the current block."""
+        return self._lines[line_no - self._base - 1].rstrip("\r\n")
 
 
 def rows(reader: LineReader) -> Iterator[tuple[int, str, list[str]]]:
-    """(line number, original line, fields) for each non-blank CSV row."""
-    r = csv.reader(reader)
+    """(line number, original line, fields) for each non-blank CSV row; a row that is not CSV
+    comes with the csv.Error in place of its fields. A row over several lines (a quoted line
+    break) has the number and text of its last line."""
+    r = csv.reader(iter(reader))
+    text = reader.text
     while True:
         try:
             row = next(r)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield reader.line_no, reader.text, exc        # a broken row: the caller rejects it
+            yield r.line_num, text(r.line_num), exc        # a broken row: the caller rejects it
             continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        yield reader.line_no, reader.text, row
+        n = r.line_num
+        yield n, text(n), row
 
 
 # -- Asterisk ------------------------------------------------------------------------------
@@ -148,6 +183,49 @@ def parse_asterisk(row: list[str], tz: str, now: datetime) -> Call:
     else:
         ref = digest(chr(31).join(row))
     return Call(ref[:128], start, src, dst, duration, billsec if answered else 0, answered, disposition[:32])
+
+
+_fromiso = datetime.fromisoformat
+_MINUTE = timedelta(minutes=1)
+
+
+def _plain_time(text: str, latest: datetime) -> datetime | None:
+    """The time of a well-formed 'YYYY-MM-DD HH:MM:SS' that F.record_time would accept as it
+    is (1990 or later, not in the future); None for anything else (F.record_time decides)."""
+    if len(text) != 19 or text[4] != "-" or text[10] != " ":
+        return None
+    try:
+        value = _fromiso(text)
+    except ValueError:
+        return None
+    if value.tzinfo is None and value.year >= 1990 and value <= latest:
+        return value
+    return None
+
+
+def parse_asterisk_fast(row: list[str], tz: str, now: datetime) -> Call:
+    """parse_asterisk for the usual 21-column row whose fields are all well formed, read
+    without the general field parsers; any other row goes to parse_asterisk, so the record,
+    or the reason a row is rejected, is always parse_asterisk's."""
+    if len(row) == 21:
+        latest = now + _MINUTE
+        start = _plain_time(row[9], latest)
+        end_text = row[11]
+        end = _plain_time(end_text, latest) if end_text else None
+        duration, billsec = row[12], row[13]
+        disposition = row[14].strip().upper()
+        uniqueid = row[16].strip()
+        if (start is not None and (end is not None or not end_text) and (end is None or end >= start)
+                and duration.isdigit() and duration.isascii() and billsec.isdigit() and billsec.isascii()
+                and disposition and uniqueid):
+            duration, billsec = int(duration), int(billsec)
+            answered = disposition == "ANSWERED"
+            src, dst = row[1].strip(), row[2].strip()
+            if (duration <= F.MAX_DURATION_S and billsec <= F.MAX_DURATION_S
+                    and not (answered and billsec > duration) and (src or dst)):
+                return Call(f"{uniqueid}/{row[20].strip()}"[:128], start, src, dst, duration,
+                            billsec if answered else 0, answered, disposition[:32])
+    return parse_asterisk(row, tz, now)
 
 
 # -- FreeSWITCH ----------------------------------------------------------------------------
@@ -389,10 +467,44 @@ def parse_csv(row: list[str], layout: CsvLayout, tz: str, now: datetime):
     return CustomerRow(g("msisdn"), name, g("plan"), g("region"), g("handset"), g("email"), g("since"))
 
 
-def row_parser(fmt: str, header: list[str] | None) -> tuple[Callable, bool]:
-    """(parse(row, tz, now), whether the first row is a header) for a format."""
+_DISPOSITION_SET = frozenset(DISPOSITIONS)
+
+
+def csv_calls_parser(layout: CsvLayout) -> Callable:
+    """parse_csv for a calls layout, reading the usual well-formed row directly (column
+    positions looked up once); any other row goes to parse_csv, so the record, or the reason a
+    row is rejected, is always parse_csv's."""
+    ix = layout.index
+    width = layout.width
+    i_ref, i_a, i_b, i_at, i_dur, i_bill = (ix[c] for c in CSV_LAYOUTS["calls"][:6])
+    i_disp = ix.get("disposition")
+
+    def parse(row: list[str], tz: str, now: datetime) -> Call:
+        if len(row) == width:
+            ref = row[i_ref].strip()
+            start = _plain_time(row[i_at], now + _MINUTE)
+            duration, billsec = row[i_dur], row[i_bill]
+            disp = row[i_disp] if i_disp is not None else ""
+            if (ref and len(ref) <= 128 and start is not None and duration.isdigit() and duration.isascii()
+                    and billsec.isdigit() and billsec.isascii() and (not disp or disp in _DISPOSITION_SET)):
+                duration, billsec = int(duration), int(billsec)
+                if not disp:
+                    disp = "ANSWERED" if billsec > 0 else "NO ANSWER"
+                a, b = row[i_a].strip(), row[i_b].strip()
+                if duration <= F.MAX_DURATION_S and billsec <= duration and (a or b):
+                    answered = disp == "ANSWERED"
+                    return Call(ref, start, a, b, duration, billsec if answered else 0, answered, disp)
+        return parse_csv(row, layout, tz, now)
+
+    parse.kind = "calls"
+    return parse
+
+
+def row_parser(fmt: str, header: list[str] | None, fast: bool = True) -> tuple[Callable, bool]:
+    """(parse(row, tz, now), whether the first row is a header) for a format. fast: with the
+    direct reading of well-formed rows where a format has one (same records, same rejects)."""
     if fmt == "asterisk":
-        return parse_asterisk, False
+        return (parse_asterisk_fast if fast else parse_asterisk), False
     if fmt == "freeswitch":
         return parse_freeswitch, False
     if fmt == "tellco":
@@ -400,6 +512,8 @@ def row_parser(fmt: str, header: list[str] | None) -> tuple[Callable, bool]:
         return (lambda row, tz, now: parse_tellco(row, layout, tz, now)), True
     if fmt == "csv":
         layout = CsvLayout(header or [])
+        if fast and layout.kind == "calls":
+            return csv_calls_parser(layout), True
         f = lambda row, tz, now: parse_csv(row, layout, tz, now)  # noqa: E731
         f.kind = layout.kind
         return f, True
