@@ -135,8 +135,10 @@ class Prepared:
 def prepare(kind: str, rows: list, regions_for: Callable[[list[int]], dict[int, str]]) -> Prepared:
     """Prepared rows; regions_for(customer ids) gives the customers' regions for the hourly sums
     (load_batch checks them again in its transaction)."""
-    return Prepared(rows, tsv_text(kind, rows) if len(rows) >= LOAD_MIN else None,
-                    rollup_sums(kind, rows, regions_for) if rows else None)
+    sums = rollup_sums(kind, rows, regions_for) if rows else None
+    if sums is not None:
+        sums.statements()
+    return Prepared(rows, tsv_text(kind, rows) if len(rows) >= LOAD_MIN else None, sums)
 
 
 def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sms=(), data=()) -> dict[str, int]:
@@ -217,6 +219,19 @@ class RollupSums:
     daily: dict                 # (customer id, day) -> sums of the kind's daily columns
     monthly: dict               # (customer id, first day of the month) -> the same sums per month
     hourly: dict                # (day, hour, region) -> sums of the kind's hourly columns
+    sql: list | None = None     # the statements that add them, once made
+
+    def statements(self) -> list[tuple[str, list]]:
+        """(sql, params) adding the sums to usage_daily, usage_monthly, then usage_hourly."""
+        if self.sql is None:
+            table = _ROLLUP_KINDS[self.kind][0]
+            self.sql = (_upsert_statements("usage_daily", ("customer_id", "day"), tuple(rollups._DAILY[table]),
+                                           self.daily)
+                        + _upsert_statements("usage_monthly", ("customer_id", "month"),
+                                             tuple(rollups._DAILY[table]), self.monthly)
+                        + _upsert_statements("usage_hourly", ("day", "hour", "region"),
+                                             tuple(rollups._HOURLY[table]), self.hourly))
+        return self.sql
 
 
 _ROLLUP_KINDS = {"call": ("calls", 2, (5,), (6, 8), ()), "sms": ("sms", 2, (), (5,), ()),
@@ -301,6 +316,22 @@ def rollup_sums(kind: str, rows: Sequence[Sequence], regions_for: Callable[[list
     return RollupSums(kind, ids, {i: region[i] for i in ids if i in region}, daily, monthly, hourly)
 
 
+def _regions_unchanged(conn, sums: RollupSums) -> bool:
+    """Whether the customers among sums.ids are exactly those of sums.regions, each still in
+    that region (byte for byte): one row back, whatever the number of customers."""
+    from telco_console.repositories.base import fetch_all
+
+    by_region: dict[str, list[str]] = {}
+    for i, reg in sums.regions.items():
+        by_region.setdefault(reg, []).append(str(i))
+    same = " OR ".join(f"(region = CAST(%s AS BINARY) AND id IN ({', '.join(ids)}))"
+                       for ids in by_region.values()) or "FALSE"
+    # the ids are ints (rollup_sums only sums int customer ids): written as literals
+    row = fetch_all(conn, f"SELECT COUNT(*) AS n, COALESCE(SUM({same}), 0) AS same FROM customers"
+                          f" WHERE id IN ({', '.join(map(str, sums.ids))})", list(by_region))[0]
+    return int(row["n"]) == len(sums.regions) == int(row["same"])
+
+
 def add_rollups(conn, kind: str, rows: Sequence[Sequence], sums: RollupSums | None = None) -> bool:
     """Add call, SMS or data session rows that were all inserted to usage_daily, usage_monthly and usage_hourly, summed here
     (the same sums as rollups.apply_batch). sums: rollup_sums of these rows made beforehand, used
@@ -310,47 +341,47 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence], sums: RollupSums | No
     from telco_console.repositories.base import execute
 
     if sums is not None and sums.kind == kind:
-        region = regions_of(conn, sums.ids)
-        if region != sums.regions:      # a customer's region changed meanwhile: sum again
+        if not _regions_unchanged(conn, sums):      # a customer's region changed meanwhile: sum again
+            region = regions_of(conn, sums.ids)
             sums = rollup_sums(kind, rows, lambda ids: region)
     else:
         sums = rollup_sums(kind, rows, lambda ids: regions_of(conn, ids))
     if sums is None:
         return False
-    table = _ROLLUP_KINDS[kind][0]
-    _upsert_rows(conn, execute, "usage_daily", ("customer_id", "day"), tuple(rollups._DAILY[table]), sums.daily)
-    _upsert_rows(conn, execute, "usage_monthly", ("customer_id", "month"), tuple(rollups._DAILY[table]),
-                 sums.monthly)
-    _upsert_rows(conn, execute, "usage_hourly", ("day", "hour", "region"), tuple(rollups._HOURLY[table]),
-                 sums.hourly)
+    for sql, params in sums.statements():
+        execute(conn, sql, params)
     return True
 
 
-def _upsert_rows(conn, execute, table: str, keys: Sequence[str], cols: Sequence[str], sums: dict) -> None:
-    """INSERT ... ON DUPLICATE KEY UPDATE col = col + VALUES(col), in key order, 1,000 rows a
-    statement. Numbers and dates are written as literals (they are ints and dates, nothing
-    else); text keys (the region) go as parameters."""
+def _upsert_statements(table: str, keys: Sequence[str], cols: Sequence[str], sums: dict) -> list[tuple[str, list]]:
+    """(sql, params) of INSERT ... ON DUPLICATE KEY UPDATE col = col + VALUES(col), in key
+    order, 1,000 rows a statement. Numbers and dates are written as literals (they are ints and
+    dates, nothing else: '%d' refuses anything else); text keys (the region) go as parameters."""
     from datetime import date
 
     items = sorted(sums.items())
     names = ", ".join((*keys, *cols))
     upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
+    out = []
+    if not items:
+        return out
+    # one %-format for a row, from the types of the first key (rollup_sums makes every key of a
+    # table of the same types: customer id and hour ints, day a date, region a string)
+    first = items[0][0]
+    text_at = [i for i, k in enumerate(first) if type(k) is not int and type(k) is not date]
+    row_fmt = "(" + ", ".join(["%d" if type(k) is int else "'%s'" if type(k) is date else "%%s" for k in first]
+                              + ["%d"] * len(cols)) + ")"
     for i in range(0, len(items), 1000):
-        values, params = [], []
-        for key, vals in items[i:i + 1000]:
-            parts = []
-            for k in key:
-                if type(k) is int:
-                    parts.append(str(k))
-                elif type(k) is date:
-                    parts.append(f"'{k.isoformat()}'")
-                else:
-                    parts.append("%s")
-                    params.append(k)
-            parts.extend(str(int(v)) for v in vals)
-            values.append("(" + ", ".join(parts) + ")")
-        execute(conn, f"INSERT INTO {table} ({names}) VALUES {', '.join(values)}"
-                      f" ON DUPLICATE KEY UPDATE {upd}", params)
+        chunk = items[i:i + 1000]
+        if text_at:
+            lit_at = [j for j in range(len(first)) if j not in text_at]
+            values = [row_fmt % (*[key[j] for j in lit_at], *vals) for key, vals in chunk]
+        else:
+            values = [row_fmt % (*key, *vals) for key, vals in chunk]
+        params = [key[j] for key, _ in chunk for j in text_at]
+        out.append((f"INSERT INTO {table} ({names}) VALUES {', '.join(values)} ON DUPLICATE KEY UPDATE {upd}",
+                    params))
+    return out
 
 
 BATCH_INDEX = rollups.BATCH_INDEX

@@ -79,6 +79,7 @@ class Matcher:
         self.ids: dict[str, int] = {}      # E.164 -> customer id (0: not a customer)
         self.cands: dict[str, str] = {}    # number as written -> cheap E.164 guess ('' for none)
         self.regions: dict[int, str | None] = {}   # customer id -> region (None: no such customer)
+        self.parties: dict[str, tuple] = {}        # other party as written -> other_party()
 
     def regions_of(self, conn, ids) -> dict[int, str]:
         """{customer id: region} for the ids that are customers, each looked up once per import
@@ -125,11 +126,12 @@ class Matcher:
         nums = self.resolve(conn, records)
         calls, sms, data, unmatched = [], [], [], []
         src, ids, home, region = self.source, self.ids, self.home, self.region
+        parties = self.parties
+        if len(parties) > CACHE_LIMIT:
+            parties.clear()
         for rec, (ga, gb) in zip(records, nums):
-            ca = ids.get(ga, 0) if ga else 0
-            cb = ids.get(gb, 0) if gb else 0
             if isinstance(rec, Data):
-                cid = ca
+                cid = ids.get(ga, 0)            # ('' is never a key: no number, no customer)
                 if cid:
                     v = rec.values
                     data.append((cid, rec.started_at, rec.ended_at,
@@ -141,19 +143,25 @@ class Matcher:
                               f"{ea} is not a customer")
                     unmatched.append(self.unmatched_row("data", rec, ea or rec.msisdn, "", reason))
                 continue
-            if ca:
-                eb, intl = other_party(rec.b, region, home)
-                cid, direction, other = ca, "out", _party(rec.b, eb)
-            elif cb:
-                ea, intl = other_party(rec.a, region, home)
-                cid, direction, other = cb, "in", _party(rec.a, ea)
+            cid = ids.get(ga, 0)
+            if cid:
+                raw, direction = rec.b, "out"
             else:
-                ea, eb = e164(rec.a, region), e164(rec.b, region)
-                a, b = _party(rec.a, ea), _party(rec.b, eb)
-                reason = f"neither {a or '(empty)'} nor {b or '(empty)'} is a customer"
-                kind = "call" if isinstance(rec, Call) else "sms"
-                unmatched.append(self.unmatched_row(kind, rec, a, b, reason))
-                continue
+                cid = ids.get(gb, 0)
+                if not cid:
+                    ea, eb = e164(rec.a, region), e164(rec.b, region)
+                    a, b = _party(rec.a, ea), _party(rec.b, eb)
+                    reason = f"neither {a or '(empty)'} nor {b or '(empty)'} is a customer"
+                    kind = "call" if isinstance(rec, Call) else "sms"
+                    unmatched.append(self.unmatched_row(kind, rec, a, b, reason))
+                    continue
+                raw, direction = rec.a, "in"
+            # the other party, normalised once per distinct number as written
+            known = parties.get(raw)
+            if known is None:
+                known = parties[raw] = other_party(raw, region, home)
+            e, intl = known
+            other = _party(raw, e)
             if isinstance(rec, Call):
                 calls.append((cid, rec.started_at, direction, other, rec.duration_s, rec.billsec,
                               rec.answered, rec.disposition, intl, src, rec.ref))
