@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -181,7 +182,8 @@ SMS = (7, datetime(2026, 10, 1, 9, 0, 0, 123000), "in", "+447400123456", 40, Tru
     ("call", CALL, 3, "None"), ("call", CALL, 3, None), ("call", CALL, 4, None), ("call", CALL, 4, "65"),
     ("call", CALL, 6, 1), ("call", CALL, 6, None), ("call", CALL, 8, 0), ("call", CALL, 10, "True"),
     ("call", CALL, 1, datetime(2026, 10, 1, 9, 0, 0, 500)), ("sms", SMS, 4, None), ("sms", SMS, 7, "s\t1"),
-    ("sms", SMS, 5, False), ("call", CALL, 4, 1.5), ("call", CALL, 3, 5)])
+    ("sms", SMS, 5, False), ("call", CALL, 4, 1.5), ("call", CALL, 3, 5), ("call", CALL, 0, True),
+    ("call", CALL, 5, Decimal("1.5")), ("call", CALL, 6, 1.0), ("call", CALL, 6, "1"), ("sms", SMS, 0, False)])
 def test_scratch_text_is_the_value_by_value_text(kind, row, i, value):
     plain = [row, row]
     assert usage.tsv_text(kind, plain) == generic(plain)

@@ -65,13 +65,15 @@ def _tsv_line(r) -> str:
     return "\t".join([_tsv_value(v) for v in r]) + "\n"
 
 
+# each value as str() gives it (what _tsv_value gives, but for None, booleans and what needs
+# escaping: tsv_text checks the text for those), the boolean columns as 1/0 ('d' refuses None)
 def _call_lines(rows) -> list[str]:
-    return [f"{c:d}\t{at}\t{d:s}\t{o:s}\t{du:d}\t{bs:d}\t{an:d}\t{di:s}\t{it:d}\t{so:s}\t{rf:s}\n"
+    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\n"
             for c, at, d, o, du, bs, an, di, it, so, rf in rows]
 
 
 def _sms_lines(rows) -> list[str]:
-    return [f"{c:d}\t{at}\t{d:s}\t{o:s}\t{ln:d}\t{it:d}\t{so:s}\t{rf:s}\n"
+    return [f"{c}\t{at}\t{d}\t{o}\t{ln}\t{it:d}\t{so}\t{rf}\n"
             for c, at, d, o, ln, it, so, rf in rows]
 
 
@@ -80,17 +82,17 @@ _LINES = {"call": _call_lines, "sms": _sms_lines}
 
 def tsv_text(kind: str, rows: Sequence[Sequence]) -> str:
     """The rows as load_rows' scratch file holds them: tab-separated, NULL as \\N, booleans as
-    1/0, tabs, line ends and backslashes escaped. Call and SMS rows of the usual types (ints,
-    strings, a datetime) are formatted whole; the text is checked for anything that would need
-    escaping or was not of those types (then every value goes through _tsv_value)."""
+    1/0, tabs, line ends and backslashes escaped. Call and SMS rows are formatted whole; the
+    text is then checked for anything that would need escaping or a NULL or boolean written as
+    a word (then every value goes through _tsv_value)."""
     lines = _LINES.get(kind)
     if lines is not None and rows:
         try:
             text = "".join(lines(rows))
         except (TypeError, ValueError):     # a value of another type, or a row of another width
             text = None
-        # 'None'/'True'/'False' can only come from the start time's plain formatting (the other
-        # values are formatted as ints or strings); a string holding one just takes the long way
+        # a None or a boolean outside the boolean columns shows as 'None'/'True'/'False' (a
+        # string holding one of these words just takes the long way)
         if (text is not None and text.count("\t") == (len(TABLES[kind][1]) - 1) * len(rows)
                 and text.count("\n") == len(rows) and "\\" not in text and "\r" not in text
                 and "None" not in text and "True" not in text and "False" not in text):

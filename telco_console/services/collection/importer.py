@@ -22,7 +22,8 @@ from telco_console.repositories import usage
 from telco_console.services.collection import parsers
 from telco_console.services.collection.matching import Matcher
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 20_000
+FIRST_BATCH = 5_000             # at most: nothing is written while the first batch is read
 SWITCH_INTERVAL = 0.0005        # seconds, while an import's writer thread runs (sys.setswitchinterval)
 
 
@@ -210,6 +211,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         try:
             batch: list = []
             rejected = 0
+            size = min(batch_size, FIRST_BATCH)
             for line_no, line, row in stream:
                 if isinstance(row, Exception):
                     rejects.add(str(file), line_no, line, f"not CSV: {row}")
@@ -222,9 +224,9 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                     rejects.add(str(file), line_no, line, str(exc))
                     rejected += 1
                     continue
-                if len(batch) >= batch_size:
+                if len(batch) >= size:
                     submit(batch, rejected)
-                    batch, rejected = [], 0
+                    batch, rejected, size = [], 0, batch_size
             if batch or rejected:
                 submit(batch, rejected)
             if pending is not None:
