@@ -22,8 +22,7 @@ from telco_console.repositories import usage
 from telco_console.services.collection import parsers
 from telco_console.services.collection.matching import Matcher
 
-BATCH_SIZE = 20_000
-FIRST_BATCH = 5_000             # at most: nothing is written while the first batch is read
+BATCH_SIZE = 10_000
 SWITCH_INTERVAL = 0.0005        # seconds, while an import's writer thread runs (sys.setswitchinterval)
 
 
@@ -211,7 +210,6 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         try:
             batch: list = []
             rejected = 0
-            size = min(batch_size, FIRST_BATCH)
             for line_no, line, row in stream:
                 if isinstance(row, Exception):
                     rejects.add(str(file), line_no, line, f"not CSV: {row}")
@@ -224,9 +222,9 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                     rejects.add(str(file), line_no, line, str(exc))
                     rejected += 1
                     continue
-                if len(batch) >= size:
+                if len(batch) >= batch_size:
                     submit(batch, rejected)
-                    batch, rejected, size = [], 0, batch_size
+                    batch, rejected = [], 0
             if batch or rejected:
                 submit(batch, rejected)
             if pending is not None:
