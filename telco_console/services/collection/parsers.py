@@ -65,7 +65,7 @@ def digest(text: str) -> str:
 
 
 # -- reading lines -------------------------------------------------------------------------
-BLOCK_SIZE = 1 << 20            # bytes read, hashed and decoded at a time
+BLOCK_SIZE = 1 << 18            # bytes read, hashed and decoded at a time
 
 
 class LineReader:
@@ -109,7 +109,11 @@ class LineReader:
                 first = False
                 if text.startswith("\ufeff"):
                     text = text[1:]
-            lines = io.StringIO(text, newline="\n").readlines()
+            lines = text.split("\n")
+            last = lines.pop()              # '' after a final line end, else a last unended line
+            lines = [line + "\n" for line in lines]
+            if last:
+                lines.append(last)
             self._base = self.line_no
             self._lines = lines
             self.line_no += len(lines)
