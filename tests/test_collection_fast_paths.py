@@ -237,6 +237,7 @@ def _snapshot(ctx):
                 ("unmatched", "SELECT kind, source_ref, started_at, party_a, party_b, reason, payload"
                               " FROM unmatched_records ORDER BY source_ref, started_at"),
                 ("daily", "SELECT * FROM usage_daily ORDER BY customer_id, day"),
+                ("monthly", "SELECT * FROM usage_monthly ORDER BY customer_id, month"),
                 ("hourly", "SELECT * FROM usage_hourly ORDER BY day, hour, region")):
             cur.execute(sql)
             out[name] = cur.fetchall()
@@ -248,7 +249,7 @@ def _snapshot(ctx):
 def _forget_usage(owner_db):
     with owner_db.connection() as conn:
         cur = conn.cursor()
-        for t in ("calls", "unmatched_records", "usage_daily", "usage_hourly"):
+        for t in ("calls", "unmatched_records", "usage_daily", "usage_monthly", "usage_hourly"):
             cur.execute(f"DELETE FROM {t}")
         conn.commit()
 
