@@ -18,7 +18,7 @@ def register(sub) -> None:
                                     "default_region; RU for the Russian Asterisk sample)")
     p.add_argument("--reject-file", metavar="F", help="where rejected rows go (file, line, original line, "
                                                       "reason); default rejects/FILE.IMPORTID.rejects.csv")
-    p.add_argument("--batch-size", type=int, default=10_000, help="rows per transaction (default 10,000)")
+    p.add_argument("--batch-size", type=int, help="rows per transaction (default 25,000)")
     p.add_argument("--no-load-data", action="store_true",
                    help="use INSERT IGNORE instead of LOAD DATA LOCAL INFILE")
     add_format(p)
@@ -47,7 +47,8 @@ def register(sub) -> None:
 def cmd_import(ctx, args, out) -> int:
     from telco_console.services.collection import importer
 
-    results = [importer.import_file(ctx, args.fmt, f, args.region, args.reject_file, args.batch_size,
+    size = importer.BATCH_SIZE if args.batch_size is None else args.batch_size
+    results = [importer.import_file(ctx, args.fmt, f, args.region, args.reject_file, size,
                                     fast=not args.no_load_data) for f in args.files]
     emit(out, importer.summary(results), args.format, args.output)
     return 0
