@@ -5,7 +5,7 @@ transaction as the insert; rebuild() recounts a range; differences() proves them
 recount (usage_monthly equal to the sums of usage_daily, which equals a recount)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from telco_console.repositories.base import execute, fetch_all, insert
 
@@ -93,18 +93,13 @@ def _monthly_from_daily_sql(where: str) -> str:
 def _month_range(day_from: date | None, day_to: date | None) -> tuple[str, str, list]:
     """The whole months holding [day_from, day_to]: (where on usage_monthly.month, where on
     usage_daily.day, params)."""
-    mon, day, params = ["1=1"], ["1=1"], []
-    if day_from:
-        mon.append("month >= %s")
-        day.append("day >= %s")
-        params.append(day_from.replace(day=1))
+    first = day_from.replace(day=1) if day_from else None
+    last = None
     if day_to:
-        first = day_to.replace(day=1)
-        after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        mon.append("month < %s")
-        day.append("day < %s")
-        params.append(after)
-    return " AND ".join(mon), " AND ".join(day), params
+        m = day_to.replace(day=1)
+        last = date(m.year + m.month // 12, m.month % 12 + 1, 1) - timedelta(days=1)
+    _, on_day, params = _range(first, last)
+    return on_day.replace("day", "month"), on_day, params
 
 
 def rebuild_monthly(conn, day_from: date | None = None, day_to: date | None = None) -> None:
