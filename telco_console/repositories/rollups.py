@@ -140,11 +140,14 @@ def _recount_daily_sql(where: str) -> str:
 
 
 def _recount_hourly_sql(where: str) -> str:
+    # records first, then their customer: left to itself the optimizer starts from customers and
+    # reads every record of each customer through (customer_id, ...) to keep one month's, so a
+    # month's recount read the whole table (13 months of 10 M calls: over 20 minutes)
     parts = []
     for table, cols in _HOURLY.items():
         sel = ", ".join(f"{cols.get(c, '0')} AS {c}" for c in HOURLY_COLS)
         parts.append(f"SELECT DATE(t.started_at) AS day, HOUR(t.started_at) AS hour, c.region, {sel}"
-                     f" FROM {table} t JOIN customers c ON c.id = t.customer_id WHERE {where}"
+                     f" FROM {table} t STRAIGHT_JOIN customers c ON c.id = t.customer_id WHERE {where}"
                      f" GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region")
     sums = ", ".join(f"SUM({c}) AS {c}" for c in HOURLY_COLS)
     return f"SELECT day, hour, region, {sums} FROM ({' UNION ALL '.join(parts)}) u GROUP BY day, hour, region"
