@@ -15,6 +15,11 @@ from telco_console.errors import ValidationError
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def next_month(d: date) -> date:
+    """The first day of the month after d's."""
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
 def now_local(tz: str) -> datetime:
     """The operator's wall-clock time now, naive, to millisecond precision."""
     n = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)

@@ -17,6 +17,7 @@ from typing import Iterator, Sequence
 import mysql.connector
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value
+from telco_console.timeutil import next_month
 
 USAGE_TABLES = ("calls", "sms", "data_sessions")
 # partitioned by month too, but never archived: its rows stay while their month's records are archived
@@ -43,10 +44,6 @@ class Partition:
 
     def is_month(self, first: date) -> bool:
         return self.lower == first and self.upper == next_month(first)
-
-
-def next_month(d: date) -> date:
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
 def month_before(d: date) -> date:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from telco_console.repositories.base import fetch_all, fetch_one
+from telco_console.timeutil import next_month
 
 APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 
@@ -64,16 +65,12 @@ def _periods(day_from, day_to):
     return (f"{day_from:%Y-%m}" if day_from else "0000-00", f"{day_to:%Y-%m}" if day_to else "9999-99")
 
 
-def _month_after(d: date) -> date:
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
-
-
 def whole_months(day_from, day_to) -> tuple[date | None, date | None] | None:
     """The whole calendar months inside [day_from, day_to] (either end open) as (first month's
     first day or None, first day after the last month or None), or None when no whole month fits."""
     lo = None
     if day_from:
-        lo = day_from if day_from.day == 1 else _month_after(day_from)
+        lo = day_from if day_from.day == 1 else next_month(day_from)
     hi = None
     if day_to:
         after = day_to + timedelta(days=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from telco_console.repositories.base import execute, fetch_all, insert
+from telco_console.timeutil import next_month
 
 DAILY_COLS = ("calls_out", "calls_in", "calls_answered_out", "call_seconds_out", "call_seconds_in",
               "calls_international", "sms_out", "sms_in", "data_sessions", "data_duration_ms",
@@ -96,8 +97,7 @@ def _month_range(day_from: date | None, day_to: date | None) -> tuple[str, str, 
     first = day_from.replace(day=1) if day_from else None
     last = None
     if day_to:
-        m = day_to.replace(day=1)
-        last = date(m.year + m.month // 12, m.month % 12 + 1, 1) - timedelta(days=1)
+        last = next_month(day_to) - timedelta(days=1)
     _, on_day, params = _range(first, last)
     return on_day.replace("day", "month"), on_day, params
 
