@@ -1,11 +1,10 @@
 import argparse
-import socket
 
 import pytest
 
 from telco_console.cli import COMMANDS, build_parser
 
-from helpers import make_plan, make_user
+from helpers import free_port, make_plan, make_user
 
 PW = "correct-horse-9"
 PLAN_ARGS = ["plan", "add", "--code", "GOLD", "--name", "Gold", "--monthly-fee", "20", "--minutes", "100",
@@ -85,17 +84,9 @@ def test_exit_4_not_allowed_and_wrong_password(ctx, run_cli):
     assert code == 0, err
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_exit_3_database_unreachable(run_cli, tmp_path):
     cfg = tmp_path / "down.ini"
-    port = _closed_port()
+    port = free_port()
     cfg.write_text(f"[database]\nmode = external\nhost = 127.0.0.1\nport = {port}\nuser = nobody\n"
                    "connect_timeout = 2\n")
     code, out, err = run_cli("--config", str(cfg), "plan", "list", user="boss", password=PW)

@@ -7,7 +7,6 @@ of a bill run's transaction, and nothing is lost or duplicated."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import mysql.connector
 import pytest
 
-from helpers import make_customer, make_plan
+from helpers import free_port, make_customer, make_plan
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db.pool import Database
@@ -26,14 +25,6 @@ from telco_console.repositories.base import fetch_all, fetch_value
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = os.environ.get("TELCO_CLUSTER") == "1"
-
-
-def _dead_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _account(config) -> tuple[str, str, int]:
@@ -60,7 +51,7 @@ def _config(tmp_path, config, hosts: str, read_hosts: str = ""):
 
 def test_failover_skips_a_dead_first_node(ctx, config, tmp_path):
     _, _, port = _account(config)
-    db = Database(_config(tmp_path, config, f"127.0.0.1:{_dead_port()},127.0.0.1:{port}"))
+    db = Database(_config(tmp_path, config, f"127.0.0.1:{free_port()},127.0.0.1:{port}"))
     try:
         assert db.run(fetch_value, "SELECT 1") == 1
     finally:
@@ -77,7 +68,7 @@ def test_reads_go_to_read_hosts_and_fall_back(ctx, config, tmp_path):
         assert db.run(fetch_value, "SELECT @@session.wsrep_sync_wait") == 0       # writes do not wait
     finally:
         db.close()
-    db = Database(_config(tmp_path, config, f"127.0.0.1:{port}", read_hosts=f"127.0.0.1:{_dead_port()}"))
+    db = Database(_config(tmp_path, config, f"127.0.0.1:{port}", read_hosts=f"127.0.0.1:{free_port()}"))
     try:
         assert db.read(fetch_value, "SELECT 1") == 1     # no read node answers: the primary does
     finally:
@@ -98,7 +89,7 @@ def test_reports_read_on_read_hosts(ctx, config, tmp_path):
             for i in range(30)]
     ctx.db.run(lambda conn: usage.write_batch(conn, "rh", None, calls=rows))
     _, _, port = _account(config)
-    reads_only = _config(tmp_path, config, f"127.0.0.1:{_dead_port()}", read_hosts=f"127.0.0.1:{port}")
+    reads_only = _config(tmp_path, config, f"127.0.0.1:{free_port()}", read_hosts=f"127.0.0.1:{port}")
     rctx = AppContext(reads_only, Database(reads_only), SYSTEM, progress=False)
     try:
         rep = run_report(rctx, "usage-summary", ReportParams(date_from=start.date(), date_to=start.date()))
