@@ -2,7 +2,7 @@
 both measured in the same run on the same generated data.
 
     .venv/bin/python bench/reports.py [-n RECORDS] [--dsn mysql://root@127.0.0.1:3306] [--keep] [--json]
-                                      [--only usage-summary,peak-hours] [--rollups-only]
+                                      [--only usage-summary,peak-hours] [--rollups-only] [--reuse DB]
 
 It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn (or
 TELCO_BENCH_DSN), applies the migrations, generates RECORDS usage records (default 1,000,000:
@@ -125,7 +125,28 @@ def generate(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
     rollups.rebuild(conn)
     conn.commit()
     cur.close()
+    add_bills(conn)
     return {"customers": n_cust, "load_s": load_s, "rollup_s": time.perf_counter() - t0, **counts}
+
+
+def add_bills(conn) -> int:
+    """One issued bill per customer for each month of the generated range, totals spread from
+    10 to 60, a few void: what the usage reports' spend column and plan trends read."""
+    months = sorted({f"{START.year + (START.month - 1 + k) // 12}-{(START.month - 1 + k) % 12 + 1:02d}"
+                     for k in range((DAYS + 30) // 31)})
+    cur = conn.cursor()
+    derived = " UNION ALL ".join(f"SELECT '{m}' AS period" for m in months)
+    cur.execute("INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, issued_at, due_date, subtotal,"
+                " tax, total, status)"
+                " SELECT CONCAT('B', REPLACE(m.period, '-', ''), '-', c.id), m.period, c.id, c.id, c.plan_id,"
+                " CONCAT(m.period, '-28 00:00:00'), CONCAT(m.period, '-28'), 10 + c.id % 5000 / 100,"
+                " (10 + c.id % 5000 / 100) * 0.2, (10 + c.id % 5000 / 100) * 1.2,"
+                " IF(c.id % 97 = 0, 'void', 'issued')"
+                f" FROM customers c CROSS JOIN ({derived}) m")
+    n = cur.rowcount
+    conn.commit()
+    cur.close()
+    return n
 
 
 ROLLUP_REPORTS = ("usage-summary", "top-customers", "peak-hours", "network-summary")
@@ -175,6 +196,7 @@ def generate_rollups(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
                      for d in range(DAYS) for h in range(24) for r in REGIONS])
     conn.commit()
     cur.close()
+    add_bills(conn)
     return {"customers": n_cust, "load_s": 0.0, "rollup_s": 0.0}
 
 
@@ -191,30 +213,33 @@ def _sql_runner(conn, sql: str, params=()):
     def go():
         cur = conn.cursor()
         cur.execute(sql, tuple(params))
-        cur.fetchall()
+        rows = cur.fetchall()
         cur.close()
+        return rows
     return go
 
 
 def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, ...] = ()) -> list[dict]:
+    """Every report against its floor: the report's own SQL (the repository's *_sql functions, or
+    its repository calls) run raw on an open connection, fetching the same rows. The report adds
+    the pool checkout, the customer lookup, the transaction and what the service does in Python."""
     from telco_console.repositories import reports as repo
     from telco_console.services.report_registry import ReportParams
     from telco_console.services.reports import run_report
 
-    per_customer_sql, pc_params = repo.usage_per_customer_sql()
-    hour_sql, hour_params = repo.hour_profile_sql()
+    months = [("2026-07", date(2026, 7, 31)), ("2026-08", date(2026, 8, 31)), ("2026-09", date(2026, 9, 30))]
     xdr_sql, xdr_params = repo.xdr_per_user_sql()
     cases = [
-        ("usage-summary", ReportParams(), _sql_runner(conn, per_customer_sql, pc_params)),
+        ("usage-summary", ReportParams(), _sql_runner(conn, *repo.usage_report_sql())),
         ("usage-summary --top 10 --sort data", ReportParams(top=10, extra={"sort": "data"}),
-         _sql_runner(conn, per_customer_sql, pc_params)),
+         _sql_runner(conn, *repo.usage_report_sql(sort="data", limit=10))),
         ("usage-summary --from 2026-07-10 --to 2026-09-20", ReportParams(date_from=MID[0], date_to=MID[1]),
-         _sql_runner(conn, *repo.usage_per_customer_sql(*MID))),
-        ("peak-hours", ReportParams(), _sql_runner(conn, hour_sql, hour_params)),
+         _sql_runner(conn, *repo.usage_report_sql(*MID))),
+        ("peak-hours", ReportParams(), _sql_runner(conn, *repo.hour_profile_sql())),
         ("peak-hours --customer", ReportParams(customer=customer_msisdn),
          lambda: repo.hour_profile(conn, customer_id=customer_id)),
         ("top-customers --by spend", ReportParams(top=10, extra={"by": "spend"}),
-         _sql_runner(conn, per_customer_sql, pc_params)),
+         _sql_runner(conn, *repo.top_customers_sql("spend", 10))),
         ("network-summary", ReportParams(extra={"by": "day"}),
          lambda: (repo.network_totals(conn, "day"), repo.network_by_region(conn))),
         ("activity", ReportParams(customer=customer_msisdn), lambda: repo.activity(conn, customer_id)),
@@ -223,52 +248,56 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
         ("xdr-overview", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),
         ("xdr-stats", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),
         ("plan-trends", ReportParams(date_from=START, date_to=date(2026, 9, 30)),
-         lambda: (repo.plan_customers(conn, [("2026-07", date(2026, 7, 31)), ("2026-08", date(2026, 8, 31)),
-                                             ("2026-09", date(2026, 9, 30))]),
-                  repo.plan_revenue(conn, "2026-07", "2026-09"))),
+         _sql_runner(conn, *repo.plan_trends_sql(months))),
     ]
     out = []
     for figure, params, floor_fn in cases:
         name = figure.split()[0]
         if only and name not in only:
             continue
-        floor_fn()                                   # warm the buffer pool for both
-        value = floor = float("inf")
-        for _ in range(REPEAT):                      # interleaved, so both see the same load
-            value = min(value, _best(lambda: run_report(ctx, name, params), 1))
-            floor = min(floor, _best(floor_fn, 1))
-        out.append({"figure": figure, "value": round(value, 4), "unit": "s", "floor": round(floor, 4),
-                    "ratio": round(value / floor, 2) if floor > 0 else None})
-    # what the rollups save: the hour distribution counted from the raw records
-    raw = _best(_sql_runner(conn, "SELECT HOUR(started_at), COUNT(*) FROM calls GROUP BY 1"), 1)
-    rolled = _best(_sql_runner(conn, hour_sql, hour_params))
-    # the usage summary's own complete SQL run raw: what the report adds in Python on top of it
-    full_sql, full_params = repo.usage_report_sql()
+        out.append(_versus(figure, lambda: run_report(ctx, name, params), floor_fn))
+    # what the usage summary's SQL adds to the bare per-customer sums (naming, spend, units, order)
     if not only or "usage-summary" in only:
-        run_full = _sql_runner(conn, full_sql, full_params)
-        run_full()
-        value = floor = float("inf")
-        for _ in range(REPEAT):
-            value = min(value, _best(lambda: run_report(ctx, "usage-summary", ReportParams()), 1))
-            floor = min(floor, _best(run_full, 1))
-        out.append({"figure": "usage-summary vs its complete SQL (names, spend, order) run raw",
-                    "value": round(value, 4), "unit": "s", "floor": round(floor, 4),
-                    "ratio": round(value / floor, 2) if floor > 0 else None})
+        full = _sql_runner(conn, *repo.usage_report_sql())
+        out.append(_versus("usage-summary's SQL vs its bare per-customer sums", full,
+                           _sql_runner(conn, *repo.usage_per_customer_sql())))
     # what the monthly rollup saves: the same per-customer sums read from a row per customer and day
+    per_customer_sql, pc_params = repo.usage_per_customer_sql()
     daily_sql = per_customer_sql.replace("usage_monthly", "usage_daily")
     monthly = _best(_sql_runner(conn, per_customer_sql, pc_params))
     daily = _best(_sql_runner(conn, daily_sql, pc_params))
     out.append({"figure": "per-customer sums: usage_daily vs usage_monthly", "value": round(monthly, 4), "unit": "s",
                 "floor": round(daily, 4), "ratio": round(monthly / daily, 3) if daily > 0 else None})
+    # what the rollups save: the hour distribution counted from the raw records
+    raw = _best(_sql_runner(conn, "SELECT HOUR(started_at), COUNT(*) FROM calls GROUP BY 1"), 1)
+    rolled = _best(_sql_runner(conn, *repo.hour_profile_sql()))
     out.append({"figure": "hour counts of calls: raw scan vs usage_hourly", "value": round(rolled, 4), "unit": "s",
                 "floor": round(raw, 4), "ratio": round(rolled / raw, 3) if raw > 0 else None})
     return out
 
 
+def _versus(figure: str, fn, floor_fn) -> dict:
+    """fn against floor_fn, interleaved (both see the same load), best of REPEAT rounds; a round
+    of a few-millisecond figure repeats each side until it has run ~0.1 s, so that a millisecond
+    of scheduling noise does not decide the ratio."""
+    floor_fn()                                   # warm the buffer pool for both
+    t0 = time.perf_counter()
+    fn()
+    inner = max(1, min(50, int(0.1 / max(time.perf_counter() - t0, 1e-4))))
+    value = floor = float("inf")
+    for _ in range(REPEAT):
+        value = min(value, _best(fn, inner))
+        floor = min(floor, _best(floor_fn, inner))
+    return {"figure": figure, "value": round(value, 4), "unit": "s", "floor": round(floor, 4),
+            "ratio": round(value / floor, 2) if floor > 0 else None}
+
+
 def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | None = None,
         keep: bool = False, notify=lambda msg: None, only: tuple[str, ...] = (),
-        rollups_only: bool = False) -> list[dict]:
-    """Generate `scale` records in a throwaway database, time every report against its floor."""
+        rollups_only: bool = False, reuse: str | None = None) -> list[dict]:
+    """Generate `scale` records in a throwaway database, time every report against its floor.
+    reuse: the name of a database an earlier run kept (--keep) with the same scale and mode,
+    timed again as it is (nothing generated, nothing dropped)."""
     import tempfile
 
     from telco_console.context import SYSTEM, AppContext
@@ -277,18 +306,33 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
     workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-reports-"))
     workdir.mkdir(parents=True, exist_ok=True)
     server = _server(dsn or os.environ.get("TELCO_BENCH_DSN", DEFAULT_DSN))
-    admin, name, config = common.create_scratch(server, lambda name: _config(workdir, server, name))
+    if reuse:
+        from telco_console.config import load_config
+
+        admin, name, keep = None, reuse, True
+        config = load_config(_config(workdir, server, name), environ={})
+    else:
+        admin, name, config = common.create_scratch(server, lambda name: _config(workdir, server, name))
     db = None
     try:
         conn = _connect(server, name)
-        if rollups_only:
+        if reuse:
+            cur = conn.cursor()
+            cur.execute("SELECT COUNT(*) FROM customers")
+            info = {"customers": cur.fetchone()[0], "load_s": 0.0, "rollup_s": 0.0}
+            cur.close()
+            if rollups_only:
+                only = tuple(n for n in (only or ROLLUP_REPORTS) if n in ROLLUP_REPORTS)
+        elif rollups_only:
             notify(f"generating the rollups of {scale:,} records in {name} ...")
             info = generate_rollups(conn, scale, workdir)
             only = tuple(n for n in (only or ROLLUP_REPORTS) if n in ROLLUP_REPORTS)
         else:
             notify(f"generating {scale:,} records in {name} ...")
             info = generate(conn, scale, workdir)
-        if rollups_only:
+        if reuse:
+            notify(f"timing the kept database {name} ({info['customers']:,} customers)")
+        elif rollups_only:
             notify(f"rollup rows loaded ({info['customers']:,} customers x {DAYS} days)")
         else:
             notify(f"loaded in {info['load_s']:.1f} s, rollups rebuilt in {info['rollup_s']:.1f} s "
@@ -310,7 +354,8 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
     finally:
         if db is not None:
             db.close()
-        common.drop_scratch(admin, name, keep)
+        if admin is not None:
+            common.drop_scratch(admin, name, keep)
 
 
 def main(argv=None) -> int:
@@ -323,11 +368,13 @@ def main(argv=None) -> int:
     ap.add_argument("--rollups-only", action="store_true",
                     help="load only the rollup rows RECORDS records would produce, and time the reports that read "
                          "only the rollups (for 10,000,000 without loading the records)")
+    ap.add_argument("--reuse", metavar="DATABASE",
+                    help="time a database an earlier run kept with --keep (same -n and --rollups-only) as it is")
     ap.add_argument("--only", metavar="NAMES", default="", help="comma-separated report names to time (default all)")
     args = ap.parse_args(argv)
     only = tuple(n.strip() for n in args.only.split(",") if n.strip())
     results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr),
-                  only=only, rollups_only=args.rollups_only)
+                  only=only, rollups_only=args.rollups_only, reuse=args.reuse)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

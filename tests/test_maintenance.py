@@ -94,8 +94,8 @@ def test_usage_daily_is_partitioned_by_month_and_a_range_reads_only_its_months(c
         plans = [dict(zip(cols, r)) for r in cur.fetchall()]
         conn.commit()
     assert [p["partitions"] for p in plans if p["table"] == "d"] == ["p202603"]
-    rows = ctx.db.run(repo.usage_per_customer, date(2026, 3, 5), date(2026, 3, 20))
-    assert sorted(int(r["calls_out"]) for r in rows) == [1, 2]
+    rows = ctx.db.run(repo.usage_report, date(2026, 3, 5), date(2026, 3, 20))
+    assert sorted(r[repo.USAGE_COLUMNS.index("calls_out")] for r in rows) == [1, 2]
 
 
 def test_archive_then_restore_round_trip(ctx, usage_data, tmp_path):

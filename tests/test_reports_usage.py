@@ -134,3 +134,22 @@ def test_customer_sees_own_usage_and_calls(ctx, as_role):
         run_report(me, "usage-summary", ReportParams())
     with pytest.raises(PermissionDenied):
         run_report(ctx.with_user(me.user.__class__(None, "x", "staff")), "peak-hours", ReportParams())
+
+
+@pytest.mark.parametrize("by", ["calls", "minutes", "sms", "data", "sessions", "duration", "spend"])
+def test_top_customers_agree_with_the_usage_summary_for_every_measure(ctx, by):
+    """Both reports rank in SQL; for each measure the top list is the usage summary sorted the
+    same way, its value the summary's figures added up, and the shares add up to 100 (0 when
+    nobody has any, e.g. spend before the first bill run)."""
+    basic(ctx)
+    summary = run_report(ctx, "usage-summary", ReportParams(extra={"sort": by}))
+    top = run_report(ctx, "top-customers", ReportParams(top=5, extra={"by": by}))
+    assert [r[1] for r in top.rows] == col(summary, "MSISDN")
+    headers = {"calls": ("Calls out", "Calls in"), "minutes": ("Minutes out (min)", "Minutes in (min)"),
+               "sms": ("SMS out", "SMS in"), "data": ("Data (MB)",), "sessions": ("Data sessions",),
+               "duration": ("Session time (h)",), "spend": ("Spend (GBP)",)}[by]
+    for i, r in enumerate(top.rows):
+        assert r[4] == sum(summary.rows[i][summary.headers.index(h)] for h in headers)
+    shares = [r[5] for r in top.rows]
+    assert sum(shares) == pytest.approx(0.0 if by == "spend" else 100.0)     # no bills in this data
+    assert summary.charts[0].values == [float(r[4]) for r in top.rows]

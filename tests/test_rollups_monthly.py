@@ -3,6 +3,7 @@ with the other rollups, and read by the usage reports for the whole months of a 
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from telco_console.repositories import reports as repo
 from telco_console.repositories import rollups, usage
 from telco_console.repositories.base import execute, fetch_all
 from telco_console.services import maintenance
+from telco_console.services.reports.common import hours_from_ms, mb, minutes
 
 START = date(2026, 2, 20)
 DAYS = 80                      # 20 Feb .. 10 May: two whole months and two partial ones
@@ -144,25 +146,47 @@ EDGES = [None, date(2026, 2, 20), date(2026, 2, 28), date(2026, 3, 1), date(2026
 
 
 def test_usage_per_customer_equals_a_recount_for_every_range(ctx, spread):
-    """Every pair of edges: the report's sums (whole months from usage_monthly, the cut months'
-    days from usage_daily) equal a recount of the records of that range, and list exactly the
-    customers with records in it."""
+    """Every pair of edges: the per-customer sums (whole months from usage_monthly, the cut months'
+    days from usage_daily) equal a recount of the records of that range, and so do the usage
+    summary's rows (seconds shown as minutes, rounded half up), which list exactly the customers
+    with records in it."""
+    ids = {r["id"]: r["msisdn"] for r in ctx.db.run(fetch_all, "SELECT id, msisdn FROM customers")}
     checked = 0
     for day_from in EDGES:
         for day_to in EDGES:
             if day_from and day_to and day_from > day_to:
                 continue
-            rows = ctx.db.run(repo.usage_per_customer, day_from, day_to)
-            got = {}
-            ids = {r["customer_id"]: r["msisdn"] for r in ctx.db.run(fetch_all, "SELECT id AS customer_id, msisdn"
-                                                                                  " FROM customers")}
-            by_msisdn = {v: k for k, v in ids.items()}
-            for r in rows:
-                got[by_msisdn[r["msisdn"]]] = [int(r["calls_out"]), int(r["calls_in"]), int(r["seconds_out"]),
-                                               int(r["sms_out"]), int(r["sms_in"])]
-            assert got == _recount_per_customer(ctx, day_from, day_to), (day_from, day_to)
+            want = _recount_per_customer(ctx, day_from, day_to)
+            sums = ctx.db.run(fetch_all, *repo.usage_per_customer_sql(day_from, day_to))
+            got = {r["customer_id"]: [r["calls_out"], r["calls_in"], r["seconds_out"], r["sms_out"], r["sms_in"]]
+                   for r in sums}
+            assert got == want, (day_from, day_to)
+            rows = ctx.db.run(repo.usage_report, day_from, day_to)
+            cols = repo.USAGE_COLUMNS
+            shown = {r[0]: [r[cols.index(c)] for c in ("calls_out", "calls_in", "minutes_out", "sms_out", "sms_in")]
+                     for r in rows}
+            assert shown == {ids[cid]: [co, ci, minutes(so), o, i] for cid, (co, ci, so, o, i) in want.items()}, \
+                (day_from, day_to)
             checked += 1
     assert checked == 12 * 13 // 2 + 12 + 13
+
+
+def test_minutes_and_megabytes_round_half_up_in_sql_as_in_python(ctx):
+    """The usage summary rounds in SQL; activity and the other reports in Python: both half up,
+    at exactly the halfway points and either side of them."""
+    values = [0, 1, 2, 3, 4, 29, 30, 33, 89, 90, 91, 4_999, 5_000, 5_001, 14_999, 15_000, 179_999, 180_000,
+              180_001, 10**12 + 5_000, 10**12 + 4_999]
+    sql = "SELECT " + ", ".join(f"{repo.minutes_sql(str(v))}, {repo.mb_sql(str(v))}, {repo.hours_sql(str(v))}"
+                                for v in values)
+    with ctx.db.connection() as conn:
+        cur = conn.cursor()
+        cur.execute(sql)
+        got = list(cur.fetchone())
+        cur.close()
+    want = [x for v in values for x in (minutes(v), mb(v), hours_from_ms(v))]
+    assert got == want
+    assert [str(x) for x in got[:6]] == ["0.0", "0.00", "0.0", "0.0", "0.00", "0.0"]
+    assert minutes(3) == Decimal("0.1") and mb(5_000) == Decimal("0.01") and hours_from_ms(180_000) == Decimal("0.1")
 
 
 def test_network_by_region_reads_the_same_sums(ctx, spread):

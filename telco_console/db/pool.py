@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
 
 import mysql.connector
-from mysql.connector import errorcode, pooling
+from mysql.connector import errorcode
 
 from telco_console.db import driver  # noqa: F401  (the C extension's commit/rollback raise driver errors)
 from telco_console.errors import DatabaseUnavailable, PermissionDenied, TelcoError
@@ -34,15 +34,77 @@ DISK_FULL = {1021, 1114, 3, 28}
 # the account lacks a grant (e.g. a read-only reporting account asked to write)
 NO_GRANT = {errorcode.ER_TABLEACCESS_DENIED_ERROR, errorcode.ER_COLUMNACCESS_DENIED_ERROR}
 
-_pool_counter = 0
-_pool_lock = threading.Lock()
+# an idle connection used less than this many seconds ago is handed out without a ping: a
+# connection that died in that time fails on its first statement, which run() retries once
+PING_AFTER_S = 2.0
 
 
-def _next_pool_name() -> str:
-    global _pool_counter
-    with _pool_lock:
-        _pool_counter += 1
-        return f"telco{_pool_counter}"
+class ConnectionPool:
+    """Open connections kept between transactions, the most recently used first, at most `size`
+    idle (more are opened when all are busy, and closed on return).
+
+    What a checkout and a return cost is what every transaction pays, so they are kept to the
+    round trips that do something: no ping for a connection used in the last PING_AFTER_S seconds
+    (a dead one fails its first statement, which Database.run() retries once), and a session reset
+    (COM_RESET_CONNECTION, then the driver restores character set and autocommit) only after work
+    that may have changed the session: read() work ends with a rollback alone. mysql-connector's
+    own pool pings on every checkout and resets on every return: six round trips around a
+    one-statement report, where this needs one."""
+
+    def __init__(self, connect: Callable[[], object], size: int):
+        self._connect = connect
+        self.size = max(1, int(size))
+        self._idle: list[tuple[object, float]] = []
+        self._lock = threading.Lock()
+
+    def get(self):
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                conn, used = self._idle.pop()
+            if time.monotonic() - used < PING_AFTER_S:
+                return conn
+            try:
+                conn.ping(reconnect=False)
+                return conn
+            except Exception:
+                self._discard(conn)
+        return self._connect()
+
+    def put(self, conn, reset: bool) -> None:
+        """Back into the pool: after a session reset when `reset`; a connection that cannot be
+        reset (lost, unread rows) is closed instead."""
+        try:
+            if reset:
+                if not conn.cmd_reset_connection():
+                    conn.reset_session()        # a server without COM_RESET_CONNECTION
+            elif conn.unread_result:
+                raise RuntimeError("rows left unread")
+        except Exception:
+            self._discard(conn)
+            return
+        with self._lock:
+            if len(self._idle) < self.size:
+                self._idle.append((conn, time.monotonic()))
+                return
+        self._discard(conn)
+
+    def discard(self, conn) -> None:
+        self._discard(conn)
+
+    @staticmethod
+    def _discard(conn) -> None:
+        try:
+            conn.close()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            self._discard(conn)
 
 
 def _errno(exc: BaseException) -> int | None:
@@ -58,7 +120,8 @@ class Database:
         self.owner = owner
         self.read_only_hosts = read_only_hosts
         self.notify = notify or (lambda msg: None)
-        self._pool: pooling.MySQLConnectionPool | None = None
+        self._pool: ConnectionPool | None = None
+        self._node = 0                          # index of the node new connections go to first
         self._lock = threading.Lock()
         self.name = config.get("database", "name")
         self._sync_wait: bool | None = None     # read nodes: does the server know wsrep_sync_wait?
@@ -120,45 +183,36 @@ class Database:
         return (host or node), int(port or self.config.get("database", "port"))
 
     # -- the pool ---------------------------------------------------------------
-    def _get_pool(self) -> pooling.MySQLConnectionPool:
+    def _get_pool(self) -> ConnectionPool:
         with self._lock:
             if self._pool is None:
                 args = self.connect_args()
                 failover = args.pop("failover", None)
-                size = self.config.get("database", "pool_size")
-                # a read node's connections keep their session: after a session reset (COM_RESET_CONNECTION)
-                # Galera ignores wsrep_sync_wait, even set again (measured on 10.11; as galera issue #613 says of COM_CHANGE_USER),
-                # and every read transaction sets it anyway (_causal_reads)
-                reset = not self.read_only_hosts
-                try:
-                    if failover:
-                        # failover does not mix with pooling in the connector: try each node in turn
-                        last = None
-                        for node in ({"host": args["host"], "port": args["port"]}, *failover):
-                            try:
-                                self._pool = pooling.MySQLConnectionPool(
-                                    pool_name=_next_pool_name(), pool_size=size, pool_reset_session=reset,
-                                    **{**args, **node})
-                                break
-                            except mysql.connector.Error as exc:
-                                last = exc
-                        if self._pool is None:
-                            raise last
-                    else:
-                        self._pool = pooling.MySQLConnectionPool(
-                            pool_name=_next_pool_name(), pool_size=size, pool_reset_session=reset, **args)
-                except mysql.connector.Error as exc:
-                    raise self.translate(exc) from None
+                nodes = [{}] if not failover else [{"host": args["host"], "port": args["port"]}, *failover]
+                self._pool = ConnectionPool(lambda: self._open(args, nodes), self.config.get("database", "pool_size"))
             return self._pool
+
+    def _open(self, args: dict, nodes: list[dict]):
+        """A new connection: to the node the last one went to, else to the next node that answers."""
+        start, last = self._node % len(nodes), None
+        for k in range(len(nodes)):
+            i = (start + k) % len(nodes)
+            try:
+                conn = mysql.connector.connect(**{**args, **nodes[i]})
+            except mysql.connector.Error as exc:
+                last = exc
+                continue
+            if i != self._node:
+                self.notify("a database node is unreachable; failing over to the next one...")
+                self._node = i
+            return conn
+        raise last
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                try:
-                    self._pool._remove_connections()
-                except Exception:
-                    pass
-                self._pool = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def translate(self, exc: BaseException) -> TelcoError:
         """A plain-language error for a connector error (no password ever in it)."""
@@ -189,40 +243,28 @@ class Database:
 
     # -- connections and transactions -----------------------------------------
     @contextmanager
-    def connection(self) -> Iterator:
-        """A pooled connection (returned to the pool afterwards)."""
+    def connection(self, reset: bool = True) -> Iterator:
+        """A pooled connection, returned to the pool afterwards: after a session reset, unless
+        reset=False (for work that changes nothing in the session, see read()). A read node's
+        connections are never reset: Galera ignores wsrep_sync_wait after a reset (see
+        _causal_reads)."""
         try:
-            try:
-                conn = self._get_pool().get_connection()
-            except mysql.connector.Error:
-                if not self._several_hosts():
-                    raise
-                # the node the pool was built on is gone: rebuild it on the next reachable node
-                self.notify("a database node is unreachable; failing over to the next one...")
-                self.close()
-                conn = self._get_pool().get_connection()
-        except pooling.PoolError:
-            # all pooled connections are busy: open a plain one rather than fail
-            try:
-                conn = mysql.connector.connect(**{k: v for k, v in self.connect_args().items()
-                                                  if k != "failover"})
-            except mysql.connector.Error as exc:
-                raise self.translate(exc) from None
+            pool = self._get_pool()
+            conn = pool.get()
         except mysql.connector.Error as exc:
             self.close()
             raise self.translate(exc) from None
         try:
             yield conn
-        finally:
-            try:
-                conn.close()
-            except Exception:
-                pass
+        except BaseException:
+            pool.put(conn, reset=not self.read_only_hosts)
+            raise
+        pool.put(conn, reset=reset and not self.read_only_hosts)
 
     @contextmanager
-    def transaction(self) -> Iterator:
+    def transaction(self, reset: bool = True) -> Iterator:
         """Commit on success, roll back on any exception. Yields the connection."""
-        with self.connection() as conn:
+        with self.connection(reset) as conn:
             try:
                 yield conn
                 conn.commit()
@@ -236,10 +278,13 @@ class Database:
     def run(self, fn: Callable[..., T], *args, retries: int = 5, **kwargs) -> T:
         """fn(conn, *args, **kwargs) in one transaction, retried on deadlock, lock timeout
         or Galera certification conflict (with backoff), and once on a lost connection."""
+        return self._run(fn, args, kwargs, retries, reset=True)
+
+    def _run(self, fn, args, kwargs, retries: int, reset: bool):
         attempt, lost_retried = 0, False
         while True:
             try:
-                with self.transaction() as conn:
+                with self.transaction(reset) as conn:
                     if self.read_only_hosts:
                         self._causal_reads(conn)
                     return fn(conn, *args, **kwargs)
@@ -261,13 +306,15 @@ class Database:
 
     def read(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Like run() for read-only work (same retries); sent to `[database] read_hosts` when
-        that lists nodes (external mode), falling back to `hosts` if none of them answers."""
+        that lists nodes (external mode), falling back to `hosts` if none of them answers.
+        fn must leave the session as it found it (no SET, no temporary tables): its connection
+        goes back to the pool without a session reset."""
         if not self.read_only_hosts and not self.managed and self.config.get("database", "read_hosts"):
             try:
-                return self.reader().run(fn, *args, **kwargs)
+                return self.reader().read(fn, *args, **kwargs)
             except DatabaseUnavailable:
                 self.notify("no read node answers; reading from the primary nodes")
-        return self.run(fn, *args, **kwargs)
+        return self._run(fn, args, kwargs, 5, reset=False)
 
     def _causal_reads(self, conn) -> None:
         """On a read node, make this transaction's reads wait until the node has applied every write
@@ -292,13 +339,6 @@ class Database:
             if getattr(self, "_reader", None) is None:
                 self._reader = Database(self.config, owner=self.owner, read_only_hosts=True, notify=self.notify)
             return self._reader
-
-    def _several_hosts(self) -> bool:
-        if self.managed or self.config.get("database", "socket"):
-            return False
-        hosts = (self.config.get("database", "read_hosts") if self.read_only_hosts else "") \
-            or self.config.get("database", "hosts") or ""
-        return len([h for h in hosts.split(",") if h.strip()]) > 1
 
     def ping(self) -> None:
         with self.connection() as conn:

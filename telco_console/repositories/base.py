@@ -15,6 +15,16 @@ def fetch_all(conn, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]
     return [dict(zip(names, r)) for r in rows]
 
 
+def fetch_rows(conn, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+    """Rows as tuples, in the SELECT's column order (for large result sets that go straight
+    into a report's table)."""
+    cur = conn.cursor()
+    cur.execute(sql, tuple(params))
+    rows = cur.fetchall()
+    cur.close()
+    return rows
+
+
 def fetch_one(conn, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
     rows = fetch_all(conn, sql, params)
     return rows[0] if rows else None

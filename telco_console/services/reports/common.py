@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
 from telco_console.phone import normalise_msisdn
@@ -41,13 +41,18 @@ class Scope:
         return f
 
 
-def scope(ctx, params, need_customer: bool = False) -> Scope:
+def scope(ctx, params, need_customer: bool = False, conn=None) -> Scope:
     """Apply the user's limits: a regional manager sees their own region only; a customer sees
-    their own number only (whatever was asked for)."""
+    their own number only (whatever was asked for). With conn, the customer is looked up on it
+    (inside the report's own read), otherwise in a read of its own."""
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ValidationError(f"the start date {params.date_from} is after the end date {params.date_to}")
     if params.top is not None and params.top < 1:
         raise ValidationError("--top must be 1 or more")
+
+    def lookup(fn, *args):
+        return fn(conn, *args) if conn is not None else ctx.db.read(fn, *args)
+
     role = ctx.user.role
     region = (params.region or "").strip() or None
     if role == "regional":
@@ -58,14 +63,14 @@ def scope(ctx, params, need_customer: bool = False) -> Scope:
     if role == "customer":
         if ctx.user.customer_id is None:
             raise PermissionDenied("this customer account is not linked to a number")
-        customer = ctx.db.read(repo.customer_by_id, ctx.user.customer_id)
+        customer = lookup(repo.customer_by_id, ctx.user.customer_id)
         if params.customer:
             asked = normalise_msisdn(params.customer, ctx.region)
             if customer is None or asked != customer["msisdn"]:
                 raise PermissionDenied("a customer account sees its own number only")
     elif params.customer:
         number = normalise_msisdn(params.customer, ctx.region)
-        customer = ctx.db.read(repo.customer_by_msisdn, number)
+        customer = lookup(repo.customer_by_msisdn, number)
         if customer is None:
             raise NotFoundError(f"no customer with number {number}")
         if role == "regional" and customer["region"] != ctx.user.region:
@@ -75,21 +80,31 @@ def scope(ctx, params, need_customer: bool = False) -> Scope:
     return Scope(params.date_from, params.date_to, region, customer, params.top)
 
 
+def read_scoped(ctx, params, work, need_customer: bool = False):
+    """(scope, work(conn, scope)) in one read: the customer lookup and the report's own queries
+    share a connection and a transaction."""
+    def run(conn):
+        s = scope(ctx, params, need_customer, conn)
+        return s, work(conn, s)
+    return ctx.db.read(run)
+
+
+# display rounding is half up, as the SQL of the reports rounds (repositories/reports.py)
 def mb(value) -> Decimal:
     """Bytes to megabytes (1 MB = 1,000,000 bytes), 2 places."""
-    return (Decimal(int(value or 0)) / MB).quantize(Decimal("0.01"))
+    return (Decimal(int(value or 0)) / MB).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def minutes(seconds) -> Decimal:
-    return (Decimal(int(seconds or 0)) / 60).quantize(Decimal("0.1"))
+    return (Decimal(int(seconds or 0)) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def hours_from_ms(ms) -> Decimal:
-    return (Decimal(int(ms or 0)) / 3_600_000).quantize(Decimal("0.1"))
+    return (Decimal(int(ms or 0)) / 3_600_000).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+    return Decimal(value or 0).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def currency(ctx) -> str:
@@ -99,14 +114,14 @@ def currency(ctx) -> str:
         return ""
 
 
-def sum_columns(rows: list[list], columns, label_index: int = 0, label: str = "Total") -> list:
+def sum_columns(rows: list, columns, label_index: int = 0, label: str = "Total") -> list:
     """A totals row: sums of the numeric columns, the label in one text column, blanks elsewhere."""
     out = []
-    for i, col in enumerate(columns):
+    for i, (col, vals) in enumerate(zip(columns, zip(*rows) if rows else [()] * len(columns))):
         if i == label_index:
             out.append(label)
         elif col.numeric and col.kind != "percent":
-            vals = [r[i] for r in rows if r[i] is not None]
+            vals = [v for v in vals if v is not None]
             out.append(sum(vals, Decimal(0) if vals and isinstance(vals[0], Decimal) else 0) if vals else None)
         else:
             out.append(None)

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from telco_console.errors import ValidationError
 from telco_console.reporting.report import Chart, Column, Report
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportSpec
-from telco_console.services.reports.common import currency, money, scope
+from telco_console.services.reports.common import currency, read_scoped
 from telco_console.timeutil import Period
 
 MAX_MONTHS = 120
@@ -25,15 +26,17 @@ def months_between(day_from: date, day_to: date) -> list[Period]:
 
 
 def plan_trends(ctx, params) -> Report:
-    s = scope(ctx, params)
     today = ctx.now().date()
-    day_to = s.day_to or today
-    day_from = s.day_from or Period(day_to.year, day_to.month).first_day - relativedelta(months=11)
-    months = months_between(day_from, day_to)
-    counts, revenue, plans = ctx.db.read(lambda conn: (
-        repo.plan_customers(conn, [(str(m), m.last_day) for m in months], s.region),
-        repo.plan_revenue(conn, str(months[0]), str(months[-1]), s.region),
-        repo.plans_by_id(conn)))
+
+    def work(conn, s):
+        day_to = s.day_to or today
+        day_from = s.day_from or Period(day_to.year, day_to.month).first_day - relativedelta(months=11)
+        months = months_between(day_from, day_to)
+        if not months:
+            raise ValidationError(f"the start date {day_from} is after the end date {day_to}")
+        return months, repo.plan_trends(conn, [(str(m), m.last_day) for m in months], s.region)
+
+    s, (months, rows) = read_scoped(ctx, params, work)
     cur = currency(ctx)
     cols = [Column("Month"), Column("Plan"), Column("Customers (month end)", "int"), Column("Bills", "int"),
             Column(f"Revenue ({cur})" if cur else "Revenue", "money")]
@@ -42,15 +45,7 @@ def plan_trends(ctx, params) -> Report:
     filters.setdefault("to", str(months[-1]))
     report = Report("Plan trends: customers and revenue per plan per month", cols, filters=filters,
                     empty_message="no customers or bills in these months")
-    cells: dict[tuple[str, int], list] = {}
-    for r in counts:
-        cells.setdefault((r["period"], r["plan_id"]), [0, 0, Decimal("0.00")])[0] = int(r["customers"])
-    for r in revenue:
-        cell = cells.setdefault((r["period"], r["plan_id"]), [0, 0, Decimal("0.00")])
-        cell[1], cell[2] = int(r["bills"]), money(r["revenue"])
-    for (period, plan_id), (n, bills, rev) in sorted(cells.items(), key=lambda kv: (kv[0][0],
-                                                                                       plans[kv[0][1]]["code"])):
-        report.rows.append([period, plans[plan_id]["code"], n, bills, rev])
+    report.rows = [list(r) for r in rows]
     if not report.rows:
         return report
     report.totals = ["Total", None, None, sum(r[3] for r in report.rows), sum((r[4] for r in report.rows),
@@ -60,7 +55,7 @@ def plan_trends(ctx, params) -> Report:
         per_month[r[0]] = per_month.get(r[0], Decimal(0)) + r[4]
     report.charts.append(Chart(f"Revenue per month{f' ({cur})' if cur else ''}", list(per_month),
                                [float(v) for v in per_month.values()]))
-    if not revenue:
+    if not report.totals[3]:
         report.notes.append("No bills in these months yet: revenue is 0.")
     codes = sorted({r[1] for r in report.rows})
     month_list = [str(m) for m in months]

@@ -7,28 +7,19 @@ from telco_console.errors import ValidationError
 from telco_console.reporting.report import Chart, Column, Report
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
-from telco_console.services.reports.common import (WEEKDAYS, currency, hours_from_ms, mb, minutes, money,
+from telco_console.services.reports.common import (WEEKDAYS, currency, mb, minutes, money, read_scoped,
                                                    scope, sum_columns)
 
 GROUP = "Usage and network"
-SORTS = ("calls", "minutes", "sms", "data", "sessions", "duration", "spend")
-METRIC_COLUMNS = {  # --by -> (heading, kind, value from a usage row)
-    "calls": ("Calls", "int", lambda r: int(r["calls_out"]) + int(r["calls_in"])),
-    "minutes": ("Minutes (min)", "decimal", lambda r: minutes(int(r["seconds_out"]) + int(r["seconds_in"]))),
-    "sms": ("SMS", "int", lambda r: int(r["sms_out"]) + int(r["sms_in"])),
-    "data": ("Data (MB)", "decimal", lambda r: mb(r["bytes"])),
-    "sessions": ("Data sessions", "int", lambda r: int(r["sessions"] or 0)),
-    "duration": ("Session time (h)", "decimal", lambda r: hours_from_ms(r["duration_ms"])),
-    "spend": ("Spend", "money", lambda r: money(r["spend"])),
+SORTS = repo.SORT_KEYS
+METRIC_COLUMNS = {  # --by -> (heading, kind, places)
+    "calls": ("Calls", "int", None), "minutes": ("Minutes (min)", "decimal", 1), "sms": ("SMS", "int", None),
+    "data": ("Data (MB)", "decimal", 2), "sessions": ("Data sessions", "int", None),
+    "duration": ("Session time (h)", "decimal", 1), "spend": ("Spend", "money", None),
 }
-
-RAW_METRIC = {  # --by -> the unrounded measure the SQL sorted by (for shares)
-    "calls": lambda r: int(r["calls_out"]) + int(r["calls_in"]),
-    "minutes": lambda r: int(r["seconds_out"]) + int(r["seconds_in"]),
-    "sms": lambda r: int(r["sms_out"]) + int(r["sms_in"]),
-    "data": lambda r: int(r["bytes"]), "sessions": lambda r: int(r["sessions"]),
-    "duration": lambda r: int(r["duration_ms"]), "spend": lambda r: r["spend"],
-}
+# --sort -> the usage summary's columns that add up to the measure it is sorted by (for its chart)
+SORT_COLUMNS = {"calls": (3, 4), "minutes": (5, 6), "sms": (7, 8), "data": (9,), "sessions": (10,),
+                "duration": (11,), "spend": (12,)}
 
 
 def _usage_columns(cur: str) -> list[Column]:
@@ -36,49 +27,44 @@ def _usage_columns(cur: str) -> list[Column]:
             Column("Calls in", "int"), Column("Minutes out (min)", "decimal", 1),
             Column("Minutes in (min)", "decimal", 1), Column("SMS out", "int"), Column("SMS in", "int"),
             Column("Data (MB)", "decimal", 2), Column("Data sessions", "int"),
-            Column(f"Spend ({cur})" if cur else "Spend", "money")]
+            Column("Session time (h)", "decimal", 1), Column(f"Spend ({cur})" if cur else "Spend", "money")]
 
 
 def usage_summary(ctx, params) -> Report:
-    s = scope(ctx, params)
     sort = params.extra.get("sort") or "calls"
-    rows = ctx.db.read(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, sort, s.top)
+    s, rows = read_scoped(ctx, params, lambda conn, s: repo.usage_report(
+        conn, s.day_from, s.day_to, s.region, s.customer_id, sort, s.top))
     cols = _usage_columns(currency(ctx))
     report = Report("Customer usage summary", cols, filters={**s.filters, "sorted by": sort,
                                                              **({"top": s.top} if s.top else {})},
                     empty_message="no usage for these filters")
-    for r in rows:
-        report.rows.append([r["msisdn"], r["name"], r["region"], int(r["calls_out"]), int(r["calls_in"]),
-                            minutes(r["seconds_out"]), minutes(r["seconds_in"]), int(r["sms_out"]),
-                            int(r["sms_in"]), mb(r["bytes"]), int(r["sessions"]), money(r["spend"])])
+    report.rows = [list(r) for r in rows]   # every figure computed and rounded in SQL
     if report.rows:
         report.totals = sum_columns(report.rows, cols, label="Total" if not s.top else f"Total (top {s.top})")
-        label, kind, value = METRIC_COLUMNS[sort]
-        report.charts.append(Chart(f"{label} per customer", [r["msisdn"] for r in rows[:20]],
-                                   [float(value(r)) for r in rows[:20]]))
-        report.plot = {"panels": [{"kind": "barh", "title": f"{label} per customer",
-                                   "x": [r["msisdn"] for r in rows[:20]],
-                                   "series": {label: [float(value(r)) for r in rows[:20]]}}]}
+        label = METRIC_COLUMNS[sort][0]
+        top = report.rows[:20]
+        values = [float(sum(r[i] for i in SORT_COLUMNS[sort])) for r in top]
+        report.charts.append(Chart(f"{label} per customer", [r[0] for r in top], values))
+        report.plot = {"panels": [{"kind": "barh", "title": f"{label} per customer", "x": [r[0] for r in top],
+                                   "series": {label: values}}]}
     return report
 
 
 def top_customers(ctx, params) -> Report:
-    s = scope(ctx, params)
     by = params.extra.get("by") or "calls"
-    top = s.top or 10
-    rows = ctx.db.read(repo.usage_per_customer, s.day_from, s.day_to, s.region, s.customer_id, by, top,
-                      with_total=True)
-    label, kind, value = METRIC_COLUMNS[by]
+    top = params.top or 10
+    s, rows = read_scoped(ctx, params, lambda conn, s: repo.top_customers(
+        conn, by, top, s.day_from, s.day_to, s.region))
+    label, kind, places = METRIC_COLUMNS[by]
     if by == "spend" and currency(ctx):
         label = f"Spend ({currency(ctx)})"
     cols = [Column("Rank", "int"), Column("MSISDN"), Column("Name"), Column("Region"),
-            Column(label, kind, 1 if by in ("minutes", "duration") else None), Column("Share of all (%)", "percent")]
+            Column(label, kind, 1 if by in ("minutes", "duration") else None),
+            Column("Share of all (%)", "percent")]
     report = Report(f"Top {top} customers by {by}", cols, filters={**s.filters, "by": by},
                     empty_message="no usage for these filters")
-    for i, r in enumerate(rows, 1):
-        total = float(r["sort_total"] or 0)
-        share = float(RAW_METRIC[by](r)) / total * 100 if total else 0.0
-        report.rows.append([i, r["msisdn"], r["name"], r["region"], value(r), share])
+    report.rows = [[i, msisdn, name, region, value, share or 0.0]
+                   for i, (msisdn, name, region, value, share) in enumerate(rows, 1)]
     if report.rows:
         report.charts.append(Chart(f"{label} per customer", [r[1] for r in report.rows],
                                    [float(r[4]) for r in report.rows]))
@@ -125,14 +111,15 @@ def network_summary(ctx, params) -> Report:
 
 
 def hour_arrays(rows):
-    """usage rows (wd, hr, measures) -> dict of 7 x 24 numpy arrays."""
+    """hour_profile tuples (wd, hr, calls, seconds, sms, sessions, bytes) -> dict of 7 x 24 numpy
+    arrays, one per measure."""
     import numpy as np
 
-    out = {k: np.zeros((7, 24)) for k in ("calls", "seconds", "sms", "sessions", "bytes")}
-    for r in rows:
-        for k in out:
-            out[k][int(r["wd"]), int(r["hr"])] = float(r[k] or 0)
-    return out
+    grid = np.zeros((len(repo.HOUR_MEASURES), 7, 24), dtype=np.int64)
+    if rows:
+        m = np.array(rows, dtype=np.int64)
+        grid[:, m[:, 0], m[:, 1]] = m[:, 2:].T
+    return dict(zip(repo.HOUR_MEASURES, grid))
 
 
 def peak_stats(values):
@@ -160,11 +147,11 @@ def _peak_report(title: str, rows, filters: dict) -> Report:
         return report
     stats = {k: peak_stats(v) for k, v in (("calls", hourly["calls"]), ("sms", hourly["sms"]),
                                           ("sessions", hourly["sessions"]), ("all", events))}
-    for h in range(24):
-        report.rows.append([f"{h:02d}:00", int(hourly["calls"][h]), float(stats["calls"][1][h]),
-                            int(hourly["sms"][h]), float(stats["sms"][1][h]), int(hourly["sessions"][h]),
-                            float(stats["sessions"][1][h]), mb(int(hourly["bytes"][h])), int(events[h]),
-                            float(stats["all"][1][h])])
+    hours = [f"{h:02d}" for h in range(24)]
+    report.rows = [list(r) for r in zip(
+        [f"{h}:00" for h in hours], hourly["calls"].tolist(), stats["calls"][1].tolist(), hourly["sms"].tolist(),
+        stats["sms"][1].tolist(), hourly["sessions"].tolist(), stats["sessions"][1].tolist(),
+        [mb(b) for b in hourly["bytes"].tolist()], events.tolist(), stats["all"][1].tolist())]
     report.totals = sum_columns(report.rows, cols)
     for i in (2, 4, 6, 9):
         report.totals[i] = 100.0 if report.totals[i - 1] else 0.0
@@ -174,39 +161,38 @@ def _peak_report(title: str, rows, filters: dict) -> Report:
         if peak is not None:
             report.notes.append(f"Peak hour for {names[key]}: {peak:02d}:00-{peak:02d}:59, "
                                 f"peak-to-average ratio {ratio:.2f}")
-    report.charts.append(Chart("All records per hour", [f"{h:02d}" for h in range(24)],
-                               [float(x) for x in events]))
+    report.charts.append(Chart("All records per hour", hours, [float(x) for x in events.tolist()]))
     grid = a["calls"] + a["sms"] + a["sessions"]
-    wk = Report("Weekday by hour (all records)", [Column("Weekday")] + [Column(f"{h:02d}", "int") for h in range(24)]
+    per_day = grid.sum(axis=1).tolist()
+    wk = Report("Weekday by hour (all records)", [Column("Weekday")] + [Column(h, "int") for h in hours]
                 + [Column("Total", "int")])
-    for d in range(7):
-        wk.rows.append([WEEKDAYS[d]] + [int(x) for x in grid[d]] + [int(grid[d].sum())])
-    wk.totals = ["Total"] + [int(x) for x in grid.sum(axis=0)] + [int(grid.sum())]
+    wk.rows = [[WEEKDAYS[d]] + line + [per_day[d]] for d, line in enumerate(grid.tolist())]
+    wk.totals = ["Total"] + grid.sum(axis=0).tolist() + [int(grid.sum())]
     busiest = np.unravel_index(int(np.argmax(grid)), grid.shape)
     wk.notes.append(f"Busiest weekday and hour: {WEEKDAYS[busiest[0]]} {busiest[1]:02d}:00 "
                     f"({int(grid[busiest]):,} records)")
-    wk.charts.append(Chart("All records per weekday", list(WEEKDAYS), [float(x) for x in grid.sum(axis=1)]))
+    wk.charts.append(Chart("All records per weekday", list(WEEKDAYS), [float(x) for x in per_day]))
     report.sections.append(wk)
     report.plot = {"panels": [
-        {"kind": "bar", "title": "Records per hour of day", "x": [f"{h:02d}" for h in range(24)],
+        {"kind": "bar", "title": "Records per hour of day", "x": hours,
          "series": {"Calls": hourly["calls"].tolist(), "SMS": hourly["sms"].tolist(),
                     "Data sessions": hourly["sessions"].tolist()}, "stacked": True, "xlabel": "hour",
          "ylabel": "records"},
         {"kind": "heatmap", "title": "Weekday by hour (records)", "rows": list(WEEKDAYS),
-         "cols": [f"{h:02d}" for h in range(24)], "matrix": grid.tolist()}]}
+         "cols": hours, "matrix": grid.tolist()}]}
     return report
 
 
 def peak_hours(ctx, params) -> Report:
-    s = scope(ctx, params)
-    rows = ctx.db.read(repo.hour_profile, s.day_from, s.day_to, s.region, s.customer_id)
+    s, rows = read_scoped(ctx, params, lambda conn, s: repo.hour_profile(conn, s.day_from, s.day_to, s.region,
+                                                                         s.customer_id))
     title = "Peak hours" + (f" for {s.customer['msisdn']}" if s.customer else "")
     return _peak_report(title, rows, s.filters)
 
 
 def activity(ctx, params) -> Report:
-    s = scope(ctx, params, need_customer=True)
-    a = ctx.db.read(repo.activity, s.customer_id, s.day_from, s.day_to)
+    s, a = read_scoped(ctx, params, lambda conn, s: repo.activity(conn, s.customer_id, s.day_from, s.day_to),
+                       need_customer=True)
     u, cur = a["usage"], currency(ctx)
     money_unit = f" ({cur})" if cur else ""
     rows = [
@@ -236,8 +222,9 @@ def activity(ctx, params) -> Report:
 
 
 def my_usage(ctx, params) -> Report:
-    s = scope(ctx, params, need_customer=True)
-    rows = ctx.db.read(repo.daily_for_customer, s.customer_id, s.day_from, s.day_to)
+    s, (rows, profile) = read_scoped(ctx, params, lambda conn, s: (
+        repo.daily_for_customer(conn, s.customer_id, s.day_from, s.day_to),
+        repo.hour_profile(conn, s.day_from, s.day_to, None, s.customer_id)), need_customer=True)
     cols = [Column("Day", "date"), Column("Calls out", "int"), Column("Calls in", "int"),
             Column("Minutes out (min)", "decimal", 1), Column("Minutes in (min)", "decimal", 1),
             Column("SMS out", "int"), Column("SMS in", "int"), Column("Data sessions", "int"),
@@ -252,17 +239,16 @@ def my_usage(ctx, params) -> Report:
         report.totals = sum_columns(report.rows, cols)
         report.charts.append(Chart("Data per day (MB)", [f"{r[0]:%Y-%m-%d}" for r in report.rows],
                                    [float(r[8]) for r in report.rows]))
-        peak = _peak_report("My peak hours", ctx.db.read(repo.hour_profile, s.day_from, s.day_to, None,
-                                                        s.customer_id), {})
+        peak = _peak_report("My peak hours", profile, {})
         report.sections.append(peak)
         report.plot = peak.plot
     return report
 
 
 def my_calls(ctx, params) -> Report:
-    s = scope(ctx, params, need_customer=True)
-    limit = s.top or 100
-    rows = ctx.db.read(repo.call_details, s.customer_id, s.day_from, s.day_to, limit)
+    limit = params.top or 100
+    s, rows = read_scoped(ctx, params, lambda conn, s: repo.call_details(conn, s.customer_id, s.day_from, s.day_to,
+                                                                         limit), need_customer=True)
     cols = [Column("Started", "datetime"), Column("Direction"), Column("Other party"),
             Column("Duration (s)", "int"), Column("Billed time (s)", "int"), Column("Answered"),
             Column("International")]

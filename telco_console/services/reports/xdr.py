@@ -7,7 +7,7 @@ from telco_console.errors import ValidationError
 from telco_console.reporting.report import Chart, Column, Report
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
-from telco_console.services.reports.common import mb, scope, sum_columns
+from telco_console.services.reports.common import mb, read_scoped, sum_columns
 
 GROUP = "Handsets and xDR"
 APP_NAMES = {"social": "Social Media", "google": "Google", "email": "Email", "youtube": "YouTube",
@@ -39,9 +39,9 @@ def rank_handsets(rows, top: int = 10, makers: int = 3, per: int = 5):
 
 
 def handsets(ctx, params) -> Report:
-    s = scope(ctx, params)
-    top = s.top or 10
-    counts = ctx.db.read(repo.handset_counts, s.day_from, s.day_to, s.region, s.customer_id)
+    top = params.top or 10
+    s, counts = read_scoped(ctx, params, lambda conn, s: repo.handset_counts(conn, s.day_from, s.day_to, s.region,
+                                                                             s.customer_id))
     hs, all_h, mf, all_m, per = rank_handsets(counts, top)
     cols = [Column("Rank", "int"), Column("Handset"), Column("Sessions", "int"), Column("Share (%)", "percent")]
     report = Report(f"Top {top} handsets", cols, filters=s.filters, empty_message="no xDR sessions with a handset")
@@ -78,10 +78,10 @@ def _overview_columns() -> list[Column]:
 def xdr_overview(ctx, params) -> Report:
     from decimal import Decimal
 
-    s = scope(ctx, params)
     sort = params.extra.get("sort") or "sessions"
-    top = s.top or 20
-    rows = ctx.db.read(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, sort, top)
+    top = params.top or 20
+    s, rows = read_scoped(ctx, params, lambda conn, s: repo.xdr_per_user(conn, s.day_from, s.day_to, s.region,
+                                                                         s.customer_id, sort, top))
     cols = _overview_columns()
     report = Report("xDR overview per user", cols, filters={**s.filters, "sorted by": sort, "top": top},
                     empty_message="no xDR sessions for these filters")
@@ -151,8 +151,8 @@ def deciles(values):
 def xdr_stats(ctx, params) -> Report:
     import numpy as np
 
-    s = scope(ctx, params)
-    sql_rows = ctx.db.read(repo.xdr_per_user, s.day_from, s.day_to, s.region, s.customer_id, "sessions", None)
+    s, sql_rows = read_scoped(ctx, params, lambda conn, s: repo.xdr_per_user(conn, s.day_from, s.day_to, s.region,
+                                                                             s.customer_id, "sessions", None))
     cols = [Column("Variable"), Column("Count", "int"), Column("Missing", "int"), Column("Mean", "float"),
             Column("Median", "float"), Column("Std", "float"), Column("Min", "float"), Column("Q1", "float"),
             Column("Q3", "float"), Column("Max", "float"), Column("Skew", "float", 3),
