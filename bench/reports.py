@@ -8,7 +8,7 @@ It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn
 TELCO_BENCH_DSN), applies the migrations, generates RECORDS usage records (default 1,000,000:
 60% calls, 25% SMS, 15% data sessions over 90 days, one customer per 1,000 records, peaky hours),
 loads them with LOAD DATA LOCAL INFILE, rebuilds the rollups (repositories/rollups.rebuild), and
-then times every report and its floor, interleaved, best of 5. The database is dropped at the end
+then times every report and its floor, alternating, best of many runs (_versus). The database is dropped at the end
 unless --keep. `run(scale, workdir)` returns the figures as dicts: figure, value, unit, floor, ratio.
 """
 from __future__ import annotations
@@ -277,17 +277,22 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
 
 
 def _versus(figure: str, fn, floor_fn) -> dict:
-    """fn against floor_fn, interleaved (both see the same load), best of REPEAT rounds; a round
-    of a few-millisecond figure repeats each side until it has run ~0.1 s, so that a millisecond
-    of scheduling noise does not decide the ratio."""
+    """fn against floor_fn: best of many runs, alternating one of each (so both see the same load
+    and the same state of the server), as many pairs as fit in about 2 s (5 to 200)."""
     floor_fn()                                   # warm the buffer pool for both
     t0 = time.perf_counter()
     fn()
-    inner = max(1, min(50, int(0.1 / max(time.perf_counter() - t0, 1e-4))))
+    pairs = max(REPEAT, min(200, int(1.0 / max(time.perf_counter() - t0, 1e-4))))
     value = floor = float("inf")
-    for _ in range(REPEAT):
-        value = min(value, _best(fn, inner))
-        floor = min(floor, _best(floor_fn, inner))
+    for i in range(pairs):
+        for side in ((0, 1) if i % 2 else (1, 0)):
+            t0 = time.perf_counter()
+            (fn if side == 0 else floor_fn)()
+            took = time.perf_counter() - t0
+            if side == 0:
+                value = min(value, took)
+            else:
+                floor = min(floor, took)
     return {"figure": figure, "value": round(value, 4), "unit": "s", "floor": round(floor, 4),
             "ratio": round(value / floor, 2) if floor > 0 else None}
 

@@ -5,7 +5,7 @@ import pytest
 
 from telco_console.db import pool as pool_module
 from telco_console.db.pool import Database
-from telco_console.repositories.base import execute, fetch_value
+from telco_console.repositories.base import execute, fetch_all, fetch_value
 
 
 def _id(conn) -> int:
@@ -68,3 +68,21 @@ def test_a_connection_killed_while_idle_is_replaced(db, monkeypatch):
     assert db.run(_id) != victim
     assert db.msgs == []
     killer.close()
+
+
+def _admin_commands(conn) -> int:
+    """COM_PING and COM_RESET_CONNECTION received on this session so far."""
+    return int(fetch_all(conn, "SHOW SESSION STATUS LIKE 'Com_admin_commands'")[0]["Value"])
+
+
+def test_statements_and_back_to_back_reads_send_no_ping_or_reset(db):
+    def five_statements(conn):
+        before = _admin_commands(conn)
+        for _ in range(5):
+            fetch_value(conn, "SELECT 1")
+        return before, _admin_commands(conn), _id(conn)
+
+    before, after, first = db.read(five_statements)
+    assert after == before                     # no ping per cursor (db/driver.py)
+    again, _, second = db.read(five_statements)
+    assert second == first and again == after  # the next read: same session, neither pinged nor reset

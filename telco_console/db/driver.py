@@ -3,7 +3,12 @@
 CMySQLConnection.commit() and rollback() raise its raw `_mysql_connector.MySQLInterfaceError`
 when the connection is lost, where every other call raises a `mysql.connector.Error` with an
 errno. Those two are wrapped here so that retries and plain-language errors see the same
-exceptions from both implementations."""
+exceptions from both implementations.
+
+It also pings the server every time a cursor is made (CMySQLConnection.cursor() calls
+is_connected(), a round trip): a second round trip for every statement. Here cursor() checks
+the connection's local state instead; a connection that died fails its statement with a
+lost-connection error, which Database.run() retries once, as it did the failed ping."""
 from __future__ import annotations
 
 import functools
@@ -38,7 +43,32 @@ def install() -> bool:
         method = getattr(CMySQLConnection, name)
         if not getattr(method, "__telco_translated__", False):
             setattr(CMySQLConnection, name, _translated(method))
+    if not getattr(CMySQLConnection.cursor, "__telco_no_ping__", False):
+        CMySQLConnection.cursor = _cursor_without_ping(CMySQLConnection.cursor)
     return True
+
+
+def _cursor_without_ping(cursor):
+    @functools.wraps(cursor)
+    def wrapper(self, *args, **kwargs):
+        self._telco_local_check = True
+        try:
+            return cursor(self, *args, **kwargs)
+        finally:
+            self._telco_local_check = False
+    wrapper.__telco_no_ping__ = True
+
+    from mysql.connector.connection_cext import CMySQLConnection
+
+    is_connected = CMySQLConnection.is_connected
+
+    @functools.wraps(is_connected)
+    def connected(self) -> bool:
+        if getattr(self, "_telco_local_check", False):
+            return bool(self._cmysql and self._cmysql.connected())
+        return is_connected(self)
+    CMySQLConnection.is_connected = connected
+    return wrapper
 
 
 install()
