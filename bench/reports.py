@@ -220,9 +220,12 @@ def _sql_runner(conn, sql: str, params=()):
 
 
 def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, ...] = ()) -> list[dict]:
-    """Every report against its floor: the report's own SQL (the repository's *_sql functions, or
-    its repository calls) run raw on an open connection, fetching the same rows. The report adds
-    the pool checkout, the customer lookup, the transaction and what the service does in Python."""
+    """Every report against its floor: the SQL the report runs (the repository's *_sql functions,
+    or its repository calls; for a report about one number, looking the number up and then its
+    figures) run raw on an open autocommit connection, fetching the same rows. The report adds
+    what the console does around that SQL: the role check, reading the number (phonenumbers,
+    remembered per process), the pool checkout, the transaction and its commit, and what the
+    service computes and lays out in Python."""
     from telco_console.repositories import reports as repo
     from telco_console.services.report_registry import ReportParams
     from telco_console.services.reports import run_report
@@ -237,12 +240,13 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
          _sql_runner(conn, *repo.usage_report_sql(*MID))),
         ("peak-hours", ReportParams(), _sql_runner(conn, *repo.hour_profile_sql())),
         ("peak-hours --customer", ReportParams(customer=customer_msisdn),
-         lambda: repo.hour_profile(conn, customer_id=customer_id)),
+         lambda: (repo.customer_by_msisdn(conn, customer_msisdn), repo.hour_profile(conn, customer_id=customer_id))),
         ("top-customers --by spend", ReportParams(top=10, extra={"by": "spend"}),
          _sql_runner(conn, *repo.top_customers_sql("spend", 10))),
         ("network-summary", ReportParams(extra={"by": "day"}),
          lambda: (repo.network_totals(conn, "day"), repo.network_by_region(conn))),
-        ("activity", ReportParams(customer=customer_msisdn), lambda: repo.activity(conn, customer_id)),
+        ("activity", ReportParams(customer=customer_msisdn),
+         lambda: (repo.customer_by_msisdn(conn, customer_msisdn), repo.activity(conn, customer_id))),
         ("handsets", ReportParams(),
          _sql_runner(conn, *repo.handset_counts_sql())),
         ("xdr-overview", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),

@@ -122,15 +122,18 @@ def hour_arrays(rows):
     return dict(zip(repo.HOUR_MEASURES, grid))
 
 
-def peak_stats(values):
-    """(peak index, share in % per slot, peak-to-average ratio) of a 1-D profile (numpy)."""
+def peak_stats(profiles):
+    """For each row of a 2-D array of hour profiles: (peak index or None when the row is all
+    zero, share in % per slot, peak-to-average ratio), computed together in numpy."""
     import numpy as np
 
-    v = np.asarray(values, dtype=float)
-    total = v.sum()
-    if total <= 0:
-        return None, np.zeros_like(v), 0.0
-    return int(np.argmax(v)), v / total * 100.0, float(v.max() / v.mean())
+    v = np.asarray(profiles, dtype=float)
+    total = v.sum(axis=1)
+    some = total > 0
+    shares = np.divide(v * 100.0, total[:, None], out=np.zeros_like(v), where=some[:, None])
+    ratios = np.divide(v.max(axis=1) * v.shape[1], total, out=np.zeros_like(total), where=some)
+    peaks = v.argmax(axis=1).tolist()
+    return [(peaks[i] if some[i] else None, shares[i], float(ratios[i])) for i in range(len(v))]
 
 
 def _peak_report(title: str, rows, filters: dict) -> Report:
@@ -145,8 +148,8 @@ def _peak_report(title: str, rows, filters: dict) -> Report:
     report = Report(title, cols, filters=filters, empty_message="no usage for these filters")
     if events.sum() <= 0:
         return report
-    stats = {k: peak_stats(v) for k, v in (("calls", hourly["calls"]), ("sms", hourly["sms"]),
-                                          ("sessions", hourly["sessions"]), ("all", events))}
+    stats = dict(zip(("calls", "sms", "sessions", "all"),
+                     peak_stats([hourly["calls"], hourly["sms"], hourly["sessions"], events])))
     hours = [f"{h:02d}" for h in range(24)]
     report.rows = [list(r) for r in zip(
         [f"{h}:00" for h in hours], hourly["calls"].tolist(), stats["calls"][1].tolist(), hourly["sms"].tolist(),
