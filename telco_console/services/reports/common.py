@@ -121,8 +121,9 @@ def sum_columns(rows: list, columns, label_index: int = 0, label: str = "Total")
         if i == label_index:
             out.append(label)
         elif col.numeric and col.kind != "percent":
-            vals = [v for v in vals if v is not None]
-            out.append(sum(vals, Decimal(0) if vals and isinstance(vals[0], Decimal) else 0) if vals else None)
+            if None in vals:
+                vals = [v for v in vals if v is not None]
+            out.append(sum(vals, Decimal(0) if isinstance(vals[0], Decimal) else 0) if vals else None)
         else:
             out.append(None)
     return out
