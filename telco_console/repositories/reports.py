@@ -345,7 +345,34 @@ def handset_counts(conn, day_from=None, day_to=None, region=None, customer_id=No
     return fetch_all(conn, sql, params)
 
 
+# the per-user xDR sums: alias -> usage_daily/usage_monthly column
+XDR_SUMS = {"sessions": "data_sessions", "duration_ms": "data_duration_ms", "bytes_dl": "bytes_dl",
+            "bytes_ul": "bytes_ul", **{a: f"{a}_bytes" for a in APPS}}
+
+
 def xdr_per_user_sql(day_from=None, day_to=None, region=None, customer_id=None):
+    """Per customer with data sessions in the range: sessions, total duration, DL, UL and each
+    application's volume (DL + UL of the sessions that recorded it; NULL when none did), from the
+    rollups: usage_monthly for the whole months, usage_daily for the days of the cut months (the
+    sums the records give: tests/test_xdr_rollups.py)."""
+    parts = []
+    for table, where, params in _usage_parts(day_from, day_to, region, customer_id):
+        where = (where + " AND " if where else " WHERE ") + "d.data_sessions > 0"
+        parts.append((table, where, params))
+    sums = ", ".join(f"CAST(SUM(d.{col}) AS SIGNED) AS {alias}" for alias, col in XDR_SUMS.items())
+    if len(parts) == 1:
+        table, where, params = parts[0]
+        return f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id", params
+    inner = " UNION ALL ".join(f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id"
+                               for table, where, _ in parts)
+    outer = ", ".join(f"CAST(SUM(d.{alias}) AS SIGNED) AS {alias}" for alias in XDR_SUMS)
+    return (f"SELECT d.customer_id, {outer} FROM ({inner}) d GROUP BY d.customer_id",
+            [p for _, _, params in parts for p in params])
+
+
+def xdr_per_user_raw_sql(day_from=None, day_to=None, region=None, customer_id=None):
+    """The same per-user sums counted from the data sessions themselves (what the rollups save;
+    `bench/reports.py` times both)."""
     where, params = _xdr_where(day_from, day_to, region, customer_id)
     apps = ", ".join(f"SUM(t.{a}_dl + t.{a}_ul) AS {a}" for a in APPS)
     return (f"SELECT t.customer_id, COUNT(*) AS sessions, SUM(t.duration_ms) AS duration_ms,"
@@ -359,7 +386,7 @@ def xdr_per_user(conn, day_from=None, day_to=None, region=None, customer_id=None
     application's volume is NULL for a user none of whose sessions recorded it."""
     inner, params = xdr_per_user_sql(day_from, day_to, region, customer_id)
     order = {"sessions": "u.sessions", "duration": "u.duration_ms", "volume": "u.bytes_dl + u.bytes_ul"}[sort]
-    sql = (f"SELECT c.msisdn, u.* FROM ({inner}) u JOIN customers c ON c.id = u.customer_id"
+    sql = (f"SELECT STRAIGHT_JOIN c.msisdn, u.* FROM ({inner}) u JOIN customers c ON c.id = u.customer_id"
            f" ORDER BY {order} DESC, c.msisdn")
     if limit:
         sql += " LIMIT %s"

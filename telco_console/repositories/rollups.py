@@ -10,9 +10,12 @@ from datetime import date, timedelta
 from telco_console.repositories.base import execute, fetch_all, insert
 from telco_console.timeutil import next_month
 
+APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
+# per application, the bytes (DL + UL) of the sessions that recorded it: NULL when none did
+APP_COLS = tuple(f"{a}_bytes" for a in APPS)
 DAILY_COLS = ("calls_out", "calls_in", "calls_answered_out", "call_seconds_out", "call_seconds_in",
               "calls_international", "sms_out", "sms_in", "data_sessions", "data_duration_ms",
-              "bytes_dl", "bytes_ul")
+              "bytes_dl", "bytes_ul", *APP_COLS)
 # the first day of a record's month, and of a usage_daily row's month
 MONTH_OF_RECORD = "(DATE(t.started_at) - INTERVAL (DAYOFMONTH(t.started_at) - 1) DAY)"
 MONTH_OF_DAY = "(day - INTERVAL (DAYOFMONTH(day) - 1) DAY)"
@@ -27,7 +30,8 @@ _DAILY = {
               "calls_international": "SUM(t.international)"},
     "sms": {"sms_out": "SUM(t.direction = 'out')", "sms_in": "SUM(t.direction = 'in')"},
     "data_sessions": {"data_sessions": "COUNT(*)", "data_duration_ms": "SUM(t.duration_ms)",
-                      "bytes_dl": "SUM(t.bytes_dl)", "bytes_ul": "SUM(t.bytes_ul)"},
+                      "bytes_dl": "SUM(t.bytes_dl)", "bytes_ul": "SUM(t.bytes_ul)",
+                      **{f"{a}_bytes": f"SUM(t.{a}_dl + t.{a}_ul)" for a in APPS}},
 }
 _HOURLY = {
     "calls": {"calls": "COUNT(*)", "call_seconds": "SUM(t.billsec)"},
@@ -41,8 +45,20 @@ def new_batch(conn, source: str, import_id: int | None = None) -> int:
     return insert(conn, "INSERT INTO ingest_batches (source, import_id) VALUES (%s, %s)", (source, import_id))
 
 
+def add_to(col: str) -> str:
+    """The ON DUPLICATE KEY UPDATE term adding a new row's value to a rollup column: NULL-aware
+    for the application columns (NULL + NULL stays NULL, NULL + x is x, as SUM)."""
+    if col in APP_COLS:
+        return f"{col} = IF(VALUES({col}) IS NULL, {col}, COALESCE({col}, 0) + VALUES({col}))"
+    return f"{col} = {col} + VALUES({col})"
+
+
+def upsert_terms(cols) -> str:
+    return ", ".join(add_to(c) for c in cols)
+
+
 def _upsert(target_cols: dict[str, str], keys: str) -> str:
-    return ", ".join(f"{c} = {c} + VALUES({c})" for c in target_cols)
+    return upsert_terms(target_cols)
 
 
 # each record table's index on batch_id
@@ -132,7 +148,7 @@ def monthly_differences(conn, day_from: date | None = None, day_to: date | None 
 def _recount_daily_sql(where: str) -> str:
     parts = []
     for table, cols in _DAILY.items():
-        sel = ", ".join(f"{cols.get(c, '0')} AS {c}" for c in DAILY_COLS)
+        sel = ", ".join(f"{cols.get(c, 'NULL' if c in APP_COLS else '0')} AS {c}" for c in DAILY_COLS)
         parts.append(f"SELECT t.customer_id, DATE(t.started_at) AS day, {sel} FROM {table} t"
                      f" WHERE {where} GROUP BY t.customer_id, DATE(t.started_at)")
     sums = ", ".join(f"SUM({c}) AS {c}" for c in DAILY_COLS)

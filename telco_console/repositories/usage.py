@@ -172,7 +172,7 @@ _ISO_MS = None
 
 
 def _plain(rows, direction_at: int | None, ints: Sequence[int], flags: Sequence[int],
-           bigints: Sequence[int] = ()) -> list | None:
+           bigints: Sequence[int] = (), nullable_bigints: Sequence[int] = ()) -> list | None:
     """The rows' start times (datetimes) when the rows hold exactly what the table will store in
     the columns the rollups read (so a sum of them equals a sum of the stored rows); else None.
     A start time may be a naive datetime or text 'YYYY-MM-DD[T ]HH:MM:SS[.mmm]'."""
@@ -203,6 +203,10 @@ def _plain(rows, direction_at: int | None, ints: Sequence[int], flags: Sequence[
         for i in bigints:
             v = r[i]
             if type(v) is not int or not 0 <= v <= _BIGINT_MAX:
+                return None
+        for i in nullable_bigints:
+            v = r[i]
+            if v is not None and (type(v) is not int or not 0 <= v <= _BIGINT_MAX):
                 return None
         for i in flags:
             if r[i] not in (0, 1):
@@ -236,8 +240,10 @@ class RollupSums:
         return self.sql
 
 
-_ROLLUP_KINDS = {"call": ("calls", 2, (5,), (6, 8), ()), "sms": ("sms", 2, (), (5,), ()),
-                 "data": ("data_sessions", None, (), (), (3, 4, 5))}
+# kind -> (table, index of direction, int columns, 0/1 columns, bigint columns, bigint-or-NULL
+# columns) of the rows, as _plain checks them
+_ROLLUP_KINDS = {"call": ("calls", 2, (5,), (6, 8), (), ()), "sms": ("sms", 2, (), (5,), (), ()),
+                 "data": ("data_sessions", None, (), (), (3, 4, 5), tuple(range(6, 6 + 2 * len(APPS))))}
 
 
 def regions_of(conn, ids: Sequence[int]) -> dict[int, str]:
@@ -261,11 +267,14 @@ def rollup_sums(kind: str, rows: Sequence[Sequence], regions_for: Callable[[list
     spec = _ROLLUP_KINDS.get(kind)
     if spec is None:
         return None
-    table, direction_at, ints, flags, bigints = spec
-    times = _plain(rows, direction_at, ints, flags, bigints)
+    table, direction_at, ints, flags, bigints, nullable = spec
+    times = _plain(rows, direction_at, ints, flags, bigints, nullable)
     if times is None:
         return None
-    ndaily, nhourly = len(rollups._DAILY[table]), len(rollups._HOURLY[table])
+    nhourly = len(rollups._HOURLY[table])
+    # a new day's sums: 0, and NULL (None) for the application columns, which SUM leaves NULL
+    # until a session records the application
+    empty = [None if c in rollups.APP_COLS else 0 for c in rollups._DAILY[table]]
     ids = sorted({r[0] for r in rows})
     region = regions_for(ids)
     daily: dict[tuple, list] = {}
@@ -275,7 +284,7 @@ def rollup_sums(kind: str, rows: Sequence[Sequence], regions_for: Callable[[list
         out = r[2] == "out"
         d = daily.get((r[0], day))
         if d is None:
-            d = daily[(r[0], day)] = [0] * ndaily
+            d = daily[(r[0], day)] = list(empty)
         reg = region.get(r[0])          # the SQL joins customers: a row without one is not counted
         h = None
         if reg is not None:
@@ -299,11 +308,15 @@ def rollup_sums(kind: str, rows: Sequence[Sequence], regions_for: Callable[[list
             d[0 if out else 1] += 1     # sms_out, sms_in
             if h is not None:
                 h[0] += 1
-        else:                           # data_sessions, data_duration_ms, bytes_dl, bytes_ul
+        else:                           # data_sessions, data_duration_ms, bytes_dl, bytes_ul, apps
             d[0] += 1
             d[1] += r[3]
             d[2] += r[4]
             d[3] += r[5]
+            for k in range(len(rollups.APPS)):      # SUM(app_dl + app_ul): a NULL side adds nothing
+                dl, ul = r[6 + 2 * k], r[7 + 2 * k]
+                if dl is not None and ul is not None:
+                    d[4 + k] = dl + ul if d[4 + k] is None else d[4 + k] + dl + ul
             if h is not None:           # data_sessions, bytes_total
                 h[0] += 1
                 h[1] += r[4] + r[5]
@@ -314,7 +327,8 @@ def rollup_sums(kind: str, rows: Sequence[Sequence], regions_for: Callable[[list
             monthly[(cid, day.replace(day=1))] = list(d)
         else:
             for i, v in enumerate(d):
-                m[i] += v
+                if v is not None:
+                    m[i] = v if m[i] is None else m[i] + v
     return RollupSums(kind, ids, {i: region[i] for i in ids if i in region}, daily, monthly, hourly)
 
 
@@ -356,14 +370,14 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence], sums: RollupSums | No
 
 
 def _upsert_statements(table: str, keys: Sequence[str], cols: Sequence[str], sums: dict) -> list[tuple[str, list]]:
-    """(sql, params) of INSERT ... ON DUPLICATE KEY UPDATE col = col + VALUES(col), in key
-    order, 1,000 rows a statement. Numbers and dates are written as literals (they are ints and
+    """(sql, params) of INSERT ... ON DUPLICATE KEY UPDATE col = col + VALUES(col) (NULL-aware
+    for the application columns), in key order, 1,000 rows a statement. Numbers and dates are written as literals (they are ints and
     dates, nothing else: '%d' refuses anything else); text keys (the region) go as parameters."""
     from datetime import date
 
     items = sorted(sums.items())
     names = ", ".join((*keys, *cols))
-    upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
+    upd = rollups.upsert_terms(cols)
     out = []
     if not items:
         return out
@@ -371,8 +385,15 @@ def _upsert_statements(table: str, keys: Sequence[str], cols: Sequence[str], sum
     # table of the same types: customer id and hour ints, day a date, region a string)
     first = items[0][0]
     text_at = [i for i, k in enumerate(first) if type(k) is not int and type(k) is not date]
-    row_fmt = "(" + ", ".join(["%d" if type(k) is int else "'%s'" if type(k) is date else "%%s" for k in first]
-                              + ["%d"] * len(cols)) + ")"
+    key_fmt = ["%d" if type(k) is int else "'%s'" if type(k) is date else "%%s" for k in first]
+    val_fmt = ["%d"] * len(cols)
+    nullable = [i for i, c in enumerate(cols) if c in rollups.APP_COLS]
+    if nullable:                    # an application's bytes may be None: NULL, else the int
+        for i in nullable:
+            val_fmt[i] = "%s"
+        items = [(key, [v if i not in nullable else "NULL" if v is None else "%d" % v for i, v in enumerate(vals)])
+                 for key, vals in items]
+    row_fmt = "(" + ", ".join(key_fmt + val_fmt) + ")"
     for i in range(0, len(items), 1000):
         chunk = items[i:i + 1000]
         if text_at:
@@ -400,7 +421,7 @@ def apply_batch_tables(conn, batch_id: int, tables: Sequence[str]) -> None:
         hint = f"FORCE INDEX ({BATCH_INDEX[table]})"
         cols = rollups._DAILY[table]
         names, exprs = ", ".join(cols), ", ".join(cols.values())
-        upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
+        upd = rollups.upsert_terms(cols)
         execute(conn, f"INSERT INTO usage_daily (customer_id, day, {names})"
                       f" SELECT t.customer_id, DATE(t.started_at), {exprs} FROM {table} t {hint}"
                       f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
@@ -408,7 +429,7 @@ def apply_batch_tables(conn, batch_id: int, tables: Sequence[str]) -> None:
         execute(conn, rollups.monthly_from_batch_sql(table), (batch_id,))
         cols = rollups._HOURLY[table]
         names, exprs = ", ".join(cols), ", ".join(cols.values())
-        upd = ", ".join(f"{c} = {c} + VALUES({c})" for c in cols)
+        upd = rollups.upsert_terms(cols)
         execute(conn, f"INSERT INTO usage_hourly (day, hour, region, {names})"
                       f" SELECT DATE(t.started_at), HOUR(t.started_at), c.region, {exprs}"
                       f" FROM {table} t {hint} STRAIGHT_JOIN customers c ON c.id = t.customer_id"

@@ -76,7 +76,7 @@ def _overview_columns() -> list[Column]:
 
 
 def xdr_overview(ctx, params) -> Report:
-    from decimal import Decimal
+    from decimal import ROUND_HALF_UP, Decimal
 
     sort = params.extra.get("sort") or "sessions"
     top = params.top or 20
@@ -87,7 +87,7 @@ def xdr_overview(ctx, params) -> Report:
                     empty_message="no xDR sessions for these filters")
     for r in rows:
         report.rows.append([r["msisdn"], int(r["sessions"]),
-                            (Decimal(int(r["duration_ms"] or 0)) / 1000).quantize(Decimal("0.1")),
+                            (Decimal(int(r["duration_ms"] or 0)) / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP),
                             mb(r["bytes_dl"]), mb(r["bytes_ul"]), mb(int(r["bytes_dl"] or 0) + int(r["bytes_ul"] or 0))]
                            + [None if r[a] is None else mb(r[a]) for a in repo.APPS])
     if report.rows:
