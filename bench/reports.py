@@ -149,7 +149,7 @@ def add_bills(conn) -> int:
     return n
 
 
-ROLLUP_REPORTS = ("usage-summary", "top-customers", "peak-hours", "network-summary")
+ROLLUP_REPORTS = ("usage-summary", "top-customers", "peak-hours", "network-summary", "xdr-overview", "xdr-stats")
 
 
 def generate_rollups(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
@@ -157,6 +157,8 @@ def generate_rollups(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
     customer active every day of 90, 24 hours x 5 regions), loaded without the records: for timing
     the reports that read only the rollups at a scale the raw load would take too long to build."""
     import numpy as np
+
+    from telco_console.repositories import rollups
 
     rng = np.random.default_rng(seed)
     n_cust = max(50, scale // 1000)
@@ -176,16 +178,19 @@ def generate_rollups(conn, scale: int, workdir: Path, seed: int = 7) -> dict:
     with open(path, "w") as fh:
         for c in range(n_cust):
             v = rng.poisson(per_day * np.array([0.33, 0.27, 0.125, 0.125, 0.15]), (DAYS, 5))
+            app = rng.integers(0, 5_000_000, (DAYS, 7))
             for d in range(DAYS):
                 co, ci, so, si, ds = (int(x) for x in v[d])
+                # each application's bytes, or NULL (\N) on a day none of the sessions recorded it
+                apps = "\t".join(str(int(app[d, k]) * ds) if ds and (k + d + c) % 5 else "\\N" for k in range(7))
                 fh.write(f"{first_id + c}\t{days[d]}\t{co}\t{ci}\t{co}\t{co * 180}\t{ci * 180}\t0\t{so}\t{si}\t{ds}"
-                         f"\t{ds * 600000}\t{ds * 30_000_000}\t{ds * 3_000_000}\n")
+                         f"\t{ds * 600000}\t{ds * 30_000_000}\t{ds * 3_000_000}\t{apps}\n")
     cur.execute(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE usage_daily FIELDS TERMINATED BY '\\t'"
                 " (customer_id, day, calls_out, calls_in, calls_answered_out, call_seconds_out, call_seconds_in,"
-                " calls_international, sms_out, sms_in, data_sessions, data_duration_ms, bytes_dl, bytes_ul)")
+                " calls_international, sms_out, sms_in, data_sessions, data_duration_ms, bytes_dl, bytes_ul, "
+                + ", ".join(rollups.APP_COLS) + ")")
     conn.commit()
     path.unlink()
-    from telco_console.repositories import rollups
     rollups.rebuild_monthly(conn)
     conn.commit()
     per_slot = scale / (DAYS * 24 * len(REGIONS))
@@ -231,7 +236,6 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
     from telco_console.services.reports import run_report
 
     months = [("2026-07", date(2026, 7, 31)), ("2026-08", date(2026, 8, 31)), ("2026-09", date(2026, 9, 30))]
-    xdr_sql, xdr_params = repo.xdr_per_user_sql()
     cases = [
         ("usage-summary", ReportParams(), _sql_runner(conn, *repo.usage_report_sql())),
         ("usage-summary --top 10 --sort data", ReportParams(top=10, extra={"sort": "data"}),
@@ -249,8 +253,8 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
          lambda: (repo.customer_by_msisdn(conn, customer_msisdn), repo.activity(conn, customer_id))),
         ("handsets", ReportParams(),
          _sql_runner(conn, *repo.handset_counts_sql())),
-        ("xdr-overview", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),
-        ("xdr-stats", ReportParams(), _sql_runner(conn, xdr_sql, xdr_params)),
+        ("xdr-overview", ReportParams(), _sql_runner(conn, *repo.xdr_report_sql(limit=20))),
+        ("xdr-stats", ReportParams(), _sql_runner(conn, *repo.xdr_report_sql())),
         ("plan-trends", ReportParams(date_from=START, date_to=date(2026, 9, 30)),
          _sql_runner(conn, *repo.plan_trends_sql(months))),
     ]
@@ -265,6 +269,12 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
         full = _sql_runner(conn, *repo.usage_report_sql())
         out.append(_versus("usage-summary's SQL vs its bare per-customer sums", full,
                            _sql_runner(conn, *repo.usage_per_customer_sql())))
+    # what the rollups save the xDR reports: the per-user sums counted from the data sessions
+    if not only or "xdr-overview" in only or "xdr-stats" in only:
+        rolled = _best(_sql_runner(conn, *repo.xdr_per_user_sql()))
+        raw = _best(_sql_runner(conn, *repo.xdr_per_user_raw_sql()), 1)
+        out.append({"figure": "xDR per-user sums: data_sessions vs the rollups", "value": round(rolled, 4),
+                    "unit": "s", "floor": round(raw, 4), "ratio": round(rolled / raw, 3) if raw > 0 else None})
     # what the monthly rollup saves: the same per-customer sums read from a row per customer and day
     per_customer_sql, pc_params = repo.usage_per_customer_sql()
     daily_sql = per_customer_sql.replace("usage_monthly", "usage_daily")

@@ -380,18 +380,26 @@ def xdr_per_user_raw_sql(day_from=None, day_to=None, region=None, customer_id=No
             f" FROM data_sessions t{where} GROUP BY t.customer_id", params)
 
 
+XDR_ORDER = {"sessions": "u.sessions", "duration": "u.duration_ms", "volume": "u.bytes_dl + u.bytes_ul"}
+
+
+def xdr_report_sql(day_from=None, day_to=None, region=None, customer_id=None, sort: str = "sessions",
+                   limit: int | None = None) -> tuple[str, list]:
+    """The complete SQL of xdr_per_user: the per-user sums with each user's number, ordered."""
+    inner, params = xdr_per_user_sql(day_from, day_to, region, customer_id)
+    sql = (f"SELECT STRAIGHT_JOIN c.msisdn, u.* FROM ({inner}) u JOIN customers c ON c.id = u.customer_id"
+           f" ORDER BY {XDR_ORDER[sort]} DESC, c.msisdn")
+    if limit:
+        sql += " LIMIT %s"
+        params = params + [int(limit)]
+    return sql, params
+
+
 def xdr_per_user(conn, day_from=None, day_to=None, region=None, customer_id=None, sort: str = "sessions",
                  limit: int | None = None) -> list[dict]:
     """Per user: sessions, total duration, DL, UL and volume (DL + UL) per application. An
     application's volume is NULL for a user none of whose sessions recorded it."""
-    inner, params = xdr_per_user_sql(day_from, day_to, region, customer_id)
-    order = {"sessions": "u.sessions", "duration": "u.duration_ms", "volume": "u.bytes_dl + u.bytes_ul"}[sort]
-    sql = (f"SELECT STRAIGHT_JOIN c.msisdn, u.* FROM ({inner}) u JOIN customers c ON c.id = u.customer_id"
-           f" ORDER BY {order} DESC, c.msisdn")
-    if limit:
-        sql += " LIMIT %s"
-        params = params + [int(limit)]
-    return fetch_all(conn, sql, params)
+    return fetch_all(conn, *xdr_report_sql(day_from, day_to, region, customer_id, sort, limit))
 
 
 # ---- plans ---------------------------------------------------------------------------------
