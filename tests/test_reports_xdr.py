@@ -134,3 +134,10 @@ def test_tellco_sample(ctx, real_data):
     assert float(ov.totals[ov.headers.index("Total (MB)")]) == pytest.approx(total_mb, abs=0.05)
     st = run_report(ctx, "xdr-stats", ReportParams())
     assert st.rows[0][1] == len(ids)
+
+
+def test_the_statistics_read_the_sql_columns_in_their_order():
+    from telco_console.repositories import reports as xrepo
+    from telco_console.services.reports.xdr import STAT_VARS
+
+    assert [k for k, _, _ in STAT_VARS] == list(xrepo.XDR_SUMS)

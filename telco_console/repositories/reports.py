@@ -395,6 +395,12 @@ def xdr_report_sql(day_from=None, day_to=None, region=None, customer_id=None, so
     return sql, params
 
 
+def xdr_rows(conn, day_from=None, day_to=None, region=None, customer_id=None, sort: str = "sessions",
+             limit: int | None = None) -> list[tuple]:
+    """xdr_per_user as tuples: (msisdn, customer_id, *XDR_SUMS)."""
+    return fetch_rows(conn, *xdr_report_sql(day_from, day_to, region, customer_id, sort, limit))
+
+
 def xdr_per_user(conn, day_from=None, day_to=None, region=None, customer_id=None, sort: str = "sessions",
                  limit: int | None = None) -> list[dict]:
     """Per user: sessions, total duration, DL, UL and volume (DL + UL) per application. An

@@ -100,6 +100,7 @@ def xdr_overview(ctx, params) -> Report:
     return report
 
 
+# the per-user variables, in the order of repo.XDR_SUMS: (alias, heading, divisor)
 STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration (s)", 1000), ("bytes_dl", "DL (MB)", 1e6),
              ("bytes_ul", "UL (MB)", 1e6)) + tuple((a, f"{APP_NAMES[a]} (MB)", 1e6) for a in repo.APPS)
 
@@ -151,8 +152,8 @@ def deciles(values):
 def xdr_stats(ctx, params) -> Report:
     import numpy as np
 
-    s, sql_rows = read_scoped(ctx, params, lambda conn, s: repo.xdr_per_user(conn, s.day_from, s.day_to, s.region,
-                                                                             s.customer_id, "sessions", None))
+    s, sql_rows = read_scoped(ctx, params, lambda conn, s: repo.xdr_rows(conn, s.day_from, s.day_to, s.region,
+                                                                         s.customer_id, "sessions", None))
     cols = [Column("Variable"), Column("Count", "int"), Column("Missing", "int"), Column("Mean", "float"),
             Column("Median", "float"), Column("Std", "float"), Column("Min", "float"), Column("Q1", "float"),
             Column("Q3", "float"), Column("Max", "float"), Column("Skew", "float", 3),
@@ -161,8 +162,8 @@ def xdr_stats(ctx, params) -> Report:
                     empty_message="no xDR sessions for these filters")
     if not sql_rows:
         return report
-    data = np.array([[np.nan if r[k] is None else float(r[k]) / scale for k, _, scale in STAT_VARS]
-                     for r in sql_rows], dtype=float)
+    # (msisdn, customer_id, then the variables in STAT_VARS order); None becomes NaN
+    data = np.array([r[2:] for r in sql_rows], dtype=float) / np.array([scale for _, _, scale in STAT_VARS])
     cleaned = np.empty_like(data)
     for j, (_, label, _) in enumerate(STAT_VARS):
         cleaned[:, j], n_missing, n_out = clean_column(data[:, j])
