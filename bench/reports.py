@@ -364,8 +364,9 @@ def run(scale: int = 1_000_000, workdir: str | Path | None = None, dsn: str | No
         ctx = AppContext(config, db, SYSTEM, progress=False)
         results = measure(ctx, conn, msisdn, cid, only)
         if rollups_only:
-            results = [r for r in results
-                       if not r["figure"].startswith("hour counts") and "--customer" not in r["figure"]]
+            # no records here: nothing to count them against
+            results = [r for r in results if not r["figure"].startswith(("hour counts", "xDR per-user sums"))
+                       and "--customer" not in r["figure"]]
         conn.close()
         for r in results:
             r["records"] = scale

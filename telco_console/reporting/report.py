@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 
 @dataclass
@@ -30,12 +30,13 @@ class Chart:
 
 @dataclass
 class Report:
-    """A titled table: columns, rows (lists in column order), filters used, an optional totals row,
-    notes, charts, and further sections (sub-reports) for multi-part analyses."""
+    """A titled table: columns, rows (lists or tuples in column order, not changed once made),
+    filters used, an optional totals row, notes, charts, and further sections (sub-reports) for
+    multi-part analyses."""
 
     title: str
     columns: list[Column]
-    rows: list[list[Any]] = field(default_factory=list)
+    rows: list[Sequence[Any]] = field(default_factory=list)
     filters: dict[str, Any] = field(default_factory=dict)
     totals: list[Any] | None = None
     notes: list[str] = field(default_factory=list)

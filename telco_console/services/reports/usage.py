@@ -38,7 +38,7 @@ def usage_summary(ctx, params) -> Report:
     report = Report("Customer usage summary", cols, filters={**s.filters, "sorted by": sort,
                                                              **({"top": s.top} if s.top else {})},
                     empty_message="no usage for these filters")
-    report.rows = [list(r) for r in rows]   # every figure computed and rounded in SQL
+    report.rows = rows              # tuples, every figure computed and rounded in SQL
     if report.rows:
         report.totals = sum_columns(report.rows, cols, label="Total" if not s.top else f"Total (top {s.top})")
         label = METRIC_COLUMNS[sort][0]
