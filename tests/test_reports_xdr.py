@@ -141,3 +141,34 @@ def test_the_statistics_read_the_sql_columns_in_their_order():
     from telco_console.services.reports.xdr import STAT_VARS
 
     assert [k for k, _, _ in STAT_VARS] == list(xrepo.XDR_SUMS)
+
+
+def test_column_statistics_at_once_equal_numpy_column_by_column():
+    """describe_columns/clean_columns work on all columns together; each column's figures are
+    numpy's own (np.percentile, mean, std, min, max) of its present values."""
+    from telco_console.services.reports.xdr import clean_columns, describe_columns
+
+    rng = np.random.default_rng(3)
+    x = rng.lognormal(3, 1.5, (257, 6))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[:, 4] = np.nan                   # nothing recorded
+    x[:, 5] = 7.0                      # constant
+    x[:3, 5] = np.nan
+    got = describe_columns(x)
+    cleaned, missing, outliers = clean_columns(x)
+    for j in range(x.shape[1]):
+        v = x[~np.isnan(x[:, j]), j]
+        assert got[j][:2] == [v.size, x.shape[0] - v.size]
+        assert missing[j] == x.shape[0] - v.size
+        if v.size == 0:
+            assert got[j][2:] == [None] * 8 and (cleaned[:, j] == 0).all() and outliers[j] == 0
+            continue
+        q1, med, q3 = np.percentile(v, [25, 50, 75])
+        m2 = ((v - v.mean()) ** 2).mean()
+        skew = ((v - v.mean()) ** 3).mean() / m2 ** 1.5 if m2 > 0 else 0.0
+        assert got[j][2:] == pytest.approx([v.mean(), med, v.std(ddof=1), v.min(), q1, q3, v.max(), skew],
+                                           rel=1e-12, abs=1e-12)
+        out = (x[:, j] < q1 - 1.5 * (q3 - q1)) | (x[:, j] > q3 + 1.5 * (q3 - q1))
+        assert outliers[j] == int(out.sum())
+        want = np.where(np.isnan(x[:, j]) | out, v.mean(), x[:, j])
+        assert cleaned[:, j] == pytest.approx(want, rel=1e-12)

@@ -105,37 +105,99 @@ STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration (s)", 1000),
              ("bytes_ul", "UL (MB)", 1e6)) + tuple((a, f"{APP_NAMES[a]} (MB)", 1e6) for a in repo.APPS)
 
 
-def describe(x):
-    """count, missing, mean, median, std, min, q1, q3, max, skew of a 1-D array with NaN for missing."""
+def _quantiles(x, counts, qs):
+    """Per column of x (NaN for missing, counts[j] values present): the quantiles qs (0..1) by
+    numpy's default linear method, and the minimum and maximum: ([values per q], min, max). Each
+    column is partitioned at just the ranks needed (NaN sorts last), not sorted."""
     import numpy as np
 
-    v = x[~np.isnan(x)]
-    if v.size == 0:
-        return [0, int(x.size)] + [None] * 8
-    q1, med, q3 = np.percentile(v, [25, 50, 75])
-    std = float(v.std(ddof=1)) if v.size > 1 else 0.0
-    m2 = float(((v - v.mean()) ** 2).mean())
-    skew = float(((v - v.mean()) ** 3).mean() / m2 ** 1.5) if m2 > 0 else 0.0
-    return [int(v.size), int(x.size - v.size), float(v.mean()), float(med), std, float(v.min()), float(q1),
-            float(q3), float(v.max()), skew]
+    k = x.shape[1]
+    found = [np.full(k, np.nan) for _ in qs]
+    low, high = np.full(k, np.nan), np.full(k, np.nan)
+    for j in range(k):
+        c = int(counts[j])
+        if c == 0:
+            continue
+        spots = []
+        for q in qs:
+            pos = (c - 1) * q
+            lo = int(np.floor(pos))
+            spots.append((lo, min(lo + 1, c - 1), pos - lo))
+        ranks = sorted({0, c - 1, *(r for lo, hi, _ in spots for r in (lo, hi))})
+        part = np.partition(x[:, j], ranks)
+        for i, (lo, hi, t) in enumerate(spots):
+            a, b = part[lo], part[hi]
+            found[i][j] = b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t     # numpy's _lerp
+        low[j], high[j] = part[0], part[c - 1]
+    return found, low, high
 
 
-def clean_column(x):
-    """Missing values and IQR outliers (beyond 1.5 IQR from the quartiles) replaced by the mean of the
-    present values. Returns (cleaned, missing replaced, outliers replaced)."""
+def describe_columns(x, quartiles=None) -> list[list]:
+    """For each column of a 2-D array with NaN for missing: count, missing, mean, median, std
+    (n - 1), min, Q1, Q3, max, skew (population moments), computed for all columns at once.
+    quartiles: quartiles(x), when already made."""
+    import numpy as np
+
+    n, k = x.shape
+    present = ~np.isnan(x)
+    counts = present.sum(axis=0)
+    safe = np.maximum(counts, 1)
+    (q1, med, q3), low, high = quartiles if quartiles is not None else _quantiles(x, counts, (0.25, 0.5, 0.75))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, x, 0.0).sum(axis=0) / safe
+        dev = np.where(present, x - mean, 0.0)
+        sq = dev * dev
+        m2 = sq.sum(axis=0) / safe
+        m3 = (sq * dev).sum(axis=0) / safe        # (dev ** 3 goes through pow(): 40x slower)
+        std = np.sqrt(sq.sum(axis=0) / np.maximum(counts - 1, 1))
+        skew = np.where(m2 > 0, m3 / m2 ** 1.5, 0.0)
+    out = []
+    for j in range(k):
+        c = int(counts[j])
+        if c == 0:
+            out.append([0, n] + [None] * 8)
+            continue
+        out.append([c, n - c, float(mean[j]), float(med[j]), float(std[j]) if c > 1 else 0.0,
+                    float(low[j]), float(q1[j]), float(q3[j]), float(high[j]), float(skew[j])])
+    return out
+
+
+def describe(x):
+    """count, missing, mean, median, std, min, q1, q3, max, skew of a 1-D array with NaN for missing."""
+    return describe_columns(x.reshape(-1, 1))[0]
+
+
+def quartiles(x):
+    """([Q1, median, Q3], min, max) of each column of x (NaN for missing)."""
+    import numpy as np
+
+    return _quantiles(x, (~np.isnan(x)).sum(axis=0), (0.25, 0.5, 0.75))
+
+
+def clean_columns(x, quartiles=None):
+    """Missing values and IQR outliers (beyond 1.5 IQR from the quartiles) of each column replaced
+    by the mean of that column's present values (all columns at once). Returns (cleaned, missing
+    replaced per column, outliers replaced per column); a column with no values becomes zeros.
+    quartiles: quartiles(x), when already made."""
     import numpy as np
 
     present = ~np.isnan(x)
-    if not present.any():
-        return np.zeros_like(x), int(x.size), 0
-    v = x[present]
-    mean = float(v.mean())
-    q1, q3 = np.percentile(v, [25, 75])
-    iqr = q3 - q1
-    outlier = present & ((x < q1 - 1.5 * iqr) | (x > q3 + 1.5 * iqr))
-    out = x.copy()
-    out[~present | outlier] = mean
-    return out, int((~present).sum()), int(outlier.sum())
+    counts = present.sum(axis=0)
+    safe = np.maximum(counts, 1)
+    (q1, _, q3), _, _ = quartiles if quartiles is not None else _quantiles(x, counts, (0.25, 0.5, 0.75))
+    with np.errstate(invalid="ignore"):
+        mean = np.where(present, x, 0.0).sum(axis=0) / safe
+        iqr = q3 - q1
+        outlier = present & ((x < q1 - 1.5 * iqr) | (x > q3 + 1.5 * iqr))
+    out = np.where(~present | outlier, mean, x)
+    out[:, counts == 0] = 0.0
+    return out, (~present).sum(axis=0).tolist(), outlier.sum(axis=0).tolist()
+
+
+def clean_column(x):
+    """clean_columns of one 1-D column: (cleaned, missing replaced, outliers replaced)."""
+    cleaned, missing, outliers = clean_columns(x.reshape(-1, 1))
+    return cleaned[:, 0], missing[0], outliers[0]
 
 
 def deciles(values):
@@ -164,10 +226,10 @@ def xdr_stats(ctx, params) -> Report:
         return report
     # (msisdn, customer_id, then the variables in STAT_VARS order); None becomes NaN
     data = np.array([r[2:] for r in sql_rows], dtype=float) / np.array([scale for _, _, scale in STAT_VARS])
-    cleaned = np.empty_like(data)
-    for j, (_, label, _) in enumerate(STAT_VARS):
-        cleaned[:, j], n_missing, n_out = clean_column(data[:, j])
-        report.rows.append([label] + describe(data[:, j]) + [n_missing, n_out])
+    quarts = quartiles(data)
+    cleaned, n_missing, n_out = clean_columns(data, quarts)
+    for j, ((_, label, _), stats) in enumerate(zip(STAT_VARS, describe_columns(data, quarts))):
+        report.rows.append([label] + stats + [n_missing[j], n_out[j]])
     report.notes.append(f"{len(sql_rows):,} users. Missing values and IQR outliers are replaced by the column "
                         "mean for the analysis below only (deciles, correlation, PCA).")
 
