@@ -109,3 +109,25 @@ def test_check_finds_a_wrong_application_sum_and_rebuild_repairs_it(ctx, session
     assert maintenance.check_rollups(ctx).rows == []
     whole = _by_customer(ctx.db.run(fetch_all, *repo.xdr_per_user_sql()))
     assert whole == _by_customer(ctx.db.run(fetch_all, *repo.xdr_per_user_raw_sql()))
+
+
+def test_the_migration_fills_the_application_bytes_of_an_existing_database(ctx, sessions, _owner_db):
+    """Migration 073 on a database that already has sessions and rollups: as after its ALTERs
+    (the new columns NULL everywhere), its UPDATEs give the sums the records give."""
+    from telco_console.db import migrations
+
+    mig = next(m for m in migrations.available() if m.version == 73)
+    updates = [s for s in mig.statements() if s.startswith("UPDATE")]
+    assert len(updates) == 2
+    nulls = ", ".join(f"{c} = NULL" for c in ("social_bytes", "google_bytes", "email_bytes", "youtube_bytes",
+                                                 "netflix_bytes", "gaming_bytes", "other_bytes"))
+    with _owner_db.transaction() as conn:
+        execute(conn, f"UPDATE usage_daily SET {nulls}")
+        execute(conn, f"UPDATE usage_monthly SET {nulls}")
+    assert maintenance.check_rollups(ctx).rows != []
+    with _owner_db.transaction() as conn:
+        for sql in updates:
+            execute(conn, sql)
+    assert maintenance.check_rollups(ctx).rows == []
+    assert _by_customer(ctx.db.run(fetch_all, *repo.xdr_per_user_sql())) == \
+        _by_customer(ctx.db.run(fetch_all, *repo.xdr_per_user_raw_sql()))
