@@ -153,3 +153,15 @@ def test_top_customers_agree_with_the_usage_summary_for_every_measure(ctx, by):
     shares = [r[5] for r in top.rows]
     assert sum(shares) == pytest.approx(0.0 if by == "spend" else 100.0)     # no bills in this data
     assert summary.charts[0].values == [float(r[4]) for r in top.rows]
+
+
+def test_totals_row_sums_numbers_skips_empty_cells_and_leaves_shares_blank():
+    from telco_console.reporting.report import Column
+    from telco_console.services.reports.common import sum_columns
+
+    cols = [Column("Name"), Column("Calls", "int"), Column("Data (MB)", "decimal", 2), Column("Share", "percent"),
+            Column("Spend", "money")]
+    rows = [("a", 1, Decimal("1.50"), 40.0, None), ("b", None, Decimal("2.25"), 60.0, None),
+            ("c", 4, None, 0.0, None)]
+    assert sum_columns(rows, cols) == ["Total", 5, Decimal("3.75"), None, None]
+    assert sum_columns([], cols, label="All") == ["All", None, None, None, None]

@@ -116,14 +116,23 @@ def currency(ctx) -> str:
 
 def sum_columns(rows: list, columns, label_index: int = 0, label: str = "Total") -> list:
     """A totals row: sums of the numeric columns, the label in one text column, blanks elsewhere."""
+    from operator import itemgetter
+
     out = []
-    for i, (col, vals) in enumerate(zip(columns, zip(*rows) if rows else [()] * len(columns))):
+    for i, col in enumerate(columns):
         if i == label_index:
             out.append(label)
         elif col.numeric and col.kind != "percent":
-            if None in vals:
-                vals = [v for v in vals if v is not None]
-            out.append(sum(vals, Decimal(0) if isinstance(vals[0], Decimal) else 0) if vals else None)
+            cell = itemgetter(i)
+            first = next((v for v in map(cell, rows) if v is not None), None)
+            if first is None:
+                out.append(None)
+                continue
+            start = Decimal(0) if isinstance(first, Decimal) else 0
+            try:                        # (a scan for None first costs more than the sum itself)
+                out.append(sum(map(cell, rows), start))
+            except TypeError:           # an empty cell
+                out.append(sum((v for v in map(cell, rows) if v is not None), start))
         else:
             out.append(None)
     return out
