@@ -172,3 +172,18 @@ def test_column_statistics_at_once_equal_numpy_column_by_column():
         assert outliers[j] == int(out.sum())
         want = np.where(np.isnan(x[:, j]) | out, v.mean(), x[:, j])
         assert cleaned[:, j] == pytest.approx(want, rel=1e-12)
+
+
+def test_pca_gives_what_scikit_learn_gives():
+    from sklearn.decomposition import PCA
+
+    from telco_console.services.reports.xdr import pca
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(300, 3))
+    z = np.column_stack([base, base[:, 0] * 2 + rng.normal(scale=0.1, size=300), rng.normal(size=300)])
+    z = (z - z.mean(axis=0)) / z.std(axis=0)
+    ratios, components = pca(z)
+    ref = PCA(n_components=5).fit(z)
+    assert ratios == pytest.approx(ref.explained_variance_ratio_, abs=1e-12)
+    assert components == pytest.approx(ref.components_, abs=1e-9)

@@ -1,6 +1,7 @@
-"""xDR reports over data_sessions: handsets, the per-user overview, and exploratory statistics
+"""xDR reports: handsets (from data_sessions), the per-user overview, and exploratory statistics
 (describe, IQR outlier replacement, duration deciles, correlation of the application volumes, PCA).
-Per-user sums are computed in SQL; numpy and scikit-learn (imported lazily) do the statistics."""
+Per-user sums are computed in SQL from the rollups; numpy (imported lazily) does the statistics
+and the PCA (the SVD scikit-learn's PCA uses, tested equal)."""
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
@@ -200,6 +201,21 @@ def clean_column(x):
     return cleaned[:, 0], missing[0], outliers[0]
 
 
+def pca(z):
+    """Principal components of the rows of z: (explained variance ratio per component, components
+    as rows), as scikit-learn's PCA gives them (the same SVD and sign convention: each component's
+    largest loading positive), without importing scikit-learn for one small SVD."""
+    import numpy as np
+
+    zc = z - z.mean(axis=0)
+    _, s, vt = np.linalg.svd(zc, full_matrices=False)
+    signs = np.sign(vt[np.arange(vt.shape[0]), np.argmax(np.abs(vt), axis=1)])
+    signs[signs == 0] = 1.0
+    var = s ** 2
+    total = var.sum()
+    return (var / total if total > 0 else np.zeros_like(var)), vt * signs[:, None]
+
+
 def deciles(values):
     """Decile class 1..10 of each value by rank (ties kept in the same order as given)."""
     import numpy as np
@@ -269,14 +285,11 @@ def xdr_stats(ctx, params) -> Report:
     std = apps.std(axis=0)
     usable = std > 0
     if len(sql_rows) >= 2 and usable.sum() >= 1:
-        from sklearn.decomposition import PCA
-
         z = (apps[:, usable] - apps[:, usable].mean(axis=0)) / std[usable]
-        k = min(int(usable.sum()), len(sql_rows))
-        pca = PCA(n_components=k).fit(z)
+        ratios, components = pca(z)
         used = [n for n, ok in zip(names, usable) if ok]
         cum = 0.0
-        for i, (ratio, comp) in enumerate(zip(pca.explained_variance_ratio_, pca.components_), 1):
+        for i, (ratio, comp) in enumerate(zip(ratios, components), 1):
             cum += float(ratio) * 100
             top = np.argsort(-np.abs(comp))[:3]
             p.rows.append([f"PC{i}", float(ratio) * 100, cum, ", ".join(f"{used[j]} {comp[j]:+.2f}" for j in top)])
