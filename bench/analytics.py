@@ -52,7 +52,6 @@ def _best_of_pairs(a, b, repeat: int) -> tuple[float, float]:
 def run(scale: int = DEFAULT_SCALE, workdir: str | Path | None = None, repeat: int = 3) -> list[dict]:
     """Figures: the pipeline's clustering time, with scikit-learn's on the same array as the floor
     (ratio = pipeline / floor)."""
-    import numpy as np
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     from telco_console.services.analytics import engagement

@@ -1,7 +1,5 @@
 import argparse
 
-import pytest
-
 from telco_console.cli import COMMANDS, build_parser
 
 from helpers import free_port, make_plan, make_user

@@ -3,7 +3,6 @@ tables (added to the `db` command through cli/db.py DB_ACTIONS)."""
 from __future__ import annotations
 
 from telco_console.cli import add_format, emit
-from telco_console.reporting.report import Column, Report
 
 
 def register_db(ps) -> None:

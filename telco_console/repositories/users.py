@@ -28,9 +28,9 @@ def add(conn, username: str, password_hash: str, role: str, region: str | None,
 
 
 def list_users(conn, region: str | None = None) -> list[dict]:
-    sql = (f"SELECT u.id, u.username, u.role, u.region, c.msisdn, u.active, u.failed_attempts, "
-           f"u.locked_until, u.last_login_at, u.created_at FROM staff_users u "
-           f"LEFT JOIN customers c ON c.id = u.customer_id")
+    sql = ("SELECT u.id, u.username, u.role, u.region, c.msisdn, u.active, u.failed_attempts, "
+           "u.locked_until, u.last_login_at, u.created_at FROM staff_users u "
+           "LEFT JOIN customers c ON c.id = u.customer_id")
     params: list = []
     if region is not None:
         sql += " WHERE u.region = %s"

@@ -2,7 +2,6 @@
 Ctrl-C at any prompt goes back to the menu; a database outage is reported and the menu stays."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import mysql.connector
