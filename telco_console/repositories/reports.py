@@ -102,20 +102,24 @@ def _usage_parts(day_from, day_to, region, customer_id) -> list[tuple[str, str, 
     return parts
 
 
-def usage_per_customer_sql(day_from=None, day_to=None, region=None, customer_id=None):
-    """The bare aggregate behind the usage reports (also the benchmark's floor): per customer,
-    the sums of usage_monthly over the whole months of the range and of usage_daily over the
-    days around them."""
-    sums = ", ".join(f"{expr} AS {alias}" for alias, expr in DAILY_SUMS.items())
-    parts = _usage_parts(day_from, day_to, region, customer_id)
+def _per_customer_sql(parts, sums: dict[str, str]) -> tuple[str, list]:
+    """Per customer, the sums (alias -> SQL expression over alias d) of the rows _usage_parts
+    names: one GROUP BY, or one per part added up (whole months and cut days)."""
+    select = ", ".join(f"{expr} AS {alias}" for alias, expr in sums.items())
     if len(parts) == 1:
         table, where, params = parts[0]
-        return f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id", params
-    inner = " UNION ALL ".join(f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id"
+        return f"SELECT d.customer_id, {select} FROM {table} d{where} GROUP BY d.customer_id", params
+    inner = " UNION ALL ".join(f"SELECT d.customer_id, {select} FROM {table} d{where} GROUP BY d.customer_id"
                                for table, where, _ in parts)
-    outer = ", ".join(f"CAST(SUM(d.{alias}) AS SIGNED) AS {alias}" for alias in DAILY_SUMS)
+    outer = ", ".join(f"CAST(SUM(d.{alias}) AS SIGNED) AS {alias}" for alias in sums)
     return (f"SELECT d.customer_id, {outer} FROM ({inner}) d GROUP BY d.customer_id",
             [p for _, _, params in parts for p in params])
+
+
+def usage_per_customer_sql(day_from=None, day_to=None, region=None, customer_id=None):
+    """The bare aggregate behind the usage reports: per customer, the sums of usage_monthly over
+    the whole months of the range and of usage_daily over the days around them."""
+    return _per_customer_sql(_usage_parts(day_from, day_to, region, customer_id), DAILY_SUMS)
 
 
 # display units computed in SQL, rounded half up (as services/reports/common.py rounds in Python)
@@ -355,19 +359,9 @@ def xdr_per_user_sql(day_from=None, day_to=None, region=None, customer_id=None):
     application's volume (DL + UL of the sessions that recorded it; NULL when none did), from the
     rollups: usage_monthly for the whole months, usage_daily for the days of the cut months (the
     sums the records give: tests/test_xdr_rollups.py)."""
-    parts = []
-    for table, where, params in _usage_parts(day_from, day_to, region, customer_id):
-        where = (where + " AND " if where else " WHERE ") + "d.data_sessions > 0"
-        parts.append((table, where, params))
-    sums = ", ".join(f"CAST(SUM(d.{col}) AS SIGNED) AS {alias}" for alias, col in XDR_SUMS.items())
-    if len(parts) == 1:
-        table, where, params = parts[0]
-        return f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id", params
-    inner = " UNION ALL ".join(f"SELECT d.customer_id, {sums} FROM {table} d{where} GROUP BY d.customer_id"
-                               for table, where, _ in parts)
-    outer = ", ".join(f"CAST(SUM(d.{alias}) AS SIGNED) AS {alias}" for alias in XDR_SUMS)
-    return (f"SELECT d.customer_id, {outer} FROM ({inner}) d GROUP BY d.customer_id",
-            [p for _, _, params in parts for p in params])
+    parts = [(table, (where + " AND " if where else " WHERE ") + "d.data_sessions > 0", params)
+             for table, where, params in _usage_parts(day_from, day_to, region, customer_id)]
+    return _per_customer_sql(parts, {alias: f"CAST(SUM(d.{col}) AS SIGNED)" for alias, col in XDR_SUMS.items()})
 
 
 def xdr_per_user_raw_sql(day_from=None, day_to=None, region=None, customer_id=None):
