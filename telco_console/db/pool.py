@@ -47,7 +47,7 @@ class ConnectionPool:
     round trips that do something: no ping for a connection used in the last PING_AFTER_S seconds
     (a dead one fails its first statement, which Database.run() retries once), and a session reset
     (COM_RESET_CONNECTION, then the driver restores character set and autocommit) only after work
-    that may have changed the session: read() work ends with a rollback alone. mysql-connector's
+    that may have changed the session: read() work ends with its commit alone. mysql-connector's
     own pool pings on every checkout and resets on every return: six round trips around a
     one-statement report, where this needs one."""
 
@@ -88,9 +88,6 @@ class ConnectionPool:
             if len(self._idle) < self.size:
                 self._idle.append((conn, time.monotonic()))
                 return
-        self._discard(conn)
-
-    def discard(self, conn) -> None:
         self._discard(conn)
 
     @staticmethod
