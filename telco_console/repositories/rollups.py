@@ -57,10 +57,6 @@ def upsert_terms(cols) -> str:
     return ", ".join(add_to(c) for c in cols)
 
 
-def _upsert(target_cols: dict[str, str], keys: str) -> str:
-    return upsert_terms(target_cols)
-
-
 # each record table's index on batch_id
 BATCH_INDEX = {"calls": "ix_calls_batch", "sms": "ix_sms_batch", "data_sessions": "ix_data_batch"}
 
@@ -76,7 +72,7 @@ def apply_batch(conn, batch_id: int) -> None:
                       f" SELECT t.customer_id, DATE(t.started_at), {exprs}"
                       f" FROM {table} t FORCE INDEX ({BATCH_INDEX[table]})"
                       f" WHERE t.batch_id = %s GROUP BY t.customer_id, DATE(t.started_at)"
-                      f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}", (batch_id,))
+                      f" ON DUPLICATE KEY UPDATE {upsert_terms(cols)}", (batch_id,))
         execute(conn, monthly_from_batch_sql(table), (batch_id,))
     for table, cols in _HOURLY.items():
         names = ", ".join(cols)
@@ -86,7 +82,7 @@ def apply_batch(conn, batch_id: int) -> None:
                       f" FROM {table} t FORCE INDEX ({BATCH_INDEX[table]})"
                       f" STRAIGHT_JOIN customers c ON c.id = t.customer_id"
                       f" WHERE t.batch_id = %s GROUP BY DATE(t.started_at), HOUR(t.started_at), c.region"
-                      f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}", (batch_id,))
+                      f" ON DUPLICATE KEY UPDATE {upsert_terms(cols)}", (batch_id,))
 
 
 def monthly_from_batch_sql(table: str) -> str:
@@ -97,7 +93,7 @@ def monthly_from_batch_sql(table: str) -> str:
             f" SELECT t.customer_id, {MONTH_OF_RECORD}, {exprs}"
             f" FROM {table} t FORCE INDEX ({BATCH_INDEX[table]})"
             f" WHERE t.batch_id = %s GROUP BY t.customer_id, {MONTH_OF_RECORD}"
-            f" ON DUPLICATE KEY UPDATE {_upsert(cols, '')}")
+            f" ON DUPLICATE KEY UPDATE {upsert_terms(cols)}")
 
 
 def _monthly_from_daily_sql(where: str) -> str:

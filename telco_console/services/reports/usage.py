@@ -18,8 +18,9 @@ METRIC_COLUMNS = {  # --by -> (heading, kind, places)
     "duration": ("Session time (h)", "decimal", 1), "spend": ("Spend", "money", None),
 }
 # --sort -> the usage summary's columns that add up to the measure it is sorted by (for its chart)
-SORT_COLUMNS = {"calls": (3, 4), "minutes": (5, 6), "sms": (7, 8), "data": (9,), "sessions": (10,),
-                "duration": (11,), "spend": (12,)}
+SORT_COLUMNS = {sort: tuple(repo.USAGE_COLUMNS.index(c) for c in cols) for sort, cols in {
+    "calls": ("calls_out", "calls_in"), "minutes": ("minutes_out", "minutes_in"), "sms": ("sms_out", "sms_in"),
+    "data": ("data_mb",), "sessions": ("sessions",), "duration": ("session_hours",), "spend": ("spend",)}.items()}
 
 
 def _usage_columns(cur: str) -> list[Column]:
@@ -59,7 +60,7 @@ def top_customers(ctx, params) -> Report:
     if by == "spend" and currency(ctx):
         label = f"Spend ({currency(ctx)})"
     cols = [Column("Rank", "int"), Column("MSISDN"), Column("Name"), Column("Region"),
-            Column(label, kind, 1 if by in ("minutes", "duration") else None),
+            Column(label, kind, places),
             Column("Share of all (%)", "percent")]
     report = Report(f"Top {top} customers by {by}", cols, filters={**s.filters, "by": by},
                     empty_message="no usage for these filters")
