@@ -143,3 +143,41 @@ def test_fifty_thousand_rows_in_one_transaction(admin, tmp_path):
     assert (res.entries, res.groups) == (50_000, 50_000)
     page = rates.list_entries(admin, "BIG", page=500, page_size=100)
     assert page.filters["page"] == "500 of 500" and len(page.rows) == 100
+
+
+def test_menu_imports_quotes_and_sets_a_deck(admin, as_role, tmp_path, monkeypatch):
+    import io
+
+    from telco_console.reporting.output import Output
+    from telco_console.ui import prompts
+    from telco_console.ui.app import Console, run_action
+    from telco_console.ui.menus import rates as menu
+    from telco_console.ui.menus import sections_for
+
+    answers: list = []
+
+    def ask(message, parse=None, default="", required=True, **kw):
+        text = answers.pop(0)
+        if not str(text).strip():
+            return None
+        return parse(text) if parse else text
+
+    monkeypatch.setattr(prompts, "ask", ask)
+    monkeypatch.setattr(prompts, "confirm", lambda message, default=False, **kw: answers.pop(0))
+    buf = io.StringIO()
+    console = Console(admin, Output(buf, buf, colour=False))
+    answers += [write(tmp_path, DECK), "RETAIL", ""]
+    run_action(console, menu.import_csv)
+    answers += ["BASIC", "RETAIL"]
+    run_action(console, menu.set_plan_deck)
+    answers += ["BASIC", "+33612345678", "2026-11-02 08:00:00", "61"]
+    run_action(console, menu.quote)
+    text = buf.getvalue()
+    assert "version 1 imported" in text and "0.4034" in text and "France (prefix 33)" in text
+    staff = [s for s in sections_for("staff") if s.title == "Rate decks"][0]
+    assert [i.label for i in staff.visible_items("staff")] == ["Quote a call", "Look up a number",
+                                                               "Page through a deck", "List decks and versions"]
+    buf.truncate(0)
+    answers += ["RETAIL", ""]               # 4 entries: one page, no "Next page?" question
+    run_action(Console(as_role("staff"), Output(buf, buf, colour=False)), menu.list_deck)
+    assert "page: 1 of 1" in buf.getvalue() and not answers
