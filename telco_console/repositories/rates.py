@@ -134,3 +134,151 @@ def page_entries(conn, version_id: int, offset: int, limit: int, prefix_like: st
 
 def deck_of_plan(conn, plan_id: int) -> int | None:
     return fetch_value(conn, "SELECT deck_id FROM plans WHERE id = %s", (plan_id,))
+
+
+# -- the bill run's deck rating (CTEs appended to repositories.bills.rating_sql) ---------------------
+
+def _rounded(expr: str, method: str) -> str:
+    """The deck's rounding of a DECIMAL expression to the entry's decimals (0-8), exact in DECIMAL."""
+    parts = []
+    for d in range(9):
+        f = 10 ** d
+        if method == "*up":
+            parts.append(f"WHEN {d} THEN CEILING({expr} * {f}) / {f}")
+        elif method == "*down":
+            parts.append(f"WHEN {d} THEN FLOOR({expr} * {f}) / {f}")
+        else:
+            parts.append(f"WHEN {d} THEN ROUND({expr}, {d})")
+    return "CASE decimals " + " ".join(parts) + " END"
+
+
+def deck_ctes(cust: str = "cust") -> str:
+    """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
+    row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
+    to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
+    (calls no entry covers). `cust` must give customer_id, deck_id, inc (the plan's increment) and
+    included_minutes. Named parameters: start, end, minor.
+
+    Set-based: the version in force at each call's start; each distinct number of the period matched
+    once against the deck's prefixes of every length the deck has, in both E.164 forms; the entry by
+    prefix length, then latest timing start, weight, name; covered calls take the allowance in
+    chronological order; per-call cost at the deck's precision; one line per destination group."""
+    cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
+    capped = f"IF(dx.max_cost > 0 AND {cost} > dx.max_cost, dx.max_cost, {cost})"
+    rounded = (f"CASE rounding WHEN '*up' THEN {_rounded('capped', '*up')} WHEN '*down' THEN "
+               f"{_rounded('capped', '*down')} ELSE {_rounded('capped', '*middle')} END")
+    return f""",
+dv AS (
+  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
+         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
+                  '9999-12-31 00:00:00') AS vto
+  FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
+),
+dk AS (
+  SELECT k.customer_id, k.id, k.started_at, k.billsec, k.other_party AS num, dv.version_id,
+         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.included_minutes * 60 AS allow_s
+  FROM calls k JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
+  JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
+  WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+    AND k.billsec > 0
+),
+dn AS (SELECT DISTINCT version_id, num FROM dk),
+dfm AS (
+  SELECT version_id, num, num AS s FROM dn
+  UNION ALL SELECT version_id, num, SUBSTRING(num, 2) FROM dn WHERE num REGEXP '^[+][0-9]+$'
+),
+dl AS (
+  SELECT DISTINCT e.version_id, CHAR_LENGTH(e.prefix) AS len FROM rate_entries e
+  WHERE e.version_id IN (SELECT version_id FROM dv)
+),
+dm AS (
+  SELECT DISTINCT f.version_id, f.num, LEFT(f.s, dl.len) AS prefix
+  FROM dfm f JOIN dl ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
+  WHERE EXISTS (SELECT 1 FROM rate_entries e WHERE e.version_id = f.version_id AND e.prefix = LEFT(f.s, dl.len))
+),
+de AS (
+  SELECT dk.*, e.entry_no, e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
+         ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
+                            LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
+  FROM dk LEFT JOIN (dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
+    ON dm.version_id = dk.version_id AND dm.num = dk.num
+    AND (e.weekdays = '' OR FIND_IN_SET(WEEKDAY(dk.started_at) + 1, e.weekdays) > 0)
+    AND (e.months = '' OR FIND_IN_SET(MONTH(dk.started_at), e.months) > 0)
+    AND (e.month_days = '' OR FIND_IN_SET(DAYOFMONTH(dk.started_at), e.month_days) > 0)
+    AND (e.years = '' OR FIND_IN_SET(YEAR(dk.started_at), e.years) > 0)
+    AND e.start_time <= TIME(dk.started_at)
+),
+dw AS (
+  SELECT de.*, SUM(IF(covered, r, 0)) OVER (PARTITION BY customer_id ORDER BY started_at, id
+                                           ROWS UNBOUNDED PRECEDING) AS cum
+  FROM de WHERE rk = 1
+),
+dx AS (
+  SELECT dw.*, CASE WHEN entry_no IS NULL THEN 0
+                    WHEN covered THEN LEAST(billsec, GREATEST(0, cum - GREATEST(cum - r, allow_s)))
+                    ELSE billsec END AS secs
+  FROM dw
+),
+dcc AS (
+  SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, IF(dx.secs > 0, {rounded}, 0) AS cost
+  FROM (
+    SELECT dx.*, {capped} AS capped
+    FROM (SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, dx.secs, dx.connect_fee, dx.max_cost,
+                 dx.rounding, dx.decimals,
+                 SUM((LEAST(dx.secs, COALESCE(g.end_s, dx.secs)) - g.start_s + g.increment_s - 1) DIV g.increment_s
+                     * g.increment_s * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s) AS gc
+          FROM dx LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
+                                         AND g.start_s < dx.secs
+          GROUP BY dx.id, dx.customer_id, dx.dest_group, dx.timing, dx.billsec, dx.secs, dx.connect_fee,
+                   dx.max_cost, dx.rounding, dx.decimals) dx
+  ) dx
+),
+dgt AS (
+  SELECT customer_id, dest_group, timing, SUM(billsec) AS s, SUM(cost) AS cost, COUNT(*) AS n
+  FROM dcc GROUP BY customer_id, dest_group, timing
+),
+dgl AS (
+  SELECT customer_id, dest_group, SUM(s) AS s, ROUND(SUM(cost), %(minor)s) AS amount, SUM(n) AS n,
+         IF(MAX(timing) = 'ALWAYS' AND MIN(timing) = 'ALWAYS', '',
+            GROUP_CONCAT(CONCAT(timing, ' ', TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM
+                         CAST(ROUND(s / 60, 2) AS CHAR)))) ORDER BY timing SEPARATOR ', ')) AS by_timing
+  FROM dgt GROUP BY customer_id, dest_group
+),
+dsum AS (
+  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount,
+         JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT('g', dest_group, 'min', CAST(s / 60 AS CHAR),
+                                                               'amt', CAST(amount AS CHAR), 'by', by_timing)))
+           AS deck_lines,
+         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
+  FROM dgl GROUP BY customer_id
+)"""
+
+
+def unrated_calls(conn, start: datetime, end: datetime, region: str | None = None, unbilled_period: str | None = None,
+                  limit: int = 10000) -> list[dict]:
+    """Calls of customers on decked plans that no entry of the version in force covers, set-based
+    (the bill run's own CTEs). `unbilled_period`: only customers without a bill for that period."""
+    where = ["p.deck_id IS NOT NULL"]
+    params: dict = dict(start=start, end=end, minor=2, limit=int(limit))
+    if region is not None:
+        where.append("c.region = %(region)s")
+        params["region"] = region
+    if unbilled_period:
+        where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+        params["period"] = unbilled_period
+    sql = f"""
+WITH cust AS (
+  SELECT c.id AS customer_id, p.deck_id, GREATEST(p.increment_seconds, 1) AS inc, p.included_minutes
+  FROM customers c JOIN plans p ON p.id = c.plan_id WHERE {' AND '.join(where)}
+){deck_ctes("cust")}
+SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, de.num AS number, de.billsec
+FROM de JOIN customers c ON c.id = de.customer_id JOIN plans p ON p.id = c.plan_id
+JOIN rate_decks d ON d.id = p.deck_id
+WHERE de.rk = 1 AND de.entry_no IS NULL
+ORDER BY de.started_at, de.id LIMIT %(limit)s"""
+    cur = conn.cursor()
+    cur.execute(sql, params)
+    rows = cur.fetchall()
+    names = cur.column_names
+    cur.close()
+    return [dict(zip(names, r)) for r in rows]

@@ -14,6 +14,7 @@ from telco_console.context import AppContext
 from telco_console.errors import NotFoundError, ValidationError
 from telco_console.phone import try_normalise
 from telco_console.reporting.report import Column, Report
+from telco_console.services.report_registry import ReportSpec
 from telco_console.repositories import plans as plans_repo
 from telco_console.repositories import rates as rates_repo
 from telco_console.services.billing import decks as D
@@ -21,6 +22,27 @@ from telco_console.services.billing import decks as D
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 READERS = ("admin", "analyst", "staff")
+
+
+class UnratedCalls(ValidationError):
+    """Calls no entry of their plan's deck covers: a bill run stops (exit 1) and lists them."""
+
+    def __init__(self, message: str, calls: list[dict], period: str = ""):
+        super().__init__(message)
+        self.calls = calls
+        self.period = period
+
+    def report(self) -> Report:
+        return unrated_report_from(self.calls, f"Unrated calls {self.period}".strip())
+
+
+def unrated_report_from(calls: list[dict], title: str = "Unrated calls") -> Report:
+    r = Report(title, [Column("Customer"), Column("Name"), Column("Plan"), Column("Deck"),
+                       Column("Started", "datetime"), Column("Number"), Column("Seconds", "int")],
+               [[c["msisdn"], c["name"], c["plan_code"], c["deck"], c["started_at"], c["number"], c["billsec"]]
+                for c in calls])
+    r.empty_message = "every call of a decked plan has a rate"
+    return r
 
 
 @dataclass
@@ -342,3 +364,26 @@ def list_decks(ctx: AppContext) -> Report:
     report.empty_message = "no rate decks yet: import one with `telco-console rates import FILE --deck NAME`"
     return report
 
+
+
+def unrated_report(ctx: AppContext, params) -> Report:
+    """Calls of decked plans that no deck entry covers (never billed at 0), in a date range (default:
+    every date), within the user's region."""
+    from datetime import timedelta
+
+    from telco_console.repositories import rates as rates_repo
+    from telco_console.services.reports.common import scope
+
+    sc = scope(ctx, params)
+    start = datetime.combine(sc.day_from, time(0)) if sc.day_from else rates_repo.BEGINNING
+    end = datetime.combine(sc.day_to + timedelta(days=1), time(0)) if sc.day_to else datetime(9999, 12, 31)
+    calls = ctx.db.read(rates_repo.unrated_calls, start, end, sc.region)
+    r = unrated_report_from(calls)
+    r.filters = {"from": sc.day_from, "to": sc.day_to, "region": sc.region}
+    r.notes.append("these calls stay unbilled until their deck has a rate for them")
+    return r
+
+
+REPORTS = [ReportSpec("unrated", "Unrated calls", "Billing", unrated_report, roles=("admin", "analyst", "regional"),
+                      params=("from", "to", "period", "region"),
+                      description="calls of plans with a rate deck that no entry covers (--period YYYY-MM)")]
