@@ -47,6 +47,7 @@ CREATE TABLE rate_entries (
   rounding ENUM('*up','*down','*middle') NOT NULL DEFAULT '*up',
   decimals TINYINT NOT NULL DEFAULT 4,
   covered TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'the plan''s included minutes cover it',
+  complete TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'the prefix''s entries together cover every time',
   PRIMARY KEY (version_id, entry_no),
   KEY ix_rate_entries_prefix (version_id, prefix),
   CONSTRAINT fk_rate_entries_version FOREIGN KEY (version_id) REFERENCES rate_deck_versions (id)
@@ -61,6 +62,17 @@ CREATE TABLE rate_groups (
   unit_s INT NOT NULL,
   increment_s INT NOT NULL,
   PRIMARY KEY (version_id, entry_no, start_s)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+-- The deck prefixes each called number matches, per version, from the longest down to the first whose
+-- entries cover every time (no shorter one can ever apply): filled set-based for the numbers a bill run
+-- meets that are not resolved yet (a new version starts empty, so its numbers are resolved anew); the
+-- row with prefix '~' marks a number as resolved (also when it matches nothing).
+CREATE TABLE rate_numbers (
+  version_id INT NOT NULL,
+  num VARCHAR(64) NOT NULL,
+  prefix VARCHAR(32) NOT NULL,
+  PRIMARY KEY (version_id, num, prefix)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 ALTER TABLE plans ADD COLUMN deck_id INT NULL, ADD KEY ix_plans_deck (deck_id),

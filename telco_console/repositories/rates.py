@@ -8,7 +8,7 @@ from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, i
 BEGINNING = datetime(1000, 1, 1)
 ENTRY_COLS = ("version_id", "entry_no", "prefix", "destination", "dest_group", "name", "timing", "years", "months",
               "month_days", "weekdays", "start_time", "weight", "connect_fee", "max_cost", "max_cost_strategy",
-              "rounding", "decimals", "covered")
+              "rounding", "decimals", "covered", "complete")
 GROUP_COLS = ("version_id", "entry_no", "start_s", "end_s", "rate", "unit_s", "increment_s")
 CHUNK = 5000
 
@@ -63,10 +63,15 @@ def _csv_set(values) -> str:
 def write_entries(conn, version_id: int, entries) -> None:
     """Every entry and rate group of a version, in multi-row inserts."""
     erows, grows = [], []
+    days: dict[str, set] = {}
+    for e in entries:      # a prefix is complete when its entries from 00:00 on, any month, cover all 7 days
+        if e.start == time(0) and not (e.years or e.months or e.month_days):
+            days.setdefault(e.prefix, set()).update(e.weekdays or range(1, 8))
     for no, e in enumerate(entries, 1):
         erows.append((version_id, no, e.prefix, e.destination, e.group, e.name, e.timing, _csv_set(e.years),
                       _csv_set(e.months), _csv_set(e.month_days), _csv_set(e.weekdays), e.start, e.weight,
-                      e.connect_fee, e.max_cost, e.max_cost_strategy, e.rounding, e.decimals, int(e.covered)))
+                      e.connect_fee, e.max_cost, e.max_cost_strategy, e.rounding, e.decimals, int(e.covered),
+                      int(len(days.get(e.prefix, ())) == 7)))
         gs = sorted(e.groups, key=lambda g: g.start_s)
         for i, g in enumerate(gs):
             grows.append((version_id, no, g.start_s, gs[i + 1].start_s if i + 1 < len(gs) else None, g.rate,
@@ -159,9 +164,9 @@ def deck_ctes(cust: str = "cust") -> str:
     (calls no entry covers). `cust` must give customer_id, deck_id, inc (the plan's increment) and
     included_minutes. Named parameters: start, end, minor.
 
-    Set-based: the version in force at each call's start; each distinct number of the period matched
-    once against the deck's prefixes of every length the deck has, in both E.164 forms; the entry by
-    prefix length, then latest timing start, weight, name; covered calls take the allowance in
+    Set-based: the version in force at each call's start; the prefixes each number matches, from
+    rate_numbers (resolve_numbers() first); the entry by prefix length, then latest timing start,
+    weight, name; covered calls take the allowance in
     chronological order; per-call cost at the deck's precision; one line per destination group."""
     cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
     capped = f"IF(dx.max_cost > 0 AND {cost} > dx.max_cost, dx.max_cost, {cost})"
@@ -182,25 +187,11 @@ dk AS (
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
 ),
-dn AS (SELECT DISTINCT version_id, num FROM dk),
-dfm AS (
-  SELECT version_id, num, num AS s FROM dn
-  UNION ALL SELECT version_id, num, SUBSTRING(num, 2) FROM dn WHERE num REGEXP '^[+][0-9]+$'
-),
-dl AS (
-  SELECT DISTINCT e.version_id, CHAR_LENGTH(e.prefix) AS len FROM rate_entries e
-  WHERE e.version_id IN (SELECT version_id FROM dv)
-),
-dm AS (
-  SELECT DISTINCT f.version_id, f.num, LEFT(f.s, dl.len) AS prefix
-  FROM dfm f JOIN dl ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
-  WHERE EXISTS (SELECT 1 FROM rate_entries e WHERE e.version_id = f.version_id AND e.prefix = LEFT(f.s, dl.len))
-),
 de AS (
-  SELECT dk.*, e.entry_no, e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
+  SELECT dk.customer_id, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s, e.entry_no,
          ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
                             LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
-  FROM dk LEFT JOIN (dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
+  FROM dk LEFT JOIN (rate_numbers dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
     ON dm.version_id = dk.version_id AND dm.num = dk.num
     AND (e.weekdays = '' OR FIND_IN_SET(WEEKDAY(dk.started_at) + 1, e.weekdays) > 0)
     AND (e.months = '' OR FIND_IN_SET(MONTH(dk.started_at), e.months) > 0)
@@ -209,9 +200,12 @@ de AS (
     AND e.start_time <= TIME(dk.started_at)
 ),
 dw AS (
-  SELECT de.*, SUM(IF(covered, r, 0)) OVER (PARTITION BY customer_id ORDER BY started_at, id
-                                           ROWS UNBOUNDED PRECEDING) AS cum
-  FROM de WHERE rk = 1
+  SELECT de.customer_id, de.id, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
+         e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
+         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id ORDER BY de.started_at, de.id
+                                          ROWS UNBOUNDED PRECEDING) AS cum
+  FROM de LEFT JOIN rate_entries e ON e.version_id = de.version_id AND e.entry_no = de.entry_no
+  WHERE de.rk = 1
 ),
 dx AS (
   SELECT dw.*, CASE WHEN entry_no IS NULL THEN 0
@@ -254,6 +248,74 @@ dsum AS (
 )"""
 
 
+def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = None) -> int:
+    """Match the numbers called from decked plans in [start, end) that are not resolved yet for the
+    version in force at the call against that version's prefixes, set-based: every prefix length
+    the deck has, each number in E.164 with and without its '+' (or only as written). Returns how
+    many numbers were resolved. With deck_id: every call of the period against that deck (a plan
+    put in place of each customer's own, e.g. for offers)."""
+    if deck_id is not None:
+        decks, join = "%(deck)s", "CROSS JOIN dv"
+    else:
+        decks = "SELECT deck_id FROM plans WHERE deck_id IS NOT NULL"
+        join = "JOIN customers c ON c.id = k.customer_id JOIN plans p ON p.id = c.plan_id JOIN dv ON dv.deck_id = p.deck_id"
+    cur = conn.cursor()
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.execute("""
+CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL, s VARCHAR(64) NOT NULL)
+WITH dv AS (
+  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
+         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
+                  '9999-12-31 00:00:00') AS vto
+  FROM rate_deck_versions v WHERE v.deck_id IN (""" + decks + """)
+),
+nn AS (
+  SELECT DISTINCT dv.version_id, k.other_party AS num
+  FROM calls k """ + join + """
+  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+    AND k.billsec > 0
+    AND NOT EXISTS (SELECT 1 FROM rate_numbers r WHERE r.version_id = dv.version_id AND r.num = k.other_party
+                    AND r.prefix = '~')
+)
+SELECT version_id, num, num AS s FROM nn
+UNION ALL SELECT version_id, num, SUBSTRING(num, 2) FROM nn WHERE num REGEXP '^[+][0-9]+$'""",
+                dict(start=start, end=end, deck=deck_id))
+    cur.execute("SELECT version_id, COUNT(DISTINCT num) FROM rate_numbers_new GROUP BY version_id")
+    counts = cur.fetchall()
+    n = sum(c for _, c in counts)
+    if n:
+        versions = ", ".join(str(int(v)) for v, _ in counts)
+        # every matching prefix (k orders them as the entry choice does), then only those down to the
+        # longest complete one
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_match")
+        cur.execute(f"""
+CREATE TEMPORARY TABLE rate_numbers_match (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
+  prefix VARCHAR(32) NOT NULL, k INT NOT NULL, complete TINYINT NOT NULL, KEY (version_id, num))
+SELECT f.version_id, f.num, e.prefix, CHAR_LENGTH(REPLACE(e.prefix, '+', '')) * 2 + (LEFT(e.prefix, 1) = '+') AS k,
+       MAX(e.complete) AS complete
+FROM rate_numbers_new f
+JOIN (SELECT DISTINCT version_id, CHAR_LENGTH(prefix) AS len FROM rate_entries
+      WHERE version_id IN ({versions})) dl
+  ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
+STRAIGHT_JOIN rate_entries e ON e.version_id = f.version_id AND e.prefix = LEFT(f.s, dl.len)
+GROUP BY f.version_id, f.num, e.prefix""")
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
+        cur.execute("CREATE TEMPORARY TABLE rate_numbers_floor (PRIMARY KEY (version_id, num))"
+                    " SELECT version_id, num, MAX(k) AS k FROM rate_numbers_match WHERE complete = 1"
+                    " GROUP BY version_id, num")
+        cur.execute("INSERT IGNORE INTO rate_numbers (version_id, num, prefix)"
+                    " SELECT m.version_id, m.num, m.prefix FROM rate_numbers_match m"
+                    " LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num"
+                    " WHERE b.k IS NULL OR m.k >= b.k")
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_match")
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
+        cur.execute("INSERT IGNORE INTO rate_numbers (version_id, num, prefix)"
+                    " SELECT DISTINCT version_id, num, '~' FROM rate_numbers_new")
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.close()
+    return n
+
+
 def unrated_calls(conn, start: datetime, end: datetime, region: str | None = None, unbilled_period: str | None = None,
                   limit: int = 10000) -> list[dict]:
     """Calls of customers on decked plans that no entry of the version in force covers, set-based
@@ -266,6 +328,7 @@ def unrated_calls(conn, start: datetime, end: datetime, region: str | None = Non
     if unbilled_period:
         where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
         params["period"] = unbilled_period
+    resolve_numbers(conn, start, end)
     sql = f"""
 WITH cust AS (
   SELECT c.id AS customer_id, p.deck_id, GREATEST(p.increment_seconds, 1) AS inc, p.included_minutes

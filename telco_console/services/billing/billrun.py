@@ -62,8 +62,14 @@ def dry_run(ctx, period) -> RunResult:
     """What a run would create now (customers not yet billed), without writing."""
     ctx.require("admin", action="run bills")
     p = parse_period(period)
-    rows = ctx.db.run(bills_repo.rate, p, ctx.config.get("operator", "minor_unit"),
-                      ctx.config.get("billing", "tax_rate"), None, None, True)
+    from telco_console.repositories import rates as rates_repo
+
+    def rate(conn):
+        rates_repo.resolve_numbers(conn, p.start, p.end)     # derived data: the numbers' deck prefixes
+        return bills_repo.rate(conn, p, ctx.config.get("operator", "minor_unit"),
+                               ctx.config.get("billing", "tax_rate"), None, None, True)
+
+    rows = ctx.db.run(rate)
     z = Decimal("0.00")
     unrated = _unrated(ctx, p) if any(r.get("unrated_n") for r in rows) else None
     return RunResult(str(p), True, len(rows), sum((r["subtotal"] for r in rows), z),
@@ -133,6 +139,9 @@ def _run_once(ctx, p: Period, skip_unrated: bool = False) -> tuple[dict, int, in
                 if unrated[0] and not skip_unrated:
                     raise UnratedCalls("unrated calls", [], str(p))
 
+            from telco_console.repositories import rates as rates_repo
+
+            rates_repo.resolve_numbers(conn, p.start, p.end)
             bills_repo.create_bills(conn, p, run_id, now, now.date() + timedelta(days=due_days), minor,
                                     tax_rate, ctx.user.username, check=check)
             bills_repo.apply_open_credits(conn, run_id, now)

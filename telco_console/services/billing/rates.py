@@ -377,7 +377,7 @@ def unrated_report(ctx: AppContext, params) -> Report:
     sc = scope(ctx, params)
     start = datetime.combine(sc.day_from, time(0)) if sc.day_from else rates_repo.BEGINNING
     end = datetime.combine(sc.day_to + timedelta(days=1), time(0)) if sc.day_to else datetime(9999, 12, 31)
-    calls = ctx.db.read(rates_repo.unrated_calls, start, end, sc.region)
+    calls = ctx.db.run(rates_repo.unrated_calls, start, end, sc.region)   # resolves new numbers first
     r = unrated_report_from(calls)
     r.filters = {"from": sc.day_from, "to": sc.day_to, "region": sc.region}
     r.notes.append("these calls stay unbilled until their deck has a rate for them")

@@ -33,7 +33,11 @@ def rate_customers(conn, period, plan_override: dict | None = None, customer_ids
     peak_s/offpeak_s (rounded seconds charged beyond the allowance), sms_n, mb_n (charged units),
     fee_amount, peak_amount, offpeak_amount, sms_amount, data_amount, subtotal, tax, total (Decimal).
     Reads only; one query whatever the number of customers."""
+    from telco_console.repositories import rates as rates_repo
+
     p = _period(period)
+    # the deck prefixes of the period's numbers (derived data, written once per number and version)
+    rates_repo.resolve_numbers(conn, p.start, p.end, (plan_override or {}).get("deck_id") if plan_override else None)
     rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
     out = {}
     for r in rows:
