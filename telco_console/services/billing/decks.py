@@ -10,6 +10,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -188,6 +189,7 @@ def as_deck(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
 
 # -- field parsers ----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)   # values repeat down a deck: parse each text once
 def parse_duration(text: str, what: str = "a duration") -> int:
     """'60s', '1m', '1m30s', '2h', or bare seconds '60' -> whole seconds."""
     t = (text or "").strip()
@@ -200,6 +202,7 @@ def parse_duration(text: str, what: str = "a duration") -> int:
     return h * 3600 + mi * 60 + s
 
 
+@lru_cache(maxsize=4096)
 def parse_decimal(text: str, what: str, allow_empty: bool = False) -> Decimal | None:
     t = (text or "").strip()
     if not t and allow_empty:
@@ -224,6 +227,7 @@ def parse_prefix(text: str) -> str:
     return t
 
 
+@lru_cache(maxsize=4096)
 def parse_set(text: str, what: str, low: int, high: int) -> frozenset:
     """'*any' or '' -> any; '1;2;3' (or commas) -> {1, 2, 3}."""
     t = (text or "").strip()
@@ -238,6 +242,7 @@ def parse_set(text: str, what: str, low: int, high: int) -> frozenset:
     return frozenset(out)
 
 
+@lru_cache(maxsize=4096)
 def parse_time(text: str) -> time:
     t = (text or "").strip()
     if t in ("", ANY):
@@ -248,6 +253,7 @@ def parse_time(text: str) -> time:
     return time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
 
 
+@lru_cache(maxsize=4096)
 def parse_rounding(text: str) -> str:
     t = (text or "").strip().lower() or "*up"
     if t not in ROUNDINGS:
@@ -255,6 +261,7 @@ def parse_rounding(text: str) -> str:
     return t
 
 
+@lru_cache(maxsize=4096)
 def parse_decimals(text: str) -> int:
     t = (text or "").strip() or "4"
     if not t.isdigit() or int(t) > 8:
@@ -262,6 +269,7 @@ def parse_decimals(text: str) -> int:
     return int(t)
 
 
+@lru_cache(maxsize=4096)
 def parse_yes_no(text: str, what: str) -> bool:
     t = (text or "").strip().lower()
     if t in ("", "no", "n", "0", "false"):
@@ -280,6 +288,7 @@ def check_groups(groups: list[RateGroup]) -> tuple:
     return tuple(groups)
 
 
+@lru_cache(maxsize=4096)
 def make_group(start: str, rate: str, unit: str, increment: str) -> RateGroup:
     g = RateGroup(parse_duration(start, "group start"), parse_decimal(rate, "rate"),
                   parse_duration(unit, "rate unit"), parse_duration(increment, "increment"))
