@@ -10,8 +10,8 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
