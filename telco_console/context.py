@@ -46,10 +46,10 @@ class AppContext:
     def now(self) -> datetime:
         return now_local(self.tz)
 
-    def require(self, *roles: str, action: str = "this") -> None:
+    def require(self, *roles: str, action: str = "do this") -> None:
         """Refuse unless the signed-in user has one of the roles (enforced in services)."""
         if self.user.role not in roles:
-            raise PermissionDenied(f"{self.user.username} ({self.user.role}) is not allowed to do {action}; "
+            raise PermissionDenied(f"{self.user.username} ({self.user.role}) is not allowed to {action}; "
                                    f"it needs the role {' or '.join(roles)}")
 
     def audit(self, conn, action: str, target: str = "", detail: str | None = None) -> None:
