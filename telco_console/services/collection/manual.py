@@ -54,15 +54,6 @@ def end_after(ctx: AppContext, start: datetime, text: str) -> datetime:
     return end
 
 
-def answered(text: str) -> bool:
-    t = (text or "").strip().lower()
-    if t in ("y", "yes", "answered", "1", "true"):
-        return True
-    if t in ("n", "no", "unanswered", "0", "false"):
-        return False
-    raise ValidationError("answer yes or no")
-
-
 def sms_length(text: str) -> int:
     return F.count(text, "the length", maximum=MAX_SMS_LENGTH)
 

@@ -65,14 +65,14 @@ def list_customers(console) -> None:
 def show_customer(console) -> None:
     from telco_console.services import customers
 
-    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console, "MSISDN:")
     console.show(customers.customer_report(console.ctx, msisdn))
 
 
 def edit_customer(console) -> None:
     from telco_console.services import customers
 
-    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console, "MSISDN:")
     current = customers.get_customer(console.ctx, msisdn)
     console.show(customers.customer_report(console.ctx, msisdn))
     name = prompts.ask("Name:", default=current["name"])
@@ -89,7 +89,7 @@ def edit_customer(console) -> None:
 def close_customer(console) -> None:
     from telco_console.services import customers
 
-    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console, "MSISDN:")
     cust = customers.get_customer(console.ctx, msisdn)
     if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']})?"):
         c = customers.close_customer(console.ctx, msisdn)
@@ -165,7 +165,7 @@ def add_user(console) -> None:
     if role in ("regional", "admin") and console.user.role != "regional":
         region = prompts.ask("Region (required for regional, optional for admin):", required=role == "regional")
     if role == "customer":
-        msisdn = prompts.ask("Customer's MSISDN:", _msisdn(console))
+        msisdn = prompts.ask_customer(console, "Customer's MSISDN:")
     password = prompts.ask_new_password(name)
     u = auth.add_user(console.ctx, name, password, role, region, msisdn)
     console.out.success(f"added {u.role} account {u.username}")

@@ -12,7 +12,7 @@ TIME_HINT = "(e.g. 2026-10-03 14:05, 3 Oct 14:05, now)"
 def _customer(console):
     from telco_console.services.collection import manual
 
-    return prompts.ask("Customer MSISDN:", lambda t: manual.customer(console.ctx, t))
+    return prompts.ask_customer(console, parse=lambda t: manual.customer(console.ctx, t))
 
 
 def _start(console, label: str):
@@ -53,7 +53,7 @@ def log_call(console) -> None:
     other = prompts.ask("Other party (number or extension):", lambda t: manual.other_party(ctx, t))
     start = _start(console, "Start time")
     duration, end = _duration_or_end(console, start, "call")
-    answered = prompts.ask("Answered? (y/n):", manual.answered, default="y")
+    answered = prompts.confirm("Answered?", default=True)
     rec, preview = manual.call_preview(ctx, cust, other, direction, start, duration, end, answered)
     _save(console, "call", preview, lambda: manual.save_call(ctx, rec))
 
