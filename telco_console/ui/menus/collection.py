@@ -39,7 +39,8 @@ def _save(console, title: str, preview, save) -> None:
     console.show(preview)
     if prompts.confirm(f"Save this {title}?", default=True):
         logged = save()
-        console.out.success(f"saved {title} {logged.record['source_ref']}")
+        console.out.success(f"saved {title} as record {logged.number} "
+                            f"(`log show {logged.number}`; undo today with `log undo {logged.number}`)")
     else:
         console.out.warning("not saved")
 
@@ -104,6 +105,31 @@ def log_data(console) -> None:
     _save(console, "data session", preview, lambda: manual.save_data(ctx, rec))
 
 
+def show_record(console) -> None:
+    from telco_console.services.collection import records
+
+    console.show(records.show(console.ctx, prompts.ask("Record number:", records.parse_number)))
+
+
+def todays_records(console) -> None:
+    from telco_console.services.collection import records
+
+    console.show(records.todays(console.ctx))
+
+
+def undo_record(console) -> None:
+    from telco_console.services.collection import records
+
+    number = prompts.ask("Record number to undo:", records.parse_number)
+    console.show(records.show(console.ctx, number))
+    if not prompts.confirm(f"Remove record {number}?", default=False):
+        console.out.info("nothing removed")
+        return
+    u = records.undo(console.ctx, number)
+    console.out.success(f"undid record {u.number}: the {records.KIND_NAMES[u.kind]} of {u.msisdn} "
+                        f"at {u.started_at:%Y-%m-%d %H:%M} is removed")
+
+
 def import_file(console) -> None:
     import os
 
@@ -165,6 +191,9 @@ def section() -> Section:
         Item("Log an SMS", log_sms),
         Item("Log a data session", log_data),
         Item("Import a file", import_file),
+        Item("Records logged today", todays_records),
+        Item("Show a logged record", show_record),
+        Item("Undo a record logged today", undo_record),
         Item("List unmatched records", list_unmatched),
         Item("Re-process unmatched records", reprocess),
         Item("Recent imports", recent_imports),
