@@ -10,12 +10,22 @@ class Column:
     """A column: its heading (with the unit, e.g. 'Data (MB)'), and how to show values."""
 
     name: str
-    kind: str = "text"          # text | int | decimal | money | float | percent | date | datetime
+    kind: str = "text"          # text | int | decimal | money | float | percent | duration | date | datetime
     places: int | None = None   # decimals shown for decimal/float/percent
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("int", "decimal", "money", "float", "percent")
+        return self.kind in ("int", "decimal", "money", "float", "percent", "duration")
+
+    @property
+    def export_name(self) -> str:
+        """The heading in CSV and JSON, where a duration is a number of seconds."""
+        return f"{self.name} (s)" if self.kind == "duration" and not self.name.endswith("(s)") else self.name
+
+
+class Seconds(float):
+    """A duration in seconds in a cell of any column (a table of mixed measures): shown as hours and
+    minutes or minutes and seconds, exported as the number of seconds."""
 
 
 @dataclass
@@ -73,6 +83,10 @@ class Report:
     @property
     def headers(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def export_headers(self) -> list[str]:
+        return [c.export_name for c in self.columns]
 
     def is_empty(self) -> bool:
         return not self.rows and not any(not s.is_empty() for s in self.sections)

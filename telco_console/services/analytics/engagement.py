@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.reporting.report import Chart, Column, Report, Seconds
 from telco_console.repositories import analytics as repo
 from telco_console.services.analytics import features as F
 from telco_console.services.analytics import tracking
 
 METRICS = ("sessions", "duration_ms", "traffic_bytes")
-METRIC_NAMES = {"sessions": "Sessions", "duration_ms": "Duration (s)", "traffic_bytes": "Traffic (MB)"}
+METRIC_NAMES = {"sessions": "Sessions", "duration_ms": "Duration", "traffic_bytes": "Traffic (MB)"}
 METRIC_WORDS = {"sessions": "number of sessions", "duration_ms": "total session duration",
                 "traffic_bytes": "total traffic (DL+UL)"}
 APP_NAMES = {"social": "Social media", "google": "Google", "email": "Email", "youtube": "YouTube",
@@ -23,11 +23,12 @@ ELBOW_RULE = 0.10
 
 
 def shown(metric: str, value: float) -> float | int:
-    """A raw metric in display units: sessions as a count, duration in seconds, traffic in MB."""
+    """A raw metric in display units: sessions as a count, duration in seconds (shown as h/min/s),
+    traffic in MB."""
     if metric == "sessions":
         return int(round(value))
     if metric == "duration_ms":
-        return round(value / 1000.0, 1)
+        return Seconds(round(value / 1000.0, 1))
     return round(value / 1e6, 3)
 
 
@@ -86,7 +87,7 @@ def _top_section(title: str, ids, values, metric: str, names: dict, top: int) ->
     order = np.lexsort((ids, -values))[:top]
     rows = [[i + 1, names.get(int(ids[j]), str(int(ids[j]))), shown(metric, float(values[j]))]
             for i, j in enumerate(order)]
-    kind = "int" if metric == "sessions" else "float"
+    kind = {"sessions": "int", "duration_ms": "duration"}.get(metric, "float")
     return Report(title, [Column("Rank", "int"), Column("Customer"), Column(METRIC_NAMES[metric], kind)], rows)
 
 

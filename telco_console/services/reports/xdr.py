@@ -5,7 +5,7 @@ and the PCA (the SVD scikit-learn's PCA uses, tested equal)."""
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.reporting.report import Chart, Column, Report, Seconds
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
 from telco_console.services.reports.common import mb, read_scoped, sum_columns
@@ -71,7 +71,7 @@ def handsets(ctx, params) -> Report:
 
 
 def _overview_columns() -> list[Column]:
-    return ([Column("MSISDN"), Column("Sessions", "int"), Column("Duration (s)", "decimal", 1),
+    return ([Column("MSISDN"), Column("Sessions", "int"), Column("Duration", "duration"),
              Column("DL (MB)", "decimal", 2), Column("UL (MB)", "decimal", 2), Column("Total (MB)", "decimal", 2)]
             + [Column(f"{APP_NAMES[a]} (MB)", "decimal", 2) for a in repo.APPS])
 
@@ -102,7 +102,7 @@ def xdr_overview(ctx, params) -> Report:
 
 
 # the per-user variables, in the order of repo.XDR_SUMS: (alias, heading, divisor)
-STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration (s)", 1000), ("bytes_dl", "DL (MB)", 1e6),
+STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration", 1000), ("bytes_dl", "DL (MB)", 1e6),
              ("bytes_ul", "UL (MB)", 1e6)) + tuple((a, f"{APP_NAMES[a]} (MB)", 1e6) for a in repo.APPS)
 
 
@@ -244,7 +244,11 @@ def xdr_stats(ctx, params) -> Report:
     data = np.array([r[2:] for r in sql_rows], dtype=float) / np.array([scale for _, _, scale in STAT_VARS])
     quarts = quartiles(data)
     cleaned, n_missing, n_out = clean_columns(data, quarts)
-    for j, ((_, label, _), stats) in enumerate(zip(STAT_VARS, describe_columns(data, quarts))):
+    timed = {"Mean", "Median", "Std", "Min", "Q1", "Q3", "Max"}     # of the duration: shown in h/min/s
+    for j, ((alias, label, _), stats) in enumerate(zip(STAT_VARS, describe_columns(data, quarts))):
+        if alias == "duration_ms":
+            stats = [Seconds(v) if c.name in timed and v is not None and v == v else v
+                     for v, c in zip(stats, cols[1:])]
         report.rows.append([label] + stats + [n_missing[j], n_out[j]])
     report.notes.append(f"{len(sql_rows):,} users. Missing values and IQR outliers are replaced by the column "
                         "mean for the analysis below only (deciles, correlation, PCA).")
@@ -254,8 +258,8 @@ def xdr_stats(ctx, params) -> Report:
     total_mb = cleaned[:, 2] + cleaned[:, 3]
     dec = deciles(duration)
     d = Report("Total data per decile of total session duration (top five deciles)",
-               [Column("Decile", "int"), Column("Users", "int"), Column("Duration from (s)", "float", 1),
-                Column("Duration to (s)", "float", 1), Column("Total data (MB)", "float", 2),
+               [Column("Decile", "int"), Column("Users", "int"), Column("Duration from", "duration"),
+                Column("Duration to", "duration"), Column("Total data (MB)", "float", 2),
                 Column("Share of data (%)", "percent")])
     all_mb = float(total_mb.sum())
     for k in range(10, 5, -1):
