@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Sequence, Union
 
 
 @dataclass
@@ -39,6 +39,52 @@ class Chart:
 
 
 @dataclass
+class Bars:
+    """A bar chart panel: one bar per x label and series (side by side, or stacked)."""
+
+    title: str
+    x: list
+    series: dict[str, list]
+    horizontal: bool = False
+    stacked: bool = False
+    xlabel: str = ""
+    ylabel: str = ""
+
+
+@dataclass
+class Lines:
+    """A line chart panel: one line per series over the x labels."""
+
+    title: str
+    x: list
+    series: dict[str, list]
+    xlabel: str = ""
+    ylabel: str = ""
+
+
+@dataclass
+class Heatmap:
+    """A matrix panel: rows x cols of values, coloured from vmin to vmax."""
+
+    title: str
+    rows: list[str]
+    cols: list[str]
+    matrix: list[list[float]]
+    vmin: float | None = None
+    vmax: float | None = None
+
+
+Panel = Union[Bars, Lines, Heatmap]
+
+
+@dataclass
+class Plot:
+    """A report's figure for `--plot FILE.png` (reporting.plot draws it): panels one above another."""
+
+    panels: list[Panel]
+
+
+@dataclass
 class Report:
     """A titled table: columns, rows (lists or tuples in column order, not changed once made),
     filters used, an optional totals row, notes, charts, and further sections (sub-reports) for
@@ -53,7 +99,7 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     sections: list["Report"] = field(default_factory=list)
     empty_message: str = "no data for these filters"
-    plot: dict | None = None     # optional description for a matplotlib figure (reporting.plot)
+    plot: Plot | None = None     # optional figure for a PNG (reporting.plot)
 
     @classmethod
     def simple(cls, title: str, headers: list[str], rows: list[list[Any]], **kw) -> "Report":

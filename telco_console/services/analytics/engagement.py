@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telco_console.reporting.report import Chart, Column, Report, Seconds
+from telco_console.reporting.report import Bars, Chart, Column, Lines, Plot, Report, Seconds
 from telco_console.repositories import analytics as repo
 from telco_console.services.analytics import features as F
 from telco_console.services.analytics import tracking
@@ -195,8 +195,8 @@ def report(ctx, params) -> Report:
                   filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(ids):,} customers with data sessions; model run {run.id} "
                          f"(artefact {run.artefact})"],
-                  plot={"panels": [
-                      {"kind": "bar", "title": "The 3 most used applications", "x": [r[0] for r in top3],
-                       "series": {"Traffic (MB)": [r[1] for r in top3]}, "ylabel": "MB"},
-                      {"kind": "line", "title": f"Elbow method (chosen k = {chosen})", "x": [kk for kk, _ in curve],
-                       "series": {"Inertia": [v for _, v in curve]}, "xlabel": "k", "ylabel": "inertia"}]})
+                  plot=Plot([
+                      Bars("The 3 most used applications", [r[0] for r in top3],
+                           {"Traffic (MB)": [r[1] for r in top3]}, ylabel="MB"),
+                      Lines(f"Elbow method (chosen k = {chosen})", [kk for kk, _ in curve],
+                            {"Inertia": [v for _, v in curve]}, xlabel="k", ylabel="inertia")]))

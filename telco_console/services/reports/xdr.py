@@ -5,7 +5,7 @@ and the PCA (the SVD scikit-learn's PCA uses, tested equal)."""
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
-from telco_console.reporting.report import Chart, Column, Report, Seconds
+from telco_console.reporting.report import Bars, Chart, Column, Heatmap, Plot, Report, Seconds
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
 from telco_console.services.reports.common import mb, read_scoped, sum_columns
@@ -62,11 +62,9 @@ def handsets(ctx, params) -> Report:
         for i, (name, n) in enumerate(per[maker], 1):
             t.rows.append([maker, i, name, n])
     report.sections.append(t)
-    report.plot = {"panels": [
-        {"kind": "barh", "title": report.title, "x": [r[1] for r in report.rows],
-         "series": {"Sessions": [r[2] for r in report.rows]}},
-        {"kind": "bar", "title": "Top 3 manufacturers", "x": [r[1] for r in m.rows],
-         "series": {"Sessions": [r[2] for r in m.rows]}}]}
+    report.plot = Plot([
+        Bars(report.title, [r[1] for r in report.rows], {"Sessions": [r[2] for r in report.rows]}, horizontal=True),
+        Bars("Top 3 manufacturers", [r[1] for r in m.rows], {"Sessions": [r[2] for r in m.rows]})])
     return report
 
 
@@ -96,8 +94,7 @@ def xdr_overview(ctx, params) -> Report:
         apps = [float(v or 0) for v in report.totals[6:]]
         report.charts.append(Chart("Volume per application, these users (MB)",
                                    [APP_NAMES[a] for a in repo.APPS], apps))
-        report.plot = {"panels": [{"kind": "bar", "title": "Volume per application (MB)",
-                                   "x": [APP_NAMES[a] for a in repo.APPS], "series": {"MB": apps}}]}
+        report.plot = Plot([Bars("Volume per application (MB)", [APP_NAMES[a] for a in repo.APPS], {"MB": apps})])
     return report
 
 
@@ -302,11 +299,10 @@ def xdr_stats(ctx, params) -> Report:
     else:
         p.empty_message = "too few users or no varying application volume for a PCA"
     report.sections.append(p)
-    report.plot = {"panels": [
-        {"kind": "heatmap", "title": "Correlation of application volumes", "rows": names, "cols": names,
-         "matrix": [[0.0 if np.isnan(x) else float(x) for x in row] for row in corr], "vmin": -1, "vmax": 1},
-        {"kind": "bar", "title": "Total data per duration decile (MB)", "x": [f"D{r[0]}" for r in d.rows],
-         "series": {"MB": [r[4] for r in d.rows]}}]}
+    report.plot = Plot([
+        Heatmap("Correlation of application volumes", names, names,
+                [[0.0 if np.isnan(x) else float(x) for x in row] for row in corr], vmin=-1, vmax=1),
+        Bars("Total data per duration decile (MB)", [f"D{r[0]}" for r in d.rows], {"MB": [r[4] for r in d.rows]})])
     return report
 
 
