@@ -59,7 +59,7 @@ def test_xdr_stats_known_answers(ctx):
     assert [row[4] for row in dec.rows] == pytest.approx([10.0, 9.0, 8.0, 7.0, 6.0])
     assert [row[1] for row in dec.rows] == [1] * 5
     names = corr.headers[1:]
-    social = corr.rows[names.index("Social Media")]
+    social = corr.rows[names.index("Social media")]
     assert social[1 + names.index("Google")] == pytest.approx(1.0)
     assert social[1 + names.index("Email")] == pytest.approx(-1.0)
     assert pca.rows[-1][2] == pytest.approx(100.0)

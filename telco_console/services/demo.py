@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from telco_console.applications import APPS
 from telco_console.context import AppContext
 from telco_console.errors import ValidationError
 
@@ -66,7 +67,6 @@ LAST = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "D
         "Clarke", "Khan", "Singh", "Ali", "Lewis", "Hughes", "Edwards", "Campbell", "Murray", "Kowalski",
         "Nowak", "Mensah", "Okafor", "Chen", "Wang", "Begum", "Macdonald", "Reid", "Price", "Morgan")
 
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 APP_SHARE = (0.22, 0.10, 0.04, 0.24, 0.18, 0.07, 0.15)   # of downlink bytes, on average
 APP_UL_RATIO = (0.35, 0.15, 0.60, 0.03, 0.02, 0.25, 0.12)  # uplink / downlink per application
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from telco_console.applications import APP_NAMES
 from telco_console.reporting.report import Bars, Chart, Column, Lines, Plot, Report, Seconds
 from telco_console.repositories import analytics as repo
 from telco_console.services.analytics import features as F
@@ -15,8 +16,6 @@ METRICS = ("sessions", "duration_ms", "traffic_bytes")
 METRIC_NAMES = {"sessions": "Sessions", "duration_ms": "Duration", "traffic_bytes": "Traffic (MB)"}
 METRIC_WORDS = {"sessions": "number of sessions", "duration_ms": "total session duration",
                 "traffic_bytes": "total traffic (DL+UL)"}
-APP_NAMES = {"social": "Social media", "google": "Google", "email": "Email", "youtube": "YouTube",
-             "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
 ELBOW_MAX_K = 10
 ELBOW_SAMPLE = 10000
 ELBOW_RULE = 0.10

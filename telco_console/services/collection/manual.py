@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from telco_console.applications import APPS
 from telco_console.context import AppContext
 from telco_console.errors import NotFoundError, ValidationError
 from telco_console.phone import is_international, normalise_msisdn, try_normalise
@@ -18,7 +19,6 @@ from telco_console.services.collection import fields as F
 
 ROLES = ("staff", "admin")
 DIRECTIONS = ("out", "in")
-APPS = usage.APPS
 MAX_SMS_LENGTH = 10_000
 
 

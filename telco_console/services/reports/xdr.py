@@ -4,6 +4,7 @@ Per-user sums are computed in SQL from the rollups; numpy (imported lazily) does
 and the PCA (the SVD scikit-learn's PCA uses, tested equal)."""
 from __future__ import annotations
 
+from telco_console.applications import APP_NAMES
 from telco_console.errors import ValidationError
 from telco_console.reporting.report import Bars, Chart, Column, Heatmap, Plot, Report, Seconds
 from telco_console.repositories import reports as repo
@@ -11,8 +12,6 @@ from telco_console.services.report_registry import ReportOption, ReportSpec
 from telco_console.services.reports.common import mb, read_scoped, sum_columns
 
 GROUP = "Handsets and xDR"
-APP_NAMES = {"social": "Social Media", "google": "Google", "email": "Email", "youtube": "YouTube",
-             "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
 
 
 def rank_handsets(rows, top: int = 10, makers: int = 3, per: int = 5):
