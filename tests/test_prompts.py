@@ -124,3 +124,19 @@ def test_tab_completion_by_number_or_name(ctx, as_role):
     assert complete("jones") == [("+447400123999", "+447400123999  Carol Jones")]
     assert complete("?ann") == [] and complete("") == []
     assert asked == ["07911", "+44740", "jones"]          # one query per request, none for a search answer
+
+
+def test_editing_a_customer_enter_keeps_each_value(ctx):
+    from telco_console.services import customers
+    from telco_console.ui.app import run_action
+    from telco_console.ui.menus import admin
+
+    make_plan(ctx)
+    make_customer(ctx, "07911123456", name="Ann Smith", region="North", handset="Pixel 7")
+    console, buf = _console(ctx)
+    with typing("07911123456", "", "South", "", "-", "2") as keys:   # name kept, region changed, handset cleared
+        run_action(console, admin.edit_customer)
+    assert keys.refused == [], buf.getvalue()
+    c = customers.get_customer(ctx, "+447911123456")
+    assert (c["name"], c["region"], c["plan_code"], c["handset"], c["status"]) == (
+        "Ann Smith", "South", "BASIC", None, "suspended")

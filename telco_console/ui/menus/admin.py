@@ -78,7 +78,8 @@ def edit_customer(console) -> None:
     name = prompts.ask("Name:", default=current["name"])
     region = prompts.ask("Region:", default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
-    handset = prompts.ask("Handset:", default=current["handset"] or "", required=False)
+    handset = prompts.ask("Handset (- for none):", default=current["handset"] or "", required=False)
+    handset = None if handset == "-" else handset
     status = prompts.choose("Status", ["active", "suspended"],
                             default=current["status"] if current["status"] != "closed" else "active")
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
