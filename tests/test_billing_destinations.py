@@ -130,7 +130,7 @@ def test_versions_by_call_start(ctx, tmp_path):
     c = make_customer(ctx, plan="DECK")
     add_calls(ctx, c["id"], [("2026-10-14 23:59:59", 60, "+33612345678"), ("2026-10-15 00:00:00", 60, "+33612345678")])
     got = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))[c["id"]]
-    assert got["deck_amount"] == Decimal("0.40")
+    assert got.deck_amount == Decimal("0.40")
     ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, "V"))
     assert ref.lines["destination:Intl"] == Decimal("0.40")
 
@@ -183,8 +183,8 @@ def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path):
         ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, f"R{i % 3}"))
         got = sql[c["id"]]
         want = sum((v for k, v in ref.lines.items() if k.startswith("destination:")), Decimal(0))
-        assert got["deck_amount"] == want, (i, got["deck_lines"], ref.lines)
-        assert got["unrated_n"] == len(ref.unrated)
-        assert got["subtotal"] == ref.subtotal
-    assert sum(1 for c in customers if sql[c["id"]]["unrated_n"]) >= 2
-    assert sum(1 for c in customers if sql[c["id"]]["deck_amount"] > 0) >= 6
+        assert got.deck_amount == want, (i, got.deck_lines, ref.lines)
+        assert got.unrated_n == len(ref.unrated)
+        assert got.subtotal == ref.subtotal
+    assert sum(1 for c in customers if sql[c["id"]].unrated_n) >= 2
+    assert sum(1 for c in customers if sql[c["id"]].deck_amount > 0) >= 6
