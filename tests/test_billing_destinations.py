@@ -188,3 +188,22 @@ def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path):
         assert got.subtotal == ref.subtotal
     assert sum(1 for c in customers if sql[c["id"]].unrated_n) >= 2
     assert sum(1 for c in customers if sql[c["id"]].deck_amount > 0) >= 6
+
+
+def test_demo_decks_price_international_calls_and_offers_rerate_with_them(ctx):
+    from telco_console.services import demo
+    from telco_console.services.intelligence import offers
+    from telco_console.timeutil import Period
+
+    res = demo.load_demo(ctx, customers=60, days=20, seed=5)
+    listing = rates.list_decks(ctx)
+    assert {r[0] for r in listing.rows} == {"DEMO-PAYG", "DEMO-STARTER", "DEMO-SMART", "DEMO-MAX"}
+    q = rates.quote(ctx, "PAYG", "+33612345678", "2026-11-02 09:00:00", 61)
+    assert q.rows[0][1].startswith("Europe +33 (prefix +33), group Europe") and q.rows[-1][-1] == "0.3750"   # 0.10 + 30 s + 36 s at 0.25
+    p = Period(res.last_day.year, res.last_day.month)
+    got = ctx.db.run(lambda conn: rate_customers(conn, p))
+    assert sum(r.unrated_n for r in got.values()) == 0
+    groups = {line["g"] for r in got.values() if r.deck_lines for line in json.loads(r.deck_lines)}
+    assert "Mobile" in groups and groups & {"Europe", "North America", "Asia", "Africa"}
+    report = offers.offers_report(ctx, months=1)
+    assert report.rows

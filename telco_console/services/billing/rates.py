@@ -149,6 +149,13 @@ def import_cgrates(ctx: AppContext, folder: str, deck: str, rating_plan: str, al
     return _store(ctx, deck, "cgrates", entries, Path(folder).name, rating_plan.strip(), eff, t0)
 
 
+def import_entries(ctx: AppContext, entries: list, deck: str, source: str,
+                   effective_from: str | None = None) -> ImportResult:
+    """Entries built in code (the demo decks) as a new version of a CSV-kind deck."""
+    ctx.require("admin", action="import rate decks")
+    return _store(ctx, deck, "csv", entries, source, None, parse_effective(effective_from), _time.perf_counter())
+
+
 # -- reading decks -----------------------------------------------------------------------------------
 
 def entry_from_row(r: dict) -> D.Entry:
