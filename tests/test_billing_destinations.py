@@ -207,3 +207,28 @@ def test_demo_decks_price_international_calls_and_offers_rerate_with_them(ctx):
     assert "Mobile" in groups and groups & {"Europe", "North America", "Asia", "Africa"}
     report = offers.offers_report(ctx, months=1)
     assert report.rows
+
+
+def test_cgrates_tutorial_plan_through_a_bill_and_through_quotes(ctx):
+    from pathlib import Path
+
+    from telco_console.services.billing import billrun
+
+    tutorial = Path(__file__).parent / "data" / "cgrates-tutorial"
+    rates.import_cgrates(ctx, str(tutorial), "TUTORIAL", "RP_RETAIL1")
+    make_plan(ctx, code="RETAIL1", deck="TUTORIAL", included_minutes=0)
+    c = make_customer(ctx, plan="RETAIL1")
+    calls = [("2026-10-05 07:59:59", 61, "1001"),     # OFFPEAK_MORNING: 0.3009
+             ("2026-10-05 08:00:00", 61, "1001"),     # PEAK: 1.2334
+             ("2026-10-05 09:00:00", 30, "1001"),     # one increment: 1.0000
+             ("2026-10-05 09:10:00", 31, "1001"),     # one second more: 1.2000
+             ("2026-10-05 09:20:00", 60, "1002"),     # DST_1002 not in the plan: DST_FS at peak, 1.2000
+             ("2026-10-05 09:30:00", 63, "1007")]     # 0.63 capped at 0.62
+    add_calls(ctx, c["id"], calls)
+    quoted = [Decimal(rates.quote(ctx, "RETAIL1", n, w, s).rows[-1][-1]) for w, s, n in calls]
+    assert quoted == [Decimal(x) for x in ("0.3009", "1.2334", "1.0000", "1.2000", "1.2000", "0.6200")]
+    billrun.run(ctx, "2026-10")
+    inv = statements.invoice(ctx, statements.list_bills(ctx, "2026-10").rows[0][0])
+    lines = {row[1].split(" (")[0]: row[5] for row in inv.rows}
+    assert lines["DST_FS"] == Decimal("4.93") == sum(quoted[:5]).quantize(Decimal("0.01"))
+    assert lines["DST_1007"] == Decimal("0.62")
