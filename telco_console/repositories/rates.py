@@ -176,7 +176,7 @@ def deck_ctes(cust: str = "cust") -> str:
 dv AS (
   SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
          COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
-                  '9999-12-31 00:00:00') AS vto
+                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
   FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
 ),
 dk AS (
@@ -266,7 +266,7 @@ CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64
 WITH dv AS (
   SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
          COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
-                  '9999-12-31 00:00:00') AS vto
+                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
   FROM rate_deck_versions v WHERE v.deck_id IN (""" + decks + """)
 ),
 nn AS (
