@@ -61,6 +61,7 @@ CREATE TABLE rate_groups (
   rate DECIMAL(18,8) NOT NULL,
   unit_s INT NOT NULL,
   increment_s INT NOT NULL,
+  base_cost DECIMAL(40,20) NOT NULL DEFAULT 0 COMMENT 'the earlier groups charged in full',
   PRIMARY KEY (version_id, entry_no, start_s)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 

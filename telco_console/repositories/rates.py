@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal, localcontext
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, insert
 
 BEGINNING = datetime(1000, 1, 1)
 ENTRY_COLS = ("version_id", "entry_no", "prefix", "destination", "dest_group", "name", "timing", "years", "months",
               "month_days", "weekdays", "start_time", "weight", "connect_fee", "max_cost", "max_cost_strategy",
               "rounding", "decimals", "covered", "complete")
-GROUP_COLS = ("version_id", "entry_no", "start_s", "end_s", "rate", "unit_s", "increment_s")
+GROUP_COLS = ("version_id", "entry_no", "start_s", "end_s", "rate", "unit_s", "increment_s", "base_cost")
+TWENTY = Decimal("1e-20")
 CHUNK = 5000
 
 
@@ -73,9 +75,14 @@ def write_entries(conn, version_id: int, entries) -> None:
                       e.connect_fee, e.max_cost, e.max_cost_strategy, e.rounding, e.decimals, int(e.covered),
                       int(len(days.get(e.prefix, ())) == 7)))
         gs = sorted(e.groups, key=lambda g: g.start_s)
+        base = Decimal(0)
         for i, g in enumerate(gs):
-            grows.append((version_id, no, g.start_s, gs[i + 1].start_s if i + 1 < len(gs) else None, g.rate,
-                          g.unit_s, g.increment_s))
+            end = gs[i + 1].start_s if i + 1 < len(gs) else None
+            grows.append((version_id, no, g.start_s, end, g.rate, g.unit_s, g.increment_s, base.quantize(TWENTY)))
+            if end is not None:       # a call past this group pays all of it, rounded up to its increment
+                with localcontext() as c:
+                    c.prec = 60
+                    base += Decimal(-(-(end - g.start_s) // g.increment_s) * g.increment_s) * g.rate / g.unit_s
     cur = conn.cursor()
     for table, cols, rows in (("rate_entries", ENTRY_COLS, erows), ("rate_groups", GROUP_COLS, grows)):
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
@@ -166,7 +173,7 @@ def deck_ctes(cust: str = "cust") -> str:
 
     Set-based: the version in force at each call's start; the prefixes each number matches, from
     rate_numbers (resolve_numbers() first); the entry by prefix length, then latest timing start,
-    weight, name; covered calls take the allowance in
+    weight, name; the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance in
     chronological order; per-call cost at the deck's precision; one line per destination group."""
     cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
     capped = f"IF(dx.max_cost > 0 AND {cost} > dx.max_cost, dx.max_cost, {cost})"
@@ -219,12 +226,10 @@ dcc AS (
     SELECT dx.*, {capped} AS capped
     FROM (SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, dx.secs, dx.connect_fee, dx.max_cost,
                  dx.rounding, dx.decimals,
-                 SUM((LEAST(dx.secs, COALESCE(g.end_s, dx.secs)) - g.start_s + g.increment_s - 1) DIV g.increment_s
-                     * g.increment_s * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s) AS gc
+                 g.base_cost + (dx.secs - g.start_s + g.increment_s - 1) DIV g.increment_s * g.increment_s
+                   * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s AS gc
           FROM dx LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
-                                         AND g.start_s < dx.secs
-          GROUP BY dx.id, dx.customer_id, dx.dest_group, dx.timing, dx.billsec, dx.secs, dx.connect_fee,
-                   dx.max_cost, dx.rounding, dx.decimals) dx
+                                         AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
   ) dx
 ),
 dgt AS (
