@@ -6,6 +6,7 @@ from pathlib import Path
 
 import mysql.connector
 
+from telco_console.context import AppContext
 from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError
 from telco_console.reporting.output import Output
 from telco_console.reporting.report import Report
@@ -16,7 +17,7 @@ from telco_console.ui.prompts import Cancelled
 class Console:
     """What every menu handler gets: the context, the output and the last report."""
 
-    def __init__(self, ctx, out: Output):
+    def __init__(self, ctx: AppContext, out: Output):
         self.ctx = ctx
         self.out = out
         self.last_report: Report | None = None
