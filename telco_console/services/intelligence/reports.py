@@ -1,14 +1,11 @@
 """The customer intelligence reports in the catalogue (services/report_registry.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from telco_console.errors import ValidationError
 from telco_console.services.report_registry import ReportOption, ReportSpec
 
 GROUP = "Customer intelligence"
 ROLES = ("analyst", "admin")
-DEFAULT_CHURN_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "churn"
 
 
 def _int(name: str, low: int, high: int):
@@ -53,6 +50,10 @@ def _get(params, name, default, parse):
     return parse(value) if isinstance(value, str) else value
 
 
+WINDOW = ReportOption("window", "days after a cut-off in which a closure counts as churn (default 7)", 7,
+                      parse=_int("window", 1, 180))
+HISTORY = ReportOption("history", "days of usage before a cut-off that make the features (default 14)", 14,
+                       parse=_int("history", 2, 365))
 MONTHS = ReportOption("months", "months of bills and usage to look at (default 6)", 6, parse=_int("months", 1, 120))
 
 
@@ -81,13 +82,15 @@ def _campaign(ctx, params):
 def _churn_risk(ctx, params):
     from telco_console.services.intelligence import churn
 
-    return churn.risk_report(ctx, params.top or 20)
+    return churn.risk_report(ctx, params.top or 20, _get(params, "window", churn.WINDOW_DAYS, WINDOW.parse),
+                             _get(params, "history", churn.HISTORY_DAYS, HISTORY.parse),
+                             _get(params, "reselect", False, _yes))
 
 
 def _churn_validation(ctx, params):
     from telco_console.services.intelligence import churn
 
-    return churn.validation_report(ctx, params.extra.get("path") or DEFAULT_CHURN_DATA)
+    return churn.validation_report(ctx, params.extra.get("path") or None)
 
 
 def _offers(ctx, params):
@@ -147,11 +150,16 @@ REPORTS = [
                                      ("retain", "up-sell", "cross-sell", "collect")), MONTHS),
                description="the customers of the segment with that action, for export"),
     ReportSpec("churn-risk", "Churn risk of active customers", GROUP, _churn_risk, ROLES, params=("top",),
-               description="classifier trained on closed accounts; top N at risk with reasons"),
+               options=(WINDOW, HISTORY,
+                        ReportOption("reselect", "choose and validate the model again even if today's "
+                                                 "selection is stored (yes/no)", "no", ("yes", "no"), parse=_yes)),
+               description="point-in-time features before a cut-off, label = closed in the window after; "
+                           "validated on a later cut-off (time-split ROC AUC shown); top N at risk with reasons"),
     ReportSpec("churn-validation", "Churn model validated on the BigML data", GROUP, _churn_validation, ROLES,
-               options=(ReportOption("path", "folder with churn-bigml-80.csv and churn-bigml-20.csv",
-                                     str(DEFAULT_CHURN_DATA)),),
-               description="accuracy, ROC AUC, precision and recall for churners"),
+               options=(ReportOption("path", "folder with churn-bigml-80.csv and churn-bigml-20.csv (default: "
+                                             "the copy packaged with the program)", ""),),
+               description="features, tree size and threshold chosen by cross-validation on the training "
+                           "file; test ROC AUC, accuracy, recall and precision with bootstrap 95% intervals"),
     ReportSpec("plan-offers", "Cheapest plan per customer (re-rated)", GROUP, _offers, ROLES, params=("top",),
                options=(ReportOption("months", "complete months to re-rate (default 3)", 3,
                                      parse=_int("months", 1, 24)),
