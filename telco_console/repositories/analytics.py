@@ -89,6 +89,18 @@ def msisdns(conn, ids: Sequence[int]) -> dict[int, str]:
     return {r["id"]: r["msisdn"] for r in rows}
 
 
+def customer_profiles(conn) -> list[tuple]:
+    """(id, plan code, created_on, handset maker, region) of every customer: the satisfaction
+    regression's predictors that are not ingredients of the scores."""
+    cur = conn.cursor()
+    try:
+        cur.execute("SELECT c.id, p.code, c.created_on, COALESCE(SUBSTRING_INDEX(c.handset, ' ', 1), ''), c.region "
+                    "FROM customers c JOIN plans p ON p.id = c.plan_id")
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 # --- model_runs --------------------------------------------------------------------------------
 
 def start_run(conn, model: str, params_json: str, code_version: str, git_commit: str | None,

@@ -42,6 +42,7 @@ class ExperienceModel:
     replaced_with: list
     handset_missing: int
     handset_mode: str
+    policy: tuple = ()    # the fitted outlier policy of the six raw columns (features.fit_policy)
 
     @property
     def worst_centre(self):
@@ -56,8 +57,17 @@ class ExperienceModel:
         worst centre towards the best)."""
         return F.score_along(self.Z if Z is None else Z, self.worst_centre, self.best_centre, how)
 
-    def transform(self, values):
-        return (F.log_scale(values) - self.mean) / self.std
+    def transform(self, X6):
+        """Other customers' six raw averages (NaN when unknown) into this model's space: the fitted
+        policy, DL+UL sums, log1p and the fitted z-scores."""
+        return (F.log_scale(sum_directions(F.apply_policy(X6, self.policy))) - self.mean) / self.std
+
+
+def sum_directions(clean):
+    """TCP, RTT and throughput as DL+UL from the six cleaned columns."""
+    import numpy as np
+
+    return np.column_stack([clean[:, 0] + clean[:, 1], clean[:, 2] + clean[:, 3], clean[:, 4] + clean[:, 5]])
 
 
 def display(metric: str, value: float) -> float:
@@ -72,14 +82,14 @@ def model(ctx, feats: F.Features, k: int = 3, rows=None) -> ExperienceModel:
     labels = feats.labels if rows is None else feats.labels[rows]
     ids = feats.ids if rows is None else feats.ids[rows]
     clean, missing, outliers, means = F.replace_missing_and_outliers(X)
-    values = np.column_stack([clean[:, 0] + clean[:, 1], clean[:, 2] + clean[:, 3], clean[:, 4] + clean[:, 5]])
+    values = sum_directions(clean)
     handsets, handset_missing, mode = F.replace_mode(labels)
     Z, mean, std = F.standardise(F.log_scale(values))
     weights = np.array([BADNESS[m] for m in METRICS])
     threshold = int(F.setting(ctx, "minibatch_threshold", F.DEFAULT_MINIBATCH_THRESHOLD))
     cl = F.kmeans(Z, k, threshold, order_by=lambda c: float(np.dot(c, weights)))
     return ExperienceModel(ids, values, handsets, Z, mean, std, cl, missing, outliers, means,
-                           handset_missing, mode)
+                           handset_missing, mode, F.fit_policy(X))
 
 
 def describe_centre(centre_z, mean, std, index: int, k: int, logged: bool = False) -> str:

@@ -197,6 +197,28 @@ def replace_missing_and_outliers(X):
     return clean, missing, outliers, means
 
 
+def fit_policy(X) -> tuple:
+    """The outlier policy fitted on some customers, to apply to others (a hold-out): per column the
+    1.5 IQR fences and the mean of the capped present values. Returns (low, high, fill)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"), __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("ignore", RuntimeWarning)
+        q1, q3 = np.nanpercentile(X, [25, 75], axis=0)
+        low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+        fill = np.nanmean(np.clip(X, low, high), axis=0)
+    return low, high, np.nan_to_num(fill)
+
+
+def apply_policy(X, policy):
+    """Cap at the fitted fences, fill missing values with the fitted mean (a column never seen: 0)."""
+    import numpy as np
+
+    low, high, fill = policy
+    capped = np.clip(X, np.nan_to_num(low, nan=-np.inf), np.nan_to_num(high, nan=np.inf))
+    return np.where(np.isnan(capped), fill, capped)
+
+
 def log_scale(X):
     """log1p of non-negative, heavy-tailed measures (volumes, durations, counts per customer are
     lognormal or Pareto): z-scores of the raw values let a handful of extreme customers make a cluster
