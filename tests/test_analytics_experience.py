@@ -94,3 +94,19 @@ def test_identical_measures_cannot_make_three_clusters(ctx):
     insert(ctx, [session(c, 0, 60, 1000, 100) for c in range(1, 5)])
     with pytest.raises(ValidationError, match="only 1 distinct value"):
         experience.report(ctx, ReportParams())
+
+
+def test_demo_data_has_missing_measures_at_tellco_rates_and_imputation_is_exercised(ctx):
+    from telco_console.repositories.base import fetch_one
+    from telco_console.services import demo
+
+    demo.load_demo(ctx, customers=120, days=10, seed=9, bootstrap=True)
+    share = ctx.db.run(fetch_one, "SELECT COUNT(*) AS n, AVG(rtt_dl_ms IS NULL) AS rtt, AVG(tcp_retrans_dl_bytes IS NULL)"
+                                  " AS tcp, AVG(tp_dl_kbps IS NULL) AS tp, AVG(handset_type = 'undefined') AS hs"
+                                  " FROM data_sessions")
+    assert share["n"] > 1000
+    assert 0.15 < share["rtt"] < 0.23 and 0.54 < share["tcp"] < 0.64
+    assert share["tp"] < 0.01 and share["hs"] < 0.02
+    rep = experience.report(ctx, ReportParams())
+    missing = {r[0]: r[1] for r in rep.sections[0].rows}
+    assert missing["TCP retrans. UL (bytes)"] > 0          # customers with no recorded value at all
