@@ -78,11 +78,11 @@ def _progress(ctx, total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="customers", file=sys.stderr, leave=False)
 
 
-def _load(ctx, filters: dict, chunks_fn, width: int, desc: str, with_label: bool):
+def _load(ctx, filters: dict, chunks_fn, width: int, desc: str, with_label: bool, count_fn=None):
     import numpy as np
 
     def read(conn):
-        n = repo.count_customers(conn, **filters)
+        n = (count_fn or repo.count_customers)(conn, **filters)
         ids = np.empty(n, dtype=np.int64)
         X = np.empty((n, width), dtype=np.float64)
         labels = np.empty(n, dtype=object) if with_label else None
@@ -116,8 +116,10 @@ def _load(ctx, filters: dict, chunks_fn, width: int, desc: str, with_label: bool
 
 
 def load_engagement(ctx, filters: dict) -> Features:
-    """sessions, duration_ms, traffic_bytes and the 7 applications' bytes, per customer."""
-    ids, X, _ = _load(ctx, filters, repo.engagement_chunks, len(repo.ENGAGEMENT_COLS), "engagement", False)
+    """sessions, duration_ms, traffic_bytes and the 7 applications' bytes, per customer (from the
+    per-customer rollups)."""
+    ids, X, _ = _load(ctx, filters, repo.engagement_chunks, len(repo.ENGAGEMENT_COLS), "engagement", False,
+                      repo.count_engagement)
     return Features(ids, X, repo.ENGAGEMENT_COLS, filters=filters)
 
 
