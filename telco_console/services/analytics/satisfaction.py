@@ -90,8 +90,8 @@ def regression(X, y, seed: int = F.SEED, train=None, test=None) -> dict[str, Any
     X = X[:, known]
     Xtr, Xte, ytr, yte = X[train], X[test], y[train], y[test]
     leaf = max(2, min(20, len(ytr) // 10))
-    model = HistGradientBoostingRegressor(random_state=seed, min_samples_leaf=leaf, max_iter=200,
-                                          learning_rate=0.05).fit(Xtr, ytr)
+    model = HistGradientBoostingRegressor(random_state=seed, min_samples_leaf=leaf, max_iter=100,
+                                          max_leaf_nodes=15).fit(Xtr, ytr)
     pred = model.predict(Xte)
     fill = np.nanmedian(Xtr, axis=0)                    # the linear model needs every value
     linear = make_pipeline(StandardScaler(), Ridge(alpha=1.0)).fit(np.where(np.isnan(Xtr), fill, Xtr), ytr)
