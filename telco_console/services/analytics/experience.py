@@ -202,7 +202,7 @@ def report(ctx, params) -> Report:
             common = f"{hs_c[np.argmax(n_c)]} ({100.0 * n_c.max() / member.sum():.0f}%)" if member.any() else ""
             cl_rows.append([c, sizes[-1], display("tcp", raw[0]), round(float(raw[1]), 1), round(float(raw[2]), 1),
                             common, describe_centre(centre, m.mean, m.std, c, k, logged=True)])
-        sections.append(Report(f"Experience clusters (k-means, k={k}, on z-scores)",
+        sections.append(Report(f"Experience clusters (k-means, k={k}, on z-scores of log1p)",
                                [Column("Cluster", "int"), Column("Customers", "int"),
                                 Column("Centre TCP (KB)", "float", 1), Column("Centre RTT (ms)", "float", 1),
                                 Column("Centre throughput (kbps)", "float", 1), Column("Most common handset"),
