@@ -93,6 +93,12 @@ def _churn_validation(ctx, params):
     return churn.validation_report(ctx, params.extra.get("path") or None)
 
 
+def _clusters(ctx, params):
+    from telco_console.services.intelligence import clusters
+
+    return clusters.report(ctx, _get(params, "months", 6, MONTHS.parse), _get(params, "k", 0, _int("k", 0, 20)) or None)
+
+
 def _offers(ctx, params):
     from telco_console.services.intelligence import offers
 
@@ -149,6 +155,11 @@ REPORTS = [
                options=(ReportOption("action", "retain, up-sell, cross-sell or collect", "up-sell",
                                      ("retain", "up-sell", "cross-sell", "collect")), MONTHS),
                description="the customers of the segment with that action, for export"),
+    ReportSpec("customer-clusters", "Customer clusters on categories (K-modes)", GROUP, _clusters, ROLES,
+               options=(MONTHS, ReportOption("k", "number of clusters (default 0: the cost curve's elbow)", 0,
+                                             parse=_int("k", 0, 20))),
+               description="K-modes on plan, region, handset maker, tenure band and usage bands; each cluster's "
+                           "size, revenue share and modes; the cost by k with the elbow"),
     ReportSpec("churn-risk", "Churn risk of active customers", GROUP, _churn_risk, ROLES, params=("top",),
                options=(WINDOW, HISTORY,
                         ReportOption("reselect", "choose and validate the model again even if today's "
