@@ -15,7 +15,10 @@ def test_background_import_loads_scikit_learn_for_analysts_only():
     assert out.stdout.strip() == "ok"
 
 
-def test_the_menu_starts_without_scikit_learn():
-    code = "import sys, telco_console.ui.app, telco_console.cli; print('sklearn' in sys.modules)"
+def test_the_menu_starts_without_scikit_learn_kmodes_or_mlxtend():
+    code = ("import sys, telco_console.ui.app, telco_console.cli; "
+            "from telco_console.services.report_registry import all_reports; all_reports(); "
+            "import telco_console.services.intelligence.clusters, telco_console.services.intelligence.associations; "
+            "print([m for m in ('sklearn', 'kmodes', 'mlxtend', 'pandas') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip() == "False", out.stderr
+    assert out.stdout.strip() == "[]", out.stderr

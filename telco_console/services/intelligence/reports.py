@@ -120,7 +120,8 @@ def _associations(ctx, params):
     return associations.associations_report(
         ctx, _get(params, "min-support", 0.05, _float("min-support", 0, 1)),
         _get(params, "min-confidence", 0.3, _float("min-confidence", 0, 1)),
-        _get(params, "min-mb", 0.0, _float("min-mb", 0)), params.top, params.extra.get("used") or "above-median")
+        _get(params, "min-mb", 0.0, _float("min-mb", 0)), params.top, params.extra.get("used") or "share",
+        _get(params, "max-len", 3, _int("max-len", 2, 7)), _get(params, "min-share", 0.10, _float("min-share", 0, 1)))
 
 
 def _top_leads(ctx, params):
@@ -187,12 +188,18 @@ REPORTS = [
                                      parse=_float("min-support", 0, 1)),
                         ReportOption("min-confidence", "minimum confidence, 0-1 (default 0.3)", 0.3,
                                      parse=_float("min-confidence", 0, 1)),
-                        ReportOption("used", "an application is used: above-median (heavy use, above the median "
-                                             "customer's bytes) or any (above --min-mb)", "above-median",
-                                     ("above-median", "any")),
+                        ReportOption("used", "an application is used: share (at least --min-share of the "
+                                             "customer's own traffic), above-median (heavy use, above the median "
+                                             "customer's bytes) or any (above --min-mb)", "share",
+                                     ("share", "above-median", "any")),
+                        ReportOption("min-share", "with --used share: the share of own traffic, 0-1 (default 0.1)",
+                                     0.1, parse=_float("min-share", 0, 1)),
+                        ReportOption("max-len", "the most applications in a rule, 2-7 (default 3)", 3,
+                                     parse=_int("max-len", 2, 7)),
                         ReportOption("min-mb", "with --used any: used above this many MB (default 0)", 0.0,
                                      parse=_float("min-mb", 0))),
-               description="association rules from per-user xDR baskets: support, confidence, lift"),
+               description="association rules beyond pairs (FP-growth, up to --max-len applications) from "
+                           "per-user xDR baskets: support, confidence, lift"),
     ReportSpec("top-leads", "Most contacted leads by call volume", GROUP, _top_leads, ROLES, params=("top",),
                description="leads ranked by calls with their phone number (leads import-leads first)"),
     ReportSpec("listings-sms-inquiries", "Listings with the most SMS inquiries", GROUP, _listings, ROLES,
