@@ -99,6 +99,14 @@ def _clusters(ctx, params):
     return clusters.report(ctx, _get(params, "months", 6, MONTHS.parse), _get(params, "k", 0, _int("k", 0, 20)) or None)
 
 
+def _drivers(ctx, params):
+    from telco_console.services.intelligence import churn, drivers
+
+    return drivers.report(ctx, params.extra.get("data") or "ours",
+                          _get(params, "window", churn.WINDOW_DAYS, WINDOW.parse),
+                          _get(params, "history", churn.HISTORY_DAYS, HISTORY.parse))
+
+
 def _offers(ctx, params):
     from telco_console.services.intelligence import offers
 
@@ -167,6 +175,11 @@ REPORTS = [
                                                  "selection is stored (yes/no)", "no", ("yes", "no"), parse=_yes)),
                description="point-in-time features before a cut-off, label = closed in the window after; "
                            "validated on a later cut-off (time-split ROC AUC shown); top N at risk with reasons"),
+    ReportSpec("churn-drivers", "Churn drivers (Bayesian network)", GROUP, _drivers, ROLES,
+               options=(ReportOption("data", "ours (our customers, time split) or bigml (the packaged BigML split)",
+                                     "ours", ("ours", "bigml")), WINDOW, HISTORY),
+               description="a Bayesian network on discretised features and churn: its edges, churn by each "
+                           "state of each linked variable, validated on held-out data (ROC AUC)"),
     ReportSpec("churn-validation", "Churn model validated on the BigML data", GROUP, _churn_validation, ROLES,
                options=(ReportOption("path", "folder with churn-bigml-80.csv and churn-bigml-20.csv (default: "
                                              "the copy packaged with the program)", ""),),
