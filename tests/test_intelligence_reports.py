@@ -7,7 +7,7 @@ from tests.helpers import make_user
 
 NAMES = {"segments", "segment-placement", "campaign-list", "churn-risk", "churn-validation", "plan-offers",
          "usage-outliers", "app-associations", "top-leads", "listings-sms-inquiries", "phone-activity",
-         "customer-clusters", "churn-drivers"}
+         "customer-clusters", "churn-drivers", "outcome-knn", "usage-regression"}
 
 
 def test_catalogue():

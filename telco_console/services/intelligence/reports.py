@@ -107,6 +107,20 @@ def _drivers(ctx, params):
                           _get(params, "history", churn.HISTORY_DAYS, HISTORY.parse))
 
 
+def _knn(ctx, params):
+    from telco_console.services.intelligence import churn, outcomes
+
+    return outcomes.knn_report(ctx, params.top or 20, _get(params, "window", churn.WINDOW_DAYS, WINDOW.parse),
+                               _get(params, "history", churn.HISTORY_DAYS, HISTORY.parse))
+
+
+def _regression(ctx, params):
+    from telco_console.services.intelligence import outcomes
+
+    return outcomes.regression_report(ctx, params.extra.get("target") or "data",
+                                      _get(params, "months", 3, _int("months", 1, 24)))
+
+
 def _offers(ctx, params):
     from telco_console.services.intelligence import offers
 
@@ -180,6 +194,18 @@ REPORTS = [
                                      "ours", ("ours", "bigml")), WINDOW, HISTORY),
                description="a Bayesian network on discretised features and churn: its edges, churn by each "
                            "state of each linked variable, validated on held-out data (ROC AUC)"),
+    ReportSpec("outcome-knn", "KNN on a real outcome (accounts closed)", GROUP, _knn, ROLES, params=("top",),
+               options=(WINDOW, HISTORY),
+               description="k nearest neighbours on point-in-time features, label = closed in the window after; "
+                           "CV accuracy, balanced accuracy and ROC AUC per k, a time split, customers whose "
+                           "neighbours left"),
+    ReportSpec("usage-regression", "Spend or data appetite: nonlinear vs linear regression", GROUP, _regression,
+               ROLES, options=(ReportOption("target", "data (MB a day) or spend (billed revenue a month)", "data",
+                                            ("data", "spend")),
+                               ReportOption("months", "months of usage and bills (default 3)", 3,
+                                            parse=_int("months", 1, 24))),
+               description="gradient-boosted trees against ridge and the mean on held-out customers, with CV R² "
+                           "and permutation importance"),
     ReportSpec("churn-validation", "Churn model validated on the BigML data", GROUP, _churn_validation, ROLES,
                options=(ReportOption("path", "folder with churn-bigml-80.csv and churn-bigml-20.csv (default: "
                                              "the copy packaged with the program)", ""),),
