@@ -80,7 +80,9 @@ REPORTS = [
     ReportSpec("model-runs", "Model runs: parameters, code version, metrics, artefacts", GROUP, _runs,
                params=("top",),
                options=(ReportOption("model", "which model's runs", default="all", choices=(
-                   "all", "engagement-kmeans", "experience-kmeans", "satisfaction")),),
+                   "all", "engagement-kmeans", "experience-kmeans", "satisfaction", "churn-validation",
+                   "churn-risk-model", "churn-risk", "churn-drivers-bn", "customer-clusters-kmodes", "outcome-knn",
+                   "usage-regression", "app-associations")),),
                description="every analytics run recorded in model_runs, newest first."),
     ReportSpec("model-compare", "Compare two model runs", GROUP, _compare,
                options=(ReportOption("run-a", "the first run number", parse=_run_id),
