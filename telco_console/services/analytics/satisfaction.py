@@ -32,13 +32,6 @@ EXP_WORDS = {"projected": "position along the line from the worst- to the best-e
              "distance": "Euclidean distance to the worst-experience centre (log1p z-scores; the challenge's letter)"}
 
 
-def distances(Z, centre):
-    """Euclidean distance of every row of Z to one centre."""
-    import numpy as np
-
-    return np.sqrt(((Z - np.asarray(centre)) ** 2).sum(axis=1))
-
-
 def scores(eng_Z, eng_low, eng_high, exp_Z, exp_worst, exp_best, how: str = "projected") -> tuple:
     """(engagement score, experience score, satisfaction) arrays (features.score_along)."""
     e = F.score_along(eng_Z, eng_low, eng_high, how)

@@ -182,7 +182,6 @@ def joint(net: Network):
 
 def conditional(net: Network, target: str, evidence: dict[str, str], table=None) -> list[float]:
     """P(target = each state | evidence), by summing the joint."""
-    import numpy as np
 
     table = joint(net) if table is None else table
     index: list[Any] = [slice(None)] * len(net.names)

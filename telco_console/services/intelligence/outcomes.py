@@ -195,7 +195,6 @@ def fit_compare(X, y, names: list[str], seed: int = 0) -> dict:
 
 
 def regression_report(ctx: AppContext, target: str = "data", months: int = 3, seed: int = 0) -> Report:
-    import numpy as np
 
     ctx.require(*ROLES, action="run the usage regression")
     X, y, names, rows = regression_data(ctx, target, months)
