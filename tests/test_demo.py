@@ -37,8 +37,9 @@ def test_empty_database_loads_without_sign_in_and_creates_accounts(ctx, clean_db
                             (yesterday + timedelta(days=1),)),
                 fetch_value(conn, "SELECT COUNT(*) FROM plans"),
                 fetch_value(conn, "SELECT COUNT(DISTINCT handset_manufacturer) FROM data_sessions"),
-                fetch_value(conn, "SELECT COUNT(*) FROM data_sessions WHERE social_dl IS NULL OR rtt_dl_ms IS NULL"
-                                  " OR tp_dl_kbps IS NULL OR bytes_dl <> social_dl + google_dl + email_dl +"
+                # (RTT, throughput and TCP volumes are missing at TellCo's rates: see test_analytics_experience)
+                fetch_value(conn, "SELECT COUNT(*) FROM data_sessions WHERE social_dl IS NULL"
+                                  " OR bytes_dl <> social_dl + google_dl + email_dl +"
                                   " youtube_dl + netflix_dl + gaming_dl + other_dl"),
                 rollups.differences(conn))
     last_call, _, plans, makers, bad, diffs = ctx.db.run(checks)

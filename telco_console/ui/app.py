@@ -181,6 +181,9 @@ def run_interactive(argv: list[str]) -> int:
         out.info("Telco Console — sign in (Ctrl-C to quit)")
         user = sign_in(console)
         console.ctx = ctx.with_user(user)
+        from telco_console.services.analytics import preload
+
+        preload.start(user.role)      # scikit-learn loads while the menu is read
         out.success(f"Signed in as {user.username} ({user.role}).")
         main_menu(console)
         return 0
