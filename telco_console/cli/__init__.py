@@ -18,7 +18,7 @@ from telco_console.errors import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, AuthError
 from telco_console.reporting.output import Output
 
 # modules under telco_console/cli/ that add subcommands, in --help order
-COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report", "bill", "enquiry"]
+COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report", "bill", "rates", "enquiry"]
 
 
 class Parser(argparse.ArgumentParser):

@@ -117,8 +117,9 @@ def invoice(ctx, number: str) -> Report:
                         "period": bill["period"], "issued": str(bill["issued_at"].date()),
                         "due": str(bill["due_date"]), "status": shown_status(bill, today)})
     for ln in lines:
-        r.rows.append([ln["line_no"], ln["description"], ln["quantity"], ln["unit"], ln["unit_price"],
-                       ln["amount"]])
+        # a destination line sums calls at several prices: minutes and amount, no single unit price
+        r.rows.append([ln["line_no"], ln["description"], ln["quantity"], ln["unit"],
+                       None if ln["kind"] == "destination" else ln["unit_price"], ln["amount"]])
     r.totals = ["", "Total", None, "", None, bill["total"]]
     r.notes.append(f"Total {bill['total']}; credit applied {bill['credit_applied']}; "
                    f"paid {bill['amount_paid']}; amount due {bill['amount_due']}")

@@ -16,6 +16,7 @@ SECTIONS = [
     "telco_console.ui.menus.backups",
     "telco_console.ui.menus.maintenance",
     "telco_console.ui.menus.setup",
+    "telco_console.ui.menus.rates",            # Rate decks (admin; quotes for analysts and staff)
 ]
 
 

@@ -34,9 +34,16 @@ def bill_run(console) -> None:
     console.show(preview.report())
     if not preview.bills:
         return
+    skip = False
+    if preview.unrated:
+        skip = prompts.confirm(f"{len(preview.unrated)} calls have no rate in their plan's deck. Bill the rest"
+                               " and leave those calls unbilled?")
+        if not skip:
+            console.out.warning("no bills created: add the missing rates, then run again")
+            return
     if prompts.confirm(f"Create {preview.bills} bills for {period}?"):
         console.out.info("rating the period and creating the bills...")
-        result = billrun.run(console.ctx, period)
+        result = billrun.run(console.ctx, period, skip_unrated=skip)
         console.show(result.report())
         if result.bills and prompts.confirm("Deliver the new bills now (e-mail or outbox)?"):
             console.out.success(f"delivered {delivery.send_run_bills(console.ctx, result.run_id)} bills")
