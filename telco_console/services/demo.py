@@ -193,7 +193,7 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
         if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
             raise ValidationError("the database is not empty: sign in as an admin to load demo data")
     else:
-        ctx.require("admin", action="load demo data")
+        ctx.check("demo.load")
 
     result = DemoResult()
     last_day = ctx.now().date() - timedelta(days=1)          # nothing in the future

@@ -52,7 +52,7 @@ def parse_period(text) -> Period:
 
 def dry_run(ctx, period) -> RunResult:
     """What a run would create now (customers not yet billed), without writing."""
-    ctx.require("admin", action="run bills")
+    ctx.check("bill.run")
     p = parse_period(period)
     rows = ctx.db.run(bills_repo.rate, p, ctx.config.get("operator", "minor_unit"),
                       ctx.config.get("billing", "tax_rate"), None, None, True)
@@ -63,7 +63,7 @@ def dry_run(ctx, period) -> RunResult:
 
 def run(ctx, period, dry: bool = False) -> RunResult:
     """Create the period's bills for every billable customer that has none (see docs/billing.md)."""
-    ctx.require("admin", action="run bills")
+    ctx.check("bill.run")
     p = parse_period(period)
     if dry:
         return dry_run(ctx, p)

@@ -70,7 +70,7 @@ def rules(baskets_: list[frozenset[str]], min_support: float = 0.05, min_confide
 
 def associations_report(ctx: AppContext, min_support: float = 0.05, min_confidence: float = 0.3,
                         min_mb: float = 0.0, top: int | None = None, used: str = "above-median") -> Report:
-    ctx.require(*ROLES, action="see application associations")
+    ctx.check("intelligence.run")
     for value, what in ((min_support, "minimum support"), (min_confidence, "minimum confidence")):
         if not 0 <= value <= 1:
             raise ValidationError(f"the {what} is a share from 0 to 1")

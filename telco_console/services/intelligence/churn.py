@@ -136,7 +136,7 @@ def validate_bigml(directory: str | Path, seed: int = 0) -> dict:
 
 
 def validation_report(ctx: AppContext, directory: str | Path) -> Report:
-    ctx.require(*ROLES, action="validate the churn model")
+    ctx.check("intelligence.run")
     with tracking.tracked(ctx, "churn-validation", {"path": str(directory), "train": BIGML_TRAIN,
                                                    "test": BIGML_TEST}) as run:
         m = validate_bigml(directory)
@@ -195,7 +195,7 @@ def score(ctx: AppContext, seed: int = 0) -> dict:
     """Train on closed (1) vs active/suspended (0); score the active customers. Records a model run."""
     import numpy as np
 
-    ctx.require(*ROLES, action="score churn risk")
+    ctx.check("intelligence.run")
     ft = build_features(ctx)
     y = np.array([1 if s == "closed" else 0 for s in ft.status])
     if y.sum() < MIN_PER_CLASS or (len(y) - y.sum()) < MIN_PER_CLASS:

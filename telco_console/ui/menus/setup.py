@@ -56,6 +56,6 @@ def load_demo(console) -> None:
 
 def section() -> Section:
     return Section("Set-up", ("admin",), [
-        Item("Show the settings", show_settings),
-        Item("Load demo data", load_demo),
+        Item("Show the settings", show_settings, action="settings.show"),
+        Item("Load demo data", load_demo, action="demo.load"),
     ])
