@@ -323,7 +323,8 @@ def markdown() -> str:
     for name, text in LOCAL.items():
         lines.append(f"- `{name.replace('.', ' ')}`: {text}")
     lines += ["- `user add`, `demo load`: without sign-in only on an empty database (the first admin, "
-              "the demo data); afterwards they sign in and need `user.add` / `demo.load`.", ""]
+              "the demo data); afterwards they sign in and need `user.add` / `demo.load` (`demo load --if-empty` on a "
+              "database that has customers does nothing and needs no sign-in).", ""]
     return "\n".join(lines)
 
 

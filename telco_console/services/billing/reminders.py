@@ -92,6 +92,10 @@ def _create_and_deliver(ctx, day: date, levels: list[int], lease: Lease) -> list
 def list_reminders(ctx, bill_number: str | None = None) -> Report:
     ctx.check("bill.reminders")
     region = ctx.narrow_region(None)
+    if bill_number:
+        from telco_console.services.billing.statements import get_bill
+
+        get_bill(ctx, bill_number)              # refuses a bill of another region or number
     cid = ctx.user.customer_id if ctx.user.role == "customer" else None
     rows = ctx.db.run(reminders_repo.find, bill_number, region, cid)
     report = Report("Reminders", [Column("Sent", "datetime"), Column("Bill"), Column("MSISDN"), Column("Customer"),
