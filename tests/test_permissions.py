@@ -302,8 +302,68 @@ def test_every_menu_item_is_the_matrix(world):
                   if str(user.role) in s.roles and permissions.allowed(user, i.action)}
         assert shown == expect, name
     titles = {n: {s.title for s in sections_for(u)} for n, u in users.items()}
-    assert titles["nora"] == {"My account"}
+    assert titles["nora"] == {"My account", "Analytics and reports"}
+    nora = users["nora"]
+    assert {i.action for s in sections_for(nora) for i in s.visible_items(nora)} == {
+        "account.view", "bill.list", "bill.show", "bill.statement", "enquiry.add", "enquiry.list",
+        "report.my-usage", "report.my-calls"}
     assert "Backups" in titles["boss"] and "Backups" not in titles["zadmin"]
     zadmin = {i.label for s in sections_for(users["zadmin"]) for i in s.visible_items(users["zadmin"])}
     assert {"Add a customer", "Add an account", "Adjust a bill"} <= zadmin
     assert not {"Add a plan", "Run the monthly bills", "Audit log", "Declare a region"} & zadmin
+
+
+@pytest.fixture
+def script(monkeypatch):
+    from telco_console.ui import prompts
+
+    answers: list = []
+    offered: list = []
+
+    def ask(message, parse=None, default="", required=True, **kw):
+        text = answers.pop(0)
+        if not str(text).strip():
+            return None
+        return parse(text) if parse else text
+
+    def choose(message, choices, default=None, **kw):
+        offered.append(list(choices))
+        return answers.pop(0)
+
+    monkeypatch.setattr(prompts, "ask", ask)
+    monkeypatch.setattr(prompts, "ask_new_password", lambda name, **kw: PW)
+    monkeypatch.setattr(prompts, "choose", choose)
+    monkeypatch.setattr(prompts, "confirm", lambda message, default=False, **kw: answers.pop(0))
+    return answers, offered
+
+
+def test_the_add_account_menu_offers_what_the_actor_may_add(ctx, world, script):
+    from telco_console.reporting.output import Output
+    from telco_console.repositories.base import fetch_all
+    from telco_console.ui.app import Console, run_action
+    from telco_console.ui.menus import admin
+
+    answers, offered = script
+    users = world["users"]
+
+    def run_as(name, *typed):
+        buf = io.StringIO()
+        answers[:] = list(typed)
+        run_action(Console(ctx.with_user(users[name]), Output(buf, buf, colour=False)), admin.add_user)
+        assert answers == []
+        return buf.getvalue()
+
+    text = run_as("northboss", "nadmin2", "admin")               # no region asked: its own
+    assert offered[-1] == ["admin", "analyst", "staff", "customer"]
+    assert "added admin account nadmin2 of region North" in text
+    text = run_as("zadmin", "nclerk2", "staff")
+    assert offered[-1] == ["analyst", "staff", "customer"] and "of region North" in text
+    text = run_as("boss", "scot", "regional", "Scotlnd", False)  # a misspelt region, not declared
+    assert "there is no region 'Scotlnd'" in text
+    text = run_as("boss", "scot", "regional", "Scotland", True)  # declared on purpose
+    assert offered[-1] == ["admin", "regional", "analyst", "staff", "customer"]
+    assert "added regional account scot" in text
+    rows = ctx.db.run(lambda conn: fetch_all(conn, "SELECT username, role, region FROM staff_users"
+                                                   " WHERE username IN ('nadmin2', 'nclerk2', 'scot') ORDER BY username"))
+    assert [(r["username"], r["role"], r["region"]) for r in rows] == [
+        ("nadmin2", "admin", "North"), ("nclerk2", "staff", "North"), ("scot", "regional", "Scotland")]
