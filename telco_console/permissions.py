@@ -303,7 +303,7 @@ def markdown() -> str:
     for act in MATRIX.values():
         if act.area != area:
             area = act.area
-            lines += ["", f"## {area}", "", "| action | what | " + " | ".join(cols) + " |",
+            lines += ([""] if lines[-1] else []) + [f"## {area}", "", "| action | what | " + " | ".join(cols) + " |",
                       "|---|---|" + "---|" * len(cols)]
         cells = [CELL[act.grants[r]] if r in act.grants else "—" for r in _COLUMNS]
         lines.append(f"| `{act.name}` | {act.text} | " + " | ".join(cells) + " |")

@@ -99,7 +99,8 @@ def test_a_wrong_password_reveals_nothing_about_the_account(ctx, config, monkeyp
     ctx.db.run(lambda conn: conn.cursor().execute("DELETE FROM audit_log WHERE action = 'login.failed'"))
     hashes = []
     real_verify = auth_mod.verify_password
-    monkeypatch.setattr(auth_mod, "verify_password", lambda pw, stored: hashes.append(stored) or real_verify(pw, stored))
+    monkeypatch.setattr(auth_mod, "verify_password",
+                        lambda pw, stored: hashes.append(stored) or real_verify(pw, stored))
     seen = {}
     for name in ("nobody-here", "active1", "disabled1", "locked1"):
         waits, sleep = no_sleep_log()

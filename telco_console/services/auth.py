@@ -188,7 +188,8 @@ def add_user(ctx: AppContext, username: str, password: str, role: str, region: s
         uid = users_repo.add(conn, name, hashed, role.value, region, customer_id,
                              None if bootstrap else ctx.user.username)
         actor = User(uid, name, role) if bootstrap else ctx.user
-        ctx.with_user(actor).audit(conn, "user.add", name, f"role {role.value}" + (f", region {region}" if region else ""))
+        detail = f"role {role.value}" + (f", region {region}" if region else "")
+        ctx.with_user(actor).audit(conn, "user.add", name, detail)
         return User(uid, name, role, region, customer_id)
 
     return ctx.db.run(do)

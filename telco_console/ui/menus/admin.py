@@ -1,6 +1,5 @@
-"""Administration: customers, plans, accounts, regions and the audit log (what each account sees is
-the permission matrix's: admin; regional and admins of a region for their region; staff and analysts
-look customers and plans up)."""
+"""Administration: customers, plans, accounts, regions and the audit log (admins; regional managers
+and admins of a region for their region; each item as the permission matrix allows)."""
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
@@ -233,7 +232,7 @@ def audit_log(console) -> None:
 
 
 def section() -> Section:
-    return Section("Administration", ("admin", "regional", "staff", "analyst"), [
+    return Section("Administration", ("admin", "regional"), [
         Item("Add a customer", add_customer, action="customer.add"),
         Item("Find / list customers", list_customers, action="customer.list"),
         Item("Show a customer", show_customer, action="customer.show"),
