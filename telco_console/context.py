@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from telco_console import permissions
+from telco_console.config import Config
 from telco_console.permissions import ROLES, Role, Scope  # noqa: F401  (ROLES and Role re-exported)
 from telco_console.timeutil import now_local
+
+if TYPE_CHECKING:     # typing only: the driver is imported when a context is made, not with this module
+    from telco_console.db.pool import Database
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,12 @@ SYSTEM = User(None, "system", "admin")
 
 @dataclass
 class AppContext:
-    config: object
-    db: object                       # telco_console.db.pool.Database (app account)
+    config: Config
+    db: Database                     # the application account's pool
     user: User = SYSTEM
     notify: Callable[[str], None] = field(default=lambda msg: None)
     progress: bool = True            # show progress bars for long work
-    _owner_db: object | None = None
+    _owner_db: Database | None = None
 
     @property
     def tz(self) -> str:
@@ -58,7 +62,7 @@ class AppContext:
         """The signed-in user's scope for an action of the permission matrix, or PermissionDenied."""
         return permissions.check(self.user, action)
 
-    def require(self, *roles: str, action: str = "this") -> None:
+    def require(self, *roles: str, action: str = "do this") -> None:
         """The compatible form of check(): `action` may name an action of the matrix ("rates.add"),
         which is then checked; otherwise the role must be one of `roles`, and an account limited to a
         region is refused unless the roles include regional (see permissions.require_roles)."""
@@ -80,7 +84,7 @@ class AppContext:
 
         audit.record(conn, self.now(), self.user.username, action, target, detail)
 
-    def owner_db(self):
+    def owner_db(self) -> Database:
         """A connection pool as the schema owner (migrations, archives, backups)."""
         if self._owner_db is None:
             from telco_console.db.pool import Database

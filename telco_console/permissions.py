@@ -55,7 +55,7 @@ A, R, O, S, _ = Scope.ALL, Scope.REGION, Scope.OWN, Scope.SELF, None
 class Action:
     name: str
     area: str
-    text: str                               # "add customers": completes "is not allowed to do ..."
+    text: str                               # "add customers": completes "is not allowed to ..."
     grants: dict                            # Role -> Scope
 
     def roles(self) -> tuple[str, ...]:
@@ -87,6 +87,9 @@ _TABLE = [
     ("Data collection", "log.call", "log calls",                         R, _, R, _, _),
     ("Data collection", "log.sms", "log SMS",                            R, _, R, _, _),
     ("Data collection", "log.data", "log data sessions",                 R, _, R, _, _),
+    ("Data collection", "log.show", "see logged records",                R, _, R, _, _),
+    ("Data collection", "log.today", "see logged records",               R, _, R, _, _),
+    ("Data collection", "log.undo", "undo logged records",               R, _, R, _, _),
     ("Data collection", "import", "import files",                        A, _, A, _, _),
     ("Data collection", "imports", "see imports",                        A, _, A, _, _),
     ("Data collection", "unmatched.list", "list unmatched records",       A, _, A, _, _),
@@ -107,43 +110,43 @@ _TABLE = [
     ("Billing", "enquiry.list", "list enquiries",                        R, _, R, R, O),
     ("Billing", "enquiry.answer", "answer enquiries",                    R, _, R, R, _),
     ("Billing", "enquiry.close", "close enquiries",                      R, _, R, R, O),
-    ("Analytics", "analytics.run", "customer analytics",                 R, R, _, R, _),
+    ("Analytics", "analytics.run", "run customer analytics",              R, R, _, R, _),
     ("Analytics", "analytics.runs", "list and compare model runs",       A, A, _, _, _),
-    ("Intelligence", "intelligence.run", "customer intelligence (segments, churn, offers, outliers, "
+    ("Intelligence", "intelligence.run", "run customer intelligence (segments, churn, offers, outliers, "
                                          "associations)",                A, A, _, _, _),
     ("Intelligence", "leads.import-leads", "import leads",               A, A, _, _, _),
     ("Intelligence", "leads.import-listings", "import listings",         A, A, _, _, _),
     ("Intelligence", "leads.read", "see leads, listings and activity summaries", A, A, _, _, _),
     ("Intelligence", "ask", "use the command prompt",                    A, A, _, _, _),
     ("Reports", "report.list", "list the reports",                       R, R, R, R, O),
-    ("Reports", "report.usage-summary", "the report usage-summary",      R, R, _, R, _),
-    ("Reports", "report.network-summary", "the report network-summary",  R, R, _, R, _),
-    ("Reports", "report.peak-hours", "the report peak-hours",            R, R, _, R, _),
-    ("Reports", "report.top-customers", "the report top-customers",      R, R, _, R, _),
-    ("Reports", "report.activity", "the report activity",                R, R, _, R, _),
-    ("Reports", "report.my-usage", "the report my-usage",                _, _, _, _, O),
-    ("Reports", "report.my-calls", "the report my-calls",                _, _, _, _, O),
-    ("Reports", "report.handsets", "the report handsets",                R, R, _, R, _),
-    ("Reports", "report.xdr-overview", "the report xdr-overview",        R, R, _, R, _),
-    ("Reports", "report.xdr-stats", "the report xdr-stats",              R, R, _, R, _),
-    ("Reports", "report.plan-trends", "the report plan-trends",          R, R, _, R, _),
-    ("Reports", "report.engagement", "the report engagement",            R, R, _, R, _),
-    ("Reports", "report.experience", "the report experience",            R, R, _, R, _),
-    ("Reports", "report.satisfaction", "the report satisfaction",        R, R, _, R, _),
-    ("Reports", "report.satisfaction-scores", "the report satisfaction-scores", R, R, _, R, _),
-    ("Reports", "report.model-runs", "the report model-runs",            A, A, _, _, _),
-    ("Reports", "report.model-compare", "the report model-compare",      A, A, _, _, _),
-    ("Reports", "report.segments", "the report segments",                A, A, _, _, _),
-    ("Reports", "report.segment-placement", "the report segment-placement", A, A, _, _, _),
-    ("Reports", "report.campaign-list", "the report campaign-list",      A, A, _, _, _),
-    ("Reports", "report.churn-risk", "the report churn-risk",            A, A, _, _, _),
-    ("Reports", "report.churn-validation", "the report churn-validation", A, A, _, _, _),
-    ("Reports", "report.plan-offers", "the report plan-offers",          A, A, _, _, _),
-    ("Reports", "report.usage-outliers", "the report usage-outliers",    A, A, _, _, _),
-    ("Reports", "report.app-associations", "the report app-associations", A, A, _, _, _),
-    ("Reports", "report.top-leads", "the report top-leads",              A, A, _, _, _),
-    ("Reports", "report.listings-sms-inquiries", "the report listings-sms-inquiries", A, A, _, _, _),
-    ("Reports", "report.phone-activity", "the report phone-activity",    A, A, _, _, _),
+    ("Reports", "report.usage-summary", "run the report usage-summary",      R, R, _, R, _),
+    ("Reports", "report.network-summary", "run the report network-summary",  R, R, _, R, _),
+    ("Reports", "report.peak-hours", "run the report peak-hours",            R, R, _, R, _),
+    ("Reports", "report.top-customers", "run the report top-customers",      R, R, _, R, _),
+    ("Reports", "report.activity", "run the report activity",                R, R, _, R, _),
+    ("Reports", "report.my-usage", "run the report my-usage",                _, _, _, _, O),
+    ("Reports", "report.my-calls", "run the report my-calls",                _, _, _, _, O),
+    ("Reports", "report.handsets", "run the report handsets",                R, R, _, R, _),
+    ("Reports", "report.xdr-overview", "run the report xdr-overview",        R, R, _, R, _),
+    ("Reports", "report.xdr-stats", "run the report xdr-stats",              R, R, _, R, _),
+    ("Reports", "report.plan-trends", "run the report plan-trends",          R, R, _, R, _),
+    ("Reports", "report.engagement", "run the report engagement",            R, R, _, R, _),
+    ("Reports", "report.experience", "run the report experience",            R, R, _, R, _),
+    ("Reports", "report.satisfaction", "run the report satisfaction",        R, R, _, R, _),
+    ("Reports", "report.satisfaction-scores", "run the report satisfaction-scores", R, R, _, R, _),
+    ("Reports", "report.model-runs", "run the report model-runs",            A, A, _, _, _),
+    ("Reports", "report.model-compare", "run the report model-compare",      A, A, _, _, _),
+    ("Reports", "report.segments", "run the report segments",                A, A, _, _, _),
+    ("Reports", "report.segment-placement", "run the report segment-placement", A, A, _, _, _),
+    ("Reports", "report.campaign-list", "run the report campaign-list",      A, A, _, _, _),
+    ("Reports", "report.churn-risk", "run the report churn-risk",            A, A, _, _, _),
+    ("Reports", "report.churn-validation", "run the report churn-validation", A, A, _, _, _),
+    ("Reports", "report.plan-offers", "run the report plan-offers",          A, A, _, _, _),
+    ("Reports", "report.usage-outliers", "run the report usage-outliers",    A, A, _, _, _),
+    ("Reports", "report.app-associations", "run the report app-associations", A, A, _, _, _),
+    ("Reports", "report.top-leads", "run the report top-leads",              A, A, _, _, _),
+    ("Reports", "report.listings-sms-inquiries", "run the report listings-sms-inquiries", A, A, _, _, _),
+    ("Reports", "report.phone-activity", "run the report phone-activity",    A, A, _, _, _),
     ("Maintenance", "db.backup", "back up the database",                 A, _, _, _, _),
     ("Maintenance", "db.restore", "restore the database",                A, _, _, _, _),
     ("Maintenance", "db.partitions", "list and add partitions",          A, _, _, _, _),
@@ -226,7 +229,7 @@ def check(user, name: str) -> Scope:
             need = "an operator-wide account"
         else:
             need = ("the role " + " or ".join(roles)) if roles else "a role that nobody has"
-        raise PermissionDenied(f"{who(user)} is not allowed to do {act.text}; it needs {need}")
+        raise PermissionDenied(f"{who(user)} is not allowed to {act.text}; it needs {need}")
     return scope
 
 
@@ -244,9 +247,9 @@ def require_roles(user, roles, text: str) -> None:
     for admins, staff and analysts, so it cannot narrow to one: operator-wide is the safe reading)."""
     names = [str(r) for r in roles]
     if str(user.role) not in names:
-        raise PermissionDenied(f"{who(user)} is not allowed to do {text}; it needs the role {' or '.join(names)}")
+        raise PermissionDenied(f"{who(user)} is not allowed to {text}; it needs the role {' or '.join(names)}")
     if scope_region(user) is not None and str(user.role) != Role.REGIONAL.value:
-        raise PermissionDenied(f"{who(user)} is not allowed to do {text}; it needs an operator-wide account")
+        raise PermissionDenied(f"{who(user)} is not allowed to {text}; it needs an operator-wide account")
 
 
 # -- scope checks used by the services --------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_the_legacy_require_is_a_shim_onto_the_matrix():
     with pytest.raises(PermissionDenied, match="needs an operator-wide account"):
         north_admin.require("admin", action="rates.whatever")             # cannot narrow: refused
     ctx.with_user(User(None, "r", "regional", "North")).require("admin", "regional", action="x")
-    with pytest.raises(PermissionDenied, match="not allowed to do add plans"):
+    with pytest.raises(PermissionDenied, match="not allowed to add plans"):
         north_admin.require("admin", action="plan.add")                  # a matrix action: checked there
 
 
@@ -113,13 +113,18 @@ def world(ctx, tmp_path):
     bill = ctx.db.run(lambda conn: fetch_value(conn, "SELECT bill_number FROM bills WHERE customer_id = %s",
                                                (north["id"],)))
     enquiry = enquiries.add(ctx, NORTH, "Roaming", "Why was I charged?")
-    return dict(users=users, bill=bill, enquiry=str(enquiry["id"]), tmp=tmp_path)
+    from telco_console.services.collection import manual
+
+    clerk = ctx.with_user(users["clerk"])
+    rec, _ = manual.call_preview(clerk, NORTH, "+447700900123", "out", "2026-11-02 09:00", duration="60")
+    record = manual.save_call(clerk, rec).number        # logged by staff: staff undo their own
+    return dict(users=users, bill=bill, enquiry=str(enquiry["id"]), record=str(record), tmp=tmp_path)
 
 
 def samples(w) -> dict[str, list[tuple[list[str], str | None]]]:
     """One or more argv per subcommand leaf, with what it acts on: "north" (a thing of region North, or
     Nora's number), "account" (northclerk's account) or None (lists, operator-wide things)."""
-    tmp, bill, enq = w["tmp"], w["bill"], w["enquiry"]
+    tmp, bill, enq, record = w["tmp"], w["bill"], w["enquiry"], w["record"]
     missing = str(tmp / "missing.csv")
     s = {
         "user.add": [(["user", "add", "walker", "--role", "staff", "--region", "North"], "north")],
@@ -147,6 +152,9 @@ def samples(w) -> dict[str, list[tuple[list[str], str | None]]]:
                       "--at", "2026-11-02 10:05", "--length", "20"], "north")],
         "log.data": [(["log", "data", "--msisdn", NORTH, "--start", "2026-11-02 10:10", "--duration", "60",
                        "--dl", "1 MB", "--ul", "1 KB"], "north")],
+        "log.show": [(["log", "show", record], "north")],
+        "log.today": [(["log", "today"], None)],
+        "log.undo": [(["log", "undo", record], "north")],
         "import": [(["import", "csv", missing], None)],
         "imports": [(["imports"], None)],
         "unmatched.list": [(["unmatched", "list"], None)],

@@ -227,7 +227,7 @@ def change_password(ctx: AppContext, username: str, new_password: str) -> None:
     name = validate_username(username)
     scope = ctx.check("user.password")
     if name != ctx.user.username and scope is permissions.Scope.SELF:
-        raise PermissionDenied(f"{permissions.who(ctx.user)} is not allowed to do change another user's "
+        raise PermissionDenied(f"{permissions.who(ctx.user)} is not allowed to change another user's "
                                "password; it may change its own only")
     reason = check_password_strength(new_password or "", name)
     if reason:

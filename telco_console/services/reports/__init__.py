@@ -12,7 +12,7 @@ def run_report(ctx, name: str, params: ReportParams):
     if f"report.{spec.name}" in MATRIX:
         ctx.check(f"report.{spec.name}")
     else:                                       # a report the matrix does not list yet: its own roles
-        ctx.require(*spec.roles, action=f"the report {spec.name}")
+        ctx.require(*spec.roles, action=f"run the report {spec.name}")
     return spec.run(ctx, params)
 
 
