@@ -324,7 +324,8 @@ def markdown() -> str:
     lines += ["",
               "An actor with a region (a regional manager, an admin of a region) manages only accounts "
               "of that region and never an operator-wide account; an admin added by a regional manager "
-              "is an admin of that region. A customer account's region is its customer's. Every "
+              "is an admin of that region. A customer account's region is its customer's. An account that an "
+              "operator-wide admin disabled is enabled again only by an operator-wide admin. Every "
               "account may change its own password.", "",
               "## Commands without sign-in", "",
               "Whoever can read the settings file (it holds the database's credentials) runs these:", ""]

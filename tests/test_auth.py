@@ -253,9 +253,13 @@ def test_a_regional_manager_manages_its_own_region_only(ctx, north):
         auth.add_user(regional, "another", PW, "regional", region="North")
     with pytest.raises(PermissionDenied):
         auth.add_user(regional, "south2", PW, "admin", region="South")
-    # its own region's admin: disabled by the operator, managed by the regional manager
-    auth.set_active(boss, "zadmin", False)
+    # its own region's admin: managed by the regional manager, but what the operator disabled stays so
+    auth.set_active(regional, "zadmin", False)
     auth.set_active(regional, "zadmin", True)
+    auth.set_active(boss, "zadmin", False)
+    with pytest.raises(PermissionDenied, match="disabled by boss, an operator-wide admin"):
+        auth.set_active(regional, "zadmin", True)
+    auth.set_active(boss, "zadmin", True)
     auth.change_password(regional, "zadmin", "fresh-pass-12")
     assert {u["username"] for u in auth.list_users(regional)} == {"northboss", "northboss2", "zadmin"}
     # only an operator-wide admin creates operator-wide admins and regional managers

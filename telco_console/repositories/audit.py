@@ -32,3 +32,9 @@ def recent_login_failures(conn, username: str, since: datetime) -> int:
     return fetch_value(conn, "SELECT COUNT(*) FROM audit_log f WHERE f.username = %s AND f.action = 'login.failed'"
                              " AND f.at >= %s AND NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.username = f.username"
                              " AND s.action = 'login' AND s.at >= f.at AND s.at >= %s)", (username, since, since))
+
+
+def last_actor(conn, action: str, target: str) -> str | None:
+    """Who last did `action` to `target` (e.g. who disabled an account)."""
+    return fetch_value(conn, "SELECT username FROM audit_log WHERE action = %s AND target = %s"
+                             " ORDER BY id DESC LIMIT 1", (action, target))

@@ -216,6 +216,12 @@ def set_active(ctx: AppContext, username: str, active: bool) -> None:
         if name == ctx.user.username and not active:
             raise ValidationError("you cannot disable your own account")
         check_manage(ctx, row["role"], row["scope_region"], "enable" if active else "disable", name)
+        if active and not row["active"] and ctx.user.scope_region is not None:
+            by = audit_repo.last_actor(conn, "user.disable", name)
+            above = users_repo.by_username(conn, by) if by else None
+            if above is not None and above["role"] == Role.ADMIN.value and not above["region"]:
+                raise PermissionDenied(f"{name} was disabled by {by}, an operator-wide admin: only an "
+                                       "operator-wide admin can enable it")
         users_repo.set_active(conn, name, active)
         ctx.audit(conn, "user.enable" if active else "user.disable", name)
 
