@@ -226,7 +226,7 @@ def _authorise(ctx: AppContext, bootstrap: bool) -> None:
         if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
             raise ValidationError("the database is not empty: sign in as an admin to load demo data")
     else:
-        ctx.require("admin", action="load demo data")
+        ctx.check("demo.load")
 
 
 def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int = 42,

@@ -100,7 +100,7 @@ def run_action(console: Console, handler) -> None:
 
 def section_menu(console: Console, section) -> None:
     while True:
-        items = section.visible_items(console.user.role)
+        items = section.visible_items(console.user)
         try:
             idx = numbered_menu(console, section.title, [i.label for i in items])
         except Cancelled:
@@ -113,7 +113,7 @@ def section_menu(console: Console, section) -> None:
 def main_menu(console: Console) -> None:
     from telco_console.ui.menus import sections_for
 
-    sections = sections_for(console.user.role)
+    sections = sections_for(console.user)
     while True:
         labels = [s.title for s in sections] + ["Save the last report", "Change my password"]
         try:
