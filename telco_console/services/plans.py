@@ -137,7 +137,7 @@ def _resolve_deck(conn, clean: dict) -> None:
 
 
 def add_plan(ctx: AppContext, **values) -> dict:
-    ctx.require("admin", action="add plans")
+    ctx.check("plan.add")
     clean = validate_plan(values)
 
     def do(conn):
@@ -153,7 +153,7 @@ def add_plan(ctx: AppContext, **values) -> dict:
 
 
 def edit_plan(ctx: AppContext, code: str, **values) -> dict:
-    ctx.require("admin", action="edit plans")
+    ctx.check("plan.edit")
     values.pop("code", None)
     clean = validate_plan(values, partial=True)
 
@@ -178,6 +178,7 @@ def get_plan(ctx: AppContext, code: str) -> dict:
 
 
 def list_plans(ctx: AppContext) -> Report:
+    ctx.check("plan.list")
     rows = ctx.db.run(plans_repo.list_plans)
     cur = ctx.config.get("operator", "currency")
     report = Report("Plans", [
@@ -196,6 +197,7 @@ def list_plans(ctx: AppContext) -> Report:
 
 
 def plan_report(ctx: AppContext, code: str) -> Report:
+    ctx.check("plan.show")
     p = get_plan(ctx, code)
     cur = ctx.config.get("operator", "currency")
     rows = [["Code", p["code"]], ["Name", p["name"]], [f"Monthly fee ({cur})", f"{p['monthly_fee']:,.2f}"],

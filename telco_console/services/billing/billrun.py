@@ -60,7 +60,7 @@ def parse_period(text) -> Period:
 
 def dry_run(ctx, period) -> RunResult:
     """What a run would create now (customers not yet billed), without writing."""
-    ctx.require("admin", action="run bills")
+    ctx.check("bill.run")
     p = parse_period(period)
     from telco_console.repositories import rates as rates_repo
 
@@ -84,7 +84,7 @@ def _unrated(ctx, p: Period, unbilled_only: bool = True) -> list[dict]:
 
 def run(ctx, period, dry: bool = False, skip_unrated: bool = False) -> RunResult:
     """Create the period's bills for every billable customer that has none (see docs/billing.md)."""
-    ctx.require("admin", action="run bills")
+    ctx.check("bill.run")
     p = parse_period(period)
     if dry:
         return dry_run(ctx, p)

@@ -76,7 +76,7 @@ def rate_customers(conn, period, plan_override: dict | None = None, customer_ids
 def rate_for(ctx, period, plan_override: dict | None = None, customer_ids: list[int] | None = None
              ) -> dict[int, Rating]:
     """rate_customers with the tax rate and minor unit from the context's config."""
-    ctx.require("admin", "analyst", action="rate customers")
+    ctx.check("billing.rate")
     return ctx.db.run(lambda conn: rate_customers(conn, period, plan_override, customer_ids,
                                                   tax_rate=ctx.config.get("billing", "tax_rate"),
                                                   minor=ctx.config.get("operator", "minor_unit")))

@@ -168,21 +168,19 @@ def close_enquiry(console) -> None:
 
 
 def section() -> Section:
-    admin = ("admin",)
-    billing = ("admin", "regional")
     # staff (customer care) see the enquiry items only
     return Section("Billing", ("admin", "regional", "staff"), [
-        Item("Run the monthly bills", bill_run, admin),
-        Item("List bills", list_bills, billing),
-        Item("Show a bill (invoice)", show_bill, billing),
-        Item("Record a payment", record_payment, billing),
-        Item("Adjust a bill", adjust_bill, admin),
-        Item("Give a credit", give_credit, admin),
-        Item("Send reminders for overdue bills", send_reminders, admin),
-        Item("List reminders", list_reminders, billing),
-        Item("Customer statement", statement, billing),
-        Item("Log an enquiry", add_enquiry),
-        Item("Open enquiries", open_enquiries),
-        Item("Answer an enquiry", answer_enquiry),
-        Item("Close an enquiry", close_enquiry),
+        Item("Run the monthly bills", bill_run, action="bill.run"),
+        Item("List bills", list_bills, action="bill.list"),
+        Item("Show a bill (invoice)", show_bill, action="bill.show"),
+        Item("Record a payment", record_payment, action="bill.pay"),
+        Item("Adjust a bill", adjust_bill, action="bill.adjust"),
+        Item("Give a credit", give_credit, action="bill.credit"),
+        Item("Send reminders for overdue bills", send_reminders, action="bill.remind"),
+        Item("List reminders", list_reminders, action="bill.reminders"),
+        Item("Customer statement", statement, action="bill.statement"),
+        Item("Log an enquiry", add_enquiry, action="enquiry.add"),
+        Item("Open enquiries", open_enquiries, action="enquiry.list"),
+        Item("Answer an enquiry", answer_enquiry, action="enquiry.answer"),
+        Item("Close an enquiry", close_enquiry, action="enquiry.close"),
     ])
