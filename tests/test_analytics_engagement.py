@@ -90,7 +90,7 @@ def test_too_few_customers_is_a_clear_error_and_a_regional_user_sees_only_their_
     insert(ctx, [session(1, 0, 10, 100, 10)])
     with pytest.raises(ValidationError, match="at least 3"):
         engagement.report(ctx, ReportParams())
-    with pytest.raises(ValidationError, match="only analyse region North"):
+    with pytest.raises(PermissionDenied, match="sees region North only"):     # exit 4, not 1
         engagement.report(as_role("regional", region="North"), ReportParams(region="South"))
     with pytest.raises(PermissionDenied):
         engagement.report(as_role("staff"), ReportParams())

@@ -94,7 +94,7 @@ def test_a_non_empty_database_needs_an_admin(ctx, as_role):
 def test_cli_if_empty_and_sign_in(run_cli, ctx):
     code, out, err = run_cli("demo", "load", "--customers", "8", "--days", "2", "--if-empty")
     assert code == 0, err
-    assert "loaded 8 customers" in out and "admin" in out
+    assert "loaded 8 customers" in out and "admin" in out and "5 leads on 2 listings call and message them" in out
     pw = [ln.split()[1] for ln in out.splitlines() if ln.strip().startswith("admin ")][0]
     code, out, err = run_cli("demo", "load", "--if-empty")
     assert (code, out.strip()) == (0, "demo load: customers exist already, nothing loaded")

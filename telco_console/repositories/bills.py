@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
+from telco_console.repositories.rates import deck_ctes
 
 PLAN_FIELDS = ("monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate", "offpeak_rate",
                "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end")
@@ -53,7 +54,8 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
                     " CAST(%(p_mb_rate)s AS DECIMAL(12,4)) AS mb_rate,"
                     " CAST(%(p_increment_seconds)s AS SIGNED) AS increment_seconds,"
                     " CAST(%(p_peak_days)s AS CHAR(13)) AS peak_days,"
-                    " CAST(%(p_peak_start)s AS TIME) AS peak_start, CAST(%(p_peak_end)s AS TIME) AS peak_end) p")
+                    " CAST(%(p_peak_start)s AS TIME) AS peak_start, CAST(%(p_peak_end)s AS TIME) AS peak_end,"
+                    " CAST(%(p_deck_id)s AS SIGNED) AS deck_id) p")
     else:
         plan_src = "JOIN plans p ON p.id = c.plan_id"
     where = ["c.created_on <= %(last)s", "(c.closed_on IS NULL OR c.closed_on >= %(first)s)",
@@ -70,7 +72,7 @@ WITH cust AS (
            AS days_active,
          p.monthly_fee, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
          p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
-         p.peak_start, p.peak_end
+         p.peak_start, p.peak_end, p.deck_id
   FROM customers c {plan_src}
   WHERE {' AND '.join(where)}
 ),
@@ -82,7 +84,7 @@ cr AS (
          cu.included_minutes * 60 AS allow_s
   FROM calls k JOIN cust cu ON cu.customer_id = k.customer_id
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
-    AND k.billsec > 0
+    AND k.billsec > 0 AND cu.deck_id IS NULL
 ),
 cc AS (
   SELECT customer_id, r, is_peak, allow_s,
@@ -107,16 +109,17 @@ da AS (
   FROM data_sessions d JOIN cust cu ON cu.customer_id = d.customer_id
   WHERE d.started_at >= %(start)s AND d.started_at < %(end)s
   GROUP BY d.customer_id
-),
+){deck_ctes("cust")},
 q AS (
   SELECT cu.customer_id, cu.plan_id, cu.status, cu.days_active, cu.monthly_fee, cu.peak_rate, cu.offpeak_rate,
          cu.sms_rate, cu.mb_rate,
          COALESCE(ca.used_s, 0) AS call_s, COALESCE(sa.n, 0) AS sms_sent, COALESCE(da.b, 0) AS bytes_used,
          COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
          GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
-         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n
+         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
+         COALESCE(dsum.deck_amount, 0) AS deck_amount, dsum.deck_lines, COALESCE(dsum.unrated_n, 0) AS unrated_n
   FROM cust cu LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
-       LEFT JOIN da ON da.customer_id = cu.customer_id
+       LEFT JOIN da ON da.customer_id = cu.customer_id LEFT JOIN dsum ON dsum.customer_id = cu.customer_id
 ),
 a AS (
   SELECT q.*,
@@ -128,7 +131,7 @@ a AS (
   FROM q
 ),
 s AS (
-  SELECT a.*, fee_amount + peak_amount + offpeak_amount + sms_amount + data_amount AS subtotal FROM a
+  SELECT a.*, fee_amount + peak_amount + offpeak_amount + sms_amount + data_amount + deck_amount AS subtotal FROM a
 )
 SELECT s.*, ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS tax,
        subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total
@@ -140,6 +143,7 @@ def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | N
                   days=period.days, minor=minor, tax_rate=str(tax_rate), period=str(period))
     if plan_override:
         params["p_id"] = plan_override.get("id")
+        params["p_deck_id"] = plan_override.get("deck_id")
         for f in PLAN_FIELDS:
             v = plan_override[f]
             params[f"p_{f}"] = str(v) if not isinstance(v, (int, str)) else v
@@ -175,13 +179,16 @@ def finish_run(conn, run_id: int, at: datetime) -> dict:
 
 
 def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date, minor: int,
-                 tax_rate: Decimal, username: str) -> int:
+                 tax_rate: Decimal, username: str, check=None) -> int:
     """Rate every unbilled eligible customer into a temporary table, then number and insert the
-    bills and their lines, all set-based. Caller holds the per-period lock."""
+    bills and their lines, all set-based. Caller holds the per-period lock. `check(conn)`, when
+    given, runs once the rating is in billrun_rating and before any bill is written."""
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
     params = rating_params(period, minor, tax_rate)
     _exec(conn, "CREATE TEMPORARY TABLE billrun_rating "
                 + rating_sql(None, None, exclude_billed=True), params)
+    if check is not None:
+        check(conn)
     base = fetch_value(conn, "SELECT COALESCE(MAX(seq), 0) FROM bills WHERE period = %s", (str(period),))
     n = _exec(conn, """
 INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, bill_run_id, issued_at, due_date,
@@ -192,7 +199,7 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
               dict(period=str(period), base=base, run=run_id, issued=issued_at, due=due_date))
     _exec(conn, """
 INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
-SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k), kind, description, quantity, unit,
+SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k, description), kind, description, quantity, unit,
        unit_price, amount, %(user)s
 FROM (
   SELECT b.id AS bill_id, k.k,
@@ -210,6 +217,16 @@ FROM (
   JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
   CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
               UNION ALL SELECT 6) k
+  UNION ALL
+  SELECT b.id, 5.5, 'destination',
+         LEFT(CONCAT(jt.g, IF(jt.by_timing = '', '', CONCAT(' (min: ', jt.by_timing, ')'))), 200),
+         jt.mins, 'min', 0, jt.amt, 1
+  FROM billrun_rating t
+  JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+  JOIN JSON_TABLE(t.deck_lines, '$[*]' COLUMNS (n FOR ORDINALITY, g VARCHAR(64) PATH '$.g',
+                  mins DECIMAL(20,4) PATH '$.min', amt DECIMAL(14,2) PATH '$.amt',
+                  by_timing VARCHAR(150) PATH '$.by')) jt
+  WHERE t.deck_lines IS NOT NULL AND jt.g IS NOT NULL
 ) x WHERE wanted""", dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
                           tax_rate=str(tax_rate), period=str(period), run=run_id))
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
@@ -233,6 +250,11 @@ def apply_open_credits(conn, run_id: int, at: datetime) -> None:
                 " FROM bills b JOIN (SELECT applied_bill_id, SUM(amount) AS s FROM customer_credits"
                 " WHERE applied_bill_id IN (SELECT id FROM bills WHERE bill_run_id = %s) GROUP BY applied_bill_id) c"
                 " ON c.applied_bill_id = b.id WHERE c.s > b.credit_applied", (at, run_id))
+
+
+def unrated_in_rating(conn) -> int:
+    """Calls left unrated (no deck entry) in the bill run's rating table."""
+    return int(fetch_value(conn, "SELECT COALESCE(SUM(unrated_n), 0) FROM billrun_rating") or 0)
 
 
 def run_summary(conn, run_id: int) -> dict:

@@ -226,7 +226,7 @@ def _authorise(ctx: AppContext, bootstrap: bool) -> None:
         if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
             raise ValidationError("the database is not empty: sign in as an admin to load demo data")
     else:
-        ctx.require("admin", action="load demo data")
+        ctx.check("demo.load")
 
 
 def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int = 42,
@@ -245,6 +245,9 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
 
     admin_ctx = _ensure_accounts(ctx, result)
     plan_ids = _ensure_plans(admin_ctx, result)
+    from telco_console.services.billing.demo_deck import ensure_demo_decks
+
+    ensure_demo_decks(admin_ctx, [p["code"] for p in PLANS])      # calls priced by destination
     rng = np.random.default_rng(seed)
     people = draw_population(rng, customers, days)
     msisdns = _free_numbers(ctx, rng, customers)

@@ -41,12 +41,8 @@ def setting(ctx, key: str, default):
 
 def scope(ctx, params) -> dict:
     """The filters an analysis runs with: dates and region (a regional user sees only their region)."""
-    ctx.require(*ANALYST_ROLES, action="run customer analytics")
-    region = params.region
-    if ctx.user.role == "regional":
-        if region and region != ctx.user.region:
-            raise ValidationError(f"you may only analyse region {ctx.user.region}, not {region}")
-        region = ctx.user.region
+    ctx.check("analytics.run")
+    region = ctx.narrow_region(params.region)
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ValidationError("the start date is after the end date")
     return {"date_from": params.date_from, "date_to": params.date_to, "region": region}

@@ -78,13 +78,14 @@ REPORTS = [
                                      parse=_run_id),),
                description="the scores a satisfaction run saved in customer_scores, most satisfied first."),
     ReportSpec("model-runs", "Model runs: parameters, code version, metrics, artefacts", GROUP, _runs,
+               roles=("analyst", "admin"),      # runs of every region: operator-wide
                params=("top",),
                options=(ReportOption("model", "which model's runs", default="all", choices=(
                    "all", "engagement-kmeans", "experience-kmeans", "satisfaction", "churn-validation",
                    "churn-risk-model", "churn-risk", "churn-drivers-bn", "customer-clusters-kmodes", "outcome-knn",
                    "usage-regression", "app-associations")),),
                description="every analytics run recorded in model_runs, newest first."),
-    ReportSpec("model-compare", "Compare two model runs", GROUP, _compare,
+    ReportSpec("model-compare", "Compare two model runs", GROUP, _compare, roles=("analyst", "admin"),
                options=(ReportOption("run-a", "the first run number", parse=_run_id),
                         ReportOption("run-b", "the second run number", parse=_run_id)),
                description="two model runs side by side: parameters, metrics and their differences."),

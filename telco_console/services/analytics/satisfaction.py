@@ -245,6 +245,7 @@ def saved_scores_report(ctx, params) -> Report:
         cust = ctx.db.run(customers_repo.by_msisdn, msisdn)
         if cust is None:
             raise NotFoundError(f"no customer with number {msisdn}")
+        ctx.check_customer(cust)                 # refuses a customer of another region
         customer_id = cust["id"]
 
     def read(conn):

@@ -34,9 +34,16 @@ def bill_run(console) -> None:
     console.show(preview.report())
     if not preview.bills:
         return
+    skip = False
+    if preview.unrated:
+        skip = prompts.confirm(f"{len(preview.unrated)} calls have no rate in their plan's deck. Bill the rest"
+                               " and leave those calls unbilled?")
+        if not skip:
+            console.out.warning("no bills created: add the missing rates, then run again")
+            return
     if prompts.confirm(f"Create {preview.bills} bills for {period}?"):
         console.out.info("rating the period and creating the bills...")
-        result = billrun.run(console.ctx, period)
+        result = billrun.run(console.ctx, period, skip_unrated=skip)
         console.show(result.report())
         if result.bills and prompts.confirm("Deliver the new bills now (e-mail or outbox)?"):
             console.out.success(f"delivered {delivery.send_run_bills(console.ctx, result.run_id)} bills")
@@ -161,21 +168,19 @@ def close_enquiry(console) -> None:
 
 
 def section() -> Section:
-    admin = ("admin",)
-    billing = ("admin", "regional")
     # staff (customer care) see the enquiry items only
     return Section("Billing", ("admin", "regional", "staff"), [
-        Item("Run the monthly bills", bill_run, admin),
-        Item("List bills", list_bills, billing),
-        Item("Show a bill (invoice)", show_bill, billing),
-        Item("Record a payment", record_payment, billing),
-        Item("Adjust a bill", adjust_bill, admin),
-        Item("Give a credit", give_credit, admin),
-        Item("Send reminders for overdue bills", send_reminders, admin),
-        Item("List reminders", list_reminders, billing),
-        Item("Customer statement", statement, billing),
-        Item("Log an enquiry", add_enquiry),
-        Item("Open enquiries", open_enquiries),
-        Item("Answer an enquiry", answer_enquiry),
-        Item("Close an enquiry", close_enquiry),
+        Item("Run the monthly bills", bill_run, action="bill.run"),
+        Item("List bills", list_bills, action="bill.list"),
+        Item("Show a bill (invoice)", show_bill, action="bill.show"),
+        Item("Record a payment", record_payment, action="bill.pay"),
+        Item("Adjust a bill", adjust_bill, action="bill.adjust"),
+        Item("Give a credit", give_credit, action="bill.credit"),
+        Item("Send reminders for overdue bills", send_reminders, action="bill.remind"),
+        Item("List reminders", list_reminders, action="bill.reminders"),
+        Item("Customer statement", statement, action="bill.statement"),
+        Item("Log an enquiry", add_enquiry, action="enquiry.add"),
+        Item("Open enquiries", open_enquiries, action="enquiry.list"),
+        Item("Answer an enquiry", answer_enquiry, action="enquiry.answer"),
+        Item("Close an enquiry", close_enquiry, action="enquiry.close"),
     ])
