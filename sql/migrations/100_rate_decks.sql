@@ -47,7 +47,6 @@ CREATE TABLE rate_entries (
   rounding ENUM('*up','*down','*middle') NOT NULL DEFAULT '*up',
   decimals TINYINT NOT NULL DEFAULT 4,
   covered TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'the plan''s included minutes cover it',
-  complete TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'the prefix''s entries together cover every time',
   PRIMARY KEY (version_id, entry_no),
   KEY ix_rate_entries_prefix (version_id, prefix),
   CONSTRAINT fk_rate_entries_version FOREIGN KEY (version_id) REFERENCES rate_deck_versions (id)
@@ -63,6 +62,14 @@ CREATE TABLE rate_groups (
   increment_s INT NOT NULL,
   base_cost DECIMAL(40,20) NOT NULL DEFAULT 0 COMMENT 'the earlier groups charged in full',
   PRIMARY KEY (version_id, entry_no, start_s)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+-- The distinct prefixes of a version; complete when their entries together cover every time.
+CREATE TABLE rate_prefixes (
+  version_id INT NOT NULL,
+  prefix VARCHAR(32) NOT NULL,
+  complete TINYINT(1) NOT NULL DEFAULT 0,
+  PRIMARY KEY (version_id, prefix)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 -- The deck prefixes each called number matches, per version, from the longest down to the first whose

@@ -9,7 +9,7 @@ from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, i
 BEGINNING = datetime(1000, 1, 1)
 ENTRY_COLS = ("version_id", "entry_no", "prefix", "destination", "dest_group", "name", "timing", "years", "months",
               "month_days", "weekdays", "start_time", "weight", "connect_fee", "max_cost", "max_cost_strategy",
-              "rounding", "decimals", "covered", "complete")
+              "rounding", "decimals", "covered")
 GROUP_COLS = ("version_id", "entry_no", "start_s", "end_s", "rate", "unit_s", "increment_s", "base_cost")
 TWENTY = Decimal("1e-20")
 CHUNK = 5000
@@ -72,8 +72,7 @@ def write_entries(conn, version_id: int, entries) -> None:
     for no, e in enumerate(entries, 1):
         erows.append((version_id, no, e.prefix, e.destination, e.group, e.name, e.timing, _csv_set(e.years),
                       _csv_set(e.months), _csv_set(e.month_days), _csv_set(e.weekdays), e.start, e.weight,
-                      e.connect_fee, e.max_cost, e.max_cost_strategy, e.rounding, e.decimals, int(e.covered),
-                      int(len(days.get(e.prefix, ())) == 7)))
+                      e.connect_fee, e.max_cost, e.max_cost_strategy, e.rounding, e.decimals, int(e.covered)))
         gs = sorted(e.groups, key=lambda g: g.start_s)
         base = Decimal(0)
         for i, g in enumerate(gs):
@@ -83,8 +82,10 @@ def write_entries(conn, version_id: int, entries) -> None:
                 with localcontext() as c:
                     c.prec = 60
                     base += Decimal(-(-(end - g.start_s) // g.increment_s) * g.increment_s) * g.rate / g.unit_s
+    prows = [(version_id, p, int(len(days.get(p, ())) == 7)) for p in sorted({e.prefix for e in entries})]
     cur = conn.cursor()
-    for table, cols, rows in (("rate_entries", ENTRY_COLS, erows), ("rate_groups", GROUP_COLS, grows)):
+    for table, cols, rows in (("rate_entries", ENTRY_COLS, erows), ("rate_groups", GROUP_COLS, grows),
+                              ("rate_prefixes", ("version_id", "prefix", "complete"), prows)):
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
         for i in range(0, len(rows), CHUNK):
             cur.executemany(sql, rows[i:i + CHUNK])
@@ -296,14 +297,13 @@ UNION ALL SELECT version_id, num, SUBSTRING(num, 2) FROM nn WHERE num REGEXP '^[
         cur.execute(f"""
 CREATE TEMPORARY TABLE rate_numbers_match (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
   prefix VARCHAR(32) NOT NULL, k INT NOT NULL, complete TINYINT NOT NULL, KEY (version_id, num))
-SELECT f.version_id, f.num, e.prefix, CHAR_LENGTH(REPLACE(e.prefix, '+', '')) * 2 + (LEFT(e.prefix, 1) = '+') AS k,
-       MAX(e.complete) AS complete
+SELECT f.version_id, f.num, x.prefix, CHAR_LENGTH(REPLACE(x.prefix, '+', '')) * 2 + (LEFT(x.prefix, 1) = '+') AS k,
+       x.complete
 FROM rate_numbers_new f
-JOIN (SELECT DISTINCT version_id, CHAR_LENGTH(prefix) AS len FROM rate_entries
+JOIN (SELECT DISTINCT version_id, CHAR_LENGTH(prefix) AS len FROM rate_prefixes
       WHERE version_id IN ({versions})) dl
   ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
-STRAIGHT_JOIN rate_entries e ON e.version_id = f.version_id AND e.prefix = LEFT(f.s, dl.len)
-GROUP BY f.version_id, f.num, e.prefix""")
+STRAIGHT_JOIN rate_prefixes x ON x.version_id = f.version_id AND x.prefix = LEFT(f.s, dl.len)""")
         cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
         cur.execute("CREATE TEMPORARY TABLE rate_numbers_floor (PRIMARY KEY (version_id, num))"
                     " SELECT version_id, num, MAX(k) AS k FROM rate_numbers_match WHERE complete = 1"

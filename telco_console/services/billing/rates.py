@@ -106,7 +106,7 @@ def _store(ctx: AppContext, name: str, kind: str, entries: list, source: str, ra
     def do(conn):
         deck = rates_repo.deck_by_name(conn, name, for_update=True)
         if deck is None:
-            deck_id = rates_repo.add_deck(conn, name, kind)
+            rates_repo.add_deck(conn, name, kind)
             deck = rates_repo.deck_by_name(conn, name, for_update=True)
         elif deck["kind"] != kind:
             raise ValidationError(f"deck {name} holds {deck['kind'].upper()} imports; use another deck name for"
