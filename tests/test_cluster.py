@@ -287,7 +287,8 @@ def test_reminder_runs_on_two_nodes_send_each_reminder_once(nodes_ctx, config, t
     for i in range(6):
         make_customer(nodes_ctx, f"+4479111{i:05d}", name=f"C {i}")
     billrun.run(nodes_ctx, "2026-10")
-    due = nodes_ctx.db.run(fetch_value, "SELECT MIN(due_date) FROM bills")
+    due = nodes_ctx.now().date() - timedelta(days=2)      # overdue by a day yesterday: reminders are
+    nodes_ctx.db.run(lambda conn: conn.cursor().execute("UPDATE bills SET due_date = %s", (due,)))  # never dated ahead
     on2 = _config(tmp_path, config, "127.0.0.1:3402")
     ctx2 = AppContext(on2, Database(on2), SYSTEM, progress=False)
     try:

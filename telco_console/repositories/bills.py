@@ -38,10 +38,60 @@ def _exec(conn, sql: str, params: dict | Iterable[Any] = ()) -> int:
     return n
 
 
+def _usage_ctes(time_filter: str, key: str) -> str:
+    """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
+    (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
+    time_filter restricts each usage table (alias u) to the rated period."""
+    on = "u.customer_id = cu.customer_id"
+    keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
+    return f"""
+cr AS (
+  SELECT {keys_cu}, u.id, u.started_at,
+         (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
+         (FIND_IN_SET(WEEKDAY(u.started_at), cu.peak_days) > 0 AND TIME(u.started_at) >= cu.peak_start
+          AND TIME(u.started_at) < cu.peak_end) AS is_peak,
+         cu.included_minutes * 60 AS allow_s
+  FROM calls u JOIN cust cu ON {on}
+  WHERE {time_filter} AND u.direction = 'out' AND u.answered = 1
+    AND u.billsec > 0
+),
+cc AS (
+  SELECT {key}, r, is_peak, allow_s,
+         SUM(r) OVER (PARTITION BY {key} ORDER BY started_at, id ROWS UNBOUNDED PRECEDING) AS cum
+  FROM cr
+),
+ca AS (
+  SELECT {key},
+         SUM(r) AS used_s,
+         SUM(CASE WHEN is_peak THEN GREATEST(0, cum - GREATEST(cum - r, allow_s)) ELSE 0 END) AS peak_s,
+         SUM(CASE WHEN is_peak THEN 0 ELSE GREATEST(0, cum - GREATEST(cum - r, allow_s)) END) AS offpeak_s
+  FROM cc GROUP BY {key}
+),
+sa AS (
+  SELECT {keys_cu}, COUNT(*) AS n
+  FROM sms u JOIN cust cu ON {on}
+  WHERE {time_filter} AND u.direction = 'out'
+  GROUP BY {keys_cu}
+),
+da AS (
+  SELECT {keys_cu}, SUM(u.bytes_dl + u.bytes_ul) AS b
+  FROM data_sessions u JOIN cust cu ON {on}
+  WHERE {time_filter}
+  GROUP BY {keys_cu}
+)"""
+
+
+# the usage fingerprint of a customer's month (usage_monthly um), kept in usage_billed
+FINGERPRINT = ("COALESCE(um.calls_out + um.calls_in, 0) AS n_calls, COALESCE(um.sms_out + um.sms_in, 0) AS n_sms,"
+               " COALESCE(um.data_sessions, 0) AS n_data, COALESCE(um.call_seconds_out, 0) AS call_seconds_out,"
+               " COALESCE(um.bytes_dl + um.bytes_ul, 0) AS data_bytes")
+
+
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
                exclude_billed: bool = False) -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
-    and p_* for an overridden plan). One row per eligible customer with quantities and amounts."""
+    and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
+    and the usage fingerprint of the month (read in the same statement as the records rated)."""
     if plan_override:
         plan_src = ("CROSS JOIN (SELECT %(p_id)s AS id, CAST(%(p_monthly_fee)s AS DECIMAL(12,2)) AS monthly_fee,"
                     " CAST(%(p_included_minutes)s AS SIGNED) AS included_minutes,"
@@ -63,6 +113,7 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
         where.append("c.id IN (" + ", ".join(str(i) for i in ids) + ")")
     if exclude_billed:
         where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+    time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     return f"""
 WITH cust AS (
   SELECT c.id AS customer_id, p.id AS plan_id, c.status,
@@ -73,50 +124,18 @@ WITH cust AS (
          p.peak_start, p.peak_end
   FROM customers c {plan_src}
   WHERE {' AND '.join(where)}
-),
-cr AS (
-  SELECT k.customer_id, k.id, k.started_at,
-         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
-         (FIND_IN_SET(WEEKDAY(k.started_at), cu.peak_days) > 0 AND TIME(k.started_at) >= cu.peak_start
-          AND TIME(k.started_at) < cu.peak_end) AS is_peak,
-         cu.included_minutes * 60 AS allow_s
-  FROM calls k JOIN cust cu ON cu.customer_id = k.customer_id
-  WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
-    AND k.billsec > 0
-),
-cc AS (
-  SELECT customer_id, r, is_peak, allow_s,
-         SUM(r) OVER (PARTITION BY customer_id ORDER BY started_at, id ROWS UNBOUNDED PRECEDING) AS cum
-  FROM cr
-),
-ca AS (
-  SELECT customer_id,
-         SUM(r) AS used_s,
-         SUM(CASE WHEN is_peak THEN GREATEST(0, cum - GREATEST(cum - r, allow_s)) ELSE 0 END) AS peak_s,
-         SUM(CASE WHEN is_peak THEN 0 ELSE GREATEST(0, cum - GREATEST(cum - r, allow_s)) END) AS offpeak_s
-  FROM cc GROUP BY customer_id
-),
-sa AS (
-  SELECT s.customer_id, COUNT(*) AS n
-  FROM sms s JOIN cust cu ON cu.customer_id = s.customer_id
-  WHERE s.started_at >= %(start)s AND s.started_at < %(end)s AND s.direction = 'out'
-  GROUP BY s.customer_id
-),
-da AS (
-  SELECT d.customer_id, SUM(d.bytes_dl + d.bytes_ul) AS b
-  FROM data_sessions d JOIN cust cu ON cu.customer_id = d.customer_id
-  WHERE d.started_at >= %(start)s AND d.started_at < %(end)s
-  GROUP BY d.customer_id
-),
+),{_usage_ctes(time_filter, "customer_id")},
 q AS (
   SELECT cu.customer_id, cu.plan_id, cu.status, cu.days_active, cu.monthly_fee, cu.peak_rate, cu.offpeak_rate,
          cu.sms_rate, cu.mb_rate,
          COALESCE(ca.used_s, 0) AS call_s, COALESCE(sa.n, 0) AS sms_sent, COALESCE(da.b, 0) AS bytes_used,
          COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
          GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
-         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n
+         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
+         {FINGERPRINT}
   FROM cust cu LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
        LEFT JOIN da ON da.customer_id = cu.customer_id
+       LEFT JOIN usage_monthly um ON um.customer_id = cu.customer_id AND um.month = %(first)s
 ),
 a AS (
   SELECT q.*,
@@ -133,6 +152,62 @@ s AS (
 SELECT s.*, ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS tax,
        subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total
 FROM s"""
+
+
+def late_sql(billed_now: str) -> str:
+    """The late usage of the customers billed now (billed_now: a condition on customers c), one row
+    per customer and earlier-billed period whose usage no longer matches the fingerprint in
+    usage_billed (and whose month is not archived): that period re-rated on the plan of its bill,
+    with the new fingerprint and what is still to bill of each amount (late_*: new minus billed,
+    never below 0) and their sum `late_amount`. Named parameters: period, minor."""
+    return f"""
+WITH cust AS (
+  SELECT ub.customer_id, ub.period, ub.peak_amount AS billed_peak, ub.offpeak_amount AS billed_offpeak,
+         ub.sms_amount AS billed_sms, ub.data_amount AS billed_data,
+         CAST(CONCAT(ub.period, '-01') AS DATE) AS month_first,
+         CAST(CONCAT(ub.period, '-01') AS DATETIME) AS p_start,
+         CAST(CONCAT(ub.period, '-01') AS DATETIME) + INTERVAL 1 MONTH AS p_end,
+         p.id AS plan_id, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
+         p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
+         p.peak_start, p.peak_end
+  FROM usage_billed ub
+  JOIN customers c ON c.id = ub.customer_id
+  JOIN plans p ON p.id = ub.plan_id
+  LEFT JOIN usage_monthly um ON um.customer_id = ub.customer_id
+                             AND um.month = CAST(CONCAT(ub.period, '-01') AS DATE)
+  WHERE ({billed_now}) AND ub.period <> %(period)s
+    AND (ub.n_calls, ub.n_sms, ub.n_data, ub.call_seconds_out, ub.data_bytes)
+        <> (COALESCE(um.calls_out + um.calls_in, 0), COALESCE(um.sms_out + um.sms_in, 0),
+            COALESCE(um.data_sessions, 0), COALESCE(um.call_seconds_out, 0), COALESCE(um.bytes_dl + um.bytes_ul, 0))
+    AND NOT EXISTS (SELECT 1 FROM usage_archives ar WHERE ar.month = ub.period AND ar.restored_at IS NULL)
+),{_usage_ctes("u.started_at >= cu.p_start AND u.started_at < cu.p_end", "customer_id, period")},
+q AS (
+  SELECT cu.customer_id, cu.period, cu.plan_id, cu.billed_peak, cu.billed_offpeak, cu.billed_sms, cu.billed_data,
+         COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
+         GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
+         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
+         cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
+         {FINGERPRINT}
+  FROM cust cu
+  LEFT JOIN ca ON ca.customer_id = cu.customer_id AND ca.period = cu.period
+  LEFT JOIN sa ON sa.customer_id = cu.customer_id AND sa.period = cu.period
+  LEFT JOIN da ON da.customer_id = cu.customer_id AND da.period = cu.period
+  LEFT JOIN usage_monthly um ON um.customer_id = cu.customer_id AND um.month = cu.month_first
+),
+a AS (
+  SELECT q.*,
+         ROUND(peak_s * peak_rate / 60, %(minor)s) AS peak_amount,
+         ROUND(offpeak_s * offpeak_rate / 60, %(minor)s) AS offpeak_amount,
+         ROUND(sms_n * sms_rate, %(minor)s) AS sms_amount,
+         ROUND(mb_n * mb_rate, %(minor)s) AS data_amount
+  FROM q
+)
+SELECT a.*, GREATEST(0, peak_amount - billed_peak) AS late_peak, GREATEST(0, offpeak_amount - billed_offpeak)
+         AS late_offpeak, GREATEST(0, sms_amount - billed_sms) AS late_sms,
+       GREATEST(0, data_amount - billed_data) AS late_data,
+       GREATEST(0, peak_amount - billed_peak) + GREATEST(0, offpeak_amount - billed_offpeak)
+         + GREATEST(0, sms_amount - billed_sms) + GREATEST(0, data_amount - billed_data) AS late_amount
+FROM a"""
 
 
 def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | None = None) -> dict:
@@ -174,14 +249,30 @@ def finish_run(conn, run_id: int, at: datetime) -> dict:
     return fetch_one(conn, "SELECT * FROM bill_runs WHERE id = %s", (run_id,))
 
 
+BILLED_NOW_IN_RUN = "c.id IN (SELECT bn.customer_id FROM bills bn WHERE bn.bill_run_id = %(run)s)"
+BILLED_NOW_IF_RUN = ("c.created_on <= %(last)s AND (c.closed_on IS NULL OR c.closed_on >= %(first)s)"
+                     " AND (c.status <> 'closed' OR c.closed_on IS NOT NULL)"
+                     " AND NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+
+
+def late_usage(conn, period, minor: int) -> list[dict]:
+    """The late usage that a bill run of the period would bill now (reads only; for the dry run)."""
+    params = dict(first=period.first_day, last=period.last_day, period=str(period), minor=minor)
+    return _rows(conn, late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id, period", params)
+
+
 def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date, minor: int,
                  tax_rate: Decimal, username: str) -> int:
-    """Rate every unbilled eligible customer into a temporary table, then number and insert the
-    bills and their lines, all set-based. Caller holds the per-period lock."""
+    """Rate every unbilled eligible customer into a temporary table, number and insert the bills,
+    rate the late usage of those customers (periods billed before whose usage has changed since),
+    add it to the bills, insert the lines and record what is now billed in usage_billed; all
+    set-based. Caller holds the per-period lock."""
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     params = rating_params(period, minor, tax_rate)
-    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating "
-                + rating_sql(None, None, exclude_billed=True), params)
+    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating SELECT r.*, CAST(0 AS DECIMAL(14,2)) AS late_amount,"
+                " 0 AS late_lines, 1 + (r.peak_s > 0) + (r.offpeak_s > 0) + (r.sms_n > 0) + (r.mb_n > 0) AS n_lines"
+                " FROM (" + rating_sql(None, None, exclude_billed=True) + ") r", params)
     base = fetch_value(conn, "SELECT COALESCE(MAX(seq), 0) FROM bills WHERE period = %s", (str(period),))
     n = _exec(conn, """
 INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, bill_run_id, issued_at, due_date,
@@ -190,12 +281,27 @@ SELECT CONCAT(%(period)s, '-', LPAD(%(base)s + rn, 6, '0')), %(period)s, %(base)
        %(run)s, %(issued)s, %(due)s, subtotal, tax, total, IF(total <= 0, 'paid', 'issued')
 FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_rating t) x""",
               dict(period=str(period), base=base, run=run_id, issued=issued_at, due=due_date))
+    # late usage of the customers billed now, added to their bills before tax
+    _exec(conn, "CREATE TEMPORARY TABLE billrun_late " + late_sql(BILLED_NOW_IN_RUN),
+          dict(run=run_id, period=str(period), minor=minor))
+    _exec(conn, """
+UPDATE billrun_rating t JOIN (SELECT customer_id, SUM(late_amount) AS late, COUNT(*) AS n FROM billrun_late
+                              WHERE late_amount > 0 GROUP BY customer_id) l ON l.customer_id = t.customer_id
+SET t.late_amount = l.late, t.late_lines = l.n""")
+    # every expression from the values before the update (whatever the order of assignment)
+    tax = "ROUND((subtotal + late_amount) * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s)"
+    _exec(conn, f"UPDATE billrun_rating SET tax = {tax}, total = subtotal + late_amount + {tax},"
+                " subtotal = subtotal + late_amount WHERE late_amount > 0", dict(tax_rate=str(tax_rate), minor=minor))
+    _exec(conn, """
+UPDATE bills b JOIN billrun_rating t ON t.customer_id = b.customer_id
+SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')
+WHERE b.bill_run_id = %(run)s AND t.late_amount > 0""", dict(run=run_id))
     _exec(conn, """
 INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
-SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k), kind, description, quantity, unit,
-       unit_price, amount, %(user)s
+SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k) + IF(k = 6, late_lines, 0), kind, description,
+       quantity, unit, unit_price, amount, %(user)s
 FROM (
-  SELECT b.id AS bill_id, k.k,
+  SELECT b.id AS bill_id, k.k, t.late_lines,
     ELT(k.k, 'subscription', 'peak_calls', 'offpeak_calls', 'sms', 'data', 'tax') AS kind,
     ELT(k.k, IF(t.days_active >= %(days)s, 'Monthly fee',
                 CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days')),
@@ -212,7 +318,38 @@ FROM (
               UNION ALL SELECT 6) k
 ) x WHERE wanted""", dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
                           tax_rate=str(tax_rate), period=str(period), run=run_id))
+    _exec(conn, """
+INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by,
+                        usage_period)
+SELECT b.id, x.n_lines + ROW_NUMBER() OVER (PARTITION BY b.id ORDER BY l.period), 'late_usage',
+       CONCAT('Usage of ', l.period, ' received late'), 1, '', l.late_amount, l.late_amount, %(user)s, l.period
+FROM billrun_late l
+JOIN bills b ON b.customer_id = l.customer_id AND b.bill_run_id = %(run)s
+JOIN (SELECT customer_id, n_lines FROM billrun_rating) x ON x.customer_id = l.customer_id
+WHERE l.late_amount > 0""", dict(user=username, run=run_id))
+    # what is billed now: the period's own usage of the new bills, and the late usage re-rated
+    _exec(conn, """
+INSERT INTO usage_billed (customer_id, period, plan_id, bill_id, n_calls, n_sms, n_data, call_seconds_out,
+                          data_bytes, peak_s, offpeak_s, sms_n, mb_n, peak_amount, offpeak_amount, sms_amount,
+                          data_amount, updated_at)
+SELECT t.customer_id, %(period)s, t.plan_id, b.id, t.n_calls, t.n_sms, t.n_data, t.call_seconds_out, t.data_bytes,
+       t.peak_s, t.offpeak_s, t.sms_n, t.mb_n, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount, %(at)s
+FROM billrun_rating t JOIN bills b ON b.customer_id = t.customer_id AND b.bill_run_id = %(run)s
+ON DUPLICATE KEY UPDATE plan_id = VALUES(plan_id), bill_id = VALUES(bill_id), n_calls = VALUES(n_calls),
+  n_sms = VALUES(n_sms), n_data = VALUES(n_data), call_seconds_out = VALUES(call_seconds_out),
+  data_bytes = VALUES(data_bytes), peak_s = VALUES(peak_s), offpeak_s = VALUES(offpeak_s), sms_n = VALUES(sms_n),
+  mb_n = VALUES(mb_n), peak_amount = VALUES(peak_amount), offpeak_amount = VALUES(offpeak_amount),
+  sms_amount = VALUES(sms_amount), data_amount = VALUES(data_amount), updated_at = VALUES(updated_at)""",
+          dict(period=str(period), run=run_id, at=issued_at))
+    _exec(conn, """
+UPDATE usage_billed ub JOIN billrun_late l ON l.customer_id = ub.customer_id AND l.period = ub.period
+SET ub.n_calls = l.n_calls, ub.n_sms = l.n_sms, ub.n_data = l.n_data, ub.call_seconds_out = l.call_seconds_out,
+    ub.data_bytes = l.data_bytes, ub.peak_s = l.peak_s, ub.offpeak_s = l.offpeak_s, ub.sms_n = l.sms_n,
+    ub.mb_n = l.mb_n, ub.peak_amount = ub.peak_amount + l.late_peak,
+    ub.offpeak_amount = ub.offpeak_amount + l.late_offpeak, ub.sms_amount = ub.sms_amount + l.late_sms,
+    ub.data_amount = ub.data_amount + l.late_data, ub.updated_at = %(at)s""", dict(at=issued_at))
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     return n
 
 
@@ -293,6 +430,19 @@ def add_line(conn, bill_id: int, kind: str, description: str, amount: Decimal, u
 def set_amounts(conn, bill_id: int, total: Decimal, amount_paid: Decimal, status: str) -> None:
     execute(conn, "UPDATE bills SET total = %s, amount_paid = %s, status = %s WHERE id = %s",
             (total, amount_paid, status, bill_id))
+
+
+def unpaid_of_customer(conn, customer_id: int, exclude_id: int | None = None) -> list[dict]:
+    """The customer's bills with something still due, oldest first (period, then number), locked."""
+    return fetch_all(conn, BILL_SELECT + " WHERE b.customer_id = %s AND b.id <> %s"
+                                         " AND b.status IN ('issued', 'partially_paid')"
+                                         " AND b.total - b.credit_applied - b.amount_paid > 0"
+                                         " ORDER BY b.period, b.seq FOR UPDATE", (customer_id, exclude_id or 0))
+
+
+def add_credit_applied(conn, bill_id: int, amount: Decimal, status: str) -> None:
+    execute(conn, "UPDATE bills SET credit_applied = credit_applied + %s, status = %s WHERE id = %s",
+            (amount, status, bill_id))
 
 
 def next_open_bill(conn, customer_id: int) -> dict | None:
