@@ -88,10 +88,11 @@ FINGERPRINT = ("COALESCE(um.calls_out + um.calls_in, 0) AS n_calls, COALESCE(um.
 
 
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
-               exclude_billed: bool = False) -> str:
+               exclude_billed: bool = False, for_run: bool = False) -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
     and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
-    and the usage fingerprint of the month (read in the same statement as the records rated)."""
+    and the usage fingerprint of the month (read in the same statement as the records rated).
+    for_run adds the bill run's working columns (late_amount, late_lines, n_lines)."""
     if plan_override:
         plan_src = ("CROSS JOIN (SELECT %(p_id)s AS id, CAST(%(p_monthly_fee)s AS DECIMAL(12,2)) AS monthly_fee,"
                     " CAST(%(p_included_minutes)s AS SIGNED) AS included_minutes,"
@@ -114,6 +115,8 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
     if exclude_billed:
         where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
+    run_columns = (",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines,"
+                   " 1 + (peak_s > 0) + (offpeak_s > 0) + (sms_n > 0) + (mb_n > 0) AS n_lines") if for_run else ""
     return f"""
 WITH cust AS (
   SELECT c.id AS customer_id, p.id AS plan_id, c.status,
@@ -150,7 +153,7 @@ s AS (
   SELECT a.*, fee_amount + peak_amount + offpeak_amount + sms_amount + data_amount AS subtotal FROM a
 )
 SELECT s.*, ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS tax,
-       subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total
+       subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total{run_columns}
 FROM s"""
 
 
@@ -270,9 +273,8 @@ def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date,
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     params = rating_params(period, minor, tax_rate)
-    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating SELECT r.*, CAST(0 AS DECIMAL(14,2)) AS late_amount,"
-                " 0 AS late_lines, 1 + (r.peak_s > 0) + (r.offpeak_s > 0) + (r.sms_n > 0) + (r.mb_n > 0) AS n_lines"
-                " FROM (" + rating_sql(None, None, exclude_billed=True) + ") r", params)
+    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating " + rating_sql(None, None, exclude_billed=True, for_run=True),
+          params)
     base = fetch_value(conn, "SELECT COALESCE(MAX(seq), 0) FROM bills WHERE period = %s", (str(period),))
     n = _exec(conn, """
 INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, bill_run_id, issued_at, due_date,
@@ -284,18 +286,21 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
     # late usage of the customers billed now, added to their bills before tax
     _exec(conn, "CREATE TEMPORARY TABLE billrun_late " + late_sql(BILLED_NOW_IN_RUN),
           dict(run=run_id, period=str(period), minor=minor))
-    _exec(conn, """
-UPDATE billrun_rating t JOIN (SELECT customer_id, SUM(late_amount) AS late, COUNT(*) AS n FROM billrun_late
-                              WHERE late_amount > 0 GROUP BY customer_id) l ON l.customer_id = t.customer_id
-SET t.late_amount = l.late, t.late_lines = l.n""")
-    # every expression from the values before the update (whatever the order of assignment)
-    tax = "ROUND((subtotal + late_amount) * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s)"
-    _exec(conn, f"UPDATE billrun_rating SET tax = {tax}, total = subtotal + late_amount + {tax},"
-                " subtotal = subtotal + late_amount WHERE late_amount > 0", dict(tax_rate=str(tax_rate), minor=minor))
-    _exec(conn, """
-UPDATE bills b JOIN billrun_rating t ON t.customer_id = b.customer_id
-SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')
-WHERE b.bill_run_id = %(run)s AND t.late_amount > 0""", dict(run=run_id))
+    late = fetch_value(conn, "SELECT COUNT(*) FROM billrun_late WHERE late_amount > 0")
+    if late:
+        _exec(conn, """
+    UPDATE billrun_rating t JOIN (SELECT customer_id, SUM(late_amount) AS late, COUNT(*) AS n FROM billrun_late
+                                  WHERE late_amount > 0 GROUP BY customer_id) l ON l.customer_id = t.customer_id
+    SET t.late_amount = l.late, t.late_lines = l.n""")
+        # every expression from the values before the update (whatever the order of assignment)
+        tax = "ROUND((subtotal + late_amount) * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s)"
+        _exec(conn, f"UPDATE billrun_rating SET tax = {tax}, total = subtotal + late_amount + {tax},"
+                    " subtotal = subtotal + late_amount WHERE late_amount > 0", dict(tax_rate=str(tax_rate), minor=minor))
+        _exec(conn, """
+    UPDATE bills b JOIN billrun_rating t ON t.customer_id = b.customer_id
+    SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')
+    WHERE b.period = %(period)s AND b.bill_run_id = %(run)s AND t.late_amount > 0""",
+              dict(run=run_id, period=str(period)))
     _exec(conn, """
 INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
 SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k) + IF(k = 6, late_lines, 0), kind, description,
@@ -324,9 +329,9 @@ INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, uni
 SELECT b.id, x.n_lines + ROW_NUMBER() OVER (PARTITION BY b.id ORDER BY l.period), 'late_usage',
        CONCAT('Usage of ', l.period, ' received late'), 1, '', l.late_amount, l.late_amount, %(user)s, l.period
 FROM billrun_late l
-JOIN bills b ON b.customer_id = l.customer_id AND b.bill_run_id = %(run)s
+JOIN bills b ON b.customer_id = l.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
 JOIN (SELECT customer_id, n_lines FROM billrun_rating) x ON x.customer_id = l.customer_id
-WHERE l.late_amount > 0""", dict(user=username, run=run_id))
+WHERE l.late_amount > 0""", dict(user=username, run=run_id, period=str(period)))
     # what is billed now: the period's own usage of the new bills, and the late usage re-rated
     _exec(conn, """
 INSERT INTO usage_billed (customer_id, period, plan_id, bill_id, n_calls, n_sms, n_data, call_seconds_out,
@@ -334,7 +339,8 @@ INSERT INTO usage_billed (customer_id, period, plan_id, bill_id, n_calls, n_sms,
                           data_amount, updated_at)
 SELECT t.customer_id, %(period)s, t.plan_id, b.id, t.n_calls, t.n_sms, t.n_data, t.call_seconds_out, t.data_bytes,
        t.peak_s, t.offpeak_s, t.sms_n, t.mb_n, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount, %(at)s
-FROM billrun_rating t JOIN bills b ON b.customer_id = t.customer_id AND b.bill_run_id = %(run)s
+FROM billrun_rating t
+JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
 ON DUPLICATE KEY UPDATE plan_id = VALUES(plan_id), bill_id = VALUES(bill_id), n_calls = VALUES(n_calls),
   n_sms = VALUES(n_sms), n_data = VALUES(n_data), call_seconds_out = VALUES(call_seconds_out),
   data_bytes = VALUES(data_bytes), peak_s = VALUES(peak_s), offpeak_s = VALUES(offpeak_s), sms_n = VALUES(sms_n),
