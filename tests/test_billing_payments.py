@@ -107,7 +107,7 @@ def test_roles_and_regions(ctx, billed, as_role):
     me = as_role("customer", customer_id=billed["id"])
     assert len(statements.list_bills(me).rows) == 1
     assert statements.invoice(me, NO).title.endswith(NO)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(PermissionDenied):               # another number: refused (exit 4)
         statements.invoice(as_role("customer", customer_id=other["id"]), NO)
     with pytest.raises(PermissionDenied):
         payments.pay(me, NO, "1.00", "card", "Y")

@@ -23,19 +23,19 @@ CREATE TABLE usage_billed (
   offpeak_amount DECIMAL(14,2) NOT NULL DEFAULT 0,
   sms_amount DECIMAL(14,2) NOT NULL DEFAULT 0,
   data_amount DECIMAL(14,2) NOT NULL DEFAULT 0,
+  deck_amount DECIMAL(14,2) NOT NULL DEFAULT 0 COMMENT 'calls priced by a rate deck',
   updated_at DATETIME(3) NOT NULL,
   PRIMARY KEY (customer_id, period)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
+-- the kind 'late_usage' is accepted once bill_lines.kind is text (migration 101)
 ALTER TABLE bill_lines
-  MODIFY kind ENUM('subscription','peak_calls','offpeak_calls','sms','data','tax','adjustment','credit',
-                   'late_usage') NOT NULL,
   ADD COLUMN usage_period CHAR(7) NULL COMMENT 'late_usage: the period the usage belongs to';
 
 -- bills issued before this migration: everything recorded so far counts as billed
 INSERT INTO usage_billed (customer_id, period, plan_id, bill_id, n_calls, n_sms, n_data, call_seconds_out,
                           data_bytes, peak_s, offpeak_s, sms_n, mb_n, peak_amount, offpeak_amount, sms_amount,
-                          data_amount, updated_at)
+                          data_amount, deck_amount, updated_at)
 SELECT b.customer_id, b.period, b.plan_id, b.id,
        COALESCE(m.calls_out + m.calls_in, 0), COALESCE(m.sms_out + m.sms_in, 0), COALESCE(m.data_sessions, 0),
        COALESCE(m.call_seconds_out, 0), COALESCE(m.bytes_dl + m.bytes_ul, 0),
@@ -47,6 +47,7 @@ SELECT b.customer_id, b.period, b.plan_id, b.id,
        COALESCE(SUM(CASE WHEN l.kind = 'offpeak_calls' THEN l.amount END), 0),
        COALESCE(SUM(CASE WHEN l.kind = 'sms' THEN l.amount END), 0),
        COALESCE(SUM(CASE WHEN l.kind = 'data' THEN l.amount END), 0),
+       COALESCE(SUM(CASE WHEN l.kind = 'destination' THEN l.amount END), 0),
        b.issued_at
 FROM bills b
 LEFT JOIN usage_monthly m ON m.customer_id = b.customer_id AND m.month = CAST(CONCAT(b.period, '-01') AS DATE)

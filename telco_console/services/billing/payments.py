@@ -78,7 +78,7 @@ def overpayment(ctx, number: str, amount) -> Decimal:
 
 
 def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bool = False) -> PaymentResult:
-    ctx.require("admin", "regional", action="record payments")
+    ctx.check("bill.pay")
     minor = ctx.config.get("operator", "minor_unit")
     amt = parse_amount(amount, minor=minor)
     method = (method or "").strip().lower()
@@ -133,7 +133,7 @@ def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bo
 
 def adjust(ctx, number: str, amount, reason: str) -> dict:
     """Add an adjustment line (positive or negative, tax included) to an issued bill."""
-    ctx.require("admin", action="adjust bills")
+    ctx.check("bill.adjust")
     amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), allow_negative=True)
     reason = (reason or "").strip()
     if not reason or len(reason) > 180:
@@ -158,7 +158,7 @@ def adjust(ctx, number: str, amount, reason: str) -> dict:
 
 def credit(ctx, msisdn: str, amount, reason: str) -> dict:
     """A credit (goodwill, correction) for a customer, applied to their next bill."""
-    ctx.require("admin", action="give credits")
+    ctx.check("bill.credit")
     amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"))
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:

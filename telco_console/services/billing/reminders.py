@@ -47,7 +47,7 @@ def as_of_date(ctx, as_of: str | date | None) -> date:
 
 def send_reminders(ctx, as_of: str | date | None = None) -> Report:
     """Create and deliver the reminders due on a date (today, or a day before); returns what was sent."""
-    ctx.require("admin", action="send reminders")
+    ctx.check("bill.remind")
     day = as_of_date(ctx, as_of)
     levels = ctx.config.get("billing", "reminder_days")
     # one reminder run at a time over the whole database (every node of a cluster), so that two at
@@ -103,8 +103,12 @@ def _create_and_deliver(ctx, day: date, levels: list[int], lease: Lease) -> list
 
 
 def list_reminders(ctx, bill_number: str | None = None) -> Report:
-    ctx.require("admin", "regional", "customer", action="list reminders")
-    region = ctx.user.region if ctx.user.role == "regional" else None
+    ctx.check("bill.reminders")
+    region = ctx.narrow_region(None)
+    if bill_number:
+        from telco_console.services.billing.statements import get_bill
+
+        get_bill(ctx, bill_number)              # refuses a bill of another region or number
     cid = ctx.user.customer_id if ctx.user.role == "customer" else None
     rows = ctx.db.run(reminders_repo.find, bill_number, region, cid)
     report = Report("Reminders", [Column("Sent", "datetime"), Column("Bill"), Column("MSISDN"), Column("Customer"),
