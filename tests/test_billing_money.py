@@ -281,3 +281,23 @@ def test_overpayment_settles_the_oldest_unpaid_bill_then_becomes_a_credit(ctx, r
 
 def statements_sql() -> str:
     return "SELECT bill_number, status, total - credit_applied - amount_paid AS amount_due FROM bills"
+
+
+def test_late_calls_of_a_plan_rated_by_a_deck(ctx, tmp_path):
+    from test_billing_destinations import add_calls as add_numbered_calls
+    from test_billing_destinations import deck_file
+
+    from telco_console.services.billing import rates
+
+    rates.import_csv(ctx, deck_file(tmp_path), "RETAIL")
+    make_plan(ctx, **{**FLAT, "code": "DECK", "name": "Decked", "deck": "RETAIL"})
+    c = make_customer(ctx, plan="DECK")
+    add_numbered_calls(ctx, c["id"], [("2026-09-07 12:00:00", 7, "+12125550100")])     # 12 s at 0.07: 0.014
+    billrun.run(ctx, "2026-09")
+    assert _lines(ctx, "2026-09-000001")[1][2] == D("0.01")
+    add_numbered_calls(ctx, c["id"], [("2026-09-05 07:00:00", 61, "+33612345678")])    # off-peak: 0.05 + 0.40
+    billrun.run(ctx, "2026-10")
+    assert _lines(ctx, "2026-10-000001")[1] == ("late_usage", "Usage of 2026-09 received late", D("0.45"))
+    set_clock(ctx, datetime(2026, 12, 1, 9, 0))
+    billrun.run(ctx, "2026-11")
+    assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM bill_lines WHERE kind = 'late_usage'") == 1

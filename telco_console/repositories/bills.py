@@ -288,7 +288,7 @@ def late_usage(conn, period, minor: int) -> list[dict]:
     q = dict(q_first=period.first_day, q_last=period.last_day, period=str(period))
     out = []
     for late in late_periods(conn, BILLED_NOW_IF_RUN, q):
-        params = _late_params(period, late, minor, **q)
+        params = _late_params(period, late, minor, q_first=period.first_day, q_last=period.last_day)
         rates_repo.resolve_numbers(conn, params["start"], params["end"])
         out += _rows(conn, late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id", params)
     return out
