@@ -41,3 +41,13 @@ def test_report_command(ctx, run_cli):
     assert code == 1 and "--k must be from 0 to 20" in err
     code, out, err = run_cli("report", "app-associations", "--max-len", "9", user="ana", password="correct-horse-9")
     assert code == 1 and "--max-len must be from 2 to 7" in err
+
+
+def test_the_new_reports_are_menu_items():
+    from telco_console.ui.menus import analytics as menu
+
+    labels = [item.label for item in menu.section().items]
+    for title in ("Customer clusters on categories (K-modes)", "Churn drivers (Bayesian network)",
+                  "KNN on a real outcome (accounts closed)", "Spend or data appetite: nonlinear vs linear regression",
+                  "Applications used together", "Churn model validated on the BigML data"):
+        assert f"Customer intelligence: {title}" in labels

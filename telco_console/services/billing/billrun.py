@@ -16,8 +16,10 @@ from decimal import Decimal
 import mysql.connector
 
 from telco_console.db.pool import RETRYABLE
+from telco_console.errors import ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import bills as bills_repo
+from telco_console.services.billing.rating import money
 from telco_console.timeutil import Period
 
 LOCK_WAIT_S = 600
@@ -58,22 +60,51 @@ def parse_period(text) -> Period:
     return text if isinstance(text, Period) else Period.parse(str(text))
 
 
-def dry_run(ctx, period) -> RunResult:
-    """What a run would create now (customers not yet billed), without writing."""
+def has_ended(ctx, period) -> bool:
+    """Whether the period has ended in the operator's time zone."""
+    return ctx.now() >= parse_period(period).end
+
+
+def check_period(ctx, p: Period, force: bool = False) -> None:
+    """Refuse a period that has not started, and one that has not ended in the operator's time
+    zone unless forced (its bills would miss the rest of the month's usage)."""
+    now = ctx.now()
+    if p.first_day > now.date():
+        raise ValidationError(f"period {p} has not started yet")
+    if now < p.end and not force:
+        raise ValidationError(f"period {p} has not ended yet ({ctx.tz} time {now:%Y-%m-%d %H:%M}): "
+                              "bill it after it ends, or give --force")
+
+
+def dry_run(ctx, period, force: bool = False) -> RunResult:
+    """What a run would create now (customers not yet billed, with their late usage), without writing."""
     ctx.check("bill.run")
     p = parse_period(period)
+    check_period(ctx, p, force)
     from telco_console.repositories import rates as rates_repo
 
-    def rate(conn):
-        rates_repo.resolve_numbers(conn, p.start, p.end)     # derived data: the numbers' deck prefixes
-        return bills_repo.rate(conn, p, ctx.config.get("operator", "minor_unit"),
-                               ctx.config.get("billing", "tax_rate"), None, None, True)
+    minor = ctx.config.get("operator", "minor_unit")
+    tax_rate = ctx.config.get("billing", "tax_rate")
 
-    rows = ctx.db.run(rate)
+    def read(conn):
+        rates_repo.resolve_numbers(conn, p.start, p.end)     # derived data: the numbers' deck prefixes
+        return (bills_repo.rate(conn, p, minor, tax_rate, None, None, True),
+                bills_repo.late_usage(conn, p, minor))
+    rows, late = ctx.db.run(read)
+    extra: dict[int, Decimal] = {}
+    for r in late:
+        extra[r["customer_id"]] = extra.get(r["customer_id"], Decimal(0)) + r["late_amount"]
     z = Decimal("0.00")
+    subtotal = tax = total = z
+    for r in rows:
+        if extra.get(r["customer_id"]):
+            sub = r["subtotal"] + extra[r["customer_id"]]
+            t = money(sub * Decimal(str(tax_rate)), minor)
+        else:
+            sub, t = r["subtotal"], r["tax"]
+        subtotal, tax, total = subtotal + sub, tax + t, total + sub + t
     unrated = _unrated(ctx, p) if any(r.get("unrated_n") for r in rows) else None
-    return RunResult(str(p), True, len(rows), sum((r["subtotal"] for r in rows), z),
-                     sum((r["tax"] for r in rows), z), sum((r["total"] for r in rows), z), unrated=unrated)
+    return RunResult(str(p), True, len(rows), subtotal, tax, total, unrated=unrated)
 
 
 def _unrated(ctx, p: Period, unbilled_only: bool = True) -> list[dict]:
@@ -82,17 +113,14 @@ def _unrated(ctx, p: Period, unbilled_only: bool = True) -> list[dict]:
     return ctx.db.run(rates_repo.unrated_calls, p.start, p.end, None, str(p) if unbilled_only else None)
 
 
-def run(ctx, period, dry: bool = False, skip_unrated: bool = False) -> RunResult:
-    """Create the period's bills for every billable customer that has none (see docs/billing.md)."""
+def run(ctx, period, dry: bool = False, skip_unrated: bool = False, force: bool = False) -> RunResult:
+    """Create the period's bills for every billable customer that has none (see docs/billing.md).
+    A period that has not ended in the operator's time zone is refused unless `force`."""
     ctx.check("bill.run")
     p = parse_period(period)
     if dry:
-        return dry_run(ctx, p)
-    today = ctx.now().date()
-    if p.first_day > today:
-        from telco_console.errors import ValidationError
-
-        raise ValidationError(f"period {p} has not started yet")
+        return dry_run(ctx, p, force)
+    check_period(ctx, p, force)
     from telco_console.services.billing.rates import UnratedCalls
 
     attempt = 0

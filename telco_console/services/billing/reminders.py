@@ -4,9 +4,9 @@ level whose day has come; only that level is sent (lower levels it skipped are n
 Each reminder's text goes to a file in the outbox, and by e-mail too when [mail] is configured."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from telco_console.errors import DatabaseUnavailable
+from telco_console.errors import DatabaseUnavailable, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import reminders as reminders_repo
 from telco_console.services.billing import delivery
@@ -32,10 +32,23 @@ def reminder_text(ctx, r: dict, levels: int) -> tuple[str, str]:
     return subject, body
 
 
+def as_of_date(ctx, as_of: str | date | None) -> date:
+    """The day reminders are judged on: today by default, an earlier day (a run that was missed),
+    never a later one: a reminder is never dated ahead of the clock."""
+    today = ctx.now().date()
+    day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else today)
+    if isinstance(day, datetime):
+        day = day.date()
+    if day > today:
+        raise ValidationError(f"the as-of date {day} is in the future (today is {today} in {ctx.tz}): "
+                              "reminders are never dated ahead of the clock")
+    return day
+
+
 def send_reminders(ctx, as_of: str | date | None = None) -> Report:
-    """Create and deliver the reminders due on a date; returns what was sent."""
+    """Create and deliver the reminders due on a date (today, or a day before); returns what was sent."""
     ctx.check("bill.remind")
-    day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else ctx.now().date())
+    day = as_of_date(ctx, as_of)
     levels = ctx.config.get("billing", "reminder_days")
     # one reminder run at a time over the whole database (every node of a cluster), so that two at
     # once never write or mail the same reminder twice

@@ -79,14 +79,9 @@ def rules(baskets_: list[frozenset[str]], min_support: float = 0.05, min_confide
 
 
 def associations_report(ctx: AppContext, min_support: float = 0.05, min_confidence: float = 0.3,
-<<<<<<< HEAD
                         min_mb: float = 0.0, top: int | None = None, used: str = "share",
                         max_len: int = MAX_LEN, min_share: float = 0.10) -> Report:
-    ctx.require(*ROLES, action="see application associations")
-=======
-                        min_mb: float = 0.0, top: int | None = None, used: str = "above-median") -> Report:
     ctx.check("intelligence.run")
->>>>>>> authz
     for value, what in ((min_support, "minimum support"), (min_confidence, "minimum confidence")):
         if not 0 <= value <= 1:
             raise ValidationError(f"the {what} is a share from 0 to 1")

@@ -269,20 +269,13 @@ def validate_bigml(directory: str | Path | None = None, seed: int = 0) -> dict:
     return m
 
 
-<<<<<<< HEAD
 def validation_report(ctx: AppContext, directory: str | Path | None = None) -> Report:
-    ctx.require(*ROLES, action="validate the churn model")
+    ctx.check("intelligence.run")
     source = str(directory) if directory is not None else PACKAGED
     with tracking.tracked(ctx, "churn-validation", {"path": source, "train": BIGML_TRAIN, "test": BIGML_TEST,
                                                    "grid": {"features": FEATURE_SETS, "state": STATE_CHOICES,
                                                             "max_leaf_nodes": LEAF_CHOICES},
                                                    "cv_folds": CV_FOLDS, "bootstrap": BOOTSTRAP}) as run:
-=======
-def validation_report(ctx: AppContext, directory: str | Path) -> Report:
-    ctx.check("intelligence.run")
-    with tracking.tracked(ctx, "churn-validation", {"path": str(directory), "train": BIGML_TRAIN,
-                                                   "test": BIGML_TEST}) as run:
->>>>>>> authz
         m = validate_bigml(directory)
         run.rows = m["train_rows"] + m["rows"]
         run.metrics = {k: v for k, v in m.items() if k != "choice"}
@@ -409,8 +402,7 @@ def select_risk_model(ctx: AppContext, window_days: int = WINDOW_DAYS, history_d
     bootstrap 95% interval), and permutation importance measured on the later cut-off."""
     import numpy as np
 
-<<<<<<< HEAD
-    ctx.require(*ROLES, action="score churn risk")
+    ctx.check("intelligence.run")
     first, second = cutoffs(ctx.now().date(), window_days)
     params = {"window_days": window_days, "history_days": history_days, "seed": seed,
               "train_cutoff": first, "validation_cutoff": second, "grid": {"max_leaf_nodes": LEAF_GRID},
@@ -424,17 +416,6 @@ def select_risk_model(ctx: AppContext, window_days: int = WINDOW_DAYS, history_d
         with single_thread():
             from sklearn.inspection import permutation_importance
             from sklearn.model_selection import StratifiedKFold
-=======
-    ctx.check("intelligence.run")
-    ft = build_features(ctx)
-    y = np.array([1 if s == "closed" else 0 for s in ft.status])
-    if y.sum() < MIN_PER_CLASS or (len(y) - y.sum()) < MIN_PER_CLASS:
-        raise ValidationError(f"churn needs at least {MIN_PER_CLASS} closed and {MIN_PER_CLASS} other customers to "
-                              f"learn from (have {int(y.sum())} closed, {int(len(y) - y.sum())} other)")
-    with tracking.tracked(ctx, "churn-risk", {"model": "HistGradientBoostingClassifier", "seed": seed,
-                                              "features": ft.names}) as run, single_thread():
-        from sklearn.inspection import permutation_importance
->>>>>>> authz
 
             y = train.y
             folds = min(5, int(y.sum()), int(len(y) - y.sum()))
@@ -490,7 +471,7 @@ def score(ctx: AppContext, window_days: int = WINDOW_DAYS, history_days: int = H
     where the customer sits off the median in the direction of those who left."""
     import numpy as np
 
-    ctx.require(*ROLES, action="score churn risk")
+    ctx.check("intelligence.run")
     sel = None if reselect else stored_selection(ctx, window_days, history_days)
     reused = sel is not None
     if sel is None:

@@ -103,7 +103,7 @@ def compute(X, k: int | None = None, max_k: int = MAX_K, seed: int = 0) -> dict:
 def report(ctx: AppContext, months: int = 6, k: int | None = None) -> Report:
     import numpy as np
 
-    ctx.require(*ROLES, action="cluster customers")
+    ctx.check("intelligence.run")
     rows, X = categories(ctx, months)
     with tracking.tracked(ctx, "customer-clusters-kmodes", {"features": list(FEATURES), "months": months,
                                                             "k": k or "elbow", "init": "Huang", "n_init": 5,

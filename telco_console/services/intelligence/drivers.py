@@ -115,7 +115,7 @@ def sentence(d: dict) -> str:
 
 def report(ctx: AppContext, data: str = "ours", window_days: int = churn.WINDOW_DAYS,
            history_days: int = churn.HISTORY_DAYS) -> Report:
-    ctx.require(*ROLES, action="see churn drivers")
+    ctx.check("intelligence.run")
     if data not in DATASETS:
         raise ValidationError(f"--data is one of {', '.join(DATASETS)}")
     params = {"data": data, "structure": "hill climbing on BIC, at most 2 parents", "prior": "Laplace 1"}

@@ -61,7 +61,7 @@ def knn_report(ctx: AppContext, top: int = 20, window_days: int = churn.WINDOW_D
                history_days: int = churn.HISTORY_DAYS, seed: int = 0) -> Report:
     import numpy as np
 
-    ctx.require(*ROLES, action="run the outcome KNN")
+    ctx.check("intelligence.run")
     first, second = churn.cutoffs(ctx.now().date(), window_days)
     with tracking.tracked(ctx, "outcome-knn", {"label": f"closed within {window_days} days of the cut-off",
                                                "history_days": history_days, "k_grid": K_GRID,
@@ -196,7 +196,7 @@ def fit_compare(X, y, names: list[str], seed: int = 0) -> dict:
 
 def regression_report(ctx: AppContext, target: str = "data", months: int = 3, seed: int = 0) -> Report:
 
-    ctx.require(*ROLES, action="run the usage regression")
+    ctx.check("intelligence.run")
     X, y, names, rows = regression_data(ctx, target, months)
     what = "data appetite: log1p of MB a day" if target == "data" else "spend: billed revenue a month"
     with tracking.tracked(ctx, "usage-regression", {"target": what, "months": months, "test_share": TEST_SHARE,

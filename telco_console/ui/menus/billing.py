@@ -30,7 +30,15 @@ def bill_run(console) -> None:
     from telco_console.services.billing import billrun, delivery
 
     period = prompts.ask("Period (YYYY-MM):", _period)
-    preview = billrun.run(console.ctx, period, dry=True)
+    force = False
+    if billrun.parse_period(period).first_day <= console.ctx.now().date() and \
+            not billrun.has_ended(console.ctx, period):
+        console.out.warning(f"{period} has not ended yet in {console.ctx.tz}: its bills would miss the rest "
+                            "of the month's usage")
+        if not prompts.confirm(f"Bill {period} anyway (a forced run)?"):
+            return
+        force = True
+    preview = billrun.run(console.ctx, period, dry=True, force=force)
     console.show(preview.report())
     if not preview.bills:
         return
@@ -43,7 +51,7 @@ def bill_run(console) -> None:
             return
     if prompts.confirm(f"Create {preview.bills} bills for {period}?"):
         console.out.info("rating the period and creating the bills...")
-        result = billrun.run(console.ctx, period, skip_unrated=skip)
+        result = billrun.run(console.ctx, period, skip_unrated=skip, force=force)
         console.show(result.report())
         if result.bills and prompts.confirm("Deliver the new bills now (e-mail or outbox)?"):
             console.out.success(f"delivered {delivery.send_run_bills(console.ctx, result.run_id)} bills")
@@ -81,12 +89,13 @@ def record_payment(console) -> None:
     accept = False
     excess = payments.overpayment(console.ctx, number, amount)
     if excess > 0:
-        accept = prompts.confirm(f"That is {excess} more than is due. Keep {excess} as a credit for the next bill?")
+        accept = prompts.confirm(f"That is {excess} more than is due (this bill and any older unpaid ones). Keep {excess} as a credit for the next bill?")
         if not accept:
             console.out.warning("payment not recorded")
             return
     r = payments.pay(console.ctx, number, amount, method, reference, accept_credit=accept)
     msg = f"recorded {r.amount} on {r.bill_number}: status {r.status}"
+    msg += "".join(f"; {amount} settled older bill {number}" for number, amount in r.settled)
     console.out.success(msg + (f"; {r.credit} credited to the next bill" if r.credit else ""))
 
 
@@ -113,8 +122,8 @@ def give_credit(console) -> None:
 def send_reminders(console) -> None:
     from telco_console.services.billing import reminders
 
-    as_of = prompts.ask("As of date (optional, default today):", lambda t: parse_date(t, console.ctx.tz),
-                        required=False)
+    as_of = prompts.ask("As of date (optional, default today):",
+                        lambda t: reminders.as_of_date(console.ctx, parse_date(t, console.ctx.tz)), required=False)
     console.show(reminders.send_reminders(console.ctx, as_of))
 
 
