@@ -127,7 +127,7 @@ def test_our_csv_sms_data_and_customers(ctx, tmp_path):
     make_plan(ctx)
     cust = _write(tmp_path / "customers.csv", "msisdn,name,plan,region,handset,email,since\n"
                   "07911123456,Ann,BASIC,North,,ann@example.com,2026-01-01\n"
-                  "07911123457,Bob,basic,South,Pixel,,\n"
+                  "07911123457,Bob,basic,South,Pixel,,2026-01-02\n"
                   "07911123458,Cy,NOPE,South,,,\n"
                   "12,Dee,BASIC,,,,\n"
                   "07911123456,Ann again,BASIC,North,,,\n")

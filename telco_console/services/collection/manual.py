@@ -28,9 +28,21 @@ def customer(ctx: AppContext, text: str) -> dict:
     cust = ctx.db.run(customers_repo.by_msisdn, number)
     if not cust:
         raise ValidationError(f"{number} is not a customer")
-    if cust["status"] == "closed":
-        raise ValidationError(f"{number} is closed since {cust['closed_on']}")
+    if cust["closed_on"] is not None and cust["closed_on"] < cust["created_on"]:
+        raise ValidationError(f"{number} has no days as a customer")
     return cust
+
+
+def within_tenure(cust: dict, at: datetime) -> None:
+    """Refuses a record of a customer at a time outside their tenure (joined on .. closed on,
+    both days included), as the imports do."""
+    day = at.date()
+    if day < cust["created_on"]:
+        raise ValidationError(f"{cust['msisdn']} was not a customer on {day:%Y-%m-%d} "
+                              f"(since {cust['created_on']:%Y-%m-%d})")
+    if cust["closed_on"] is not None and day > cust["closed_on"]:
+        raise ValidationError(f"{cust['msisdn']} was not a customer on {day:%Y-%m-%d} "
+                              f"(closed on {cust['closed_on']:%Y-%m-%d})")
 
 
 def direction(text: str) -> str:
@@ -43,6 +55,13 @@ def direction(text: str) -> str:
 
 def when(ctx: AppContext, text: str) -> datetime:
     return F.typed_time(text, ctx.tz, now=ctx.now())
+
+
+def start_for(ctx: AppContext, cust: dict, text: str) -> datetime:
+    """A record's start as typed, refused outside the customer's tenure (for the prompts)."""
+    start = when(ctx, text)
+    within_tenure(cust, start)
+    return start
 
 
 def end_after(ctx: AppContext, start: datetime, text: str) -> datetime:
@@ -110,6 +129,7 @@ def call_preview(ctx: AppContext, msisdn, other, direction_, started, duration=N
     other = other_party(ctx, other)
     d = direction(direction_)
     start = _resolve(ctx, started, lambda t: when(ctx, t))
+    within_tenure(cust, start)
     if (duration is None) == (ended is None):
         raise ValidationError("give either the duration or the end time")
     if duration is not None:
@@ -158,6 +178,7 @@ def sms_preview(ctx: AppContext, msisdn, other, direction_, at, length) -> tuple
     other = other_party(ctx, other)
     d = direction(direction_)
     t = _resolve(ctx, at, lambda x: when(ctx, x))
+    within_tenure(cust, t)
     n = length if isinstance(length, int) else sms_length(length)
     if n < 0 or n > MAX_SMS_LENGTH:
         raise ValidationError(f"the length must be between 0 and {MAX_SMS_LENGTH}")
@@ -197,6 +218,7 @@ def data_preview(ctx: AppContext, msisdn, started, duration=None, ended=None, dl
     ctx.require(*ROLES, action="log data sessions")
     cust = msisdn if isinstance(msisdn, dict) else customer(ctx, msisdn)
     start = _resolve(ctx, started, lambda t: when(ctx, t))
+    within_tenure(cust, start)
     if (duration is None) == (ended is None):
         raise ValidationError("give either the duration or the end time")
     if duration is not None:

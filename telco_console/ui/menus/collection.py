@@ -15,10 +15,10 @@ def _customer(console):
     return prompts.ask("Customer MSISDN:", lambda t: manual.customer(console.ctx, t))
 
 
-def _start(console, label: str):
+def _start(console, label: str, cust):
     from telco_console.services.collection import manual
 
-    value = prompts.ask(f"{label} {TIME_HINT}:", lambda t: manual.when(console.ctx, t))
+    value = prompts.ask(f"{label} {TIME_HINT}:", lambda t: manual.start_for(console.ctx, cust, t))
     console.out.info(f"  read as {value:%Y-%m-%d %H:%M:%S}")
     return value
 
@@ -51,7 +51,7 @@ def log_call(console) -> None:
     cust = _customer(console)
     direction = prompts.choose("Direction", ["out", "in"])
     other = prompts.ask("Other party (number or extension):", lambda t: manual.other_party(ctx, t))
-    start = _start(console, "Start time")
+    start = _start(console, "Start time", cust)
     duration, end = _duration_or_end(console, start, "call")
     answered = prompts.ask("Answered? (y/n):", manual.answered, default="y")
     rec, preview = manual.call_preview(ctx, cust, other, direction, start, duration, end, answered)
@@ -65,7 +65,7 @@ def log_sms(console) -> None:
     cust = _customer(console)
     direction = prompts.choose("Direction", ["out", "in"])
     other = prompts.ask("Other party (number or short code):", lambda t: manual.other_party(ctx, t))
-    at = _start(console, "Time sent or received")
+    at = _start(console, "Time sent or received", cust)
     length = prompts.ask("Length (characters):", manual.sms_length)
     rec, preview = manual.sms_preview(ctx, cust, other, direction, at, length)
     _save(console, "SMS", preview, lambda: manual.save_sms(ctx, rec))
@@ -76,7 +76,7 @@ def log_data(console) -> None:
 
     ctx = console.ctx
     cust = _customer(console)
-    start = _start(console, "Start time")
+    start = _start(console, "Start time", cust)
     duration, end = _duration_or_end(console, start, "session")
     dl = prompts.ask("Downloaded (bytes, or 1.5 MB, 3 GB):", lambda t: fields.byte_volume(t, "the downloaded volume"))
     ul = prompts.ask("Uploaded (bytes, or 1.5 MB, 3 GB):", lambda t: fields.byte_volume(t, "the uploaded volume"))
