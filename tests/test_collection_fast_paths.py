@@ -168,8 +168,10 @@ def test_block_reader_agrees_on_random_bytes(parts, block_size):
 
 
 # -- scratch text ----------------------------------------------------------------------------
-def generic(rows):
-    return "".join("\t".join(usage._tsv_value(v) for v in r) + "\n" for r in rows)
+def generic(rows, tz="UTC"):
+    """Value by value, each row's start in UTC last (usage.utc_times)."""
+    return "".join("\t".join(usage._tsv_value(v) for v in r) + "\t" + usage._tsv_value(u) + "\n"
+                   for r, u in zip(rows, usage.utc_times(rows, tz)))
 
 
 CALL = (7, datetime(2026, 10, 1, 9, 0, 0), "out", "+447400123456", 65, 60, True, "ANSWERED", False, "csv", "c1")

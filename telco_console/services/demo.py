@@ -321,14 +321,14 @@ def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes,
             counts = None
             if fast_load is not None:      # LOAD DATA LOCAL INFILE through a scratch file
                 try:
-                    counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data)
+                    counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data, ctx.tz)
                 except mysql.connector.Error as exc:
                     if getattr(exc, "errno", None) not in LOCAL_INFILE_REFUSED:
                         raise
                     ctx.notify("the server refuses LOAD DATA LOCAL (local_infile=0): using INSERT, slower")
                     fast_load = None
             if counts is None:
-                counts = ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data)
+                counts = ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data, ctx.tz)
             result.calls += counts["call"]
             result.sms += counts["sms"]
             result.data += counts["data"]

@@ -199,7 +199,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                 return
             # matching and the scratch file's text and rollup sums (CPU) here, writing (mostly
             # the server's time) in the writer thread
-            parts = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, fast))
+            parts = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, fast, tz))
             future = pool.submit(_write_parts, ctx, matcher.source, parts, len(batch), rejected, import_id,
                                  scratch.name, fast)
             if pending is not None:
@@ -274,15 +274,15 @@ def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region
     return _write_parts(ctx, matcher.source, parts, len(batch), rejected, import_id, scratch, fast)
 
 
-def _prepared(conn, matcher, batch, fast) -> tuple:
+def _prepared(conn, matcher, batch, fast, tz) -> tuple:
     """Matcher.split's parts, with the records made ready for usage.load_batch (fast) ahead of
     the write."""
     calls, sms, data, unmatched = matcher.split(conn, batch)
     if not fast:
         return calls, sms, data, unmatched
     regions = lambda ids: matcher.regions_of(conn, ids)  # noqa: E731
-    return (usage.prepare("call", calls, regions), usage.prepare("sms", sms, regions),
-            usage.prepare("data", data, regions), unmatched)
+    return (usage.prepare("call", calls, regions, tz), usage.prepare("sms", sms, regions, tz),
+            usage.prepare("data", data, regions, tz), unmatched)
 
 
 def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> dict:
@@ -292,9 +292,9 @@ def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> d
 
     def do(conn):
         if fast:
-            got = usage.load_batch(conn, source, import_id, scratch, calls=calls, sms=sms, data=data)
+            got = usage.load_batch(conn, source, import_id, scratch, calls=calls, sms=sms, data=data, tz=ctx.tz)
         else:
-            got = usage.write_batch(conn, source, import_id, calls=calls, sms=sms, data=data)
+            got = usage.write_batch(conn, source, import_id, calls=calls, sms=sms, data=data, tz=ctx.tz)
         inserted = sum(got.values())
         new_unmatched = unmatched_repo.insert_many(conn, unmatched)
         counts = {"rows_read": n + rejected, "inserted": inserted,

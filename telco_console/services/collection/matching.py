@@ -236,15 +236,21 @@ def payload(rec, region: str) -> str:
     else:
         d = {"kind": "sms", "ref": rec.ref, "started_at": rec.started_at.isoformat(),
              "a": e164(rec.a, region) or rec.a, "b": e164(rec.b, region) or rec.b, "length": rec.length}
+    # the second occurrence of a time repeated in autumn (clock.py)
+    if rec.started_at.fold:
+        d["fold"] = 1
+    if isinstance(rec, Data) and rec.ended_at.fold:
+        d["ended_fold"] = 1
     return json.dumps(d, ensure_ascii=False)
 
 
 def from_payload(text: str):
     """The record kept in unmatched_records.payload."""
     d = json.loads(text)
-    start = datetime.fromisoformat(d["started_at"])
+    start = datetime.fromisoformat(d["started_at"]).replace(fold=d.get("fold", 0))
     if d["kind"] == "call":
         return Call(d["ref"], start, d["a"], d["b"], d["duration_s"], d["billsec"], d["answered"], d["disposition"])
     if d["kind"] == "sms":
         return Sms(d["ref"], start, d["a"], d["b"], d["length"])
-    return Data(d["ref"], start, datetime.fromisoformat(d["ended_at"]), d["msisdn"], d["values"])
+    return Data(d["ref"], start, datetime.fromisoformat(d["ended_at"]).replace(fold=d.get("ended_fold", 0)),
+                d["msisdn"], d["values"])

@@ -3,6 +3,7 @@
 saving), import a file, list and re-process unmatched records, recent imports."""
 from __future__ import annotations
 
+from telco_console.clock import zone
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -19,7 +20,7 @@ def _start(console, label: str, cust):
     from telco_console.services.collection import manual
 
     value = prompts.ask(f"{label} {TIME_HINT}:", lambda t: manual.start_for(console.ctx, cust, t))
-    console.out.info(f"  read as {value:%Y-%m-%d %H:%M:%S}")
+    console.out.info(f"  read as {zone(console.ctx.tz).label(value)}")
     return value
 
 
@@ -31,7 +32,7 @@ def _duration_or_end(console, start, what: str):
     if how == "duration":
         return prompts.ask("Duration (90, 1:30, 2m30s):", fields.duration_seconds), None
     end = prompts.ask(f"End time {TIME_HINT}:", lambda t: manual.end_after(console.ctx, start, t))
-    console.out.info(f"  read as {end:%Y-%m-%d %H:%M:%S}")
+    console.out.info(f"  read as {zone(console.ctx.tz).label(end)}")
     return None, end
 
 
