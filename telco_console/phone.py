@@ -20,17 +20,36 @@ _SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 def written(text: str) -> str:
-    """The number as written, made ready for phonenumbers: quotes, a spreadsheet's '.0', a '(0)'
-    after the country code dropped; a leading 00 read as '+' (the international prefix nearly
-    everywhere; phonenumbers reads each region's own, e.g. 011 in North America)."""
+    """The number as written, made ready for phonenumbers: quotes, a spreadsheet's '.0' and a
+    '(0)' after the country code dropped."""
     raw = (text or "").strip().strip('"').strip()
     if raw.endswith(".0") and raw[:-2].lstrip("+").isdigit():
         raw = raw[:-2]
     if raw.startswith("+") and "(0)" in raw:
         raw = _PAREN_TRUNK.sub(r"\1 ", raw)
-    if raw.startswith("00"):
-        raw = "+" + raw[2:]
     return raw
+
+
+def parse(text: str, region: str) -> phonenumbers.PhoneNumber:
+    """A number as written, read in a region: phonenumbers reads the region's own international
+    prefix (011 in North America, 0011 in Australia, 00 in most of the world); a leading 00 is
+    also read as '+' where the region's prefix is another one, when that gives a valid number and
+    the region's reading does not. Raises phonenumbers.NumberParseException."""
+    raw = written(text)
+    try:
+        num = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        if not raw.startswith("00"):
+            raise
+        return phonenumbers.parse("+" + raw[2:], region)
+    if raw.startswith("00") and not phonenumbers.is_valid_number(num):
+        try:
+            alt = phonenumbers.parse("+" + raw[2:], region)
+        except phonenumbers.NumberParseException:
+            return num
+        if phonenumbers.is_valid_number(alt):
+            return alt
+    return num
 
 
 @lru_cache(maxsize=8192)
@@ -44,7 +63,7 @@ def normalise_msisdn(text: str, region: str) -> str:
     if len(raw) > 32:
         raise ValidationError("that is too long to be a phone number")
     try:
-        num = phonenumbers.parse(written(raw), region)
+        num = parse(raw, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(f"'{text}' is not a phone number") from None
     if not phonenumbers.is_valid_number(num):
@@ -68,6 +87,12 @@ def trunk_prefix(region: str) -> str:
     return (meta.national_prefix or "") if meta is not None else ""
 
 
+@lru_cache(maxsize=64)
+def _intl_prefix(region: str):
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return re.compile(meta.international_prefix) if meta is not None and meta.international_prefix else None
+
+
 def search_digits(text: str, region: str) -> str | None:
     """The digits to look for in stored E.164 numbers when a search is a (part of a) number as
     written: separators dropped, and a leading international or trunk prefix ('07408...' ->
@@ -79,6 +104,12 @@ def search_digits(text: str, region: str) -> str | None:
         return None
     if bare.startswith("+"):
         return digits
+    intl = _intl_prefix(region)
+    m = intl.match(digits) if intl is not None else None
+    if m and m.end() and len(digits) > m.end() + 2:         # 011 44 ..., 0011 44 ...
+        return digits[m.end():]
+    if digits.startswith("00") and len(digits) > 4:
+        return digits[2:]
     trunk = trunk_prefix(region)
     if trunk and digits.startswith(trunk) and len(digits) > len(trunk) + 2:
         digits = digits[len(trunk):]

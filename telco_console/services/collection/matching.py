@@ -7,7 +7,7 @@ import json
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from telco_console.phone import written
+from telco_console.phone import parse, written
 from telco_console.repositories import customers as customers_repo
 from telco_console.repositories import usage
 from telco_console.repositories.usage import DATA_COLS
@@ -27,7 +27,7 @@ def other_party(raw: str, region: str, home: str) -> tuple[str | None, bool]:
     if not text or len(text) > 32:
         return None, False
     try:
-        num = phonenumbers.parse(text, region)
+        num = parse(text, region)
     except phonenumbers.NumberParseException:
         return None, False
     rc = phonenumbers.region_code_for_number(num)
@@ -58,13 +58,14 @@ def _parsed(text: str, region: str) -> str | None:
 
     text = written(text)
     digits = sum(ch.isdigit() for ch in text)
-    if digits < 7 or digits > 20 or len(text) > 32:
+    if digits < 3 or digits > 20 or len(text) > 32:
         return None
     try:
-        num = phonenumbers.parse(text, region)
+        num = parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    if not 4 <= len(str(num.national_number)) <= 15:
+    # a length some number of that country can have (extensions and short codes are not)
+    if not phonenumbers.is_possible_number(num):
         return None
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
