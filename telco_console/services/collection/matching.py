@@ -203,16 +203,16 @@ class Matcher:
         return calls, sms, data, unmatched
 
     def _unmatched_call(self, rec, ga: str, gb: str) -> tuple:
-        """The unmatched row of a call or SMS that neither party takes, with the reason: each
-        party that is a customer at another time says so; otherwise neither is a customer."""
+        """The unmatched row of a call or SMS that neither party takes, with the reason: the
+        parties that are customers at another time (what a corrected date would change);
+        otherwise neither is a customer."""
         region, ids = self.region, self.ids
         ea, eb = e164(rec.a, region), e164(rec.b, region)
         a, b = _party(rec.a, ea), _party(rec.b, eb)
         kind = "call" if isinstance(rec, Call) else "sms"
-        known = [self._tenure(g, rec.started_at) for g in (ga, gb) if g and ids.get(g)]
+        known = [self._tenure(g, rec.started_at) for g in dict.fromkeys((ga, gb)) if g and ids.get(g)]
         if known:
-            others = [p for p, g in ((a, ga), (b, gb)) if p and not (g and ids.get(g))]
-            reason = "; ".join(known + [f"{p} is not a customer" for p in others])
+            reason = "; ".join(known)
         else:
             reason = f"neither {a or '(empty)'} nor {b or '(empty)'} is a customer"
         return self.unmatched_row(kind, rec, a, b, reason)
