@@ -46,7 +46,34 @@ def candidate(raw: str, region: str) -> str | None:
         text = text[:-2]
     if text[:1] == "+" and text[1:].isdigit():
         return text if 7 <= len(text) - 1 <= 17 else None
+    if text.isdigit():
+        trunk = _trunk(region)
+        if trunk is not None:
+            cc, prefix, lengths, intl = trunk
+            # digits after the trunk prefix, of a length the region's numbers have: as phonenumbers
+            # would read them (checked for every region by tests/test_numbering.py), without parsing
+            if (text.startswith(prefix) and len(text) - len(prefix) in lengths and text[:2] != "00"
+                    and not (intl is not None and intl.match(text))):
+                return "+" + cc + text[len(prefix):]
     return _parsed(text, region)
+
+
+@lru_cache(maxsize=256)
+def _trunk(region: str):
+    """(country code, trunk prefix, possible national lengths, international prefix pattern) of a
+    region whose trunk prefix is read simply (phonenumbers' national prefix for parsing is the
+    prefix itself, no transform); None for the others (and regions without one)."""
+    import re
+
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if (meta is None or not meta.national_prefix or meta.national_prefix_transform_rule
+            or (meta.national_prefix_for_parsing or meta.national_prefix) != meta.national_prefix):
+        return None
+    lengths = frozenset(meta.general_desc.possible_length or ())
+    intl = re.compile(meta.international_prefix) if meta.international_prefix else None
+    return str(meta.country_code), meta.national_prefix, lengths, intl
 
 
 @lru_cache(maxsize=200_000)
