@@ -151,3 +151,46 @@ def test_dates_corrected_with_edit_are_checked(ctx):
         customers.edit_customer(ctx, "07911123456", name="New name")
     c = customers.edit_customer(ctx, "07911123456", since="2026-01-05", closed_on="2026-02-20")
     assert (c["created_on"], c["closed_on"], c["status"]) == (date(2026, 1, 5), date(2026, 2, 20), "closed")
+
+
+def test_menus_re_ask_a_start_outside_tenure_and_correct_dates(ctx, as_role, monkeypatch):
+    """The Log a call prompt refuses a start before the customer joined and asks again; the edit
+    menu corrects a closed customer's dates."""
+    import io
+
+    from telco_console.errors import TelcoError
+    from telco_console.reporting.output import Output
+    from telco_console.ui import prompts
+    from telco_console.ui.app import Console, run_action
+    from telco_console.ui.menus import admin, collection
+
+    answers, refused = [], []
+
+    def ask(message, parse=None, default="", required=True, **kw):
+        while True:
+            text = answers.pop(0)
+            if text == "" and default:
+                text = default
+            try:
+                return parse(text) if parse else text
+            except TelcoError as exc:
+                refused.append(str(exc))
+    monkeypatch.setattr(prompts, "ask", ask)
+    monkeypatch.setattr(prompts, "choose", lambda message, choices, default=None, **kw: answers.pop(0))
+    monkeypatch.setattr(prompts, "confirm", lambda message, default=False, **kw: answers.pop(0))
+    make_plan(ctx)
+    since = ctx.now().date() - timedelta(days=2)
+    make_customer(ctx, "07911123456", since=str(since))
+    buf = io.StringIO()
+    console = Console(ctx, Output(buf, buf, colour=False))
+    before = since - timedelta(days=1)
+    answers += ["07911123456", "out", "07400123456", f"{before} 10:00", f"{since} 10:00", "duration", "60",
+                "y", True]
+    run_action(console, collection.log_call)
+    assert refused == [f"+447911123456 was not a customer on {before} (since {since})"]
+    assert "saved call" in buf.getvalue()
+    customers.close_customer(ctx, "07911123456")
+    answers += ["07911123456", str(before), str(ctx.now().date() - timedelta(days=1))]
+    run_action(console, admin.edit_customer)
+    c = customers.get_customer(ctx, "07911123456")
+    assert (c["created_on"], c["closed_on"]) == (before, ctx.now().date() - timedelta(days=1))

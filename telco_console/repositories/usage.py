@@ -46,26 +46,31 @@ def utc_times(rows: Sequence[Sequence], tz: str) -> list:
 
 def fill_started_utc(conn, tz: str, first=None, end=None) -> int:
     """Fill started_utc where it is NULL (rows stored before migration 085, or restored from an
-    archive made before it), from started_at read in zone tz: one UPDATE per stretch of one UTC
-    offset (a time repeated in autumn as its first occurrence). first/end: only started_at in
-    [first, end). Returns the rows filled."""
+    archive made before it), from started_at read in zone tz: UPDATEs over stretches of one UTC
+    offset (a time repeated in autumn as its first occurrence), a month at most each and each
+    committed (a cluster's write sets stay small). first/end: only started_at in [first, end).
+    Returns the rows filled."""
+    from datetime import datetime
+
     from telco_console.repositories.base import execute, fetch_all
 
     n = 0
     for table, _ in TABLES.values():
-        lo, hi = (lambda r: (r["lo"], r["hi"]))(fetch_all(
-            conn, f"SELECT MIN(started_at) AS lo, MAX(started_at) AS hi FROM {table}")[0])
+        row = fetch_all(conn, f"SELECT MIN(started_at) AS lo, MAX(started_at) AS hi FROM {table}")[0]
+        lo, hi = row["lo"], row["hi"]
         if lo is None:
             continue
         lo, hi = max(lo, first) if first else lo, min(hi, end) if end else hi
         for a, b, off in zone(tz).offset_stretches(lo, hi):
-            a, b = max(a, first) if first else a, min(b, end) if end else b
-            if a >= b:
-                continue
-            n += execute(conn, f"UPDATE {table} SET started_utc = started_at - INTERVAL %s SECOND"
-                               " WHERE started_utc IS NULL AND started_at >= %s AND started_at < %s",
-                         (off, a.isoformat(sep=" "), b.isoformat(sep=" ")))
-            conn.commit()
+            a, b = max(a, first, lo) if first else max(a, lo), min(b, end) if end else b
+            while a < b and a <= hi:
+                month_end = datetime(a.year + (a.month == 12), a.month % 12 + 1, 1)
+                upto = min(b, month_end)
+                n += execute(conn, f"UPDATE {table} SET started_utc = started_at - INTERVAL %s SECOND"
+                                   " WHERE started_utc IS NULL AND started_at >= %s AND started_at < %s",
+                             (off, a.isoformat(sep=" "), upto.isoformat(sep=" ")))
+                conn.commit()
+                a = upto
     return n
 
 

@@ -75,6 +75,14 @@ def edit_customer(console) -> None:
     msisdn = prompts.ask("MSISDN:", _msisdn(console))
     current = customers.get_customer(console.ctx, msisdn)
     console.show(customers.customer_report(console.ctx, msisdn))
+    if current["status"] == "closed":           # only its dates can be corrected
+        since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
+                            default=str(current["created_on"]))
+        closed = prompts.ask("Closed on (YYYY-MM-DD):", lambda t: _closing_date(console, t),
+                             default=str(current["closed_on"]))
+        c = customers.edit_customer(console.ctx, msisdn, since=since, closed_on=closed)
+        console.out.success(f"saved {c['msisdn']}, customer from {c['created_on']} to {c['closed_on']}")
+        return
     name = prompts.ask("Name:", default=current["name"])
     region = prompts.ask("Region:", default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
