@@ -37,8 +37,9 @@ def test_empty_database_loads_without_sign_in_and_creates_accounts(ctx, clean_db
                             (yesterday + timedelta(days=1),)),
                 fetch_value(conn, "SELECT COUNT(*) FROM plans"),
                 fetch_value(conn, "SELECT COUNT(DISTINCT handset_manufacturer) FROM data_sessions"),
-                fetch_value(conn, "SELECT COUNT(*) FROM data_sessions WHERE social_dl IS NULL OR rtt_dl_ms IS NULL"
-                                  " OR tp_dl_kbps IS NULL OR bytes_dl <> social_dl + google_dl + email_dl +"
+                # (RTT, throughput and TCP volumes are missing at TellCo's rates: see test_analytics_experience)
+                fetch_value(conn, "SELECT COUNT(*) FROM data_sessions WHERE social_dl IS NULL"
+                                  " OR bytes_dl <> social_dl + google_dl + email_dl +"
                                   " youtube_dl + netflix_dl + gaming_dl + other_dl"),
                 rollups.differences(conn))
     last_call, _, plans, makers, bad, diffs = ctx.db.run(checks)
@@ -93,7 +94,7 @@ def test_a_non_empty_database_needs_an_admin(ctx, as_role):
 def test_cli_if_empty_and_sign_in(run_cli, ctx):
     code, out, err = run_cli("demo", "load", "--customers", "8", "--days", "2", "--if-empty")
     assert code == 0, err
-    assert "loaded 8 customers" in out and "admin" in out
+    assert "loaded 8 customers" in out and "admin" in out and "5 leads on 2 listings call and message them" in out
     pw = [ln.split()[1] for ln in out.splitlines() if ln.strip().startswith("admin ")][0]
     code, out, err = run_cli("demo", "load", "--if-empty")
     assert (code, out.strip()) == (0, "demo load: customers exist already, nothing loaded")
@@ -117,4 +118,22 @@ def test_falls_back_to_insert_when_load_data_local_is_refused(ctx, monkeypatch):
     ctx.notify = notes.append
     result = demo.load_demo(ctx, customers=10, days=2, seed=5, bootstrap=True)
     assert result.records > 0 and any("local_infile" in n for n in notes)
+    assert ctx.db.run(rollups.differences) == []
+
+
+def test_first_run_shows_leads_and_listings(ctx):
+    """The demo's leads call and message its customers, so the lead reports answer at once."""
+    from telco_console.services.intelligence import leads
+
+    result = demo.load_demo(ctx, customers=200, days=10, seed=9, bootstrap=True)
+    assert (result.leads, result.listings) == (10, 2)
+    top = leads.run_command(ctx, "show top 5 leads by call volume")
+    assert len(top.rows) == 5 and all(r[0].startswith("D9-LEAD") and r[5] > 0 for r in top.rows)
+    calls = [r[5] for r in top.rows]
+    assert calls == sorted(calls, reverse=True) and calls[0] >= 2 * calls[-1]     # some leads far busier
+    listings = leads.run_command(ctx, "show listings with most sms inquiries")
+    assert listings.rows and listings.rows[0][5] > 0
+    busiest = top.rows[0][2]
+    activity = leads.run_command(ctx, f"show customer activity summary for {busiest}")
+    assert ["Is a lead", top.rows[0][0]] in activity.rows
     assert ctx.db.run(rollups.differences) == []

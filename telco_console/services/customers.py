@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from telco_console.context import AppContext
-from telco_console.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from telco_console.errors import DuplicateError, NotFoundError, ValidationError
 from telco_console.phone import normalise_msisdn, search_digits, try_normalise
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import customers as customers_repo
@@ -27,20 +27,18 @@ def _clean_text(value: str | None, what: str, maximum: int, required: bool = Fal
 
 
 def scope_region(ctx: AppContext, region: str | None) -> str | None:
-    """A regional manager sees their own region only."""
-    if ctx.user.role == "regional":
-        if region and region != ctx.user.region:
-            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
-        return ctx.user.region
-    return region
+    """An account limited to a region sees that region only."""
+    return ctx.narrow_region(region)
 
 
 def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str | None = None,
                  handset: str | None = None, since: str | date | None = None, email: str | None = None) -> dict:
-    ctx.require("admin", action="add customers")
+    ctx.check("customer.add")
     number = normalise_msisdn(msisdn, ctx.region)
     name = _clean_text(name, "the customer's name", 120, required=True)
     region = _clean_text(region, "the region", 60) or ""
+    if ctx.user.scope_region is not None:               # an admin of a region adds to its region only
+        region = ctx.narrow_region(region)
     handset = _clean_text(handset, "the handset", 120)
     email = _clean_text(email, "the e-mail address", 200)
     if email and ("@" not in email or " " in email):
@@ -72,6 +70,7 @@ def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str
 
 
 def get_customer(ctx: AppContext, msisdn: str) -> dict:
+    ctx.check("customer.show")
     number = normalise_msisdn(msisdn, ctx.region)
     cust = ctx.db.run(customers_repo.by_msisdn, number)
     if not cust:
@@ -81,14 +80,11 @@ def get_customer(ctx: AppContext, msisdn: str) -> dict:
 
 
 def check_can_see(ctx: AppContext, cust: dict) -> None:
-    if ctx.user.role == "customer" and cust["id"] != ctx.user.customer_id:
-        raise PermissionDenied("a customer account sees its own number only")
-    if ctx.user.role == "regional" and cust["region"] != ctx.user.region:
-        raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+    ctx.check_customer(cust)
 
 
 def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
-    ctx.require("admin", action="edit customers")
+    ctx.check("customer.edit")
     number = normalise_msisdn(msisdn, ctx.region)
     clean: dict = {}
     if values.get("name") is not None:
@@ -117,6 +113,9 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
         cust = customers_repo.by_msisdn(conn, number)
         if not cust:
             raise NotFoundError(f"no customer with number {number}")
+        ctx.check_customer(cust)
+        if "region" in clean and ctx.user.scope_region is not None:
+            clean["region"] = ctx.narrow_region(clean["region"])     # never moved out of the region
         if "closed_on" in dates and cust["status"] != "closed":
             raise ValidationError(f"{number} is not closed: use close to close it")
         if cust["status"] == "closed" and set(clean) - {"created_on", "closed_on"}:
@@ -141,7 +140,7 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
 
 
 def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -> dict:
-    ctx.require("admin", action="close customers")
+    ctx.check("customer.close")
     number = normalise_msisdn(msisdn, ctx.region)
     today = ctx.now().date()
     closed_on = on if isinstance(on, date) else (parse_date(on, ctx.tz) if on else today)
@@ -155,6 +154,7 @@ def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -
         cust = customers_repo.by_msisdn(conn, number)
         if not cust:
             raise NotFoundError(f"no customer with number {number}")
+        ctx.check_customer(cust)
         if cust["status"] == "closed":
             raise ValidationError(f"{number} was closed already on {cust['closed_on']}")
         if closed_on < cust["created_on"]:
@@ -185,7 +185,7 @@ class CustomerPage:
 def list_customers(ctx: AppContext, search: str | None = None, region: str | None = None,
                    status: str | None = None, plan: str | None = None, page: int = 1,
                    page_size: int | None = None) -> CustomerPage:
-    ctx.require("admin", "staff", "analyst", "regional", action="list customers")
+    ctx.check("customer.list")
     if status and status not in STATUSES:
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
     region = scope_region(ctx, region)
@@ -211,6 +211,45 @@ def list_customers(ctx: AppContext, search: str | None = None, region: str | Non
     report.notes.append(f"page {page} of {pages} ({total:,} customers)")
     report.empty_message = "no customers match"
     return CustomerPage(report, page, pages, total)
+
+
+def _number_prefixes(text: str, region: str) -> list[str]:
+    """What a typed (partial) number may start with in E.164: '+4479', '4479' and, in the national
+    form of the operator's region, '0791' -> '+44791'."""
+    import phonenumbers
+
+    raw = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    digits = raw.lstrip("+")
+    if not digits or (raw.count("+") > 1) or ("+" in raw and not raw.startswith("+")):
+        return []
+    if raw.startswith("+"):
+        return [raw]
+    if digits.startswith("00"):
+        return ["+" + digits[2:]] if len(digits) > 2 else []
+    prefixes = []
+    country = phonenumbers.country_code_for_region(region)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = meta.national_prefix if meta else None
+    if country:
+        national = digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
+        prefixes.append(f"+{country}{national}")
+    prefixes.append("+" + digits)
+    return [p for p in dict.fromkeys(prefixes) if not p.startswith("+0")]
+
+
+def find_customers(ctx: AppContext, text: str, limit: int = 10) -> list[dict]:
+    """Up to `limit` customers for a typed fragment: a number in any form (international, national,
+    partial) matches the start of the MSISDN; other text matches part of the name. One indexed
+    query, asked when the user wants it (Tab or a search answer), never per keystroke."""
+    ctx.check("customer.list")
+    fragment = (text or "").strip()
+    if not fragment:
+        return []
+    prefixes = _number_prefixes(fragment, ctx.region)
+    looks_like_number = bool(prefixes) and all(ch.isdigit() or ch in "+ -()" for ch in fragment)
+    name = None if looks_like_number else _clean_text(fragment, "the search", 100)
+    region = ctx.narrow_region(None)
+    return ctx.db.run(customers_repo.suggest, prefixes if looks_like_number else [], name, region, limit)
 
 
 def customer_report(ctx: AppContext, msisdn: str) -> Report:

@@ -270,7 +270,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
     [operator] default_region). Interrupted, the batches written stay written and consistent;
     running it again completes the import (duplicates are skipped). A pipeline: the Reader's
     batches go to the Writer, with the Progress bar; the import's row and audit entry close it."""
-    ctx.require("staff", "admin", action="import files")
+    ctx.check("import")
     fmt = (fmt or "").strip().lower()
     if fmt not in parsers.FORMATS:
         raise ValidationError(f"unknown format '{fmt}': use one of {', '.join(parsers.FORMATS)}")
@@ -288,7 +288,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         reader = Reader(fh, fmt, path, fast)
         kind = reader.kind
         if kind == "customers":
-            ctx.require("admin", action="import customers")
+            ctx.check("import.customers")
         import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username))
         result = ImportResult(import_id, fmt, str(file), kind)
         rejects = Rejects(reject_file, str(Path("rejects") / f"{file.name}.{import_id}.rejects.csv"))
@@ -406,7 +406,7 @@ def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> 
 
 
 def recent_imports(ctx: AppContext, limit: int = 20) -> Report:
-    ctx.require("staff", "admin", action="see imports")
+    ctx.check("imports")
     rows = ctx.db.run(imports_repo.recent, limit)
     report = Report("Recent imports", [Column("Id", "int"), Column("Started", "datetime"), Column("Format"),
                                        Column("File"), Column("Status"), Column("Read", "int"),

@@ -9,6 +9,7 @@ from telco_console.ui.menus import Item, Section
 def show_settings(console) -> None:
     from telco_console.cli.config_cmd import settings_report
 
+    console.ctx.check("settings.show")
     console.show(settings_report(console.ctx.config))
 
 
@@ -47,7 +48,8 @@ def load_demo(console) -> None:
         if bar:
             bar.close()
     console.out.success(f"loaded {result.customers:,} customers, {result.calls:,} calls, {result.sms:,} SMS and "
-                        f"{result.data:,} data sessions from {result.first_day} to {result.last_day}")
+                        f"{result.data:,} data sessions from {result.first_day} to {result.last_day}; "
+                        f"{result.leads:,} leads on {result.listings:,} listings")
     if result.accounts:
         console.out.info("New accounts (the passwords are shown only this once: note them now):")
         for name, pw in result.accounts.items():
@@ -56,6 +58,6 @@ def load_demo(console) -> None:
 
 def section() -> Section:
     return Section("Set-up", ("admin",), [
-        Item("Show the settings", show_settings),
-        Item("Load demo data", load_demo),
+        Item("Show the settings", show_settings, action="settings.show"),
+        Item("Load demo data", load_demo, action="demo.load"),
     ])
