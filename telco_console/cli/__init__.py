@@ -116,7 +116,7 @@ def prepare_database(ctx) -> None:
     """Start the managed server if needed and apply pending migrations (owner account)."""
     from telco_console.db import migrations
 
-    migrations.migrate(ctx.owner_db())
+    migrations.migrate(ctx.owner_db(), tz=ctx.tz)
 
 
 def run(argv: list[str], out: Output | None = None) -> int:
