@@ -346,7 +346,7 @@ def list_entries(ctx: AppContext, deck: str, page: int = 1, page_size: int = 50,
 
 
 def list_decks(ctx: AppContext) -> Report:
-    ctx.check("rates.list")
+    ctx.check("rates.decks")
 
     def do(conn):
         out = []
