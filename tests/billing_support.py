@@ -10,11 +10,12 @@ _ref = itertools.count(1)
 
 
 def add_calls(ctx, customer_id: int, calls: list[tuple], direction: str = "out", answered: int = 1) -> None:
-    """calls: (started_at 'YYYY-MM-DD HH:MM:SS', billsec) pairs."""
+    """calls: (started_at 'YYYY-MM-DD HH:MM:SS', billsec[, number called]) tuples."""
     rows = []
-    for when, billsec in calls:
+    for when, billsec, *to in calls:
         n = next(_ref)
-        rows.append((customer_id, datetime.fromisoformat(when), direction, "+447700900000", billsec, billsec,
+        rows.append((customer_id, datetime.fromisoformat(when), direction, to[0] if to else "+447700900000",
+                     billsec, billsec,
                      answered, "ANSWERED" if answered else "NO ANSWER", 0, "test", f"c{n}"))
     ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, calls=rows))
 

@@ -24,7 +24,7 @@ from telco_console.repositories.base import execute, fetch_all
 from telco_console.repositories.usage import DATA_COLS
 from telco_console.services import customers
 from telco_console.services.billing import billrun
-from telco_console.services.billing.rating import Call, money, rate_usage
+from telco_console.services.billing.rating import Call, PlanSpan, money, rate_spans, rate_usage
 from telco_console.timeutil import Period
 
 YEAR = 2024                                     # a leap year
@@ -357,3 +357,174 @@ def test_decked_plans_agree_with_the_reference(ctx, tmp_path, seed):
     assert wrong == [], f"{len(wrong)} bills differ, e.g. {wrong[:2]}"
     kinds = [ln[0] for v in expected.values() for ln in v]
     assert kinds.count("destination") > 200 and kinds.count("late_usage") > 5
+
+
+# -- plan changes within a month (issue 16 section 6): a plan history, usage rated by the plan in force ---------
+
+class PlanChangeWorld(World):
+    """Customers who move between plans (with and without a deck) on the first, last or a middle day of
+    a month; each record is rated by the plan in force at its start, the fee prorated by days."""
+
+    def __init__(self, ctx, rng, zone: str, decks: dict):
+        super().__init__(ctx, rng, zone)
+        self.decks = decks                       # plan code -> deck versions (or absent)
+        self.history: dict[int, list] = {}       # customer id -> [(from, plan)]
+        self.sms_at: dict = {}                   # (customer id, period) -> [datetime]
+        self.data_at: dict = {}                  # (customer id, period) -> [(datetime, bytes)]
+
+    def change_plans(self, period: Period, plans: dict, share: float) -> int:
+        n = 0
+        for c in self.customers:
+            if c.since > period.last_day or c.closed or self.rng.random() > share:
+                continue                         # (a closed customer's plan cannot change)
+            lo = max(c.since, period.first_day)
+            hi = period.last_day
+            day = self.rng.choice([lo, hi, lo + timedelta(days=self.rng.randint(0, (hi - lo).days))])
+            code = self.rng.choice([k for k in plans if k != self.plan_at(c, day)["code"]])
+            msisdn = f"+4479112{self.customers.index(c):05d}"
+            customers.edit_customer(self.ctx, msisdn, plan=code, plan_from=day)
+            h = [x for x in self.history.setdefault(c.id, [(c.since, c.plan)]) if x[0] < day]
+            self.history[c.id] = h + ([] if h and h[-1][1]["code"] == code else [(day, plans[code])])
+            n += 1
+        return n
+
+    def plan_at(self, c: Cust, day: date) -> dict:
+        plan = c.plan
+        for since, p in self.history.get(c.id, []):
+            if since <= day:
+                plan = p
+        return plan
+
+    def usage_for(self, period: Period, share: float) -> None:
+        rng, calls, sms, data = self.rng, [], [], []
+        for c in self.customers:
+            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or rng.random() > share:
+                continue
+            p = str(period)
+            for _ in range(rng.randint(0, 6)):
+                when = _when(rng, c, period, self.clock_days, self.used)
+                billsec = rng.choice([1, 29, 30, 31, 59, 60, 61, 600, rng.randint(1, 2400)])
+                to = rng.choice(NUMBERS)
+                self.ref += 1
+                calls.append((c.id, when, "out", to, billsec, billsec, 1, "ANSWERED", 0, "diff", f"c{self.ref}"))
+                c.calls.setdefault(p, []).append(Call(when, billsec, self.ref, to=to))
+            for _ in range(rng.choice([0, 1, 3, 8])):
+                self.ref += 1
+                when = _when(rng, c, period, self.clock_days, self.used)
+                sms.append((c.id, when, "out", "+447700900000", 20, 0, "diff", f"s{self.ref}"))
+                self.sms_at.setdefault((c.id, p), []).append(when)
+            for _ in range(rng.choice([0, 1, 2])):
+                self.ref += 1
+                b = rng.choice([1, 999_999, 1_000_000, rng.randint(0, 120_000_000)])
+                row = dict.fromkeys(DATA_COLS)
+                when = _when(rng, c, period, self.clock_days, self.used)
+                row.update(customer_id=c.id, started_at=when, ended_at=when, duration_ms=1000, bytes_dl=b,
+                           bytes_ul=0, source="diff", source_ref=f"d{self.ref}")
+                data.append(tuple(row[k] for k in DATA_COLS))
+                self.data_at.setdefault((c.id, p), []).append((when, b))
+        self.ctx.db.run(lambda conn: usage.write_batch(conn, "diff", None, calls=calls, sms=sms, data=data))
+
+    def _spans_rated(self, c: Cust, period: Period, days_active: int):
+        p = str(period)
+        hist = self.history.get(c.id, [(c.since, c.plan)])
+        spans = []
+        for i, (frm, plan) in enumerate(hist):
+            to = hist[i + 1][0] if i + 1 < len(hist) else None        # exclusive
+            lo_day = max(frm, c.since, period.first_day)
+            hi_day = min(c.closed or period.last_day, period.last_day, (to - timedelta(days=1)) if to else period.last_day)
+            if (to is not None and to <= period.first_day) or frm > period.last_day:
+                continue
+            inside = lambda when: (i == 0 or when.date() >= frm) and (to is None or when.date() < to)  # noqa: E731
+            spans.append(PlanSpan(plan, max(0, (hi_day - lo_day).days + 1),
+                                  [k for k in c.calls.get(p, []) if inside(k.started_at)],
+                                  sum(1 for w in self.sms_at.get((c.id, p), []) if inside(w)),
+                                  sum(b for w, b in self.data_at.get((c.id, p), []) if inside(w)),
+                                  self.decks.get(plan["code"])))
+        r = rate_spans(spans, days_active, period.days, TAX, 2)
+        r.lines["deck"] = sum((v for k, v in r.lines.items() if k.startswith("destination:")), Decimal(0))
+        return r
+
+    def bill(self, period: Period) -> None:
+        p = str(period)
+        for c in self.customers:
+            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or p in c.billed:
+                continue
+            days_active = ((min(c.closed or period.last_day, period.last_day)
+                            - max(c.since, period.first_day)).days + 1)
+            r = self._spans_rated(c, period, days_active)
+            lines = [("subscription", None, Decimal(days_active), r.lines["subscription"])]
+            for kind, q, unit in (("peak_calls", r.peak_s, 60), ("offpeak_calls", r.offpeak_s, 60),
+                                  ("sms", r.sms_n, 1), ("data", r.mb_n, 1)):
+                if q > 0:
+                    lines.append((kind, None, (Decimal(q) / unit).quantize(Decimal("0.001"), ROUND_HALF_UP),
+                                  r.lines[kind]))
+            for group, (secs, _) in sorted(r.groups.items()):
+                lines.append(("destination", None, (Decimal(secs) / 60).quantize(Decimal("0.001"), ROUND_HALF_UP),
+                              r.lines[f"destination:{group}"]))
+            subtotal = r.subtotal - r.lines["deck"]
+            for old in sorted(c.billed):
+                op = Period.parse(old)
+                da = ((min(c.closed or op.last_day, op.last_day) - max(c.since, op.first_day)).days + 1)
+                now = self._spans_rated(c, op, da)
+                diff = {k: max(Decimal(0), now.lines[k] - c.billed[old][k]) for k in c.billed[old]}
+                for k in diff:
+                    c.billed[old][k] += diff[k]
+                late = sum(diff.values(), Decimal(0))
+                if late > 0:
+                    lines.append(("late_usage", old, Decimal(1), late))
+                    subtotal += late
+            lines.append(("tax", None, subtotal, money(subtotal * TAX)))
+            c.billed[p] = {k: r.lines[k] for k in ("peak_calls", "offpeak_calls", "sms", "data", "deck")}
+            self.expected[(c.id, p)] = lines
+
+
+@pytest.mark.parametrize("seed", [6, 1606])
+def test_plan_changes_within_a_month_agree_with_the_reference(ctx, tmp_path, seed):
+    from telco_console.repositories import rates as rates_repo
+    from telco_console.services.billing import rates
+
+    rng = random.Random(seed)
+    path = tmp_path / "deck.csv"
+    path.write_text(_deck_csv(rng))
+    rates.import_csv(ctx, str(path), "RANDOM")
+    specs = PLANS[1:4] + [dict(code="PD", name="Decked", monthly_fee="5.00", included_minutes=rng.choice([3, 20]),
+                               included_sms=4, included_mb=10, peak_rate="0.1", offpeak_rate="0.1", sms_rate="0.1",
+                               mb_rate="0.1", increment_seconds=rng.choice([1, 30, 60]), deck="RANDOM")]
+    for s in specs:
+        make_plan(ctx, **{"name": s["code"], **s})
+    plans = {s["code"]: ctx.db.run(plans_repo.by_code, s["code"]) for s in specs}
+
+    def versions(conn):
+        deck = rates_repo.deck_by_name(conn, "RANDOM")
+        return [(x["effective_from"], rates.load_version(conn, x["id"])) for x in rates_repo.versions(conn, deck["id"])]
+
+    w = PlanChangeWorld(ctx, rng, "Europe/London", {"PD": ctx.db.run(versions)})
+    for i in range(36):
+        spec = rng.choice(specs)
+        since = date(YEAR - 1, 6, 1) if i % 3 else _edge_day(rng, YEAR, rng.randint(1, 5))
+        row = customers.add_customer(ctx, f"+4479112{i:05d}", f"Mover {i}", spec["code"], "North", since=since)
+        w.customers.append(Cust(row["id"], plans[spec["code"]], since, None))
+        if i % 7 == 0:
+            closed = _edge_day(rng, YEAR, rng.randint(max(3, since.month if since.year == YEAR else 3), 6))
+            customers.close_customer(ctx, row["msisdn"], on=max(closed, since))
+            w.customers[-1].closed = max(closed, since)
+    months = [Period(YEAR, m) for m in range(1, 7)]
+    set_clock(ctx, datetime(YEAR, 7, 2, 9, 0))
+    changes = 0
+    for i, period in enumerate(months):
+        changes += w.change_plans(period, plans, 0.5)
+        w.usage_for(period, 0.9)
+        if i:
+            w.usage_for(rng.choice(months[max(0, i - 3):i]), 0.2)     # late records, rated by the plan then
+        billrun.run(ctx, str(period))
+        w.bill(period)
+    actual = _actual(ctx)
+    expected = {k: [(kind, up, q.normalize(), a) for kind, up, q, a in v] for k, v in w.expected.items()}
+    assert set(actual) == set(expected)
+    wrong = [(k, actual[k], expected[k]) for k in expected if actual[k] != expected[k]]
+    assert wrong == [], f"{len(wrong)} bills differ, e.g. {wrong[:2]}"
+    kinds = [ln[0] for v in expected.values() for ln in v]
+    assert changes > 40 and kinds.count("destination") > 20 and kinds.count("late_usage") > 5
+    split = ctx.db.run(fetch_all, "SELECT COUNT(*) AS n FROM bill_lines WHERE kind = 'subscription'"
+                                  " AND description LIKE 'Monthly fee, P%% days%%'")
+    assert split[0]["n"] > 20

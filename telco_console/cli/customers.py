@@ -34,7 +34,10 @@ def register(sub) -> None:
     a.add_argument("msisdn")
     a.add_argument("--name")
     a.add_argument("--region")
-    a.add_argument("--plan")
+    a.add_argument("--plan", help="move to this plan (from the first day not billed yet, or --from)")
+    a.add_argument("--from", dest="plan_from", metavar="DATE",
+                   help="with --plan: the day the new plan starts (YYYY-MM-DD, in a month not billed yet);"
+                        " the month's fee is prorated by the days on each plan")
     a.add_argument("--handset")
     a.add_argument("--email")
     a.add_argument("--status", choices=("active", "suspended"))
@@ -82,7 +85,7 @@ def cmd_edit(ctx, args, out) -> int:
 
     c = customers.edit_customer(ctx, args.msisdn, name=args.name, region=args.region, plan=args.plan,
                                 handset=args.handset, email=args.email, status=args.status,
-                                since=args.since, closed_on=args.closed_on)
+                                since=args.since, closed_on=args.closed_on, plan_from=args.plan_from)
     emit(out, customers.customer_report(ctx, c["msisdn"]), args.format, args.output)
     return 0
 

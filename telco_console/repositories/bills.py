@@ -43,7 +43,8 @@ def _usage_ctes(time_filter: str, key: str) -> str:
     """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
     (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
     time_filter restricts each usage table (alias u) to the rated period."""
-    on = "u.customer_id = cu.customer_id"
+    on = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
+          " AND (cu.hto IS NULL OR u.started_at < cu.hto)")
     keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
     return f"""
 cr AS (
@@ -51,7 +52,7 @@ cr AS (
          (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
          (FIND_IN_SET(WEEKDAY(u.started_at), cu.peak_days) > 0 AND TIME(u.started_at) >= cu.peak_start
           AND TIME(u.started_at) < cu.peak_end) AS is_peak,
-         cu.included_minutes * 60 AS allow_s
+         cu.allow_s
   FROM calls u JOIN cust cu ON {on}
   WHERE {time_filter} AND u.direction = 'out' AND u.answered = 1
     AND u.billsec > 0 AND cu.deck_id IS NULL
@@ -88,14 +89,20 @@ FINGERPRINT = ("COALESCE(um.calls_out + um.calls_in, 0) AS n_calls, COALESCE(um.
                " COALESCE(um.bytes_dl + um.bytes_ul, 0) AS data_bytes")
 
 
-def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
-               exclude_billed: bool = False, for_run: bool = False) -> str:
-    """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
-    and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
-    and the usage fingerprint of the month (read in the same statement as the records rated).
-    for_run adds the bill run's working columns (late_amount, late_lines)."""
+def segments_sql(first: str, last: str, where: str, plan_override: dict | None = None,
+                 extra: str = "", join: str = "") -> str:
+    """The `cust` CTE body: one row per customer and plan segment of the period [first, last] (names
+    of date parameters), from the plan history (customer_plans; a customer without history rows is on
+    customers.plan_id throughout). Columns: customer_id, hfrom/hto (the segment's days, hfrom of the
+    first segment ever is 1000-01-01, hto NULL for the current plan), plan and its fields, days_active
+    (the customer's days in the period), seg_days (those on this plan), the allowances of the segment
+    prorated by seg_days / days_active (a customer on one plan keeps them whole), is_last.
+    plan_override: that plan throughout instead (p_* parameters)."""
     if plan_override:
-        plan_src = ("CROSS JOIN (SELECT %(p_id)s AS id, CAST(%(p_monthly_fee)s AS DECIMAL(12,2)) AS monthly_fee,"
+        hist = ("SELECT c.id AS customer_id, CAST('1000-01-01' AS DATE) AS hfrom, CAST(NULL AS DATE) AS hto"
+                " FROM customers c")
+        plan_src = ("CROSS JOIN (SELECT %(p_id)s AS id, CAST(%(p_code)s AS CHAR(20)) AS code,"
+                    " CAST(%(p_monthly_fee)s AS DECIMAL(12,2)) AS monthly_fee,"
                     " CAST(%(p_included_minutes)s AS SIGNED) AS included_minutes,"
                     " CAST(%(p_included_sms)s AS SIGNED) AS included_sms,"
                     " CAST(%(p_included_mb)s AS SIGNED) AS included_mb,"
@@ -108,7 +115,46 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
                     " CAST(%(p_peak_start)s AS TIME) AS peak_start, CAST(%(p_peak_end)s AS TIME) AS peak_end,"
                     " CAST(%(p_deck_id)s AS SIGNED) AS deck_id) p")
     else:
-        plan_src = "JOIN plans p ON p.id = c.plan_id"
+        hist = HISTORY
+        plan_src = "JOIN plans p ON p.id = h.plan_id"
+    days_active = (f"DATEDIFF(LEAST(COALESCE(c.closed_on, %({last})s), %({last})s), "
+                   f"GREATEST(c.created_on, %({first})s)) + 1")
+    seg_days = (f"GREATEST(0, DATEDIFF(LEAST(COALESCE(c.closed_on, %({last})s), %({last})s,"
+                f" COALESCE(h.hto - INTERVAL 1 DAY, %({last})s)), GREATEST(c.created_on, %({first})s, h.hfrom)) + 1)")
+    return f"""
+  SELECT c.id AS customer_id, h.hfrom, h.hto, p.id AS plan_id, p.code AS plan_code, c.status,
+         {days_active} AS days_active, {seg_days} AS seg_days,
+         (h.hto IS NULL OR h.hto > %({last})s) AS is_last,
+         p.monthly_fee, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
+         p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
+         p.peak_start, p.peak_end, p.deck_id,
+         p.included_minutes * 60 * {seg_days} DIV ({days_active}) AS allow_s,
+         p.included_sms * {seg_days} DIV ({days_active}) AS allow_sms,
+         p.included_mb * 1000000 * {seg_days} DIV ({days_active}) AS allow_b{extra}
+  FROM customers c {join}
+  JOIN ({hist}) h ON h.customer_id = c.id AND h.hfrom <= %({last})s AND (h.hto IS NULL OR h.hto > %({first})s)
+  {plan_src}
+  WHERE {where}"""
+
+
+# the plan history as spans [hfrom, hto): the first span of a customer from the beginning of time
+HISTORY = """
+SELECT hh.customer_id, hh.plan_id,
+       IF(ROW_NUMBER() OVER (PARTITION BY hh.customer_id ORDER BY hh.valid_from) = 1,
+          CAST('1000-01-01' AS DATE), hh.valid_from) AS hfrom,
+       LEAD(hh.valid_from) OVER (PARTITION BY hh.customer_id ORDER BY hh.valid_from) AS hto
+FROM (SELECT customer_id, plan_id, valid_from FROM customer_plans
+      UNION ALL
+      SELECT cn.id, cn.plan_id, cn.created_on FROM customers cn
+      WHERE NOT EXISTS (SELECT 1 FROM customer_plans cx WHERE cx.customer_id = cn.id)) hh"""
+
+
+def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
+               exclude_billed: bool = False, for_run: bool = False) -> str:
+    """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
+    and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
+    and the usage fingerprint of the month (read in the same statement as the records rated).
+    for_run adds the bill run's working columns (late_amount, late_lines)."""
     where = ["c.created_on <= %(last)s", "(c.closed_on IS NULL OR c.closed_on >= %(first)s)",
              "(c.status <> 'closed' OR c.closed_on IS NOT NULL)"]
     if customer_ids is not None:
@@ -119,36 +165,54 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
     return f"""
-WITH cust AS (
-  SELECT c.id AS customer_id, p.id AS plan_id, c.status,
-         DATEDIFF(LEAST(COALESCE(c.closed_on, %(last)s), %(last)s), GREATEST(c.created_on, %(first)s)) + 1
-           AS days_active,
-         p.monthly_fee, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
-         p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
-         p.peak_start, p.peak_end, p.deck_id
-  FROM customers c {plan_src}
-  WHERE {' AND '.join(where)}
-),{_usage_ctes(time_filter, "customer_id")}{deck_ctes("cust")},
-q AS (
-  SELECT cu.customer_id, cu.plan_id, cu.status, cu.days_active, cu.monthly_fee, cu.peak_rate, cu.offpeak_rate,
-         cu.sms_rate, cu.mb_rate,
+WITH cust AS ({segments_sql("first", "last", " AND ".join(where), plan_override)}
+),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust")},
+qs AS (
+  SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
+         cu.monthly_fee, cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
          COALESCE(ca.used_s, 0) AS call_s, COALESCE(sa.n, 0) AS sms_sent, COALESCE(da.b, 0) AS bytes_used,
          COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
-         GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
-         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
+         GREATEST(0, COALESCE(sa.n, 0) - cu.allow_sms) AS sms_n,
+         (GREATEST(0, COALESCE(da.b, 0) - cu.allow_b) + 999999) DIV 1000000 AS mb_n
+  FROM cust cu LEFT JOIN ca ON ca.customer_id = cu.customer_id AND ca.hfrom = cu.hfrom
+       LEFT JOIN sa ON sa.customer_id = cu.customer_id AND sa.hfrom = cu.hfrom
+       LEFT JOIN da ON da.customer_id = cu.customer_id AND da.hfrom = cu.hfrom
+),
+qc AS (
+  SELECT customer_id, MAX(IF(is_last, plan_id, NULL)) AS plan_id, MAX(status) AS status,
+         MAX(days_active) AS days_active, COUNT(*) AS n_plans,
+         IF(COUNT(*) > 1, LEFT(CONCAT('Monthly fee, ', GROUP_CONCAT(CONCAT(plan_code, ' ', seg_days, ' days')
+            ORDER BY hfrom SEPARATOR ', '), ' of ', %(days)s), 200), NULL) AS fee_desc,
+         SUM(call_s) AS call_s, SUM(sms_sent) AS sms_sent, SUM(bytes_used) AS bytes_used,
+         SUM(peak_s) AS peak_s, SUM(offpeak_s) AS offpeak_s, SUM(sms_n) AS sms_n, SUM(mb_n) AS mb_n,
+         SUM(monthly_fee * seg_days) AS fee_x, SUM(peak_s * peak_rate) AS peak_x,
+         SUM(offpeak_s * offpeak_rate) AS offpeak_x, SUM(sms_n * sms_rate) AS sms_x, SUM(mb_n * mb_rate) AS mb_x,
+         MAX(IF(is_last, monthly_fee, NULL)) AS fee_last, MAX(IF(is_last, peak_rate, NULL)) AS peak_last,
+         MAX(IF(is_last, offpeak_rate, NULL)) AS offpeak_last, MAX(IF(is_last, sms_rate, NULL)) AS sms_last,
+         MAX(IF(is_last, mb_rate, NULL)) AS mb_last
+  FROM qs GROUP BY customer_id
+),
+q AS (
+  SELECT qc.customer_id, qc.plan_id, qc.status, qc.days_active, qc.n_plans, qc.fee_desc,
+         IF(n_plans > 1, ROUND(fee_x / days_active, 4), fee_last) AS monthly_fee,
+         IF(n_plans > 1 AND peak_s > 0, ROUND(peak_x / peak_s, 4), peak_last) AS peak_rate,
+         IF(n_plans > 1 AND offpeak_s > 0, ROUND(offpeak_x / offpeak_s, 4), offpeak_last) AS offpeak_rate,
+         IF(n_plans > 1 AND sms_n > 0, ROUND(sms_x / sms_n, 4), sms_last) AS sms_rate,
+         IF(n_plans > 1 AND mb_n > 0, ROUND(mb_x / mb_n, 4), mb_last) AS mb_rate,
+         qc.fee_x, qc.peak_x, qc.offpeak_x, qc.sms_x, qc.mb_x,
+         qc.call_s, qc.sms_sent, qc.bytes_used, qc.peak_s, qc.offpeak_s, qc.sms_n, qc.mb_n,
          COALESCE(dsum.deck_amount, 0) AS deck_amount, dsum.deck_lines, COALESCE(dsum.unrated_n, 0) AS unrated_n,
          {FINGERPRINT}
-  FROM cust cu LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
-       LEFT JOIN da ON da.customer_id = cu.customer_id LEFT JOIN dsum ON dsum.customer_id = cu.customer_id
-       LEFT JOIN usage_monthly um ON um.customer_id = cu.customer_id AND um.month = %(first)s
+  FROM qc LEFT JOIN dsum ON dsum.customer_id = qc.customer_id
+       LEFT JOIN usage_monthly um ON um.customer_id = qc.customer_id AND um.month = %(first)s
 ),
 a AS (
   SELECT q.*,
-         ROUND(monthly_fee * days_active / %(days)s, %(minor)s) AS fee_amount,
-         ROUND(peak_s * peak_rate / 60, %(minor)s) AS peak_amount,
-         ROUND(offpeak_s * offpeak_rate / 60, %(minor)s) AS offpeak_amount,
-         ROUND(sms_n * sms_rate, %(minor)s) AS sms_amount,
-         ROUND(mb_n * mb_rate, %(minor)s) AS data_amount
+         ROUND(fee_x / %(days)s, %(minor)s) AS fee_amount,
+         ROUND(peak_x / 60, %(minor)s) AS peak_amount,
+         ROUND(offpeak_x / 60, %(minor)s) AS offpeak_amount,
+         ROUND(sms_x, %(minor)s) AS sms_amount,
+         ROUND(mb_x, %(minor)s) AS data_amount
   FROM q
 ),
 s AS (
@@ -166,41 +230,44 @@ def late_sql(billed_now: str) -> str:
     archived), the period re-rated on the plan of its bill, with the new fingerprint and what is
     still to bill of each amount (late_*: new minus billed, never below 0) and their sum
     `late_amount`. Other named parameters: period (the run's), minor."""
+    where = (f"ub.period = %(late_period)s AND ub.period <> %(period)s AND ({billed_now}) AND ({LATE_CHANGED})")
+    extra = (",\n         ub.period, ub.peak_amount AS billed_peak, ub.offpeak_amount AS billed_offpeak,"
+             " ub.sms_amount AS billed_sms, ub.data_amount AS billed_data, ub.deck_amount AS billed_deck")
+    join = ("JOIN usage_billed ub ON ub.customer_id = c.id"
+            " LEFT JOIN usage_monthly um ON um.customer_id = ub.customer_id AND um.month = %(p_first)s")
     return f"""
-WITH cust AS (
-  SELECT ub.customer_id, ub.period, ub.peak_amount AS billed_peak, ub.offpeak_amount AS billed_offpeak,
-         ub.sms_amount AS billed_sms, ub.data_amount AS billed_data, ub.deck_amount AS billed_deck,
-         p.id AS plan_id, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
-         p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
-         p.peak_start, p.peak_end, p.deck_id
-  FROM usage_billed ub
-  JOIN customers c ON c.id = ub.customer_id
-  JOIN plans p ON p.id = ub.plan_id
-  LEFT JOIN usage_monthly um ON um.customer_id = ub.customer_id AND um.month = %(p_first)s
-  WHERE ub.period = %(late_period)s AND ub.period <> %(period)s AND ({billed_now})
-    AND (ub.n_calls, ub.n_sms, ub.n_data, ub.call_seconds_out, ub.data_bytes)
-        <> (COALESCE(um.calls_out + um.calls_in, 0), COALESCE(um.sms_out + um.sms_in, 0),
-            COALESCE(um.data_sessions, 0), COALESCE(um.call_seconds_out, 0), COALESCE(um.bytes_dl + um.bytes_ul, 0))
-),{_usage_ctes("u.started_at >= %(start)s AND u.started_at < %(end)s", "customer_id")}{deck_ctes("cust")},
-q AS (
-  SELECT cu.customer_id, cu.period, cu.plan_id, cu.billed_peak, cu.billed_offpeak, cu.billed_sms, cu.billed_data,
-         cu.billed_deck, COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
-         GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
-         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
-         cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate, COALESCE(dsum.deck_amount, 0) AS deck_amount,
-         {FINGERPRINT}
+WITH cust AS ({segments_sql("p_first", "p_last", where, None, extra, join)}
+),{_usage_ctes("u.started_at >= %(start)s AND u.started_at < %(end)s", "customer_id, hfrom")}{deck_ctes("cust")},
+qs AS (
+  SELECT cu.customer_id, cu.period, cu.plan_id, cu.is_last, cu.billed_peak, cu.billed_offpeak, cu.billed_sms,
+         cu.billed_data, cu.billed_deck, COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
+         GREATEST(0, COALESCE(sa.n, 0) - cu.allow_sms) AS sms_n,
+         (GREATEST(0, COALESCE(da.b, 0) - cu.allow_b) + 999999) DIV 1000000 AS mb_n,
+         cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate
   FROM cust cu
-  LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
-  LEFT JOIN da ON da.customer_id = cu.customer_id LEFT JOIN dsum ON dsum.customer_id = cu.customer_id
-  LEFT JOIN usage_monthly um ON um.customer_id = cu.customer_id AND um.month = %(p_first)s
+  LEFT JOIN ca ON ca.customer_id = cu.customer_id AND ca.hfrom = cu.hfrom
+  LEFT JOIN sa ON sa.customer_id = cu.customer_id AND sa.hfrom = cu.hfrom
+  LEFT JOIN da ON da.customer_id = cu.customer_id AND da.hfrom = cu.hfrom
+),
+q AS (
+  SELECT qs.customer_id, MAX(qs.period) AS period, MAX(IF(qs.is_last, qs.plan_id, NULL)) AS plan_id,
+         MAX(billed_peak) AS billed_peak, MAX(billed_offpeak) AS billed_offpeak, MAX(billed_sms) AS billed_sms,
+         MAX(billed_data) AS billed_data, MAX(billed_deck) AS billed_deck,
+         SUM(peak_s) AS peak_s, SUM(offpeak_s) AS offpeak_s, SUM(sms_n) AS sms_n, SUM(mb_n) AS mb_n,
+         SUM(peak_s * peak_rate) AS peak_x, SUM(offpeak_s * offpeak_rate) AS offpeak_x,
+         SUM(sms_n * sms_rate) AS sms_x, SUM(mb_n * mb_rate) AS mb_x,
+         MAX(COALESCE(dsum.deck_amount, 0)) AS deck_amount, MAX(COALESCE(dsum.unrated_n, 0)) AS unrated_n
+  FROM qs LEFT JOIN dsum ON dsum.customer_id = qs.customer_id
+  GROUP BY qs.customer_id
 ),
 a AS (
   SELECT q.*,
-         ROUND(peak_s * peak_rate / 60, %(minor)s) AS peak_amount,
-         ROUND(offpeak_s * offpeak_rate / 60, %(minor)s) AS offpeak_amount,
-         ROUND(sms_n * sms_rate, %(minor)s) AS sms_amount,
-         ROUND(mb_n * mb_rate, %(minor)s) AS data_amount
-  FROM q
+         ROUND(peak_x / 60, %(minor)s) AS peak_amount,
+         ROUND(offpeak_x / 60, %(minor)s) AS offpeak_amount,
+         ROUND(sms_x, %(minor)s) AS sms_amount,
+         ROUND(mb_x, %(minor)s) AS data_amount,
+         {FINGERPRINT}
+  FROM q LEFT JOIN usage_monthly um ON um.customer_id = q.customer_id AND um.month = %(p_first)s
 ),
 d AS (
   SELECT a.*, GREATEST(0, peak_amount - billed_peak) AS late_peak,
@@ -211,6 +278,13 @@ d AS (
 SELECT d.*, late_peak + late_offpeak + late_sms + late_data + late_deck AS late_amount FROM d"""
 
 
+# a billed period whose usage changed since (its fingerprint), or with calls left unrated then
+LATE_CHANGED = """(ub.n_calls, ub.n_sms, ub.n_data, ub.call_seconds_out, ub.data_bytes)
+        <> (COALESCE(um.calls_out + um.calls_in, 0), COALESCE(um.sms_out + um.sms_in, 0),
+            COALESCE(um.data_sessions, 0), COALESCE(um.call_seconds_out, 0), COALESCE(um.bytes_dl + um.bytes_ul, 0))
+        OR ub.unrated_n > 0"""
+
+
 def late_periods(conn, billed_now: str, params: dict) -> list[str]:
     """The earlier periods with late usage to rate for the customers billed now (months archived
     wait until they are restored)."""
@@ -219,9 +293,7 @@ SELECT DISTINCT ub.period FROM usage_billed ub
 JOIN customers c ON c.id = ub.customer_id
 LEFT JOIN usage_monthly um ON um.customer_id = ub.customer_id AND um.month = CAST(CONCAT(ub.period, '-01') AS DATE)
 WHERE ub.period <> %(period)s AND ({billed_now})
-  AND (ub.n_calls, ub.n_sms, ub.n_data, ub.call_seconds_out, ub.data_bytes)
-      <> (COALESCE(um.calls_out + um.calls_in, 0), COALESCE(um.sms_out + um.sms_in, 0),
-          COALESCE(um.data_sessions, 0), COALESCE(um.call_seconds_out, 0), COALESCE(um.bytes_dl + um.bytes_ul, 0))
+  AND (""" + LATE_CHANGED + """)
   AND NOT EXISTS (SELECT 1 FROM usage_archives ar WHERE ar.month = ub.period AND ar.restored_at IS NULL)
 ORDER BY ub.period""", params)]
 
@@ -231,7 +303,7 @@ def _late_params(period, late: str, minor: int, **extra) -> dict:
 
     lp = Period.parse(late)
     return dict(extra, period=str(period), late_period=late, start=lp.start, end=lp.end, p_first=lp.first_day,
-                minor=minor)
+                p_last=lp.last_day, minor=minor)
 
 
 def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | None = None) -> dict:
@@ -240,6 +312,7 @@ def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | N
     if plan_override:
         params["p_id"] = plan_override.get("id")
         params["p_deck_id"] = plan_override.get("deck_id")
+        params["p_code"] = plan_override.get("code") or ""
         for f in PLAN_FIELDS:
             v = plan_override[f]
             params[f"p_{f}"] = str(v) if not isinstance(v, (int, str)) else v
@@ -348,8 +421,8 @@ SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k, description)
 FROM (
   SELECT b.id AS bill_id, k.k, t.late_lines,
     ELT(k.k, 'subscription', 'peak_calls', 'offpeak_calls', 'sms', 'data', 'tax') AS kind,
-    ELT(k.k, IF(t.days_active >= %(days)s, 'Monthly fee',
-                CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days')),
+    ELT(k.k, COALESCE(t.fee_desc, IF(t.days_active >= %(days)s, 'Monthly fee',
+                CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days'))),
         'Peak calls beyond the allowance', 'Off-peak calls beyond the allowance', 'SMS beyond the allowance',
         'Data beyond the allowance', %(tax_desc)s) AS description,
     ELT(k.k, t.days_active, t.peak_s / 60, t.offpeak_s / 60, t.sms_n, t.mb_n, t.subtotal) AS quantity,
@@ -389,10 +462,10 @@ WHERE l.late_amount > 0""", dict(user=username, run=run_id, period=str(period)))
     _exec(conn, """
 INSERT INTO usage_billed (customer_id, period, plan_id, bill_id, n_calls, n_sms, n_data, call_seconds_out,
                           data_bytes, peak_s, offpeak_s, sms_n, mb_n, peak_amount, offpeak_amount, sms_amount,
-                          data_amount, deck_amount, updated_at)
+                          data_amount, deck_amount, unrated_n, updated_at)
 SELECT t.customer_id, %(period)s, t.plan_id, b.id, t.n_calls, t.n_sms, t.n_data, t.call_seconds_out, t.data_bytes,
        t.peak_s, t.offpeak_s, t.sms_n, t.mb_n, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount,
-       t.deck_amount, %(at)s
+       t.deck_amount, t.unrated_n, %(at)s
 FROM billrun_rating t
 JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
 ON DUPLICATE KEY UPDATE plan_id = VALUES(plan_id), bill_id = VALUES(bill_id), n_calls = VALUES(n_calls),
@@ -400,7 +473,7 @@ ON DUPLICATE KEY UPDATE plan_id = VALUES(plan_id), bill_id = VALUES(bill_id), n_
   data_bytes = VALUES(data_bytes), peak_s = VALUES(peak_s), offpeak_s = VALUES(offpeak_s), sms_n = VALUES(sms_n),
   mb_n = VALUES(mb_n), peak_amount = VALUES(peak_amount), offpeak_amount = VALUES(offpeak_amount),
   sms_amount = VALUES(sms_amount), data_amount = VALUES(data_amount), deck_amount = VALUES(deck_amount),
-  updated_at = VALUES(updated_at)""",
+  unrated_n = VALUES(unrated_n), updated_at = VALUES(updated_at)""",
           dict(period=str(period), run=run_id, at=issued_at))
     if lates:
         _exec(conn, """
@@ -410,7 +483,7 @@ SET ub.n_calls = l.n_calls, ub.n_sms = l.n_sms, ub.n_data = l.n_data, ub.call_se
     ub.mb_n = l.mb_n, ub.peak_amount = ub.peak_amount + l.late_peak,
     ub.offpeak_amount = ub.offpeak_amount + l.late_offpeak, ub.sms_amount = ub.sms_amount + l.late_sms,
     ub.data_amount = ub.data_amount + l.late_data, ub.deck_amount = ub.deck_amount + l.late_deck,
-    ub.updated_at = %(at)s""", dict(at=issued_at))
+    ub.unrated_n = l.unrated_n, ub.updated_at = %(at)s""", dict(at=issued_at))
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     return n

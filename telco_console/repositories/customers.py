@@ -127,3 +127,57 @@ def suggest(conn, number_prefixes: list[str], name_part: str | None, region: str
     sql = ("SELECT c.msisdn, c.name, c.region, c.status FROM customers c WHERE (" + " OR ".join(where) + ")"
            + (" AND c.region = %s" if region else "") + " ORDER BY c.msisdn LIMIT %s")
     return fetch_all(conn, sql, params + ([region] if region else []) + [limit])
+
+
+# -- the plan history (customer_plans) ---------------------------------------------------------------
+
+def plan_history(conn, customer_id: int) -> list[dict]:
+    """The plans a customer has been on, oldest first: valid_from, valid_to (the day before the next
+    one, None for the current plan), code, name. A customer written without history (bulk loads) is
+    on its plan from the day it joined."""
+    rows = fetch_all(conn, "SELECT h.valid_from, p.code, p.name, h.created_by FROM customer_plans h"
+                           " JOIN plans p ON p.id = h.plan_id WHERE h.customer_id = %s ORDER BY h.valid_from",
+                     (customer_id,))
+    if not rows:
+        rows = fetch_all(conn, "SELECT c.created_on AS valid_from, p.code, p.name, '' AS created_by"
+                               " FROM customers c JOIN plans p ON p.id = c.plan_id WHERE c.id = %s", (customer_id,))
+    from datetime import timedelta
+
+    for i, r in enumerate(rows):
+        r["valid_to"] = rows[i + 1]["valid_from"] - timedelta(days=1) if i + 1 < len(rows) else None
+    return rows
+
+
+def last_billed_period(conn, customer_id: int) -> str | None:
+    return fetch_value(conn, "SELECT MAX(period) FROM bills WHERE customer_id = %s", (customer_id,))
+
+
+def set_plan_from(conn, customer_id: int, plan_id: int, valid_from: date, created_on: date, current_plan_id: int,
+                  username: str) -> None:
+    """Put the customer on plan_id from valid_from: rows from that day on are replaced (they are not
+    billed, the caller checked), a row is added unless the plan in force the day before is the same,
+    and customers.plan_id becomes the plan. Locks the customer's history rows."""
+    if not fetch_value(conn, "SELECT COUNT(*) FROM customer_plans WHERE customer_id = %s FOR UPDATE",
+                       (customer_id,)):
+        execute(conn, "INSERT INTO customer_plans (customer_id, valid_from, plan_id, created_by)"
+                      " VALUES (%s, %s, %s, %s)", (customer_id, created_on, current_plan_id, username))
+    execute(conn, "DELETE FROM customer_plans WHERE customer_id = %s AND valid_from >= %s", (customer_id, valid_from))
+    before = fetch_value(conn, "SELECT plan_id FROM customer_plans WHERE customer_id = %s AND valid_from < %s"
+                               " ORDER BY valid_from DESC LIMIT 1", (customer_id, valid_from))
+    if before != plan_id:
+        execute(conn, "INSERT INTO customer_plans (customer_id, valid_from, plan_id, created_by)"
+                      " VALUES (%s, %s, %s, %s)", (customer_id, valid_from, plan_id, username))
+    execute(conn, "UPDATE customers SET plan_id = %s WHERE id = %s", (plan_id, customer_id))
+
+
+def start_history(conn, customer_id: int, plan_id: int, created_on: date, username: str) -> None:
+    execute(conn, "INSERT INTO customer_plans (customer_id, valid_from, plan_id, created_by) VALUES (%s, %s, %s, %s)",
+            (customer_id, created_on, plan_id, username))
+
+
+def move_history_start(conn, customer_id: int, created_on: date) -> None:
+    """A corrected start date: the first history row starts on it (later rows before it are refused
+    by the caller)."""
+    execute(conn, "UPDATE customer_plans h JOIN (SELECT MIN(valid_from) AS f FROM customer_plans"
+                  " WHERE customer_id = %s) m ON h.valid_from = m.f SET h.valid_from = %s WHERE h.customer_id = %s",
+            (customer_id, created_on, customer_id))

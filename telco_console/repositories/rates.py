@@ -169,8 +169,8 @@ def deck_ctes(cust: str = "cust") -> str:
     """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
     row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
     to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
-    (calls no entry covers). `cust` must give customer_id, deck_id, inc (the plan's increment) and
-    included_minutes. Named parameters: start, end, minor.
+    (calls no entry covers). `cust` must give one row per customer and plan segment: customer_id,
+    hfrom/hto (the segment's days), deck_id, inc (the plan's increment) and allow_s (its allowance). Named parameters: start, end, minor.
 
     Set-based: the version in force at each call's start; the prefixes each number matches, from
     rate_numbers (resolve_numbers() first); the entry by prefix length, then latest timing start,
@@ -188,15 +188,16 @@ dv AS (
   FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
 ),
 dk AS (
-  SELECT k.customer_id, k.id, k.started_at, k.billsec, k.other_party AS num, dv.version_id,
-         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.included_minutes * 60 AS allow_s
+  SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.billsec, k.other_party AS num, dv.version_id,
+         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s
   FROM calls k JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
+    AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
 ),
 de AS (
-  SELECT dk.customer_id, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s, e.entry_no,
+  SELECT dk.customer_id, dk.hfrom, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s, e.entry_no,
          ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
                             LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
   FROM dk LEFT JOIN (rate_numbers dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
@@ -208,9 +209,9 @@ de AS (
     AND e.start_time <= TIME(dk.started_at)
 ),
 dw AS (
-  SELECT de.customer_id, de.id, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
+  SELECT de.customer_id, de.hfrom, de.id, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
          e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
-         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id ORDER BY de.started_at, de.id
+         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id, de.hfrom ORDER BY de.started_at, de.id
                                           ROWS UNBOUNDED PRECEDING) AS cum
   FROM de LEFT JOIN rate_entries e ON e.version_id = de.version_id AND e.entry_no = de.entry_no
   WHERE de.rk = 1
@@ -263,8 +264,12 @@ def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = 
     if deck_id is not None:
         decks, join = "%(deck)s", "CROSS JOIN dv"
     else:
+        from telco_console.repositories.bills import HISTORY
+
         decks = "SELECT deck_id FROM plans WHERE deck_id IS NOT NULL"
-        join = "JOIN customers c ON c.id = k.customer_id JOIN plans p ON p.id = c.plan_id JOIN dv ON dv.deck_id = p.deck_id"
+        join = ("JOIN (" + HISTORY + ") h ON h.customer_id = k.customer_id AND k.started_at >= h.hfrom"
+                " AND (h.hto IS NULL OR k.started_at < h.hto)"
+                " JOIN plans p ON p.id = h.plan_id JOIN dv ON dv.deck_id = p.deck_id")
     cur = conn.cursor()
     cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
     cur.execute("""
@@ -334,14 +339,19 @@ def unrated_calls(conn, start: datetime, end: datetime, region: str | None = Non
         where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
         params["period"] = unbilled_period
     resolve_numbers(conn, start, end)
+    from telco_console.repositories.bills import HISTORY
+
     sql = f"""
 WITH cust AS (
-  SELECT c.id AS customer_id, p.deck_id, GREATEST(p.increment_seconds, 1) AS inc, p.included_minutes
-  FROM customers c JOIN plans p ON p.id = c.plan_id WHERE {' AND '.join(where)}
+  SELECT c.id AS customer_id, h.hfrom, h.hto, p.deck_id, GREATEST(p.increment_seconds, 1) AS inc,
+         0 AS allow_s
+  FROM customers c JOIN ({HISTORY}) h ON h.customer_id = c.id JOIN plans p ON p.id = h.plan_id
+  WHERE {' AND '.join(where)}
 ){deck_ctes("cust")}
 SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, de.num AS number, de.billsec
-FROM de JOIN customers c ON c.id = de.customer_id JOIN plans p ON p.id = c.plan_id
-JOIN rate_decks d ON d.id = p.deck_id
+FROM de JOIN customers c ON c.id = de.customer_id
+JOIN ({HISTORY}) h ON h.customer_id = de.customer_id AND h.hfrom = de.hfrom
+JOIN plans p ON p.id = h.plan_id JOIN rate_decks d ON d.id = p.deck_id
 WHERE de.rk = 1 AND de.entry_no IS NULL
 ORDER BY de.started_at, de.id LIMIT %(limit)s"""
     cur = conn.cursor()

@@ -63,6 +63,7 @@ def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str
         if not p["active"]:
             raise ValidationError(f"plan {p['code']} is withdrawn and takes no new customers")
         cid = customers_repo.add(conn, number, name, p["id"], region, handset, created_on, email)
+        customers_repo.start_history(conn, cid, p["id"], created_on, ctx.user.username)
         ctx.audit(conn, "customer.add", number)
         return customers_repo.by_id(conn, cid)
 
@@ -109,6 +110,15 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
                 raise ValidationError(f"the {'start' if key == 'since' else 'closing'} date "
                                       f"{dates[col]:%Y-%m-%d} is in the future")
 
+    plan_from = values.get("plan_from")
+    if plan_from is not None:
+        if not values.get("plan"):
+            raise ValidationError("--from needs --plan: the plan the customer moves to from that day")
+        plan_from = plan_from if isinstance(plan_from, date) else parse_date(plan_from, ctx.tz)
+        if plan_from > today:
+            raise ValidationError(f"the plan change date {plan_from:%Y-%m-%d} is in the future: make the "
+                                  "change on that day (or later) instead")
+
     def do(conn):
         cust = customers_repo.by_msisdn(conn, number)
         if not cust:
@@ -118,7 +128,7 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
             clean["region"] = ctx.narrow_region(clean["region"])     # never moved out of the region
         if "closed_on" in dates and cust["status"] != "closed":
             raise ValidationError(f"{number} is not closed: use close to close it")
-        if cust["status"] == "closed" and set(clean) - {"created_on", "closed_on"}:
+        if cust["status"] == "closed" and (set(clean) - {"created_on", "closed_on"} or values.get("plan")):
             raise ValidationError(f"{number} is closed: only its start and closing dates can be corrected")
         if dates:
             since = dates.get("created_on", cust["created_on"])
@@ -127,16 +137,49 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
                 raise ValidationError(f"the closing date {closed:%Y-%m-%d} is before the start date "
                                       f"{since:%Y-%m-%d}")
             clean.update(dates)
+        history = customers_repo.plan_history(conn, cust["id"])
+        if "created_on" in dates and len(history) > 1 and dates["created_on"] >= history[1]["valid_from"]:
+            raise ValidationError(f"the start date {dates['created_on']:%Y-%m-%d} is after the plan change of "
+                                  f"{history[1]['valid_from']:%Y-%m-%d}")
+        change = None
         if values.get("plan"):
             p = plans_repo.by_code(conn, values["plan"].strip().upper())
             if not p:
                 raise NotFoundError(f"no plan with code {values['plan']}")
-            clean["plan_id"] = p["id"]
+            if plan_from is not None or p["id"] != cust["plan_id"]:      # the same plan again: no change
+                change = _plan_change_day(conn, cust, dates.get("created_on", cust["created_on"]), plan_from)
         customers_repo.update(conn, cust["id"], clean)
+        if "created_on" in dates:
+            customers_repo.move_history_start(conn, cust["id"], dates["created_on"])
+        if change is not None:
+            customers_repo.set_plan_from(conn, cust["id"], p["id"], change, dates.get("created_on", cust["created_on"]),
+                                         cust["plan_id"], ctx.user.username)
+            clean["plan_id"] = p["id"]
         ctx.audit(conn, "customer.edit", number, ", ".join(sorted(clean)))
         return customers_repo.by_id(conn, cust["id"])
 
     return ctx.db.run(do)
+
+
+def _plan_change_day(conn, cust: dict, created_on: date, plan_from: date | None) -> date:
+    """The day a plan change takes effect: plan_from, or else the first day not billed yet (the
+    start of the month after the last bill, or the day the customer joined). A change dated in a
+    month already billed is refused: its bill is issued and is never re-priced."""
+    from telco_console.timeutil import Period
+
+    last = customers_repo.last_billed_period(conn, cust["id"])
+    first_open = created_on
+    if last:
+        first_open = max(created_on, Period.parse(last).next().first_day)
+    if plan_from is None:
+        return first_open
+    if plan_from < created_on:
+        raise ValidationError(f"the plan change date {plan_from:%Y-%m-%d} is before the customer joined "
+                              f"({created_on:%Y-%m-%d})")
+    if last and plan_from < first_open:
+        raise ValidationError(f"{plan_from:%Y-%m} is billed already for {cust['msisdn']} (last bill {last}): "
+                              f"a plan change can start on {first_open:%Y-%m-%d} at the earliest")
+    return plan_from
 
 
 def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -> dict:
@@ -257,4 +300,7 @@ def customer_report(ctx: AppContext, msisdn: str) -> Report:
     rows = [["Id", str(c["id"])], ["MSISDN", c["msisdn"]], ["Name", c["name"]], ["E-mail", c["email"] or ""],
             ["Region", c["region"]], ["Plan", c["plan_code"]], ["Handset", c["handset"] or ""],
             ["Status", c["status"]], ["Since", str(c["created_on"])], ["Closed on", str(c["closed_on"] or "")]]
+    for h in ctx.db.run(customers_repo.plan_history, c["id"]):
+        until = f"until {h['valid_to']}" if h["valid_to"] else "current"
+        rows.append(["Plan history", f"{h['code']} ({h['name']}) from {h['valid_from']}, {until}"])
     return Report(f"Customer {c['msisdn']}", [Column("Field"), Column("Value")], rows)

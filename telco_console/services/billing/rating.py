@@ -142,52 +142,88 @@ def _deck_at(deck, when: datetime):
     return live[-1] if live else {}
 
 
+@dataclass
+class PlanSpan:
+    """A stretch of a customer's period on one plan (docs/billing.md "Plan changes within a month"):
+    the plan (and its deck), the customer's days on it in the period, and the records that started
+    while it was in force."""
+    plan: dict
+    days: int
+    calls: list = field(default_factory=list)
+    sms_sent: int = 0
+    bytes_used: int = 0
+    deck: object = None
+
+
 def rate_usage(plan: dict, calls: list[Call], sms_sent: int = 0, bytes_used: int = 0, days_active: int = 30,
                days_in_period: int = 30, tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2,
                deck=None) -> Rated:
-    """The rating rules in plain Python, for one customer's period (see docs/billing.md). With `deck`
-    (a mapping prefix -> decks.Entry, or versions [(effective_from, mapping)]) calls are priced by
-    destination with decks.find_entry / decks.call_cost, one line per destination group."""
+    """The rating rules in plain Python, for one customer's period on one plan (see docs/billing.md).
+    With `deck` (a mapping prefix -> decks.Entry, or versions [(effective_from, mapping)]) calls are
+    priced by destination with decks.find_entry / decks.call_cost, one line per destination group."""
+    return rate_spans([PlanSpan(plan, days_active, calls, sms_sent, bytes_used, deck)], days_active,
+                      days_in_period, tax_rate, minor)
+
+
+def rate_spans(spans: list[PlanSpan], days_active: int = 30, days_in_period: int = 30,
+               tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> Rated:
+    """A period on one or more plans: the fee prorated by the days on each plan, each record rated by
+    the plan in force at its start, each plan's allowances prorated by its share of the customer's
+    days in the period (a customer on one plan keeps them whole), each line rounded once."""
     from telco_console.services.billing import decks as D
 
-    inc = max(int(plan.get("increment_seconds", 60)), 1)
-    allow = int(plan.get("included_minutes", 0)) * 60
-    used = 0
     out = Rated()
-    for c in sorted(calls, key=lambda c: (c.started_at, c.id)):
-        if c.direction != "out" or not c.answered or c.billsec <= 0:
-            continue
-        r = -(-c.billsec // inc) * inc
-        if deck is not None:
-            try:
-                entry, _ = D.find_entry(_deck_at(deck, c.started_at), c.to, c.started_at)
-            except D.Unrated:
-                out.unrated.append(c)
+    x = dict.fromkeys(("subscription", "peak_calls", "offpeak_calls", "sms", "data"), Decimal(0))
+    for sp in spans:
+        plan = sp.plan
+        share = (lambda v: v * sp.days // days_active) if days_active > 0 else (lambda v: v)  # noqa: E731
+        inc = max(int(plan.get("increment_seconds", 60)), 1)
+        allow = share(int(plan.get("included_minutes", 0)) * 60)
+        used = 0
+        peak_s = offpeak_s = 0
+        for c in sorted(sp.calls, key=lambda c: (c.started_at, c.id)):
+            if c.direction != "out" or not c.answered or c.billsec <= 0:
                 continue
-            secs = c.billsec
-            if entry.covered:
-                secs = min(c.billsec, max(0, used + r - max(used, allow)))
-                used += r
-            g = out.groups.setdefault(entry.group, [0, Decimal(0)])
-            g[0] += c.billsec
-            if secs > 0:
-                g[1] += D.call_cost(entry, secs)[1]
-            continue
-        charged = max(0, used + r - max(used, allow))
-        used += r
-        if is_peak(plan, c.started_at):
-            out.peak_s += charged
-        else:
-            out.offpeak_s += charged
-    out.sms_n = max(0, int(sms_sent) - int(plan.get("included_sms", 0)))
-    over = max(0, int(bytes_used) - int(plan.get("included_mb", 0)) * MB)
-    out.mb_n = -(-over // MB)
-    d = lambda k: Decimal(str(plan[k]))  # noqa: E731
-    out.lines["subscription"] = money(d("monthly_fee") * days_active / days_in_period, minor)
-    out.lines["peak_calls"] = money(out.peak_s * d("peak_rate") / 60, minor)
-    out.lines["offpeak_calls"] = money(out.offpeak_s * d("offpeak_rate") / 60, minor)
-    out.lines["sms"] = money(out.sms_n * d("sms_rate"), minor)
-    out.lines["data"] = money(out.mb_n * d("mb_rate"), minor)
+            r = -(-c.billsec // inc) * inc
+            if sp.deck is not None:
+                try:
+                    entry, _ = D.find_entry(_deck_at(sp.deck, c.started_at), c.to, c.started_at)
+                except D.Unrated:
+                    out.unrated.append(c)
+                    continue
+                secs = c.billsec
+                if entry.covered:
+                    secs = min(c.billsec, max(0, used + r - max(used, allow)))
+                    used += r
+                g = out.groups.setdefault(entry.group, [0, Decimal(0)])
+                g[0] += c.billsec
+                if secs > 0:
+                    g[1] += D.call_cost(entry, secs)[1]
+                continue
+            charged = max(0, used + r - max(used, allow))
+            used += r
+            if is_peak(plan, c.started_at):
+                peak_s += charged
+            else:
+                offpeak_s += charged
+        sms_n = max(0, int(sp.sms_sent) - share(int(plan.get("included_sms", 0))))
+        over = max(0, int(sp.bytes_used) - share(int(plan.get("included_mb", 0)) * MB))
+        mb_n = -(-over // MB)
+        d = lambda k: Decimal(str(plan[k]))  # noqa: E731
+        x["subscription"] += d("monthly_fee") * sp.days
+        x["peak_calls"] += peak_s * d("peak_rate")
+        x["offpeak_calls"] += offpeak_s * d("offpeak_rate")
+        x["sms"] += sms_n * d("sms_rate")
+        x["data"] += mb_n * d("mb_rate")
+        out.peak_s += peak_s
+        out.offpeak_s += offpeak_s
+        out.sms_n += sms_n
+        out.mb_n += mb_n
+    out.lines["subscription"] = money(x["subscription"] / days_in_period, minor)
+    out.lines["peak_calls"] = money(x["peak_calls"] / 60, minor)
+    out.lines["offpeak_calls"] = money(x["offpeak_calls"] / 60, minor)
+    out.lines["sms"] = money(x["sms"], minor)
+    out.lines["data"] = money(x["data"], minor)
     for name, (_, cost) in sorted(out.groups.items()):
         out.lines[f"destination:{name}"] = money(cost, minor)
     out.lines["tax"] = money(out.subtotal * Decimal(str(tax_rate)), minor)

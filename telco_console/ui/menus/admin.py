@@ -86,6 +86,10 @@ def edit_customer(console) -> None:
     name = prompts.ask("Name:", default=current["name"])
     region = prompts.ask("Region:", default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
+    plan_from = None
+    if plan.strip().upper() != current["plan_code"]:
+        plan_from = prompts.ask("New plan from (YYYY-MM-DD; empty = the first day not billed yet):",
+                                lambda t: _plan_change_date(console, t), required=False) or None
     handset = prompts.ask("Handset (- for none):", default=current["handset"] or "", required=False)
     handset = None if handset == "-" else handset
     status = prompts.choose("Status", ["active", "suspended"],
@@ -93,8 +97,15 @@ def edit_customer(console) -> None:
     since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
                         default=str(current["created_on"]))
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
-                                handset=handset or "", status=status, since=since)
-    console.out.success(f"saved {c['msisdn']}, customer since {c['created_on']}")
+                                handset=handset or "", status=status, since=since, plan_from=plan_from)
+    console.out.success(f"saved {c['msisdn']}, customer since {c['created_on']}, on plan {c['plan_code']}")
+
+
+def _plan_change_date(console, text: str):
+    d = parse_date(text, console.ctx.tz)
+    if d > console.ctx.now().date():
+        raise ValidationError(f"{d:%Y-%m-%d} is in the future: change the plan on that day instead")
+    return d
 
 
 def _closing_date(console, text: str):
