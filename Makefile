@@ -6,6 +6,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 SCALE  ?= 1000000
+# the settings `make run` and `make clean-db` use (the checkout's own; its data in var/)
+CONFIG ?= $(or $(TELCO_CONFIG),$(CURDIR)/config.ini)
+TC      = TELCO_CONFIG=$(CONFIG) $(BIN)/telco-console
 
 .PHONY: setup server-binaries run test bench demo clean-db cluster-up cluster-down cluster-test
 
@@ -14,13 +17,13 @@ setup: server-binaries $(STAMP)
 server-binaries:
 	@bash scripts/install-server.sh
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml
 	@bash scripts/install-python.sh $(PYTHON) $(VENV)
 	@touch $(STAMP)
 
 run: setup
-	@$(BIN)/telco-console demo load --if-empty
-	@$(BIN)/telco-console
+	@$(TC) demo load --if-empty
+	@$(TC)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -29,7 +32,7 @@ bench: setup
 	$(BIN)/python -m bench --scale $(SCALE)
 
 clean-db:
-	-@$(BIN)/telco-console server stop
+	-@$(TC) server stop
 	rm -rf var/mysql
 
 # A 3-node MariaDB Galera cluster on loopback ports 3401-3403 (var/cluster/, nodes run as mysql).

@@ -165,7 +165,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
             ctx.require("admin", action="import customers")
         import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username))
         result = ImportResult(import_id, fmt, str(file), kind)
-        rejects = Rejects(reject_file, str(Path("rejects") / f"{file.name}.{import_id}.rejects.csv"))
+        rejects = Rejects(reject_file, str(ctx.config.rejects_dir / f"{file.name}.{import_id}.rejects.csv"))
         source = fmt if fmt != "csv" else "csv"
         matcher = Matcher(region, ctx.region, source, import_id)
         bar = _progress(ctx, os.path.getsize(file), file.name)
