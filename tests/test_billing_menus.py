@@ -92,8 +92,8 @@ def test_customer_sees_own_account_only(ctx, as_role, script):
         account.my_plan(ctx)
 
 
+@pytest.mark.e2e
 def test_billing_menu_end_to_end_in_a_terminal(ctx, cli_env, tmp_path):
-    pytest.importorskip("pexpect")
     from helpers import make_user
     from test_e2e import PASSWORD, Session
 

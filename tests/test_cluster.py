@@ -24,7 +24,6 @@ from telco_console.repositories import usage
 from telco_console.repositories.base import fetch_all, fetch_value
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUSTER = os.environ.get("TELCO_CLUSTER") == "1"
 
 
 def _account(config) -> tuple[str, str, int]:
@@ -143,7 +142,7 @@ def _period(cctx) -> datetime:
     return datetime(start.year, start.month, 1, 9)
 
 
-needs_cluster = pytest.mark.skipif(not CLUSTER, reason="needs the Galera cluster: make cluster-test (TELCO_CLUSTER=1)")
+needs_cluster = pytest.mark.cluster     # run by make cluster-test only (conftest.py leaves them out elsewhere)
 
 
 @needs_cluster

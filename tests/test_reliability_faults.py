@@ -300,7 +300,7 @@ def _cdr_file(path, custs, n=200):
 
 
 def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(fresh, tmp_path):
-    importer = pytest.importorskip("telco_console.services.collection.importer")
+    from telco_console.services.collection import importer
     srv, cfg, external_path, ctx, custs = fresh
     src = _cdr_file(tmp_path / "cdr.csv", custs)
     db = KillingDatabase(load_config(external_path), srv, after=80)     # killed in the third batch of 40
@@ -317,7 +317,7 @@ def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(
 
 
 def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh, monkeypatch):
-    billrun = pytest.importorskip("telco_console.services.billing.billrun")
+    from telco_console.services.billing import billrun
     srv, cfg, external_path, ctx, custs = fresh
     import_rows(ctx.db, _source(custs, 90))
     db = Database(load_config(external_path))
@@ -343,7 +343,6 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
 
 def test_the_console_keeps_its_menu_while_the_database_is_down_and_recovers(fresh, tmp_path):
     """The real program in a pseudo-terminal: the server dies under a signed-in session."""
-    pytest.importorskip("pexpect")
     from test_e2e import Session
 
     from helpers import make_user

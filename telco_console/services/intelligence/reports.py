@@ -1,14 +1,13 @@
 """The customer intelligence reports in the catalogue (services/report_registry.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
+from telco_console import resources
 from telco_console.errors import ValidationError
 from telco_console.services.report_registry import ReportOption, ReportSpec
 
 GROUP = "Customer intelligence"
 ROLES = ("analyst", "admin")
-DEFAULT_CHURN_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "churn"
+DEFAULT_CHURN_DATA = resources.data("churn")     # shipped in the package (telco_console/data/churn)
 
 
 def _int(name: str, low: int, high: int):
