@@ -59,7 +59,9 @@ def test_the_wheel_holds_every_migration_the_settings_and_the_data_files(wheel):
 @pytest.mark.parametrize("how", ["--prefix", "--target"])
 def test_an_installed_copy_outside_sys_prefix_runs_from_another_folder(wheel, tmp_path, how):
     place = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", how, str(place), str(wheel)],
+    # --ignore-installed: pip would otherwise uninstall the copy this suite runs from
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", how, str(place),
+                    str(wheel)],
                    check=True, capture_output=True)
     if how == "--prefix":
         site = Path(sysconfig.get_path("purelib", vars={"base": str(place), "platbase": str(place)}))
@@ -136,3 +138,18 @@ def test_config_init_writes_the_defaults_once(tmp_path, monkeypatch):
         settings.write_default_config()
     other = settings.write_default_config(tmp_path / "site.ini")
     assert load_config(other, environ={}).data_dir == tmp_path / "var"
+
+
+def test_every_dependency_has_an_upper_bound_on_its_major_version():
+    import configparser
+
+    from packaging.requirements import Requirement
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    declared = [line for key in ("install_requires",) for line in cfg["options"][key].splitlines()]
+    declared += cfg["options.extras_require"]["test"].splitlines()
+    reqs = [Requirement(line) for line in declared if line.strip()]
+    assert len(reqs) >= 15
+    unbounded = [r.name for r in reqs if not any(s.operator in ("<", "<=", "~=", "==") for s in r.specifier)]
+    assert unbounded == ["tzdata"]      # calendar-versioned time zone data: newer is always wanted

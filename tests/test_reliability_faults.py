@@ -14,7 +14,7 @@ from telco_console.context import SYSTEM, AppContext
 from telco_console.db import migrations
 from telco_console.db.pool import Database
 from telco_console.db.server import ManagedServer
-from telco_console.errors import DatabaseUnavailable, PermissionDenied
+from telco_console.errors import DatabaseError, DatabaseUnavailable, PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
 
@@ -328,7 +328,7 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
         srv.kill()
         return original(conn, *a, **kw)
     monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", kill_then)
-    with pytest.raises((DatabaseUnavailable, mysql.connector.Error)):
+    with pytest.raises((DatabaseUnavailable, DatabaseError)):
         billrun.run(bctx, "2026-10")
     monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", original)
     srv.start()

@@ -280,8 +280,7 @@ def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes,
                  fast_load, scratch, progress) -> None:
     import numpy as np
 
-    import mysql.connector
-
+    from telco_console.errors import DatabaseError
     from telco_console.repositories import usage
 
     def make(start: int):
@@ -322,8 +321,8 @@ def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes,
             if fast_load is not None:      # LOAD DATA LOCAL INFILE through a scratch file
                 try:
                     counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data)
-                except mysql.connector.Error as exc:
-                    if getattr(exc, "errno", None) not in LOCAL_INFILE_REFUSED:
+                except DatabaseError as exc:
+                    if exc.errno not in LOCAL_INFILE_REFUSED:
                         raise
                     ctx.notify("the server refuses LOAD DATA LOCAL (local_infile=0): using INSERT, slower")
                     fast_load = None

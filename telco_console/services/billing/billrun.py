@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import mysql.connector
-
 from telco_console.db.pool import RETRYABLE
+from telco_console.errors import DatabaseError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import bills as bills_repo
 from telco_console.timeutil import Period
@@ -77,10 +76,10 @@ def run(ctx, period, dry: bool = False) -> RunResult:
         try:
             s, run_id = _run_once(ctx, p)
             break
-        except mysql.connector.Error as exc:
+        except DatabaseError as exc:
             # a deadlock on the period row, a lock wait timeout, or a Galera certification conflict:
             # the other run has committed or will; run again (it then creates only what is missing)
-            if getattr(exc, "errno", None) in RETRYABLE and attempt < 5:
+            if exc.errno in RETRYABLE and attempt < 5:
                 attempt += 1
                 time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
                 continue

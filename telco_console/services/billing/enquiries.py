@@ -22,7 +22,8 @@ def _text(value: str | None, what: str, maximum: int) -> str:
     return t
 
 
-def _parse_id(enquiry_id) -> int:
+def parse_id(enquiry_id) -> int:
+    """An enquiry number as typed ("12" or "#12"), for prompts and subcommands."""
     try:
         v = int(str(enquiry_id).strip().lstrip("#"))
     except ValueError:
@@ -81,7 +82,7 @@ def list_enquiries(ctx, status: str | None = "unclosed", msisdn: str | None = No
 
 def answer(ctx, enquiry_id, text: str) -> dict:
     ctx.require("admin", "regional", "staff", action="answer enquiries")
-    eid = _parse_id(enquiry_id)
+    eid = parse_id(enquiry_id)
     text = _text(text, "the answer", 5000)
 
     def do(conn):
@@ -97,7 +98,7 @@ def answer(ctx, enquiry_id, text: str) -> dict:
 
 def close(ctx, enquiry_id) -> dict:
     ctx.require(*ROLES, action="close enquiries")
-    eid = _parse_id(enquiry_id)
+    eid = parse_id(enquiry_id)
 
     def do(conn):
         e = _check(ctx, repo.by_id(conn, eid, for_update=True), eid)

@@ -119,7 +119,8 @@ def import_files(ctx: AppContext, fmt: str, paths: list[str], region: str | None
     return summary(results)
 
 
-def _check_region(region: str) -> str:
+def check_region(region: str) -> str:
+    """An ISO region code known to phonenumbers, upper-cased (for prompts too)."""
     import phonenumbers
 
     code = (region or "").strip().upper()
@@ -137,7 +138,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
     fmt = (fmt or "").strip().lower()
     if fmt not in parsers.FORMATS:
         raise ValidationError(f"unknown format '{fmt}': use one of {', '.join(parsers.FORMATS)}")
-    region = _check_region(region or ctx.region)
+    region = check_region(region or ctx.region)
     file = Path(path)
     if not file.is_file():
         raise NotFoundError(f"no such file: {path}")
