@@ -25,8 +25,14 @@ from helpers import free_port as _free_port  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `cluster` need the Galera cluster: left out (deselected, not skipped) unless
-    TELCO_CLUSTER=1 (make cluster-test)."""
+    """Every Hypothesis test is marked `property` (make test-fast and make cluster-test leave
+    them out). Tests marked `cluster` need the Galera cluster: left out (deselected, not
+    skipped) unless TELCO_CLUSTER=1 (make cluster-test)."""
+    from hypothesis import is_hypothesis_test
+
+    for item in items:
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.property)
     if os.environ.get("TELCO_CLUSTER") == "1":
         return
     keep = [i for i in items if i.get_closest_marker("cluster") is None]

@@ -152,6 +152,7 @@ def test_lost_connection_inside_a_run_is_retried_once_and_said(fresh):
     db.close()
 
 
+@pytest.mark.kill
 def test_kill9_during_import_then_rerun_gives_no_duplicate_and_nothing_lost(fresh):
     srv, cfg, external_path, ctx, custs = fresh
     rows = _source(custs)
@@ -171,6 +172,7 @@ def test_kill9_during_import_then_rerun_gives_no_duplicate_and_nothing_lost(fres
     db.close()
 
 
+@pytest.mark.kill
 def test_kill9_during_import_in_managed_mode_restarts_the_server_and_completes(fresh):
     srv, cfg, _, ctx, custs = fresh
     rows = _source(custs)
@@ -189,6 +191,7 @@ def test_kill9_during_import_in_managed_mode_restarts_the_server_and_completes(f
     db.close()
 
 
+@pytest.mark.kill
 def test_database_down_says_so_plainly_and_recovers_without_restart(fresh, tmp_path):
     from telco_console.cli import run
     from telco_console.ui.app import Console, run_action
@@ -255,6 +258,7 @@ def test_account_without_write_grants_gives_a_clear_error(fresh, tmp_path):
     rdb.close()
 
 
+@pytest.mark.kill
 def test_full_table_or_disk_gives_a_clear_error(fresh):
     srv, cfg, _, ctx, custs = fresh
 
@@ -299,6 +303,7 @@ def _cdr_file(path, custs, n=200):
     return path
 
 
+@pytest.mark.kill
 def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(fresh, tmp_path):
     from telco_console.services.collection import importer
     srv, cfg, external_path, ctx, custs = fresh
@@ -316,6 +321,7 @@ def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(
     db.close()
 
 
+@pytest.mark.kill
 def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh, monkeypatch):
     from telco_console.services.billing import billrun
     srv, cfg, external_path, ctx, custs = fresh
@@ -341,6 +347,8 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
     db.close()
 
 
+@pytest.mark.kill
+@pytest.mark.e2e
 def test_the_console_keeps_its_menu_while_the_database_is_down_and_recovers(fresh, tmp_path):
     """The real program in a pseudo-terminal: the server dies under a signed-in session."""
     from test_e2e import Session
