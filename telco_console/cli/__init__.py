@@ -32,7 +32,8 @@ def build_parser() -> Parser:
     parser = Parser(prog="telco-console",
                     description="Back-office console for a telecom operator. With no command, "
                                 "opens the interactive menu.")
-    parser.add_argument("--config", metavar="FILE", help="settings file (default: config.ini)")
+    parser.add_argument("--config", metavar="FILE", help="settings file (default: TELCO_CONFIG, else "
+                        "~/.config/telco-console/config.ini when it exists, else the built-in defaults)")
     parser.add_argument("--version", action="version", version=f"telco-console {__version__}")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
