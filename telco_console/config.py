@@ -100,7 +100,7 @@ class Config:
     def get(self, section: str, key: str):
         return self.values[(section, key)]
 
-    def __getitem__(self, item: str) -> "_Section":
+    def __getitem__(self, item: str) -> _Section:
         return _Section(self, item)
 
     @property
@@ -121,7 +121,7 @@ class Config:
     def shown_path(self) -> str:
         return "built-in defaults" if self.builtin else str(self.path)
 
-    def with_overrides(self, **overrides) -> "Config":
+    def with_overrides(self, **overrides) -> Config:
         """A copy with some values replaced, e.g. with_overrides(database__name='x')."""
         new = Config(self.path, dict(self.values), dict(self.sources), list(self.warnings), self.builtin)
         for k, v in overrides.items():

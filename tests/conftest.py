@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL_DATA = ROOT / "tests" / "data"      # real third-party files, each folder's SOURCE.txt says whence
 sys.path.insert(0, str(ROOT))
 
+from helpers import free_port as _free_port  # noqa: E402
 from telco_console.config import load_config  # noqa: E402
 from telco_console.context import SYSTEM, AppContext, User  # noqa: E402
 from telco_console.db import migrations  # noqa: E402
 from telco_console.db.pool import Database  # noqa: E402
-from helpers import free_port as _free_port  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):

@@ -122,9 +122,9 @@ def test_every_documented_flag_exists():
 
 
 def test_the_flag_check_catches_a_wrong_flag():
-    assert _flags_ok("bill run --period 2026-10 --dry-run".split()) == []
-    assert _flags_ok("bill run --no-such-flag".split()) == ["--no-such-flag"]
-    assert _flags_ok("report usage-summary --by calls".split()) == ["--by"]
+    assert _flags_ok(["bill", "run", "--period", "2026-10", "--dry-run"]) == []
+    assert _flags_ok(["bill", "run", "--no-such-flag"]) == ["--no-such-flag"]
+    assert _flags_ok(["report", "usage-summary", "--by", "calls"]) == ["--by"]
     assert _flags_ok(["--config=x.ini", "config", "show"]) == []
 
 

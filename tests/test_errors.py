@@ -10,8 +10,7 @@ import pytest
 from helpers import free_port
 from telco_console.app import main
 from telco_console.db.pool import Database, Info
-from telco_console.errors import (EXIT_DB_UNAVAILABLE, DatabaseError, DatabaseUnavailable, PermissionDenied,
-                                  TelcoError)
+from telco_console.errors import EXIT_DB_UNAVAILABLE, DatabaseError, DatabaseUnavailable, PermissionDenied, TelcoError
 from telco_console.reporting.output import Output
 from telco_console.ui.app import run_interactive
 
@@ -26,9 +25,8 @@ def test_a_statement_the_server_refuses_becomes_a_database_error_with_its_number
     assert err.value.errno == 1064 and str(err.value).startswith("database error 1064: You have an error")
     assert isinstance(err.value.__cause__, mysql.connector.Error)
     for use in (ctx.db.connection, ctx.db.transaction):
-        with pytest.raises(DatabaseError, match="^database error 1064: "):
-            with use() as conn:
-                _bad_sql(conn)
+        with pytest.raises(DatabaseError, match=r"^database error 1064: "), use() as conn:
+            _bad_sql(conn)
     assert ctx.db.run(lambda conn: 1) == 1          # the pool is still usable
 
 

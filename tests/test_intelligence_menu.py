@@ -2,7 +2,6 @@
 an unknown command, a report, history kept in a file, and quit back to the menu."""
 from __future__ import annotations
 
-import pexpect
 import pytest
 
 from helpers import make_plan, make_user

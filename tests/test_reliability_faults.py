@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 import mysql.connector
 import pytest
 
+from helpers import free_port as _free_port
+from helpers import make_customer, make_plan
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db import migrations
@@ -17,8 +19,6 @@ from telco_console.db.server import ManagedServer
 from telco_console.errors import DatabaseError, DatabaseUnavailable, PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
-
-from helpers import free_port as _free_port, make_customer, make_plan
 
 
 def _config_file(path, database: dict):
@@ -157,7 +157,7 @@ def test_kill9_during_import_then_rerun_gives_no_duplicate_and_nothing_lost(fres
     srv, cfg, external_path, ctx, custs = fresh
     rows = _source(custs)
     db = Database(load_config(external_path))      # no automatic restart: the import fails
-    with pytest.raises(DatabaseUnavailable, match="cannot reach the database at 127.0.0.1"):
+    with pytest.raises(DatabaseUnavailable, match=r"cannot reach the database at 127\.0\.0\.1"):
         import_rows(db, rows, during=lambda k: k == 3 and srv.kill())
     assert not srv.is_running()
     srv.start()
@@ -297,8 +297,8 @@ def _cdr_file(path, custs, n=200):
     lines = ["record_id,caller,callee,started_at,duration_s,billsec,disposition"]
     t0 = datetime(2026, 10, 6, 8, 0)
     for i in range(n):
-        lines.append(f"k{i:04d},{custs[i % 3]['msisdn']},+447700900123,{t0 + timedelta(minutes=7 * i):%Y-%m-%d %H:%M:%S},"
-                     f"{30 + i % 50},{30 + i % 50},ANSWERED")
+        lines.append(f"k{i:04d},{custs[i % 3]['msisdn']},+447700900123,"
+                     f"{t0 + timedelta(minutes=7 * i):%Y-%m-%d %H:%M:%S},{30 + i % 50},{30 + i % 50},ANSWERED")
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -351,9 +351,8 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
 @pytest.mark.e2e
 def test_the_console_keeps_its_menu_while_the_database_is_down_and_recovers(fresh, tmp_path):
     """The real program in a pseudo-terminal: the server dies under a signed-in session."""
-    from test_e2e import Session
-
     from helpers import make_user
+    from test_e2e import Session
 
     srv, cfg, external_path, ctx, custs = fresh
     make_user(ctx, "boss", "admin")

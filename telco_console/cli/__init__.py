@@ -16,7 +16,8 @@ from telco_console.reporting.output import Output
 from telco_console.startup import make_context, prepare_database, settings
 
 # modules under telco_console/cli/ that add subcommands, in --help order
-COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report", "bill", "enquiry"]
+COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report",
+            "bill", "enquiry"]
 
 
 class Parser(argparse.ArgumentParser):

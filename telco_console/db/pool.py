@@ -13,8 +13,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import mysql.connector
 from mysql.connector import errorcode
@@ -372,7 +373,7 @@ class Database:
         finally:
             cur.close()
 
-    def reader(self) -> "Database":
+    def reader(self) -> Database:
         """A pool on the read nodes ([database] read_hosts), made once."""
         with self._lock:
             if getattr(self, "_reader", None) is None:
