@@ -8,7 +8,9 @@
 # Everything lives in a temporary folder (kept with KEEP=1) and the managed server is stopped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON="${PYTHON:-python3}"
+PYTHON="${PYTHON:-python3}"                 # makes the fresh virtual environment
+BUILDER="$ROOT/.venv/bin/python"            # builds the wheel (make setup's pip; a bare Debian python3 has none)
+[ -x "$BUILDER" ] || BUILDER="$PYTHON"
 WORK="$(mktemp -d /tmp/telco-install.XXXXXX)"
 VENV="$WORK/venv"
 RUN="$WORK/elsewhere"
@@ -16,6 +18,15 @@ DB_NAME="telco_install_$$"
 mkdir -p "$RUN" "$WORK/wheel"
 export PYTHONWARNINGS="ignore:Editable installation"
 step() { echo "== $*"; }
+# run a pip command: its output only when it fails (then the script stops)
+quiet() {
+  local log rc=0
+  log="$(mktemp)"
+  "$@" >"$log" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || { cat "$log" >&2; echo "failed ($rc): $*" >&2; }
+  rm -f "$log"
+  return "$rc"
+}
 
 cleanup() {
   set +e
@@ -38,13 +49,13 @@ PY
 trap cleanup EXIT
 
 step "building the wheel"
-(cd "$ROOT" && "$PYTHON" -m pip wheel -q --no-deps -w "$WORK/wheel" . ) 2>&1 | grep -v '^WARNING: Location' || true
+(cd "$ROOT" && quiet "$BUILDER" -m pip wheel -q --no-deps -w "$WORK/wheel" .)
 rm -rf "$ROOT/build"
 WHEEL="$(ls "$WORK"/wheel/telco_console-*.whl)"
 
 step "installing $(basename "$WHEEL") into a fresh virtual environment ($VENV)"
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q "$WHEEL" 2>&1 | grep -v '^WARNING: Location' || true
+quiet "$VENV/bin/python" -m pip install -q "$WHEEL"
 
 cd "$RUN"
 export NO_COLOR=1 TELCO_NO_PAGER=1
