@@ -267,21 +267,21 @@ class Database:
         reset=False (for work that changes nothing in the session, see read()). A read node's
         connections are never reset: Galera ignores wsrep_sync_wait after a reset (see
         _causal_reads). A driver error inside becomes the project's own (error_for())."""
-        with self._connection(reset) as conn:
-            try:
+        try:
+            with self._connection(reset) as conn:      # back in the pool before the error is raised
                 yield conn
-            except mysql.connector.Error as exc:
-                raise self._fail(exc) from exc
+        except mysql.connector.Error as exc:
+            raise self._fail(exc) from exc
 
     @contextmanager
     def transaction(self, reset: bool = True) -> Iterator:
         """Commit on success, roll back on any exception. Yields the connection. A driver error
-        becomes the project's own (error_for())."""
-        with self._transaction(reset) as conn:
-            try:
+        (from the work or from the commit) becomes the project's own (error_for())."""
+        try:
+            with self._transaction(reset) as conn:
                 yield conn
-            except mysql.connector.Error as exc:
-                raise self._fail(exc) from exc
+        except mysql.connector.Error as exc:
+            raise self._fail(exc) from exc
 
     def _fail(self, exc: BaseException) -> TelcoError:
         err = self.error_for(exc)
