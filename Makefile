@@ -18,7 +18,8 @@ FAST_MARKERS    ?= not e2e and not kill and not property and not slow
 CLUSTER_MARKERS ?= not e2e and not kill and not property and not slow
 PYTEST          = bash scripts/pytest.sh $(BIN)/python
 
-.PHONY: setup server-binaries run test test-fast lint bench clean-db cluster-up cluster-down cluster-test
+.PHONY: setup server-binaries run test test-fast lint bench clean-db cluster-up cluster-down cluster-test \
+        permissions-doc
 
 setup: server-binaries $(STAMP)
 
@@ -42,6 +43,10 @@ test-fast: setup
 # ruff: lint and import order (settings in pyproject.toml)
 lint: setup
 	@$(BIN)/ruff check .
+
+# docs/permissions.md from the permission matrix (telco_console/permissions.py); a test checks they agree
+permissions-doc: setup
+	$(BIN)/python -m telco_console.permissions --write docs/permissions.md
 
 bench: setup
 	$(BIN)/python -m bench --scale $(SCALE)
