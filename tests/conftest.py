@@ -175,7 +175,7 @@ def cli_env(config_path):
 
 @pytest.fixture
 def real_data():
-    """tests/data: the real Asterisk, FreeSWITCH, TellCo and BigML churn files."""
+    """tests/data: real Asterisk, FreeSWITCH, TellCo and CGRateS files (the BigML churn split is package data)."""
     return REAL_DATA
 
 
