@@ -29,4 +29,4 @@ def prepare_database(ctx: AppContext) -> None:
     """Start the managed server if needed and apply pending migrations (owner account)."""
     from telco_console.db import migrations
 
-    migrations.migrate(ctx.owner_db())
+    migrations.migrate(ctx.owner_db(), tz=ctx.tz)

@@ -79,7 +79,7 @@ def test_an_unreachable_database_ends_the_same_way_in_the_console_and_a_subcomma
 def test_a_failed_statement_ends_the_same_way_in_the_console_and_a_subcommand(config_path, monkeypatch):
     from telco_console.db import migrations
 
-    monkeypatch.setattr(migrations, "migrate", lambda db, progress=None: db.run(_bad_sql))
+    monkeypatch.setattr(migrations, "migrate", lambda db, progress=None, tz="UTC": db.run(_bad_sql))
     console = _console(config_path)
     command = _command(config_path, "user", "list")
     assert console == command
