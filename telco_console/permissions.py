@@ -106,6 +106,12 @@ _TABLE = [
     ("Billing", "bill.remind", "send reminders",                       A, _, _, _, _),
     ("Billing", "bill.reminders", "list reminders",                    R, _, _, R, O),
     ("Billing", "account.view", "see own account",                     _, _, _, _, O),
+    ("Billing", "rates.import", "import rate decks",                   A, _, _, _, _),
+    ("Billing", "rates.import-cgrates", "import CGRateS tariff plans", A, _, _, _, _),
+    ("Billing", "rates.quote", "quote calls",                          R, R, R, _, _),
+    ("Billing", "rates.lookup", "look up rates",                       R, R, R, _, _),
+    ("Billing", "rates.list", "list rate decks",                       R, R, R, _, _),
+    ("Billing", "rates.decks", "list rate decks",                      R, R, R, _, _),
     ("Billing", "enquiry.add", "log enquiries",                        R, _, R, R, O),
     ("Billing", "enquiry.list", "list enquiries",                      R, _, R, R, O),
     ("Billing", "enquiry.answer", "answer enquiries",                  R, _, R, R, _),
@@ -151,6 +157,7 @@ _TABLE = [
     ("Reports", "report.top-leads", "run the report top-leads",        A, A, _, _, _),
     ("Reports", "report.listings-sms-inquiries", "run the report listings-sms-inquiries", A, A, _, _, _),
     ("Reports", "report.phone-activity", "run the report phone-activity", A, A, _, _, _),
+    ("Reports", "report.unrated", "run the report unrated",            R, R, _, R, _),
     ("Maintenance", "db.backup", "back up the database",               A, _, _, _, _),
     ("Maintenance", "db.restore", "restore the database",              A, _, _, _, _),
     ("Maintenance", "db.partitions", "list and add partitions",        A, _, _, _, _),
@@ -180,6 +187,7 @@ LOCAL = {
     "db.migrate": "apply the schema migrations",
     "db.status": "show the schema's state",
     "config.show": "show the settings (secrets masked)",
+    "config.init": "write the commented default settings to a file to edit",
 }
 
 # Who may add, enable, disable or reset the password of which accounts. An account with a region (the

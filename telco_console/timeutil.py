@@ -13,6 +13,29 @@ from dateutil.relativedelta import relativedelta
 from telco_console.errors import ValidationError
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# a date written with the day and the month as numbers, in either order: 03/10/2026, 3.10.26
+NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+
+
+def check_day_month(text: str) -> None:
+    """Refuses a date whose day and month could be read either way ('03/10/2026': 3 October in
+    most of the world, March 10 in North America): the console serves operators in any region,
+    so it never guesses. Dates whose numbers can only be read one way (25/10/2026, 10/25/2026,
+    04/04/2026) and ISO dates pass."""
+    m = NUMERIC_DMY.match(text or "")
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        if a != b and 1 <= a <= 12 and 1 <= b <= 12:
+            y = m.group(3)
+            raise ValidationError(f"'{text.strip()}' could be {a} {calendar.month_abbr[b]} or {b} "
+                                  f"{calendar.month_abbr[a]}: write the date as YYYY-MM-DD "
+                                  f"(e.g. {'20' + y if len(y) == 2 else y}-{b:02d}-{a:02d})")
+
+
+def _day_first(text: str) -> bool:
+    """dateutil's order for a numeric date that can only be read one way (25/10/2026)."""
+    m = NUMERIC_DMY.match(text or "")
+    return bool(m and int(m.group(1)) > 12)
 
 
 def next_month(d: date) -> date:
@@ -54,8 +77,9 @@ def parse_when(text: str, tz: str, now: datetime | None = None, allow_future: bo
                 return day
             raw = f"{day:%Y-%m-%d} {rest}"
             break
+    check_day_month(raw)
     try:
-        value = dateparser.parse(raw, default=base, dayfirst=False)
+        value = dateparser.parse(raw, default=base, dayfirst=_day_first(raw))
         if value.tzinfo is not None:
             value = to_local(value, tz)     # an offset of 24 h or more fails here
     except (ValueError, OverflowError, TypeError):
@@ -76,8 +100,9 @@ def parse_date(text: str, tz: str | None = None) -> date:
     if raw.lower() in ("today", "yesterday") and tz:
         d = now_local(tz).date()
         return d if raw.lower() == "today" else d - timedelta(days=1)
+    check_day_month(raw)
     try:
-        return dateparser.parse(raw, dayfirst=False).date()
+        return dateparser.parse(raw, dayfirst=_day_first(raw)).date()
     except (ValueError, OverflowError, TypeError):
         raise ValidationError(f"'{text}' is not a date I can read (try 2026-10-03)") from None
 

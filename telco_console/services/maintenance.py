@@ -22,7 +22,7 @@ import json
 import os
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from telco_console.errors import TelcoError, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import partitions as parts
 from telco_console.repositories import rollups
+from telco_console.repositories import usage as usage_repo
 from telco_console.timeutil import Period
 
 FORMAT = "telco-usage-archive/1"
@@ -120,16 +121,17 @@ def months_to_archive(conn, before: date) -> list[date]:
     return sorted(found)
 
 
-def archive(ctx, before: str, directory: str | os.PathLike = "var/archive",
+def archive(ctx, before: str, directory: str | os.PathLike | None = None,
             progress=None) -> list[ArchiveResult]:
-    """Export every month before `before` (YYYY-MM) that has records to DIR/usage-YYYY-MM.zip and
-    drop its partitions. Refuses the current and future months."""
+    """Export every month before `before` (YYYY-MM) that has records to DIR/usage-YYYY-MM.zip
+    (default archive/ in the data folder) and drop its partitions. Refuses the current and
+    future months."""
     ctx.check("db.archive")
     cutoff = _month(before)
     today = ctx.now().date()
     if cutoff > date(today.year, today.month, 1):
         raise ValidationError(f"--before {before} is in the future: only past months can be archived")
-    out_dir = Path(directory)
+    out_dir = Path(directory) if directory else ctx.config.data_dir / "archive"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -322,6 +324,9 @@ def restore_archive(ctx, path: str | os.PathLike, progress=None) -> dict:
                 conn.commit()
             inserted[table] = n
         end = parts.next_month(first)
+        # an archive made before started_utc existed restores it empty: filled as `db migrate` does
+        usage_repo.fill_started_utc(conn, ctx.tz, datetime.combine(first, time()), datetime.combine(end, time()))
+        conn.commit()
         diffs = parts.rollup_differences(conn, first, end, limit=1)
         conn.commit()
         rebuilt = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn
+from telco_console.timeutil import parse_date
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -15,7 +16,6 @@ def _msisdn(console):
 
 def add_customer(console) -> None:
     from telco_console.services import customers, plans
-    from telco_console.timeutil import parse_date
 
     ctx = console.ctx
     msisdn = prompts.ask("MSISDN (phone number):", _msisdn(console))
@@ -30,7 +30,7 @@ def add_customer(console) -> None:
     since = prompts.ask("Customer since (optional, default today):",
                         lambda t: parse_date(t, ctx.tz), required=False)
     c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since)
-    console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']})")
+    console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']}), customer since {c['created_on']}")
 
 
 def list_customers(console) -> None:
@@ -75,6 +75,14 @@ def edit_customer(console) -> None:
     msisdn = prompts.ask_customer(console, "MSISDN:")
     current = customers.get_customer(console.ctx, msisdn)
     console.show(customers.customer_report(console.ctx, msisdn))
+    if current["status"] == "closed":           # only its dates can be corrected
+        since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
+                            default=str(current["created_on"]))
+        closed = prompts.ask("Closed on (YYYY-MM-DD):", lambda t: _closing_date(console, t),
+                             default=str(current["closed_on"]))
+        c = customers.edit_customer(console.ctx, msisdn, since=since, closed_on=closed)
+        console.out.success(f"saved {c['msisdn']}, customer from {c['created_on']} to {c['closed_on']}")
+        return
     name = prompts.ask("Name:", default=current["name"])
     region = prompts.ask("Region:", default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
@@ -82,9 +90,18 @@ def edit_customer(console) -> None:
     handset = None if handset == "-" else handset
     status = prompts.choose("Status", ["active", "suspended"],
                             default=current["status"] if current["status"] != "closed" else "active")
+    since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
+                        default=str(current["created_on"]))
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
-                                handset=handset or "", status=status)
-    console.out.success(f"saved {c['msisdn']}")
+                                handset=handset or "", status=status, since=since)
+    console.out.success(f"saved {c['msisdn']}, customer since {c['created_on']}")
+
+
+def _closing_date(console, text: str):
+    d = parse_date(text, console.ctx.tz)
+    if d > console.ctx.now().date():
+        raise ValidationError(f"{d:%Y-%m-%d} is in the future: close the customer on that day instead")
+    return d
 
 
 def close_customer(console) -> None:
@@ -92,8 +109,11 @@ def close_customer(console) -> None:
 
     msisdn = prompts.ask_customer(console, "MSISDN:")
     cust = customers.get_customer(console.ctx, msisdn)
-    if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']})?"):
-        c = customers.close_customer(console.ctx, msisdn)
+    on = prompts.ask("Closing date (today or earlier; default today):",
+                     lambda t: _closing_date(console, t), required=False)
+    when = f" on {on}" if on else " today"
+    if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']}){when}?"):
+        c = customers.close_customer(console.ctx, msisdn, on)
         console.out.success(f"closed {c['msisdn']} on {c['closed_on']}")
 
 
