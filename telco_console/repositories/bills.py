@@ -45,7 +45,8 @@ def _usage_ctes(time_filter: str, key: str) -> str:
     time_filter restricts each usage table (alias u) to the rated period."""
     on = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
           " AND (cu.hto IS NULL OR u.started_at < cu.hto)")
-    keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
+    # grouped by the usage table's own column: its index (customer_id, started_at) gives the order
+    keys_cu = ", ".join(f"{'u' if k.strip() == 'customer_id' else 'cu'}.{k.strip()}" for k in key.split(","))
     return f"""
 cr AS (
   SELECT {keys_cu}, u.id, u.started_at,
