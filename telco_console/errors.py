@@ -60,3 +60,12 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, TelcoError):
         return exc.exit_code
     return EXIT_BAD_INPUT
+
+
+def database_error_message(exc: BaseException) -> str:
+    """What a user is told about a database error that has no plainer translation: its number,
+    never the server's message (which may quote the SQL)."""
+    errno = getattr(exc, "errno", None)
+    code = f" (error {errno})" if isinstance(errno, int) and errno > 0 else ""
+    return (f"the database refused the request{code}; nothing was written. "
+            "If it happens again, report it with the command you ran")

@@ -13,6 +13,9 @@ from dateutil.relativedelta import relativedelta
 from telco_console.errors import ValidationError
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# the dates a person may type (records before 1990 are refused; the end leaves room for date sums)
+MIN_DATE = date(1990, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 
 
 def next_month(d: date) -> date:
@@ -76,10 +79,16 @@ def parse_date(text: str, tz: str | None = None) -> date:
     if raw.lower() in ("today", "yesterday") and tz:
         d = now_local(tz).date()
         return d if raw.lower() == "today" else d - timedelta(days=1)
+    if len(raw) > 64:
+        raise ValidationError("that is too long to be a date")
     try:
-        return dateparser.parse(raw, dayfirst=False).date()
+        value = dateparser.parse(raw, dayfirst=False).date()
     except (ValueError, OverflowError, TypeError):
         raise ValidationError(f"'{text}' is not a date I can read (try 2026-10-03)") from None
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValidationError(f"{value:%Y-%m-%d} is out of range: dates run from {MIN_DATE:%Y-%m-%d} "
+                              f"to {MAX_DATE:%Y-%m-%d}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> "Period":
         m = PERIOD_RE.match((text or "").strip())
-        if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1990:
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 1990 <= int(m.group(1)) <= MAX_DATE.year:
             raise ValidationError(f"'{text}' is not a billing period: use YYYY-MM, e.g. 2026-10")
         return cls(int(m.group(1)), int(m.group(2)))
 

@@ -13,7 +13,7 @@ import sys
 import mysql.connector
 
 from telco_console import __version__
-from telco_console.errors import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, AuthError, TelcoError,
+from telco_console.errors import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, AuthError, TelcoError, database_error_message,
                                   exit_code_for)
 from telco_console.reporting.output import Output
 
@@ -46,21 +46,35 @@ def build_parser() -> Parser:
 def add_format(parser, formats=("table", "csv", "json"), output: bool = True) -> None:
     parser.add_argument("--format", choices=formats, default="table", help="output format (default table)")
     if output:
-        parser.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
+        add_output(parser)
+
+
+def add_output(parser, plot: bool = False) -> None:
+    parser.add_argument("--output", metavar="FILE", help="write to FILE (mode 600) instead of the screen; "
+                                                         "the folder must exist")
+    if plot:
+        parser.add_argument("--plot", metavar="FILE.png", help="also save the report's chart as a PNG "
+                                                                "(matplotlib, mode 600)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output file "
+                                                                 "(at a terminal you are asked)")
 
 
 _SIGNED_IN: dict = {}     # the signed-in context of the running command, for emit()
 
 
-def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx=None) -> None:
+def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx=None,
+         overwrite: bool | None = None) -> None:
     """Render a Report in a format, to the screen or a file (recorded in the audit log)."""
     from telco_console.reporting.render import render
 
     text = render(report, fmt)
+    if overwrite is None:
+        overwrite = _SIGNED_IN.get("overwrite", False)
     ctx = ctx or _SIGNED_IN.get("ctx")      # every --output of a signed-in command is an audited export
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text if text.endswith("\n") else text + "\n")
+        from telco_console.reporting.files import write_private
+
+        write_private(output, text if text.endswith("\n") else text + "\n", overwrite=overwrite)
         out.success(f"wrote {report.title} ({fmt}) to {output}")
         if ctx is not None:
             from telco_console.services import exports
@@ -68,6 +82,33 @@ def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx
             exports.record_export(ctx, report.title, fmt, output)
     else:
         out.write(text.rstrip("\n"))
+
+
+def check_outputs(args) -> None:
+    """--output and --plot are checked before any work is done: a folder, a missing folder or an
+    existing file (without --overwrite, or a yes at a terminal) is refused in one line."""
+    from telco_console.errors import ValidationError
+    from telco_console.reporting.files import check_output
+
+    overwrite = bool(getattr(args, "overwrite", False))
+    for attr in ("output", "plot"):
+        path = getattr(args, attr, None)
+        if not path:
+            continue
+        try:
+            check_output(path, overwrite)
+        except ValidationError:
+            import os
+
+            if overwrite or not os.path.isfile(path) or not sys.stdin.isatty():
+                raise
+            check_output(path, True)
+            if input(f"{path} exists. Replace it? [y/N] ").strip().lower() not in ("y", "yes"):
+                raise ValidationError(f"{path} was left as it was: nothing done") from None
+            overwrite = True
+    if overwrite:
+        args.overwrite = True
+    _SIGNED_IN["overwrite"] = overwrite
 
 
 def credentials_from_env_or_prompt(out: Output) -> tuple[str, str]:
@@ -114,6 +155,7 @@ def run(argv: list[str], out: Output | None = None) -> int:
     ctx = None
     _SIGNED_IN.clear()
     try:
+        check_outputs(args)
         config = load_config(args.config)
         for w in config.warnings:
             out.warning(w)
@@ -138,7 +180,7 @@ def run(argv: list[str], out: Output | None = None) -> int:
             if err is not None:
                 out.error(str(err))
                 return exit_code_for(err)
-        out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
+        out.error(database_error_message(exc))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         out.error("interrupted")

@@ -2,11 +2,9 @@
 Ctrl-C at any prompt goes back to the menu; a database outage is reported and the menu stays."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import mysql.connector
 
-from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError
+from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError, database_error_message
 from telco_console.reporting.output import Output
 from telco_console.reporting.report import Report
 from telco_console.ui import prompts
@@ -36,6 +34,7 @@ class Console:
         self.last_report = report
 
     def save_last_report(self) -> None:
+        from telco_console.reporting.files import write_private
         from telco_console.reporting.render import render
         from telco_console.services import exports
 
@@ -44,9 +43,8 @@ class Console:
             return
         fmt = prompts.choose("Format", ["csv", "json", "html"], default="csv")
         default = f"exports/{_slug(self.last_report.title)}.{fmt}"
-        path = prompts.ask("File", default=default)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(render(self.last_report, fmt), encoding="utf-8")
+        path = prompts.ask_output_file("File", default=default, create_folder="exports")
+        write_private(path, render(self.last_report, fmt), overwrite=True)
         exports.record_export(self.ctx, self.last_report.title, fmt, path)
         self.out.success(f"saved {self.last_report.title} to {path}")
 
@@ -88,13 +86,15 @@ def run_action(console: Console, handler) -> None:
         console.ctx.db.close()
     except TelcoError as exc:
         console.out.error(str(exc))
+    except OSError as exc:          # a file that could not be read or written: the menu stays
+        console.out.error(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
     except mysql.connector.Error as exc:
         db = console.ctx.db
         if db.is_connection_error(exc):
             console.out.error(f"{db.translate(exc)} (the menu stays; try again when the database is back)")
             db.close()
         else:
-            console.out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
+            console.out.error(database_error_message(exc))
 
 
 def section_menu(console: Console, section) -> None:
@@ -195,5 +195,5 @@ def run_interactive(argv: list[str]) -> int:
         out.info("Goodbye.")
         return 130
     except mysql.connector.Error as exc:
-        out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
+        out.error(database_error_message(exc))
         return 3

@@ -97,3 +97,33 @@ def confirm(message: str, default: bool = False, **kwargs) -> bool:
 
 def say(text: str, style: str | None = None) -> None:
     questionary.print(text, style=style)
+
+
+def ask_output_file(message: str, default: str = "", suffix: str | None = None, required: bool = True,
+                    create_folder: str | None = None, **kwargs) -> str | None:
+    """Ask for a file to write: a folder, a missing folder or a wrong suffix re-asks with the
+    reason; an existing file is replaced only after a yes. `create_folder` names the one folder
+    (the default exports folder) that may be created when missing."""
+    from pathlib import Path
+
+    from telco_console.reporting.files import check_output
+
+    def parse(text: str) -> str:
+        path = text.strip()
+        if suffix and not path.lower().endswith(suffix):
+            raise ValidationError(f"the file name must end in {suffix}")
+        if create_folder and str(Path(path).parent) == create_folder and not Path(create_folder).exists():
+            if Path(path).suffix:
+                return path
+        check_output(path, overwrite=True)
+        return path
+
+    while True:
+        path = ask(message, parse, default=default, required=required, **kwargs)
+        if path is None:
+            return None
+        if create_folder and str(Path(path).parent) == create_folder:
+            Path(create_folder).mkdir(parents=True, exist_ok=True)
+        if Path(path).exists() and not confirm(f"{path} exists. Replace it?", default=False, **kwargs):
+            continue
+        return path

@@ -61,14 +61,12 @@ def run_spec(console, spec) -> None:
     report = run_report(console.ctx, spec.name, params)
     console.show(report)
     if report.plot and not report.is_empty():
-        path = prompts.ask("Save the chart as PNG (file name, optional):",
-                           lambda t: t.strip() if t.strip().lower().endswith(".png") else
-                           (_ for _ in ()).throw(ValidationError("the file name must end in .png")),
-                           required=False)
+        path = prompts.ask_output_file("Save the chart as PNG (file name, optional):", suffix=".png",
+                                       required=False)
         if path:
             from telco_console.reporting.plot import save
 
-            save(report, path)
+            save(report, path, overwrite=True)
             console.out.success(f"saved the chart to {path}")
 
 
