@@ -86,7 +86,7 @@ def parse_date(text: str, tz: str | None = None) -> date:
     except (ValueError, OverflowError, TypeError):
         raise ValidationError(f"'{text}' is not a date I can read (try 2026-10-03)") from None
     if not MIN_DATE <= value <= MAX_DATE:
-        raise ValidationError(f"{value:%Y-%m-%d} is out of range: dates run from {MIN_DATE:%Y-%m-%d} "
+        raise ValidationError(f"{value.isoformat()} is out of range: dates run from {MIN_DATE:%Y-%m-%d} "
                               f"to {MAX_DATE:%Y-%m-%d}")
     return value
 

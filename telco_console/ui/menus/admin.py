@@ -102,22 +102,26 @@ def _plan_values(console, current: dict | None = None) -> dict:
     cur = current or {}
 
     def money(places):
-        return lambda t: plans.parse_money(t, "the amount", places)
+        from telco_console.money import separator_of
+
+        return lambda t: plans.parse_money(t, "the amount", places, separator=separator_of(console.ctx))
 
     def count(t):
         return plans.parse_count(t, "the number")
 
     d = lambda k, dv="": str(cur.get(k, dv))  # noqa: E731
+    sep = "," if console.ctx.config.get("operator", "decimal_separator") == "comma" else "."
+    dm = lambda k: d(k).replace(".", sep)  # noqa: E731  (a current amount as the operator types it)
     values = dict(
         name=prompts.ask("Name:", default=d("name")),
-        monthly_fee=prompts.ask("Monthly fee:", money(2), default=d("monthly_fee")),
+        monthly_fee=prompts.ask("Monthly fee:", money(2), default=dm("monthly_fee")),
         included_minutes=prompts.ask("Included minutes:", count, default=d("included_minutes", "0")),
         included_sms=prompts.ask("Included SMS:", count, default=d("included_sms", "0")),
         included_mb=prompts.ask("Included MB:", count, default=d("included_mb", "0")),
-        peak_rate=prompts.ask("Peak rate per minute:", money(4), default=d("peak_rate")),
-        offpeak_rate=prompts.ask("Off-peak rate per minute:", money(4), default=d("offpeak_rate")),
-        sms_rate=prompts.ask("Rate per SMS:", money(4), default=d("sms_rate")),
-        mb_rate=prompts.ask("Rate per MB:", money(4), default=d("mb_rate")),
+        peak_rate=prompts.ask("Peak rate per minute:", money(4), default=dm("peak_rate")),
+        offpeak_rate=prompts.ask("Off-peak rate per minute:", money(4), default=dm("offpeak_rate")),
+        sms_rate=prompts.ask("Rate per SMS:", money(4), default=dm("sms_rate")),
+        mb_rate=prompts.ask("Rate per MB:", money(4), default=dm("mb_rate")),
         increment_seconds=prompts.ask("Billing increment (seconds):", count, default=d("increment_seconds", "60")),
         peak_window=prompts.ask("Peak window:", plans.parse_peak_window,
                                 default=plans.describe_peak(cur) if cur else "Mon-Fri 08:00-20:00"),
