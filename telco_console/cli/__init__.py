@@ -8,6 +8,7 @@ import argparse
 import getpass
 import importlib
 import os
+import signal
 import sys
 
 import mysql.connector
@@ -136,8 +137,10 @@ def make_context(config, out: Output, progress: bool = True):
 def prepare_database(ctx) -> None:
     """Start the managed server if needed and apply pending migrations (owner account)."""
     from telco_console.db import migrations
+    from telco_console.services.collection import import_runs
 
     migrations.migrate(ctx.owner_db())
+    import_runs.close_stale(ctx)
 
 
 def run(argv: list[str], out: Output | None = None) -> int:
@@ -154,6 +157,7 @@ def run(argv: list[str], out: Output | None = None) -> int:
         return EXIT_USAGE
     ctx = None
     _SIGNED_IN.clear()
+    previous = _handle_sigterm()
     try:
         check_outputs(args)
         config = load_config(args.config)
@@ -182,8 +186,33 @@ def run(argv: list[str], out: Output | None = None) -> int:
                 return exit_code_for(err)
         out.error(database_error_message(exc))
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        out.error("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:
+        out.error("stopped by a SIGTERM" if isinstance(exc, Terminated) else "interrupted")
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwinds like Ctrl-C, so an import records itself 'interrupted' and a
+    transaction in flight is rolled back."""
+
+
+def _handle_sigterm():
+    """Turn SIGTERM into Terminated while a command runs (main thread only); returns the
+    previous handler, or None when it could not be set."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        return None

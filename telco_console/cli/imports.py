@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from telco_console.cli import add_format, emit
-from telco_console.cli.argtypes import BATCH_SIZE, LIMIT, PAGE, PAGE_SIZE
+from telco_console.cli.argtypes import BATCH_SIZE, LIMIT, MAX_REJECTS, PAGE, PAGE_SIZE
 
 
 def register(sub) -> None:
@@ -19,6 +19,8 @@ def register(sub) -> None:
                                     "default_region; RU for the Russian Asterisk sample)")
     p.add_argument("--reject-file", metavar="F", help="where rejected rows go (file, line, original line, "
                                                       "reason); default rejects/FILE.IMPORTID.rejects.csv")
+    p.add_argument("--max-rejects", type=MAX_REJECTS, metavar="N",
+                   help="stop the import after N rejected rows (default 10,000)")
     p.add_argument("--batch-size", type=BATCH_SIZE, help="rows per transaction (default 25,000)")
     p.add_argument("--no-load-data", action="store_true",
                    help="use INSERT IGNORE instead of LOAD DATA LOCAL INFILE")
@@ -49,8 +51,10 @@ def cmd_import(ctx, args, out) -> int:
     from telco_console.services.collection import importer
 
     size = importer.BATCH_SIZE if args.batch_size is None else args.batch_size
+    limit = importer.DEFAULT_MAX_REJECTS if args.max_rejects is None else args.max_rejects
+    importer.check_reject_file(args.reject_file, args.files)
     results = [importer.import_file(ctx, args.fmt, f, args.region, args.reject_file, size,
-                                    fast=not args.no_load_data) for f in args.files]
+                                    fast=not args.no_load_data, max_rejects=limit) for f in args.files]
     emit(out, importer.summary(results), args.format, args.output)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from telco_console.context import ROLES
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn
+from telco_console.services.collection import fields as F
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -19,17 +20,17 @@ def add_customer(console) -> None:
 
     ctx = console.ctx
     msisdn = prompts.ask("MSISDN (phone number):", _msisdn(console))
-    name = prompts.ask("Name:", lambda t: t.strip()[:120] if len(t.strip()) <= 120 else
-                       (_ for _ in ()).throw(ValidationError("at most 120 characters")))
+    name = prompts.ask("Name:", F.customer_name)
     codes = [r[0] for r in plans.list_plans(ctx).rows]
     if not codes:
         raise ValidationError("there are no plans yet: add one first")
     plan = prompts.choose("Plan", codes)
-    region = prompts.ask("Region (optional):", required=False)
-    handset = prompts.ask("Handset (optional):", required=False)
+    region = prompts.ask("Region (optional):", F.region_name, required=False)
+    handset = prompts.ask("Handset (optional):", F.handset, required=False)
+    email = prompts.ask("E-mail (optional):", F.email, required=False)
     since = prompts.ask("Customer since (optional, default today):",
                         lambda t: parse_date(t, ctx.tz), required=False)
-    c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since)
+    c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since, email)
     console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']})")
 
 
@@ -75,14 +76,15 @@ def edit_customer(console) -> None:
     msisdn = prompts.ask("MSISDN:", _msisdn(console))
     current = customers.get_customer(console.ctx, msisdn)
     console.show(customers.customer_report(console.ctx, msisdn))
-    name = prompts.ask("Name:", default=current["name"])
-    region = prompts.ask("Region:", default=current["region"], required=False)
+    name = prompts.ask("Name:", F.customer_name, default=current["name"])
+    region = prompts.ask("Region:", F.region_name, default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
-    handset = prompts.ask("Handset:", default=current["handset"] or "", required=False)
+    handset = prompts.ask("Handset:", F.handset, default=current["handset"] or "", required=False)
+    email = prompts.ask("E-mail:", F.email, default=current.get("email") or "", required=False)
     status = prompts.choose("Status", ["active", "suspended"],
                             default=current["status"] if current["status"] != "closed" else "active")
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
-                                handset=handset or "", status=status)
+                                handset=handset or "", email=email or "", status=status)
     console.out.success(f"saved {c['msisdn']}")
 
 
