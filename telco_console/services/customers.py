@@ -146,6 +146,8 @@ def list_customers(ctx: AppContext, search: str | None = None, region: str | Non
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
     region = scope_region(ctx, region)
     size = page_size or ctx.config.get("ui", "page_size")
+    if not 1 <= size <= 1_000 or not 1 <= page <= 1_000_000:
+        raise ValidationError("the page runs from 1 to 1,000,000 and the page size from 1 to 1,000")
     plan_code = plan.strip().upper() if plan else None
 
     def do(conn):

@@ -409,6 +409,8 @@ def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> 
 
 def recent_imports(ctx: AppContext, limit: int = 20) -> Report:
     ctx.require("staff", "admin", action="see imports")
+    if not 1 <= int(limit) <= 10_000:
+        raise ValidationError("the number of imports shown runs from 1 to 10,000")
     import_runs.close_stale(ctx)
     rows = ctx.db.run(imports_repo.recent, limit)
     report = Report("Recent imports", [Column("Id", "int"), Column("Started", "datetime"), Column("Format"),
