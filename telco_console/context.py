@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from telco_console.config import Config
 from telco_console.errors import PermissionDenied
 from telco_console.timeutil import now_local
+
+if TYPE_CHECKING:     # typing only: the driver is imported when a context is made, not with this module
+    from telco_console.db.pool import Database
 
 ROLES = ("admin", "analyst", "staff", "regional", "customer")
 
@@ -28,12 +32,12 @@ SYSTEM = User(None, "system", "admin")
 
 @dataclass
 class AppContext:
-    config: object
-    db: object                       # telco_console.db.pool.Database (app account)
+    config: Config
+    db: Database                     # the application account's pool
     user: User = SYSTEM
     notify: Callable[[str], None] = field(default=lambda msg: None)
     progress: bool = True            # show progress bars for long work
-    _owner_db: object | None = None
+    _owner_db: Database | None = None
 
     @property
     def tz(self) -> str:
@@ -46,10 +50,10 @@ class AppContext:
     def now(self) -> datetime:
         return now_local(self.tz)
 
-    def require(self, *roles: str, action: str = "this") -> None:
+    def require(self, *roles: str, action: str = "do this") -> None:
         """Refuse unless the signed-in user has one of the roles (enforced in services)."""
         if self.user.role not in roles:
-            raise PermissionDenied(f"{self.user.username} ({self.user.role}) is not allowed to do {action}; "
+            raise PermissionDenied(f"{self.user.username} ({self.user.role}) is not allowed to {action}; "
                                    f"it needs the role {' or '.join(roles)}")
 
     def audit(self, conn, action: str, target: str = "", detail: str | None = None) -> None:
@@ -57,7 +61,7 @@ class AppContext:
 
         audit.record(conn, self.now(), self.user.username, action, target, detail)
 
-    def owner_db(self):
+    def owner_db(self) -> Database:
         """A connection pool as the schema owner (migrations, archives, backups)."""
         if self._owner_db is None:
             from telco_console.db.pool import Database

@@ -76,7 +76,7 @@ def test_report_sections_top_lists_apps_elbow_and_run(ctx, tmp_path):
     assert len(data) == 60 and set(data[0]) == {"customer_id", "sessions", "duration_ms", "traffic_bytes", "cluster"}
     from telco_console.reporting.plot import save
 
-    assert [p["kind"] for p in rep.plot["panels"]] == ["bar", "line"]
+    assert [type(p).__name__ for p in rep.plot.panels] == ["Bars", "Lines"]
     assert save(rep, str(tmp_path / "engagement.png")) and (tmp_path / "engagement.png").stat().st_size > 1000
 
 

@@ -1,4 +1,5 @@
-"""The Billing and My account menus, driven with scripted answers, and the self-service services."""
+"""The Billing and My account menus, driven by keystrokes into their real prompts, and the self-service
+services."""
 from __future__ import annotations
 
 import io
@@ -8,29 +9,13 @@ import pytest
 
 from billing_support import add_calls
 from helpers import make_customer, make_plan
+from typed_input import typing
 from telco_console.errors import PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories.base import fetch_value
 from telco_console.services.billing import account, billrun
-from telco_console.ui import prompts
 from telco_console.ui.app import Console, run_action
 from telco_console.ui.menus import billing, sections_for, self_service
-
-
-@pytest.fixture
-def script(monkeypatch):
-    answers: list = []
-
-    def ask(message, parse=None, default="", required=True, **kw):
-        text = answers.pop(0)
-        if not str(text).strip():
-            return None
-        return parse(text) if parse else text
-
-    monkeypatch.setattr(prompts, "ask", ask)
-    monkeypatch.setattr(prompts, "choose", lambda message, choices, default=None, **kw: answers.pop(0))
-    monkeypatch.setattr(prompts, "confirm", lambda message, default=False, **kw: answers.pop(0))
-    return answers
 
 
 def _console(ctx):
@@ -48,25 +33,26 @@ def test_sections_by_role():
                                                                "Answer an enquiry", "Close an enquiry"]
 
 
-def test_admin_runs_bills_and_records_an_overpayment(ctx, script):
+def test_admin_runs_bills_and_records_an_overpayment(ctx):
     make_plan(ctx)
     make_customer(ctx)
     console, buf = _console(ctx)
-    script += ["2026-10", True, False]
-    run_action(console, billing.bill_run)
+    with typing("2026-10", True, False):
+        run_action(console, billing.bill_run)
     assert "2026-10-000001" in buf.getvalue()
-    script += ["2026-10-000001", "20.00", "card", "REF9", True]
-    run_action(console, billing.record_payment)
+    with typing("2026-10-000001", "20.00", "card", "REF9", True):
+        run_action(console, billing.record_payment)
     assert "8.00 credited to the next bill" in buf.getvalue()
-    script += ["2026-10", "", ""]
-    run_action(console, billing.list_bills)
+    with typing("2026-10", "", ""):
+        run_action(console, billing.list_bills)
     assert console.last_report.rows[0][-1] == "paid"
-    script += ["2026-13"]
-    run_action(console, billing.list_bills)
-    assert "'2026-13' is not a billing period" in buf.getvalue()
+    with typing("2026-13", "2026-10", "", "07911123456") as keys:
+        run_action(console, billing.list_bills)
+    assert keys.refused == ["'2026-13' is not a billing period: use YYYY-MM, e.g. 2026-10"]
+    assert console.last_report.filters.get("customer") == "+447911123456"
 
 
-def test_customer_sees_own_account_only(ctx, as_role, script):
+def test_customer_sees_own_account_only(ctx, as_role):
     make_plan(ctx)
     ann = make_customer(ctx)
     bob = make_customer(ctx, "+447911000002", name="Bob")
@@ -79,13 +65,13 @@ def test_customer_sees_own_account_only(ctx, as_role, script):
                     self_service.my_payments):
         run_action(console, handler)
     assert "Bob" not in buf.getvalue() and "Ann Smith" in buf.getvalue()
-    script += ["2026-10"]
-    run_action(console, self_service.my_calls)
+    with typing("2026-10"):
+        run_action(console, self_service.my_calls)
     assert len(console.last_report.rows) == 1 and console.last_report.rows[0][4] == 90
     usage = account.my_usage(me, "2026-10")
     assert usage.totals[-1] == Decimal("12.00")
-    script += ["Bill", "Why?"]
-    run_action(console, self_service.raise_enquiry)
+    with typing("Bill", "Why?"):
+        run_action(console, self_service.raise_enquiry)
     eid = ctx.db.run(fetch_value, "SELECT id FROM enquiries")      # not always 1: ids step by 3 on Galera
     assert f"enquiry #{eid} sent" in buf.getvalue()
     with pytest.raises(PermissionDenied):

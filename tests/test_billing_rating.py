@@ -27,8 +27,8 @@ def test_peak_boundary_19_59_30_is_peak_and_20_00_is_offpeak(ctx):
     # 2026-10-05 is a Monday
     add_calls(ctx, c["id"], [("2026-10-05 19:59:30", 60), ("2026-10-05 20:00:00", 60)])
     r = _rate(ctx, c["id"])
-    assert (r["peak_s"], r["offpeak_s"]) == (60, 60)
-    assert (r["peak_amount"], r["offpeak_amount"]) == (D("0.10"), D("0.05"))
+    assert (r.peak_s, r.offpeak_s) == (60, 60)
+    assert (r.peak_amount, r.offpeak_amount) == (D("0.10"), D("0.05"))
 
 
 def test_weekend_is_offpeak_and_plan_window_is_used(ctx):
@@ -36,7 +36,7 @@ def test_weekend_is_offpeak_and_plan_window_is_used(ctx):
     c = make_customer(ctx)
     add_calls(ctx, c["id"], [("2026-10-10 10:30:00", 60), ("2026-10-05 10:30:00", 60)])  # Sat, Mon
     r = _rate(ctx, c["id"])
-    assert (r["peak_s"], r["offpeak_s"]) == (60, 60)
+    assert (r.peak_s, r.offpeak_s) == (60, 60)
 
 
 @pytest.mark.parametrize("inc,expected", [(1, 61 + 1), (30, 90 + 30), (60, 120 + 60)])
@@ -45,9 +45,9 @@ def test_increments_round_up_per_call(ctx, inc, expected):
     c = make_customer(ctx)
     add_calls(ctx, c["id"], [("2026-10-04 10:00:00", 61), ("2026-10-04 11:00:00", 1)])  # Sunday: off-peak
     r = _rate(ctx, c["id"])
-    assert r["offpeak_s"] == expected
+    assert r.offpeak_s == expected
     # 0.60 a minute = 0.01 a second
-    assert r["offpeak_amount"] == D(expected) / 100
+    assert r.offpeak_amount == D(expected) / 100
 
 
 def test_only_outgoing_answered_calls_with_billsec_are_rated(ctx):
@@ -58,7 +58,7 @@ def test_only_outgoing_answered_calls_with_billsec_are_rated(ctx):
     add_calls(ctx, c["id"], [("2026-10-04 10:10:00", 0)])
     add_calls(ctx, c["id"], [("2026-09-30 23:59:59", 60), ("2026-11-01 00:00:00", 60)])  # other periods
     r = _rate(ctx, c["id"])
-    assert r["peak_s"] == r["offpeak_s"] == r["call_s"] == 0
+    assert r.peak_s == r.offpeak_s == r.call_s == 0
 
 
 def test_allowance_used_up_across_peak_and_offpeak_in_chronological_order(ctx):
@@ -69,8 +69,8 @@ def test_allowance_used_up_across_peak_and_offpeak_in_chronological_order(ctx):
     add_calls(ctx, c["id"], [("2026-10-05 21:00:00", 180), ("2026-10-05 07:55:00", 360),
                              ("2026-10-05 09:00:00", 360)])
     r = _rate(ctx, c["id"])
-    assert (r["peak_s"], r["offpeak_s"]) == (120, 180)
-    assert (r["peak_amount"], r["offpeak_amount"]) == (D("0.40"), D("0.30"))
+    assert (r.peak_s, r.offpeak_s) == (120, 180)
+    assert (r.peak_amount, r.offpeak_amount) == (D("0.40"), D("0.30"))
 
 
 def test_ties_on_start_time_are_ordered_by_record_id(ctx):
@@ -79,7 +79,7 @@ def test_ties_on_start_time_are_ordered_by_record_id(ctx):
     c = make_customer(ctx)
     add_calls(ctx, c["id"], [("2026-10-05 10:00:00", 60), ("2026-10-05 10:00:00", 120)])
     r = _rate(ctx, c["id"])
-    assert r["peak_s"] == 120
+    assert r.peak_s == 120
 
 
 def test_sms_and_data_rounding(ctx):
@@ -90,18 +90,18 @@ def test_sms_and_data_rounding(ctx):
     # 1 MB free; total 2,000,001 bytes -> 1,000,001 beyond -> 2 started MB
     add_data(ctx, c["id"], [1_500_000, 500_001])
     r = _rate(ctx, c["id"])
-    assert (r["sms_n"], r["sms_amount"]) == (3, D("0.15"))
-    assert (r["mb_n"], r["data_amount"]) == (2, D("0.02"))
+    assert (r.sms_n, r.sms_amount) == (3, D("0.15"))
+    assert (r.mb_n, r.data_amount) == (2, D("0.02"))
 
 
 def test_tax_rounds_half_up_per_line(ctx):
     make_plan(ctx, monthly_fee="10.25", included_minutes=0)
     c = make_customer(ctx)
     r = _rate(ctx, c["id"], tax_rate=D("0.175"))
-    assert r["tax"] == D("1.79")  # 10.25 * 0.175 = 1.79375
+    assert r.tax == D("1.79")  # 10.25 * 0.175 = 1.79375
     r = _rate(ctx, c["id"], tax_rate=D("0.02"))
-    assert r["tax"] == D("0.21")  # 0.205 rounds half up
-    assert r["total"] == D("10.46")
+    assert r.tax == D("0.21")  # 0.205 rounds half up
+    assert r.total == D("10.46")
 
 
 def test_proration_by_days_active(ctx):
@@ -115,9 +115,9 @@ def test_proration_by_days_active(ctx):
     gone = make_customer(ctx, "+447911000004", since="2026-01-01")
     customers.close_customer(ctx, gone["msisdn"], "2026-09-30")             # not billed
     rated = ctx.db.run(lambda conn: rating.rate_customers(conn, "2026-10"))
-    assert rated[joined["id"]]["fee_amount"] == D("10.00")
-    assert rated[full["id"]]["fee_amount"] == D("31.00")
-    assert rated[left["id"]]["fee_amount"] == D("3.00")
+    assert rated[joined["id"]].fee_amount == D("10.00")
+    assert rated[full["id"]].fee_amount == D("31.00")
+    assert rated[left["id"]].fee_amount == D("3.00")
     assert gone["id"] not in rated
 
 
@@ -128,7 +128,7 @@ def test_suspended_customers_are_billed_like_active(ctx):
     c = make_customer(ctx)
     customers.edit_customer(ctx, c["msisdn"], status="suspended")
     r = _rate(ctx, c["id"])
-    assert r["fee_amount"] == D("12.00")
+    assert r.fee_amount == D("12.00")
 
 
 def test_plan_override_rerates_without_writing(ctx):
@@ -141,9 +141,9 @@ def test_plan_override_rerates_without_writing(ctx):
     big = ctx.db.run(plans_repo.by_code, "BIG")
     own = _rate(ctx, c["id"])
     other = _rate(ctx, c["id"], plan_override=big)
-    assert own["peak_amount"] == D("1.00") and own["fee_amount"] == D("10.00")
-    assert other["peak_amount"] == D("0.00") and other["fee_amount"] == D("20.00")
-    assert other["plan_id"] == big["id"]
+    assert own.peak_amount == D("1.00") and own.fee_amount == D("10.00")
+    assert other.peak_amount == D("0.00") and other.fee_amount == D("20.00")
+    assert other.plan_id == big["id"]
     assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM bills") == 0
 
 
@@ -193,6 +193,6 @@ def test_sql_rating_matches_the_reference(ctx, spec, sms, data):
         add_data(ctx, c["id"], [data])
     got = _rate(ctx, c["id"])
     want = rate_usage(PLAN, _calls(spec), sms, data, 31, 31)
-    assert (got["peak_s"], got["offpeak_s"], got["sms_n"], got["mb_n"]) == (want.peak_s, want.offpeak_s,
+    assert (got.peak_s, got.offpeak_s, got.sms_n, got.mb_n) == (want.peak_s, want.offpeak_s,
                                                                            want.sms_n, want.mb_n)
-    assert got["total"] == want.total
+    assert got.total == want.total

@@ -75,7 +75,7 @@ def test_exit_4_not_allowed_and_wrong_password(ctx, run_cli):
     _users(ctx)
     code, out, err = run_cli(*PLAN_ARGS, user="stan", password=PW)
     assert (code, out) == (4, "")
-    assert err == ("error: stan (staff) is not allowed to do add plans; it needs the role admin\n")
+    assert err == ("error: stan (staff) is not allowed to add plans; it needs the role admin\n")
     code, out, err = run_cli("plan", "list", user="boss", password="wrong-password")
     assert (code, err) == (4, "error: wrong username or password\n")
     code, out, err = run_cli(*PLAN_ARGS, user="boss", password=PW)

@@ -118,3 +118,21 @@ def test_falls_back_to_insert_when_load_data_local_is_refused(ctx, monkeypatch):
     result = demo.load_demo(ctx, customers=10, days=2, seed=5, bootstrap=True)
     assert result.records > 0 and any("local_infile" in n for n in notes)
     assert ctx.db.run(rollups.differences) == []
+
+
+def test_first_run_shows_leads_and_listings(ctx):
+    """The demo's leads call and message its customers, so the lead reports answer at once."""
+    from telco_console.services.intelligence import leads
+
+    result = demo.load_demo(ctx, customers=200, days=10, seed=9, bootstrap=True)
+    assert (result.leads, result.listings) == (10, 2)
+    top = leads.run_command(ctx, "show top 5 leads by call volume")
+    assert len(top.rows) == 5 and all(r[0].startswith("D9-LEAD") and r[5] > 0 for r in top.rows)
+    calls = [r[5] for r in top.rows]
+    assert calls == sorted(calls, reverse=True) and calls[0] >= 2 * calls[-1]     # some leads far busier
+    listings = leads.run_command(ctx, "show listings with most sms inquiries")
+    assert listings.rows and listings.rows[0][5] > 0
+    busiest = top.rows[0][2]
+    activity = leads.run_command(ctx, f"show customer activity summary for {busiest}")
+    assert ["Is a lead", top.rows[0][0]] in activity.rows
+    assert ctx.db.run(rollups.differences) == []

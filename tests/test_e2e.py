@@ -168,3 +168,50 @@ def test_first_run_asks_for_the_first_admin(ctx, cli_env, tmp_path):
     from telco_console.services import auth
 
     assert auth.login(ctx, "first", "first-admin-pw", sleep=lambda s: None).role == "admin"
+
+
+def test_staff_logs_a_call_typing_as_a_person_would(accounts, cli_env, tmp_path):
+    """The prompts as typed: `?ann` finds the customer, `2` picks the second choice, Enter takes a
+    shown default, one `y` answers a yes/no question; the record number then undoes the call."""
+    import json
+
+    from helpers import make_customer
+
+    make_customer(accounts, "07911123456", name="Ann Smith")
+    make_customer(accounts, "07911000002", name="Bob Jones")
+    s = Session(cli_env, tmp_path)
+    s.sign_in("stan", PASSWORD)
+    s.pick("Data collection")
+    s.pick("Log a call")
+    s.answer("Customer MSISDN:", "?ann")
+    s.expect(r"1\) \+447911123456  Ann Smith")
+    s.answer("Which customer?", "1")
+    s.answer("Direction [1) out, 2) in]", "2")
+    s.answer("Other party (number or extension):", "07400123456")
+    s.answer("Start time", "yesterday 10:00")
+    s.answer("Give the call's [1) duration, 2) end time]", "")          # Enter: the default, duration
+    s.answer("Duration (90, 1:30, 2m30s):", "90")
+    s.expect(r"Answered\?")
+    s.child.send("y")                                                    # one key, not "yy"
+    s.expect("Call to save")
+    screen = s.expect(r"Save this call\?")
+    assert re.search(r"Direction\s*\|\s*in\b", screen) and re.search(r"Answered\s*\|\s*yes", screen)
+    s.child.send("y")
+    s.expect(r"saved call as record ")
+    s.child.expect(r"(\d+) \(")
+    number = s.child.match.group(1)
+    s.pick("Back")
+    s.pick("Save the last report")
+    s.answer("Format [1) csv, 2) json, 3) html]", "2")                   # 2 is json, not "csv2"
+    s.answer("File", "")                                                 # Enter: the default file name
+    s.expect(r"saved Call to save to exports/call-to-save\.json")
+    saved = json.loads((tmp_path / "exports" / "call-to-save.json").read_text())
+    assert "Call to save" in json.dumps(saved)
+    s.pick("Data collection")
+    s.pick("Undo a record logged today")
+    s.answer("Record number to undo:", number)
+    s.expect(rf"Remove record {number}\?")
+    s.child.send("y")
+    s.expect(rf"undid record {number}: the call of \+447911123456")
+    s.pick("Back")
+    s.quit()

@@ -184,7 +184,7 @@ def test_cli_partitions_archive_and_rollups(ctx, usage_data, run_cli, tmp_path):
     code, out, err = run_cli("db", "partitions", "--format", "csv", user="root", password="correct-horse-9")
     assert code == 0 and "calls,pmax" in out
     code, out, err = run_cli("db", "rollups", "check", user="root", password="correct-horse-9")
-    assert code == 0 and "equal a full recount" in out + err
+    assert code == 0 and (out + err).count("equal a full recount") == 1
     code, out, err = run_cli("db", "archive", "--before", "2026-13", "--dir", str(tmp_path),
                              user="root", password="correct-horse-9")
     assert code == 1 and "not a billing period" in err

@@ -3,10 +3,10 @@ import io
 from datetime import datetime
 
 from helpers import make_customer, make_plan
+from typed_input import typing
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
 from telco_console.repositories.base import execute
-from telco_console.ui import prompts
 from telco_console.ui.app import Console
 from telco_console.ui.menus import maintenance as menu
 from telco_console.ui.menus import sections_for
@@ -17,20 +17,6 @@ def _console(ctx):
     return Console(ctx, Output(out, err, colour=False)), out, err
 
 
-def _answers(monkeypatch, *values):
-    it = iter(values)
-
-    def ask(message, parse=None, required=True, default="", **kw):
-        text = next(it)
-        if not text.strip():
-            text = default
-            if not text:
-                return None
-        return parse(text) if parse else text
-    monkeypatch.setattr(prompts, "ask", ask)
-    monkeypatch.setattr(prompts, "confirm", lambda message, **kw: True)
-
-
 def test_section_roles():
     assert "Database maintenance" in [s.title for s in sections_for("admin")]
     analyst = [s for s in sections_for("analyst") if s.title == "Database maintenance"][0]
@@ -38,7 +24,7 @@ def test_section_roles():
     assert "Database maintenance" not in [s.title for s in sections_for("staff")]
 
 
-def test_archive_restore_check_and_rebuild_from_the_menu(ctx, monkeypatch, tmp_path):
+def test_archive_restore_check_and_rebuild_from_the_menu(ctx, tmp_path):
     make_plan(ctx)
     cid = make_customer(ctx)["id"]
     calls = [(cid, datetime(2026, 2, 3, 10), "out", "+447700900001", 60, 50, 1, "ANSWERED", 0, "t", "m1")]
@@ -46,18 +32,18 @@ def test_archive_restore_check_and_rebuild_from_the_menu(ctx, monkeypatch, tmp_p
     console, out, err = _console(ctx)
     menu.partitions(console)
     assert console.last_report.title == "Usage partitions"
-    _answers(monkeypatch, "2026-03", str(tmp_path))
-    menu.archive(console)
+    with typing("2026-03", str(tmp_path), True):
+        menu.archive(console)
     assert "archived 2026-02: 1 records" in out.getvalue()
-    _answers(monkeypatch, str(tmp_path / "usage-2026-02.zip"))
-    menu.restore(console)
+    with typing(str(tmp_path / "usage-2026-02.zip")):
+        menu.restore(console)
     assert "restored 2026-02: 1 of 1 records added" in out.getvalue()
     ctx.db.run(execute, "UPDATE usage_daily SET calls_out = 7")
-    _answers(monkeypatch, "")
-    menu.check(console)
+    with typing(""):
+        menu.check(console)
     assert "differ" in err.getvalue() + out.getvalue()
-    _answers(monkeypatch, "2026-02")
-    menu.rebuild(console)
-    _answers(monkeypatch, "")
-    menu.check(console)
+    with typing("2026-02"):
+        menu.rebuild(console)
+    with typing(""):
+        menu.check(console)
     assert "equal a full recount" in out.getvalue()

@@ -1,7 +1,8 @@
 import io
 
+from typed_input import typing
+
 from telco_console.reporting.output import Output
-from telco_console.ui import prompts
 from telco_console.ui.app import Console
 from telco_console.ui.menus import sections_for
 from telco_console.ui.menus import setup as setup_menu
@@ -24,12 +25,11 @@ def test_show_settings(ctx):
     assert "page_size" in out.getvalue() and console.last_report.title.startswith("Settings")
 
 
-def test_load_demo_from_the_menu(ctx, as_role, monkeypatch):
-    answers = iter(["12", "2", "5"])
-    monkeypatch.setattr(prompts, "ask", lambda message, parse=None, **kw: parse(next(answers)))
-    monkeypatch.setattr(prompts, "confirm", lambda message, **kw: True)
+def test_load_demo_from_the_menu(ctx, as_role):
     console, out, _ = _console(as_role("admin", username="boss"))
     console.ctx.progress = False
-    setup_menu.load_demo(console)
+    with typing("12", "2", "", True) as keys:        # Enter takes the seed shown as the default
+        setup_menu.load_demo(console)
+    assert keys.asked[:2] == ["Customers:", "Days of usage (ending yesterday):"]
     text = out.getvalue()
     assert "loaded 12 customers" in text and "analyst" in text

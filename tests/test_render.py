@@ -84,3 +84,20 @@ def test_html_escapes_and_marks_numbers():
 def test_unknown_format():
     with pytest.raises(ValueError, match="unknown format"):
         render(sample(), "xml")
+
+
+def test_durations_read_as_hours_minutes_or_seconds_and_export_as_seconds():
+    import json
+
+    from telco_console.reporting.render import human_duration, to_csv, to_json, to_table
+    from telco_console.reporting.report import Column, Report, Seconds
+
+    assert human_duration(507330.7) == "140 h 56 min"
+    assert human_duration(507.3) == "8 min 27 s" and human_duration(42) == "42 s"
+    assert human_duration(2.5) == "2.5 s" and human_duration(0) == "0 s" and human_duration(3600) == "1 h 00 min"
+    r = Report("Sessions", [Column("Customer"), Column("Duration", "duration"), Column("Value", "float")],
+               [["a", 507330.7, Seconds(90.0)], ["b", 12, 1.5]])
+    table = to_table(r)
+    assert "140 h 56 min" in table and "1 min 30 s" in table and "507,330" not in table
+    assert to_csv(r).splitlines()[:2] == ["Customer,Duration (s),Value", "a,507330.7,90.0"]
+    assert json.loads(to_json(r))["rows"][0] == {"Customer": "a", "Duration (s)": 507330.7, "Value": 90.0}

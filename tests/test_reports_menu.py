@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from reports_data import A, basic
+from typed_input import typing
 
 from telco_console.reporting.output import Output
-from telco_console.ui import prompts
 from telco_console.ui.app import Console
 from telco_console.ui.menus import analytics
-
-
-@pytest.fixture
-def script(monkeypatch):
-    """Answers for the prompts, in order; records the questions asked."""
-    answers: list[str] = []
-    asked: list[str] = []
-
-    def ask(message, parse=None, default="", required=True, **kw):
-        asked.append(message)
-        text = answers.pop(0)
-        if not text.strip():
-            return None
-        return parse(text) if parse else text.strip()
-
-    def choose(message, choices, default=None, **kw):
-        asked.append(message)
-        text = answers.pop(0) or default
-        assert text in choices, f"{text} not in {choices}"
-        return text
-
-    monkeypatch.setattr(prompts, "ask", ask)
-    monkeypatch.setattr(prompts, "choose", choose)
-    return answers, asked
 
 
 def console_for(c):
@@ -46,30 +21,30 @@ def item(section, role, label_end):
     return next(i for i in section.visible_items(role) if i.label.endswith(label_end))
 
 
-def test_analyst_runs_peak_hours_and_saves_a_chart(ctx, script, tmp_path):
+def test_analyst_runs_peak_hours_and_saves_a_chart(ctx, tmp_path):
     basic(ctx)
-    answers, asked = script
     con, buf = console_for(ctx.with_user(ctx.user.__class__(None, "ana", "analyst")))
     png = tmp_path / "p.png"
-    answers += ["yesterday", "", ""]     # dates, region, customer; no data, so no chart question
-    item(analytics.section(), "analyst", "Peak hours").handler(con)
+    with typing("3", "", "") as keys:      # dates 3) yesterday, region, customer; no data, so no chart question
+        item(analytics.section(), "analyst", "Peak hours").handler(con)
+    asked = keys.asked
     assert con.last_report.title == "Peak hours"
     assert "Peak hours: no usage for these filters" in buf.getvalue()
-    answers += ["dates", "2026-10-01", "2026-10-31", "", A, str(png)]
-    item(analytics.section(), "analyst", "Peak hours").handler(con)
+    with typing("dates", "2026-10-01", "2026-10-31", "", A, str(png)):
+        item(analytics.section(), "analyst", "Peak hours").handler(con)
     assert con.last_report.title == f"Peak hours for {A}"
     assert "Peak hour for all records: 18:00-18:59" in buf.getvalue()
     assert png.read_bytes()[:4] == b"\x89PNG"
-    assert asked[:3] == ["Dates", "Region (optional, Enter for all):", "Customer MSISDN (optional):"]
+    assert asked[0].startswith("Dates [1) all time, 2) today, 3) yesterday")
+    assert asked[1:3] == ["Region (optional, Enter for all):", "Customer MSISDN (optional):"]
 
 
-def test_options_and_regional_is_not_asked_for_a_region(ctx, script):
+def test_options_and_regional_is_not_asked_for_a_region(ctx):
     basic(ctx)
-    answers, asked = script
     con, buf = console_for(ctx.with_user(ctx.user.__class__(None, "south", "regional", "South")))
-    answers += ["all time", "", "", "data", ""]    # dates, customer, top, sort, chart file
-    item(analytics.section(), "regional", "Customer usage summary").handler(con)
-    assert not any(q.startswith("Region") for q in asked)
+    with typing("", "", "", "data", "") as keys:    # dates (Enter: all time), customer, top, sort, chart file
+        item(analytics.section(), "regional", "Customer usage summary").handler(con)
+    assert not any(q.startswith("Region") for q in keys.asked)
     assert [r[0] for r in con.last_report.rows] == ["+447911000002"]
     assert con.last_report.filters["sorted by"] == "data"
 
@@ -84,11 +59,10 @@ def test_items_by_role(ctx):
     assert s.visible_items("staff") == [] or all("My account" not in i.label for i in s.visible_items("staff"))
 
 
-def test_customer_menu_shows_own_usage(ctx, script):
+def test_customer_menu_shows_own_usage(ctx):
     d = basic(ctx)
-    answers, _ = script
     con, buf = console_for(ctx.with_user(ctx.user.__class__(None, "ann", "customer", None, d["a"]["id"])))
-    answers += ["all time", ""]
-    item(analytics.section(), "customer", "My usage").handler(con)
+    with typing("all time", ""):
+        item(analytics.section(), "customer", "My usage").handler(con)
     assert con.last_report.title == f"My usage: {A}"
     assert "Data per day (MB)" in buf.getvalue()

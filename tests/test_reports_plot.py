@@ -5,20 +5,18 @@ import pytest
 
 from telco_console.errors import ValidationError
 from telco_console.reporting.plot import save
-from telco_console.reporting.report import Column, Report
+from telco_console.reporting.report import Bars, Column, Heatmap, Lines, Plot, Report
 
 
 def test_every_panel_kind(tmp_path):
     r = Report("All kinds", [Column("x")], [["a"]])
-    r.plot = {"panels": [
-        {"kind": "bar", "title": "bars", "x": ["a", "b"], "series": {"one": [1, 2], "two": [2, 1]}},
-        {"kind": "bar", "title": "stacked", "x": ["a", "b"], "series": {"one": [1, 2], "two": [2, 1]},
-         "stacked": True, "xlabel": "hour", "ylabel": "records"},
-        {"kind": "barh", "title": "horizontal", "x": ["+447911000001", "+447911000002"], "series": {"n": [3, 1]}},
-        {"kind": "line", "title": "lines", "x": [f"2026-{m:02d}" for m in range(1, 13)] + ["2027-01"],
-         "series": {"A": list(range(13)), "B": list(range(13, 0, -1))}},
-        {"kind": "heatmap", "title": "matrix", "rows": ["r1", "r2"], "cols": ["c1", "c2"],
-         "matrix": [[1.0, -1.0], [0.5, 0.0]], "vmin": -1, "vmax": 1}]}
+    r.plot = Plot([
+        Bars("bars", ["a", "b"], {"one": [1, 2], "two": [2, 1]}),
+        Bars("stacked", ["a", "b"], {"one": [1, 2], "two": [2, 1]}, stacked=True, xlabel="hour", ylabel="records"),
+        Bars("horizontal", ["+447911000001", "+447911000002"], {"n": [3, 1]}, horizontal=True),
+        Lines("lines", [f"2026-{m:02d}" for m in range(1, 13)] + ["2027-01"],
+              {"A": list(range(13)), "B": list(range(13, 0, -1))}),
+        Heatmap("matrix", ["r1", "r2"], ["c1", "c2"], [[1.0, -1.0], [0.5, 0.0]], vmin=-1, vmax=1)])
     path = tmp_path / "sub" / "all.png"
     with pytest.raises(ValidationError, match="does not exist"):     # a missing folder is not created
         save(r, str(path))

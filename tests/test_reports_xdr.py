@@ -52,14 +52,14 @@ def test_xdr_stats_known_answers(ctx):
     ten_users(ctx)
     r = run_report(ctx, "xdr-stats", ReportParams())
     by = {row[0]: row for row in r.rows}
-    assert by["Duration (s)"][1:5] == [10, 0, 5.5, 5.5]
+    assert by["Duration"][1:5] == [10, 0, 5.5, 5.5]
     assert by["Other (MB)"][1:3] == [9, 1] and by["Other (MB)"][11] == 1
     dec, corr, pca = r.sections
     assert [row[0] for row in dec.rows] == [10, 9, 8, 7, 6]
     assert [row[4] for row in dec.rows] == pytest.approx([10.0, 9.0, 8.0, 7.0, 6.0])
     assert [row[1] for row in dec.rows] == [1] * 5
     names = corr.headers[1:]
-    social = corr.rows[names.index("Social Media")]
+    social = corr.rows[names.index("Social media")]
     assert social[1 + names.index("Google")] == pytest.approx(1.0)
     assert social[1 + names.index("Email")] == pytest.approx(-1.0)
     assert pca.rows[-1][2] == pytest.approx(100.0)

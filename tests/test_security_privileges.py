@@ -107,10 +107,10 @@ def test_staff_are_refused_admin_subcommands_with_exit_4(ctx, run_cli):
                              "--minutes", "1", "--sms", "1", "--mb", "1", "--peak-rate", "0.1",
                              "--offpeak-rate", "0.1", "--sms-rate", "0.1", "--mb-rate", "0.1",
                              user="clerk", password=PW)
-    assert code == 4 and "clerk (staff) is not allowed to do add plans" in err
+    assert code == 4 and "clerk (staff) is not allowed to add plans" in err
     code, out, err = run_cli("customer", "add", "--msisdn", "+447911123456", "--name", "A", "--plan", "BASIC",
                              user="clerk", password=PW)
-    assert code == 4 and "clerk (staff) is not allowed to do add customers" in err
+    assert code == 4 and "clerk (staff) is not allowed to add customers" in err
     assert ctx.db.run(lambda conn: _one(conn, "SELECT COUNT(*) FROM customers")) == 0
 
 

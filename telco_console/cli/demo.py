@@ -10,7 +10,8 @@ from telco_console.cli.argtypes import whole
 def register(sub) -> None:
     p = sub.add_parser("demo", help="demo data", description="Load a realistic, reproducible demo data set.")
     ps = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    text = ("load plans, customers and their usage (calls, SMS, data sessions) ending yesterday, and the "
+    text = ("load plans, customers and their usage (calls, SMS, data sessions) ending yesterday, leads and "
+            "listings whose numbers call and message the customers, and the "
             "accounts admin/analyst/staff (their passwords are printed once); needs an admin, except on an "
             "empty database")
     a = ps.add_parser("load", help=text, description=text)
@@ -49,7 +50,9 @@ def cmd_load(ctx, args, out) -> int:
     out.success(f"loaded {result.customers:,} customers ({result.joined_in_period:,} joined during the period, "
                 f"{result.closed:,} closed), {result.calls:,} calls, {result.sms:,} SMS and {result.data:,} data "
                 f"sessions from {result.first_day} to {result.last_day}"
-                + (f"; added {result.plans_added} plans" if result.plans_added else ""))
+                + (f"; added {result.plans_added} plans" if result.plans_added else "")
+                + (f"; {result.leads:,} leads on {result.listings:,} listings call and message them"
+                   if result.leads else ""))
     if result.accounts:
         out.info("New accounts (the passwords are shown only this once: note them now):")
         for name, pw in result.accounts.items():

@@ -1,4 +1,5 @@
-"""`log call|sms|data`: one record at a time, with the same checks as the menu's prompts."""
+"""`log call|sms|data`: one record at a time, with the same checks as the menu's prompts;
+`log show|undo N` and `log today`: the records by their record numbers."""
 from __future__ import annotations
 
 from telco_console.cli import add_format, emit
@@ -53,6 +54,20 @@ def register(sub) -> None:
     add_format(a)
     a.set_defaults(func=cmd_data)
 
+    a = ps.add_parser("show", help="show a logged record by its record number")
+    a.add_argument("number", help="the record number given when it was saved")
+    add_format(a)
+    a.set_defaults(func=cmd_show)
+
+    a = ps.add_parser("undo", help="remove a record logged today (staff: their own; admin: anyone's), "
+                                   "audited, the rollups corrected")
+    a.add_argument("number", help="the record number given when it was saved")
+    a.set_defaults(func=cmd_undo)
+
+    a = ps.add_parser("today", help="the records logged today (staff: their own; admin: everyone's)")
+    add_format(a)
+    a.set_defaults(func=cmd_today)
+
 
 def parse_apps(items: list[str]) -> dict:
     from telco_console.errors import ValidationError
@@ -98,4 +113,27 @@ def cmd_data(ctx, args, out) -> int:
     logged = manual.log_data(ctx, args.msisdn, args.start, args.duration, args.end, args.dl, args.ul,
                              parse_apps(args.app), measures, retrans, args.handset)
     emit(out, logged.report, args.format, args.output)
+    return 0
+
+
+def cmd_show(ctx, args, out) -> int:
+    from telco_console.services.collection import records
+
+    emit(out, records.show(ctx, args.number), args.format, args.output)
+    return 0
+
+
+def cmd_undo(ctx, args, out) -> int:
+    from telco_console.services.collection import records
+
+    u = records.undo(ctx, args.number)
+    out.success(f"undid record {u.number}: the {records.KIND_NAMES[u.kind]} of {u.msisdn} "
+                f"at {u.started_at:%Y-%m-%d %H:%M} is removed")
+    return 0
+
+
+def cmd_today(ctx, args, out) -> int:
+    from telco_console.services.collection import records
+
+    emit(out, records.todays(ctx), args.format, args.output)
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 from prettytable import PrettyTable
 
 from telco_console.reporting.charts import render_chart
-from telco_console.reporting.report import Column, Report
+from telco_console.reporting.report import Column, Report, Seconds
 
 FORMATS = ("table", "csv", "json", "html")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,6 +24,8 @@ def format_value(value: Any, column: Column) -> str:
         return ""
     kind = column.kind
     try:
+        if kind == "duration" or isinstance(value, Seconds):
+            return human_duration(float(value))
         if kind == "int":
             return f"{int(value):,}"
         if kind == "money":
@@ -44,6 +46,21 @@ def format_value(value: Any, column: Column) -> str:
     except (ValueError, TypeError, ArithmeticError):
         pass
     return str(value)
+
+
+def human_duration(seconds: float) -> str:
+    """507330.7 -> '140 h 55 min'; 507.3 -> '8 min 27 s'; 42 -> '42 s'; 2.5 -> '2.5 s'."""
+    sign = "-" if seconds < 0 else ""
+    s = abs(seconds)
+    if s < 10:
+        return f"{sign}{s:.1f} s" if s != int(s) else f"{sign}{int(s)} s"
+    total = int(round(s))
+    if total < 60:
+        return f"{sign}{total} s"
+    if total < 3600:
+        return f"{sign}{total // 60} min {total % 60} s"
+    minutes = int(round(s / 60))
+    return f"{sign}{minutes // 60:,} h {minutes % 60:02d} min"
 
 
 def _title_block(report: Report) -> list[str]:
@@ -127,7 +144,7 @@ def to_csv(report: Report) -> str:
             buf.write("\n")
             w.writerow([safe_cell(f"# {r.title}")])
         first = False
-        w.writerow([safe_cell(h) for h in r.headers])
+        w.writerow([safe_cell(h) for h in r.export_headers])
         for row in r.rows:
             w.writerow([safe_cell(_plain(v)) for v in row])
         if r.totals is not None:
@@ -150,14 +167,14 @@ def _json_value(value: Any) -> Any:
 def to_dict(report: Report) -> dict:
     out: dict[str, Any] = {
         "title": report.title,
-        "columns": report.headers,
-        "rows": [{h: _json_value(v) for h, v in zip(report.headers, row)} for row in report.rows],
+        "columns": report.export_headers,
+        "rows": [{h: _json_value(v) for h, v in zip(report.export_headers, row)} for row in report.rows],
     }
     shown = {k: _json_value(v) for k, v in report.filters.items() if v not in (None, "")}
     if shown:
         out["filters"] = shown
     if report.totals is not None:
-        out["totals"] = {h: _json_value(v) for h, v in zip(report.headers, report.totals)}
+        out["totals"] = {h: _json_value(v) for h, v in zip(report.export_headers, report.totals)}
     if report.notes:
         out["notes"] = report.notes
     if report.sections:

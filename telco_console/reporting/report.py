@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Sequence, Union
 
 
 @dataclass
@@ -10,12 +10,22 @@ class Column:
     """A column: its heading (with the unit, e.g. 'Data (MB)'), and how to show values."""
 
     name: str
-    kind: str = "text"          # text | int | decimal | money | float | percent | date | datetime
+    kind: str = "text"          # text | int | decimal | money | float | percent | duration | date | datetime
     places: int | None = None   # decimals shown for decimal/float/percent
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("int", "decimal", "money", "float", "percent")
+        return self.kind in ("int", "decimal", "money", "float", "percent", "duration")
+
+    @property
+    def export_name(self) -> str:
+        """The heading in CSV and JSON, where a duration is a number of seconds."""
+        return f"{self.name} (s)" if self.kind == "duration" and not self.name.endswith("(s)") else self.name
+
+
+class Seconds(float):
+    """A duration in seconds in a cell of any column (a table of mixed measures): shown as hours and
+    minutes or minutes and seconds, exported as the number of seconds."""
 
 
 @dataclass
@@ -26,6 +36,52 @@ class Chart:
     labels: list[str]
     values: list[float]
     unit: str = ""
+
+
+@dataclass
+class Bars:
+    """A bar chart panel: one bar per x label and series (side by side, or stacked)."""
+
+    title: str
+    x: list
+    series: dict[str, list]
+    horizontal: bool = False
+    stacked: bool = False
+    xlabel: str = ""
+    ylabel: str = ""
+
+
+@dataclass
+class Lines:
+    """A line chart panel: one line per series over the x labels."""
+
+    title: str
+    x: list
+    series: dict[str, list]
+    xlabel: str = ""
+    ylabel: str = ""
+
+
+@dataclass
+class Heatmap:
+    """A matrix panel: rows x cols of values, coloured from vmin to vmax."""
+
+    title: str
+    rows: list[str]
+    cols: list[str]
+    matrix: list[list[float]]
+    vmin: float | None = None
+    vmax: float | None = None
+
+
+Panel = Union[Bars, Lines, Heatmap]
+
+
+@dataclass
+class Plot:
+    """A report's figure for `--plot FILE.png` (reporting.plot draws it): panels one above another."""
+
+    panels: list[Panel]
 
 
 @dataclass
@@ -43,7 +99,7 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     sections: list["Report"] = field(default_factory=list)
     empty_message: str = "no data for these filters"
-    plot: dict | None = None     # optional description for a matplotlib figure (reporting.plot)
+    plot: Plot | None = None     # optional figure for a PNG (reporting.plot)
 
     @classmethod
     def simple(cls, title: str, headers: list[str], rows: list[list[Any]], **kw) -> "Report":
@@ -73,6 +129,10 @@ class Report:
     @property
     def headers(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def export_headers(self) -> list[str]:
+        return [c.export_name for c in self.columns]
 
     def is_empty(self) -> bool:
         return not self.rows and not any(not s.is_empty() for s in self.sections)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Iterator, Sequence
 
+from telco_console.applications import APPS
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
 
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 ENGAGEMENT_COLS = ("sessions", "duration_ms", "traffic_bytes", *[f"{a}_bytes" for a in APPS])
 EXPERIENCE_COLS = ("tcp_dl", "tcp_ul", "rtt_dl", "rtt_ul", "tp_dl", "tp_ul")
 

@@ -84,3 +84,21 @@ def count(conn, search: str | None = None, region: str | None = None, status: st
 
 def regions(conn) -> list[str]:
     return [r["region"] for r in fetch_all(conn, "SELECT DISTINCT region FROM customers ORDER BY region")]
+
+
+def suggest(conn, number_prefixes: list[str], name_part: str | None, region: str | None,
+            limit: int = 10) -> list[dict]:
+    """Customers whose MSISDN starts with one of the prefixes (the unique index answers these) or
+    whose name contains name_part; at most `limit` rows, for a prompt's completion or search."""
+    where, params = [], []
+    for p in number_prefixes:
+        where.append("c.msisdn LIKE %s")
+        params.append(like_escape(p) + "%")
+    if name_part:
+        where.append("c.name LIKE %s")
+        params.append("%" + like_escape(name_part) + "%")
+    if not where:
+        return []
+    sql = ("SELECT c.msisdn, c.name, c.region, c.status FROM customers c WHERE (" + " OR ".join(where) + ")"
+           + (" AND c.region = %s" if region else "") + " ORDER BY c.msisdn LIMIT %s")
+    return fetch_all(conn, sql, params + ([region] if region else []) + [limit])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from telco_console.applications import APPS
 from telco_console.repositories.base import fetch_all
 
 # bills per customer: revenue, count, overdue history (unpaid past due, or paid after the due date)
@@ -93,7 +94,6 @@ def usage_features(conn, since: date, until: date) -> list[dict]:
         ORDER BY c.id""", (since, until))
 
 
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 
 
 def app_bytes(conn, since: date | None = None) -> list[dict]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from telco_console.applications import APPS
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_rows
 from telco_console.timeutil import next_month
 
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 
 # usage_daily/usage_monthly sums per customer: alias -> SQL expression. Whole numbers come back
 # as integers (a SUM is a DECIMAL, which costs the driver a Decimal per value)

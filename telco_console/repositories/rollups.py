@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from telco_console.applications import APPS
 from telco_console.repositories.base import execute, fetch_all, insert
 from telco_console.timeutil import next_month
 
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 # per application, the bytes (DL + UL) of the sessions that recorded it: NULL when none did
 APP_COLS = tuple(f"{a}_bytes" for a in APPS)
 DAILY_COLS = ("calls_out", "calls_in", "calls_answered_out", "call_seconds_out", "call_seconds_in",

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from telco_console.applications import APPS
 from telco_console.repositories import rollups
 
 CALL_COLS = ("customer_id", "started_at", "direction", "other_party", "duration_s", "billsec", "answered",
              "disposition", "international", "source", "source_ref")
 SMS_COLS = ("customer_id", "started_at", "direction", "other_party", "length", "international", "source",
             "source_ref")
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 DATA_COLS = ("customer_id", "started_at", "ended_at", "duration_ms", "bytes_dl", "bytes_ul",
              *[f"{a}_{d}" for a in APPS for d in ("dl", "ul")],
              "rtt_dl_ms", "rtt_ul_ms", "tp_dl_kbps", "tp_ul_kbps", "tcp_retrans_dl_bytes", "tcp_retrans_ul_bytes",

@@ -168,6 +168,45 @@ def list_customers(ctx: AppContext, search: str | None = None, region: str | Non
     return CustomerPage(report, page, pages, total)
 
 
+def _number_prefixes(text: str, region: str) -> list[str]:
+    """What a typed (partial) number may start with in E.164: '+4479', '4479' and, in the national
+    form of the operator's region, '0791' -> '+44791'."""
+    import phonenumbers
+
+    raw = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    digits = raw.lstrip("+")
+    if not digits or (raw.count("+") > 1) or ("+" in raw and not raw.startswith("+")):
+        return []
+    if raw.startswith("+"):
+        return [raw]
+    if digits.startswith("00"):
+        return ["+" + digits[2:]] if len(digits) > 2 else []
+    prefixes = []
+    country = phonenumbers.country_code_for_region(region)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = meta.national_prefix if meta else None
+    if country:
+        national = digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
+        prefixes.append(f"+{country}{national}")
+    prefixes.append("+" + digits)
+    return [p for p in dict.fromkeys(prefixes) if not p.startswith("+0")]
+
+
+def find_customers(ctx: AppContext, text: str, limit: int = 10) -> list[dict]:
+    """Up to `limit` customers for a typed fragment: a number in any form (international, national,
+    partial) matches the start of the MSISDN; other text matches part of the name. One indexed
+    query, asked when the user wants it (Tab or a search answer), never per keystroke."""
+    ctx.require("admin", "staff", "analyst", "regional", action="look up customers")
+    fragment = (text or "").strip()
+    if not fragment:
+        return []
+    prefixes = _number_prefixes(fragment, ctx.region)
+    looks_like_number = bool(prefixes) and all(ch.isdigit() or ch in "+ -()" for ch in fragment)
+    name = None if looks_like_number else F.text_field(fragment, "the search", 100)
+    region = ctx.user.region if ctx.user.role == "regional" else None
+    return ctx.db.run(customers_repo.suggest, prefixes if looks_like_number else [], name, region, limit)
+
+
 def customer_report(ctx: AppContext, msisdn: str) -> Report:
     c = get_customer(ctx, msisdn)
     rows = [["Id", str(c["id"])], ["MSISDN", c["msisdn"]], ["Name", c["name"]], ["E-mail", c["email"] or ""],

@@ -15,9 +15,10 @@ import secrets
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Callable
 
+from telco_console.applications import APPS
 from telco_console.context import AppContext
 from telco_console.errors import ValidationError
 
@@ -66,7 +67,6 @@ LAST = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "D
         "Clarke", "Khan", "Singh", "Ali", "Lewis", "Hughes", "Edwards", "Campbell", "Murray", "Kowalski",
         "Nowak", "Mensah", "Okafor", "Chen", "Wang", "Begum", "Macdonald", "Reid", "Price", "Morgan")
 
-APPS = ("social", "google", "email", "youtube", "netflix", "gaming", "other")
 APP_SHARE = (0.22, 0.10, 0.04, 0.24, 0.18, 0.07, 0.15)   # of downlink bytes, on average
 APP_UL_RATIO = (0.35, 0.15, 0.60, 0.03, 0.02, 0.25, 0.12)  # uplink / downlink per application
 
@@ -92,6 +92,8 @@ class DemoResult:
     first_day: date | None = None
     last_day: date | None = None
     accounts: dict[str, str] = field(default_factory=dict)   # new username -> password (shown once)
+    leads: int = 0
+    listings: int = 0
 
     @property
     def records(self) -> int:
@@ -171,6 +173,62 @@ def _ensure_accounts(ctx: AppContext, result: DemoResult) -> AppContext:
     return ctx
 
 
+@dataclass
+class Population:
+    """The demo customers' drawn traits, one array entry per customer (numpy arrays)."""
+    n: int
+    activity: object            # calls/SMS appetite, heavy-tailed
+    data_appetite: object
+    plan_idx: object
+    region_idx: object
+    handset_idx: object
+    first_idx: object
+    last_idx: object
+    joined_in: object           # joined during the period
+    start_offset: object        # day (from the first) the customer joined; negative: before the period
+    close_offset: object        # day the customer left (days - 1 when not leaving)
+    closes: object
+    app_pref: object            # per-application share of the customer's data
+
+
+@dataclass
+class Calendar:
+    """The period's days: their dates, which are weekends, and the hourly curves."""
+    first_day: date
+    days: int
+    day_dates: object
+    weekend: object
+    p_weekday: object
+    p_weekend: object
+
+
+@dataclass
+class Contacts:
+    """The demo leads' phone numbers, and the chance that a call or SMS with a national number is
+    with each (skewed, so that some leads are far busier than others)."""
+    phones: list[str]
+    weights: object
+
+
+def check_arguments(customers: int, days: int, seed: int) -> None:
+    if not 1 <= customers <= MAX_CUSTOMERS:
+        raise ValidationError(f"--customers must be between 1 and {MAX_CUSTOMERS:,}")
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError(f"--days must be between 1 and {MAX_DAYS}")
+    if not 0 <= seed < 2 ** 32:
+        raise ValidationError("--seed must be a whole number from 0 to 4294967295")
+
+
+def _authorise(ctx: AppContext, bootstrap: bool) -> None:
+    from telco_console.repositories import users as users_repo
+
+    if bootstrap:
+        if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
+            raise ValidationError("the database is not empty: sign in as an admin to load demo data")
+    else:
+        ctx.require("admin", action="load demo data")
+
+
 def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int = 42,
               bootstrap: bool = False, progress: Callable[[int], None] | None = None) -> DemoResult:
     """Load a demo data set. `bootstrap` (no sign-in) is allowed only on a database with no accounts
@@ -178,23 +236,8 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
     of customers whose usage was just written."""
     import numpy as np
 
-    from telco_console.repositories import customers as customers_repo
-    from telco_console.repositories import demo as demo_repo
-    from telco_console.repositories import usage
-    from telco_console.repositories import users as users_repo
-
-    if not 1 <= customers <= MAX_CUSTOMERS:
-        raise ValidationError(f"--customers must be between 1 and {MAX_CUSTOMERS:,}")
-    if not 1 <= days <= MAX_DAYS:
-        raise ValidationError(f"--days must be between 1 and {MAX_DAYS}")
-    if not 0 <= seed < 2 ** 32:
-        raise ValidationError("--seed must be a whole number from 0 to 4294967295")
-    if bootstrap:
-        if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
-            raise ValidationError("the database is not empty: sign in as an admin to load demo data")
-    else:
-        ctx.require("admin", action="load demo data")
-
+    check_arguments(customers, days, seed)
+    _authorise(ctx, bootstrap)
     result = DemoResult()
     last_day = ctx.now().date() - timedelta(days=1)          # nothing in the future
     first_day = last_day - timedelta(days=days - 1)
@@ -202,11 +245,23 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
 
     admin_ctx = _ensure_accounts(ctx, result)
     plan_ids = _ensure_plans(admin_ctx, result)
-
     rng = np.random.default_rng(seed)
-    n = customers
-    # -- customers ---------------------------------------------------------------------------
-    activity = rng.lognormal(0.0, 0.75, n)                    # calls/SMS appetite, heavy-tailed
+    people = draw_population(rng, customers, days)
+    msisdns = _free_numbers(ctx, rng, customers)
+    cust_ids = _add_customers(ctx, admin_ctx, people, msisdns, plan_ids, rng, first_day, seed, days)
+    result.customers = customers
+    result.closed = int(people.closes.sum())
+    result.joined_in_period = int(people.joined_in.sum())
+    contacts = _add_leads_and_listings(admin_ctx, result, rng, customers, set(msisdns), first_day, days, seed)
+    _write_usage(ctx, result, seed, people, cust_ids, calendar(first_day, days), contacts, progress)
+    return result
+
+
+def draw_population(rng, n: int, days: int) -> Population:
+    """The customers' traits: appetites, plans, regions, handsets, names, who joins and who leaves."""
+    import numpy as np
+
+    activity = rng.lognormal(0.0, 0.75, n)
     data_appetite = (rng.pareto(2.2, n) + 1.0) * rng.lognormal(0.0, 0.5, n)
     plan_idx = rng.choice(len(PLANS), n, p=PLAN_SHARE)
     # heavier users sit on bigger plans more often
@@ -225,6 +280,22 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
     close_offset = np.minimum(close_offset, days - 1)
     closes &= close_offset > start_offset
     app_pref = rng.dirichlet(np.array(APP_SHARE) * 12.0, n)
+    return Population(n, activity, data_appetite, plan_idx, region_idx, handset_idx, first_idx, last_idx,
+                      joined_in, start_offset, close_offset, closes, app_pref)
+
+
+def calendar(first_day: date, days: int) -> Calendar:
+    import numpy as np
+
+    return Calendar(first_day, days,
+                    np.array([np.datetime64(first_day + timedelta(days=d), "ms") for d in range(days)]),
+                    np.array([(first_day + timedelta(days=d)).weekday() >= 5 for d in range(days)]),
+                    np.array(HOURLY_WEEKDAY) / sum(HOURLY_WEEKDAY), np.array(HOURLY_WEEKEND) / sum(HOURLY_WEEKEND))
+
+
+def _free_numbers(ctx: AppContext, rng, n: int) -> list[str]:
+    """n numbers of the operator's region that are not customers yet."""
+    from telco_console.repositories import customers as customers_repo
 
     msisdns = _msisdn_pool(rng, ctx.region, n, set())
     known = ctx.db.run(customers_repo.ids_by_msisdn, msisdns)
@@ -232,108 +303,183 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
         keep = [m for m in msisdns if m not in known]
         extra = _msisdn_pool(rng, ctx.region, n - len(keep), set(msisdns) | set(known))
         msisdns = keep + extra
+    return msisdns
 
+
+def customer_rows(people: Population, msisdns: list[str], plan_ids: dict[str, int], rng,
+                  first_day: date) -> list[tuple]:
+    """The customers table's rows (repositories.demo.CUSTOMER_COLS order)."""
     code_list = [p["code"] for p in PLANS]
     rows = []
-    for i in range(n):
-        name = f"{FIRST[first_idx[i]]} {LAST[last_idx[i]]}"
-        email = f"{FIRST[first_idx[i]].lower()}.{LAST[last_idx[i]].lower()}{i % 97}@example.net" \
-            if rng.random() < 0.7 else None
-        created = first_day + timedelta(days=int(start_offset[i]))
-        closed_on = first_day + timedelta(days=int(close_offset[i])) if closes[i] else None
-        mf, model = HANDSETS[handset_idx[i]][:2]
-        rows.append((msisdns[i], name, email, REGIONS[region_idx[i]], plan_ids[code_list[plan_idx[i]]],
-                     f"{mf} {model}", "closed" if closes[i] else "active", created, closed_on))
+    for i in range(people.n):
+        first, last = FIRST[people.first_idx[i]], LAST[people.last_idx[i]]
+        email = f"{first.lower()}.{last.lower()}{i % 97}@example.net" if rng.random() < 0.7 else None
+        created = first_day + timedelta(days=int(people.start_offset[i]))
+        closed_on = first_day + timedelta(days=int(people.close_offset[i])) if people.closes[i] else None
+        mf, model = HANDSETS[people.handset_idx[i]][:2]
+        rows.append((msisdns[i], f"{first} {last}", email, REGIONS[people.region_idx[i]],
+                     plan_ids[code_list[people.plan_idx[i]]], f"{mf} {model}",
+                     "closed" if people.closes[i] else "active", created, closed_on))
+    return rows
 
-    def add_customers(conn):
+
+def _add_customers(ctx: AppContext, admin_ctx: AppContext, people: Population, msisdns: list[str],
+                   plan_ids: dict[str, int], rng, first_day: date, seed: int, days: int):
+    """Insert the customers in one transaction (audited); returns their ids in msisdns order."""
+    import numpy as np
+
+    from telco_console.repositories import customers as customers_repo
+    from telco_console.repositories import demo as demo_repo
+
+    rows = customer_rows(people, msisdns, plan_ids, rng, first_day)
+    last_day = first_day + timedelta(days=days - 1)
+
+    def add(conn):
         demo_repo.insert_customers(conn, rows)
         ids = customers_repo.ids_by_msisdn(conn, msisdns)
-        admin_ctx.audit(conn, "demo.load", f"{n} customers",
+        admin_ctx.audit(conn, "demo.load", f"{people.n} customers",
                         f"seed {seed}, {days} days {first_day}..{last_day}")
         return [ids[m][0] for m in msisdns]
 
-    cust_ids = np.array(ctx.db.run(add_customers), dtype=np.int64)
-    result.customers = n
-    result.closed = int(closes.sum())
-    result.joined_in_period = int(joined_in.sum())
-
-    # -- usage, CHUNK customers per batch ------------------------------------------------------------
-    day_dates = np.array([np.datetime64(first_day + timedelta(days=d), "ms") for d in range(days)])
-    weekend = np.array([(first_day + timedelta(days=d)).weekday() >= 5 for d in range(days)])
-    p_wd = np.array(HOURLY_WEEKDAY) / sum(HOURLY_WEEKDAY)
-    p_we = np.array(HOURLY_WEEKEND) / sum(HOURLY_WEEKEND)
-    d_index = np.arange(days)
-    fast_load = getattr(usage, "load_batch", None)
-    tmpdir = tempfile.TemporaryDirectory(prefix="telco-demo-")
-    scratch = os.path.join(tmpdir.name, "batch.tsv")
-    try:
-        _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes, activity, data_appetite,
-                     app_pref, handset_idx, region_idx, cust_ids, day_dates, weekend, p_wd, p_we, d_index,
-                     fast_load, scratch, progress)
-    finally:
-        tmpdir.cleanup()
-    return result
+    return np.array(ctx.db.run(add), dtype=np.int64)
 
 
-def _write_usage(ctx, result, seed, n, days, start_offset, close_offset, closes, activity, data_appetite,
-                 app_pref, handset_idx, region_idx, cust_ids, day_dates, weekend, p_wd, p_we, d_index,
-                 fast_load, scratch, progress) -> None:
+LISTING_KINDS = ("Studio flat", "1-bed flat", "2-bed flat", "3-bed house", "4-bed house", "Office unit",
+                 "Shop lease", "Parking space")
+LISTING_PRICE = (850, 1100, 1450, 1800, 2600, 3200, 2400, 120)        # a month, before the region's factor
+REGION_PRICE = (1.6, 1.2, 0.9, 0.85, 0.9, 0.8, 0.8, 0.95)
+LEAD_CONTACT_SHARE = 0.08     # of calls and SMS with a national number: with one of the leads
+
+
+def leads_and_listings(rng, customers: int, region: str, taken: set[str], first_day: date, days: int,
+                       seed: int) -> tuple[list[tuple], list[tuple], Contacts]:
+    """Listings (adverts) and the leads who answered them, whose numbers then call and message the
+    demo customers: about one lead per 20 customers (5 to 300), one listing per 4 leads."""
     import numpy as np
 
+    n_leads = int(min(300, max(5, customers // 20)))
+    n_listings = max(2, n_leads // 4)
+    listings = []
+    for i in range(n_listings):
+        k, r = int(rng.integers(0, len(LISTING_KINDS))), int(rng.choice(len(REGIONS), p=REGION_SHARE))
+        price = round(LISTING_PRICE[k] * REGION_PRICE[r] * float(rng.uniform(0.85, 1.2)) / 5) * 5
+        listings.append((f"D{seed}-LST{i + 1:03d}", f"{LISTING_KINDS[k]} to let, {REGIONS[r]}", REGIONS[r],
+                         f"{price}.00"))
+    phones = _msisdn_pool(rng, region, n_leads, taken)
+    popular = rng.pareto(1.2, n_listings) + 1.0                   # some listings draw most leads
+    listing_of = rng.choice(n_listings, n_leads, p=popular / popular.sum())
+    created = rng.integers(0, max(days, 1) * 24 * 60, n_leads)
+    leads = [(f"D{seed}-LEAD{i + 1:04d}",
+              f"{FIRST[int(rng.integers(0, len(FIRST)))]} {LAST[int(rng.integers(0, len(LAST)))]}",
+              phones[i], listings[int(listing_of[i])][0],
+              datetime.combine(first_day, datetime.min.time()) + timedelta(minutes=int(created[i])))
+             for i in range(n_leads)]
+    busy = 1.0 / np.arange(1, n_leads + 1) ** 0.9                 # Zipf-like: a few leads call a lot
+    rng.shuffle(busy)
+    return listings, leads, Contacts(phones, busy / busy.sum())
+
+
+def _add_leads_and_listings(ctx: AppContext, result: DemoResult, rng, customers: int, taken: set[str],
+                            first_day: date, days: int, seed: int) -> Contacts:
+    from telco_console.repositories import leads as leads_repo
+
+    listings, leads, contacts = leads_and_listings(rng, customers, ctx.region, taken, first_day, days, seed)
+
+    def add(conn):
+        leads_repo.upsert_listings(conn, listings)
+        leads_repo.upsert_leads(conn, leads)
+        ctx.audit(conn, "demo.leads", f"{len(leads)} leads", f"{len(listings)} listings, seed {seed}")
+
+    ctx.db.run(add)
+    result.leads, result.listings = len(leads), len(listings)
+    return contacts
+
+
+def _write_usage(ctx, result: DemoResult, seed: int, people: Population, cust_ids, cal: Calendar,
+                 contacts: Contacts | None, progress) -> None:
+    """Generate and write the usage, CHUNK customers per batch: the next chunk is generated in a
+    thread while the database takes the current one (LOAD DATA LOCAL through a scratch file; plain
+    INSERT when the server refuses it)."""
+    from telco_console.repositories import usage
+
+    fast_load = getattr(usage, "load_batch", None)
+    with tempfile.TemporaryDirectory(prefix="telco-demo-") as tmpdir:
+        scratch = os.path.join(tmpdir, "batch.tsv")
+        starts = list(range(0, people.n, CHUNK))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(usage_chunk, ctx.region, seed, people, cust_ids, cal, contacts, starts[0])
+            for i in range(len(starts)):
+                calls, sms, data, size = pending.result()
+                if i + 1 < len(starts):
+                    pending = pool.submit(usage_chunk, ctx.region, seed, people, cust_ids, cal, contacts,
+                                          starts[i + 1])
+                counts, fast_load = _write_chunk(ctx, fast_load, scratch, calls, sms, data)
+                result.calls += counts["call"]
+                result.sms += counts["sms"]
+                result.data += counts["data"]
+                if progress:
+                    progress(size)
+
+
+def _write_chunk(ctx, fast_load, scratch: str, calls, sms, data):
+    """(counts, the fast loader or None once the server refused LOAD DATA LOCAL)."""
     import mysql.connector
 
     from telco_console.repositories import usage
 
-    def make(start: int):
-        """The records of customers start..start+CHUNK (its own random stream: deterministic)."""
-        sl = slice(start, min(n, start + CHUNK))
-        crng = np.random.default_rng([seed, start])
-        active = (d_index[None, :] >= start_offset[sl, None]) & (d_index[None, :] <= close_offset[sl, None])
-        to_close = (close_offset[sl, None] - d_index[None, :]).astype(float)
-        fade = np.where(closes[sl, None], np.clip(to_close / 21.0, 0.15, 1.0), 1.0)   # churners fade out
-        base = active * fade
-        batch = {}
-        for kind, (mean, wd, we) in RATES.items():
-            appetite = activity[sl] if kind != "data" else np.sqrt(data_appetite[sl])
-            lam = base * mean * appetite[:, None] * np.where(weekend, we, wd)[None, :]
-            counts = crng.poisson(lam)
-            ci, di = np.nonzero(counts)
-            reps = counts[ci, di]
-            ci, di = np.repeat(ci, reps), np.repeat(di, reps)
-            k = len(ci)
-            hours = np.where(weekend[di], crng.choice(24, k, p=p_we), crng.choice(24, k, p=p_wd))
-            ms = hours * 3_600_000 + crng.integers(0, 3_600_000, k)
-            started = day_dates[di] + ms.astype("timedelta64[ms]")
-            batch[kind] = (ci + start, started, crng, k)
-        return (_calls(batch["call"], cust_ids, seed, ctx.region),
-                _sms(batch["sms"], cust_ids, seed, ctx.region),
-                _data(batch["data"], cust_ids, seed, data_appetite, app_pref, handset_idx, region_idx),
-                sl.stop - sl.start)
+    if fast_load is not None:
+        try:
+            return ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data), fast_load
+        except mysql.connector.Error as exc:
+            if getattr(exc, "errno", None) not in LOCAL_INFILE_REFUSED:
+                raise
+            ctx.notify("the server refuses LOAD DATA LOCAL (local_infile=0): using INSERT, slower")
+    return ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data), None
 
-    # generate the next chunk in a thread while the database takes the current one
-    starts = list(range(0, n, CHUNK))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(make, starts[0])
-        for i in range(len(starts)):
-            calls, sms, data, size = pending.result()
-            if i + 1 < len(starts):
-                pending = pool.submit(make, starts[i + 1])
-            counts = None
-            if fast_load is not None:      # LOAD DATA LOCAL INFILE through a scratch file
-                try:
-                    counts = ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data)
-                except mysql.connector.Error as exc:
-                    if getattr(exc, "errno", None) not in LOCAL_INFILE_REFUSED:
-                        raise
-                    ctx.notify("the server refuses LOAD DATA LOCAL (local_infile=0): using INSERT, slower")
-                    fast_load = None
-            if counts is None:
-                counts = ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data)
-            result.calls += counts["call"]
-            result.sms += counts["sms"]
-            result.data += counts["data"]
-            if progress:
-                progress(size)
+
+def usage_chunk(region: str, seed: int, people: Population, cust_ids, cal: Calendar, contacts: Contacts | None,
+                start: int):
+    """The records of customers start..start+CHUNK (its own random stream: deterministic)."""
+    import numpy as np
+
+    sl = slice(start, min(people.n, start + CHUNK))
+    crng = np.random.default_rng([seed, start])
+    d_index = np.arange(cal.days)
+    active = (d_index[None, :] >= people.start_offset[sl, None]) & (d_index[None, :] <= people.close_offset[sl, None])
+    to_close = (people.close_offset[sl, None] - d_index[None, :]).astype(float)
+    fade = np.where(people.closes[sl, None], np.clip(to_close / 21.0, 0.15, 1.0), 1.0)   # churners fade out
+    base = active * fade
+    batch = {}
+    for kind, (mean, wd, we) in RATES.items():
+        appetite = people.activity[sl] if kind != "data" else np.sqrt(people.data_appetite[sl])
+        lam = base * mean * appetite[:, None] * np.where(cal.weekend, we, wd)[None, :]
+        counts = crng.poisson(lam)
+        ci, di = np.nonzero(counts)
+        reps = counts[ci, di]
+        ci, di = np.repeat(ci, reps), np.repeat(di, reps)
+        k = len(ci)
+        hours = np.where(cal.weekend[di], crng.choice(24, k, p=cal.p_weekend), crng.choice(24, k, p=cal.p_weekday))
+        ms = hours * 3_600_000 + crng.integers(0, 3_600_000, k)
+        started = cal.day_dates[di] + ms.astype("timedelta64[ms]")
+        batch[kind] = (ci + start, started, crng, k)
+    return (_calls(batch["call"], cust_ids, seed, region, contacts),
+            _sms(batch["sms"], cust_ids, seed, region, contacts),
+            _data(batch["data"], cust_ids, seed, people.data_appetite, people.app_pref, people.handset_idx,
+                  people.region_idx),
+            sl.stop - sl.start)
+
+
+def _with_leads(rng, parties: list[str], intl, contacts: Contacts | None) -> None:
+    """Make some of the national other parties the leads' numbers (in place)."""
+    import numpy as np
+
+    if not contacts or not contacts.phones:
+        return
+    k = len(parties)
+    pick = (rng.random(k) < LEAD_CONTACT_SHARE) & ~intl
+    who = rng.choice(len(contacts.phones), k, p=contacts.weights)
+    for j in np.nonzero(pick)[0].tolist():
+        parties[j] = contacts.phones[int(who[j])]
 
 
 def _stamp(started) -> list[str]:
@@ -358,7 +504,7 @@ def _national_numbers(rng, k: int, region: str) -> list[str]:
     return [f"+{example.country_code}{head}{t:06d}" for t in tails.tolist()]
 
 
-def _calls(spec, cust_ids, seed: int, region: str) -> list[tuple]:
+def _calls(spec, cust_ids, seed: int, region: str, contacts: Contacts | None = None) -> list[tuple]:
     import numpy as np
 
     ci, started, rng, k = spec
@@ -379,6 +525,7 @@ def _calls(spec, cust_ids, seed: int, region: str) -> list[tuple]:
     digits = rng.integers(10 ** 8, 10 ** 9, k)
     for j in np.nonzero(intl)[0].tolist():
         parties[j] = f"{INTERNATIONAL_PREFIXES[prefixes[j]]}{digits[j]}"
+    _with_leads(rng, parties, intl, contacts)
     cids = cust_ids[ci]
     refs = _refs(seed, "c", cids)
     return list(zip(cids.tolist(), _stamp(started), np.where(out_dir, "out", "in").tolist(), parties,
@@ -386,7 +533,7 @@ def _calls(spec, cust_ids, seed: int, region: str) -> list[tuple]:
                     intl.astype(int).tolist(), [SOURCE] * k, refs))
 
 
-def _sms(spec, cust_ids, seed: int, region: str) -> list[tuple]:
+def _sms(spec, cust_ids, seed: int, region: str, contacts: Contacts | None = None) -> list[tuple]:
     import numpy as np
 
     ci, started, rng, k = spec
@@ -400,6 +547,7 @@ def _sms(spec, cust_ids, seed: int, region: str) -> list[tuple]:
     digits = rng.integers(10 ** 8, 10 ** 9, k)
     for j in np.nonzero(intl)[0].tolist():
         parties[j] = f"{INTERNATIONAL_PREFIXES[prefixes[j]]}{digits[j]}"
+    _with_leads(rng, parties, intl, contacts)
     cids = cust_ids[ci]
     refs = _refs(seed, "s", cids)
     return list(zip(cids.tolist(), _stamp(started), np.where(out_dir, "out", "in").tolist(), parties,

@@ -6,28 +6,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.applications import APP_NAMES
+from telco_console.reporting.report import Bars, Chart, Column, Lines, Plot, Report, Seconds
 from telco_console.repositories import analytics as repo
 from telco_console.services.analytics import features as F
 from telco_console.services.analytics import tracking
 
 METRICS = ("sessions", "duration_ms", "traffic_bytes")
-METRIC_NAMES = {"sessions": "Sessions", "duration_ms": "Duration (s)", "traffic_bytes": "Traffic (MB)"}
+METRIC_NAMES = {"sessions": "Sessions", "duration_ms": "Duration", "traffic_bytes": "Traffic (MB)"}
 METRIC_WORDS = {"sessions": "number of sessions", "duration_ms": "total session duration",
                 "traffic_bytes": "total traffic (DL+UL)"}
-APP_NAMES = {"social": "Social media", "google": "Google", "email": "Email", "youtube": "YouTube",
-             "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
 ELBOW_MAX_K = 10
 ELBOW_SAMPLE = 10000
 ELBOW_RULE = 0.10
 
 
 def shown(metric: str, value: float) -> float | int:
-    """A raw metric in display units: sessions as a count, duration in seconds, traffic in MB."""
+    """A raw metric in display units: sessions as a count, duration in seconds (shown as h/min/s),
+    traffic in MB."""
     if metric == "sessions":
         return int(round(value))
     if metric == "duration_ms":
-        return round(value / 1000.0, 1)
+        return Seconds(round(value / 1000.0, 1))
     return round(value / 1e6, 3)
 
 
@@ -86,7 +86,7 @@ def _top_section(title: str, ids, values, metric: str, names: dict, top: int) ->
     order = np.lexsort((ids, -values))[:top]
     rows = [[i + 1, names.get(int(ids[j]), str(int(ids[j]))), shown(metric, float(values[j]))]
             for i, j in enumerate(order)]
-    kind = "int" if metric == "sessions" else "float"
+    kind = {"sessions": "int", "duration_ms": "duration"}.get(metric, "float")
     return Report(title, [Column("Rank", "int"), Column("Customer"), Column(METRIC_NAMES[metric], kind)], rows)
 
 
@@ -194,8 +194,8 @@ def report(ctx, params) -> Report:
                   filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(ids):,} customers with data sessions; model run {run.id} "
                          f"(artefact {run.artefact})"],
-                  plot={"panels": [
-                      {"kind": "bar", "title": "The 3 most used applications", "x": [r[0] for r in top3],
-                       "series": {"Traffic (MB)": [r[1] for r in top3]}, "ylabel": "MB"},
-                      {"kind": "line", "title": f"Elbow method (chosen k = {chosen})", "x": [kk for kk, _ in curve],
-                       "series": {"Inertia": [v for _, v in curve]}, "xlabel": "k", "ylabel": "inertia"}]})
+                  plot=Plot([
+                      Bars("The 3 most used applications", [r[0] for r in top3],
+                           {"Traffic (MB)": [r[1] for r in top3]}, ylabel="MB"),
+                      Lines(f"Elbow method (chosen k = {chosen})", [kk for kk, _ in curve],
+                            {"Inertia": [v for _, v in curve]}, xlabel="k", ylabel="inertia")]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.reporting.report import Bars, Chart, Column, Plot, Report
 from telco_console.repositories import analytics as repo
 from telco_console.services.analytics import features as F
 from telco_console.services.analytics import tracking
@@ -174,8 +174,8 @@ def report(ctx, params) -> Report:
                   overview, filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(m.ids):,} customers with data sessions; model run {run.id} "
                          f"(artefact {run.artefact})"],
-                  plot={"panels": [
-                      {"kind": "barh", "title": "Mean throughput per handset type", "x": [r[0] for r in tp_rows],
-                       "series": {"kbps": [r[2] for r in tp_rows]}, "xlabel": "kbps"},
-                      {"kind": "barh", "title": "Average TCP retransmission per handset type",
-                       "x": [r[0] for r in tcp_rows], "series": {"KB": [r[2] for r in tcp_rows]}, "xlabel": "KB"}]})
+                  plot=Plot([
+                      Bars("Mean throughput per handset type", [r[0] for r in tp_rows],
+                           {"kbps": [r[2] for r in tp_rows]}, horizontal=True, xlabel="kbps"),
+                      Bars("Average TCP retransmission per handset type", [r[0] for r in tcp_rows],
+                           {"KB": [r[2] for r in tcp_rows]}, horizontal=True, xlabel="KB")]))

@@ -41,7 +41,7 @@ def setting(ctx, key: str, default):
 
 def scope(ctx, params) -> dict:
     """The filters an analysis runs with: dates and region (a regional user sees only their region)."""
-    ctx.require(*ANALYST_ROLES, action="customer analytics")
+    ctx.require(*ANALYST_ROLES, action="run customer analytics")
     region = params.region
     if ctx.user.role == "regional":
         if region and region != ctx.user.region:

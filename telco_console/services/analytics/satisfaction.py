@@ -8,7 +8,7 @@ from typing import Any
 
 from telco_console.errors import NotFoundError, ValidationError
 from telco_console.phone import normalise_msisdn
-from telco_console.reporting.report import Column, Report
+from telco_console.reporting.report import Bars, Column, Plot, Report
 from telco_console.repositories import analytics as repo
 from telco_console.repositories import customers as customers_repo
 from telco_console.services.analytics import engagement, experience
@@ -145,11 +145,11 @@ def report(ctx, params) -> Report:
                   filters=F.describe_filters(filters), sections=sections,
                   notes=[f"show them again with `telco-console report satisfaction-scores --run {run.id}`; "
                          f"artefact {run.artefact}"],
-                  plot={"panels": [{"kind": "bar", "title": "Satisfaction clusters (k=2)",
-                                    "x": [f"cluster {r[0]} ({r[1]} customers)" for r in cl_rows],
-                                    "series": {"Avg satisfaction": [r[2] for r in cl_rows],
-                                               "Avg experience score": [r[3] for r in cl_rows],
-                                               "Avg engagement score": [r[4] for r in cl_rows]}}]})
+                  plot=Plot([Bars("Satisfaction clusters (k=2)",
+                                  [f"cluster {r[0]} ({r[1]} customers)" for r in cl_rows],
+                                  {"Avg satisfaction": [r[2] for r in cl_rows],
+                                   "Avg experience score": [r[3] for r in cl_rows],
+                                   "Avg engagement score": [r[4] for r in cl_rows]})]))
 
 
 def saved_scores_report(ctx, params) -> Report:

@@ -15,7 +15,7 @@ from telco_console.timeutil import Period
 
 
 def _me(ctx, conn) -> dict:
-    ctx.require("customer", action="see own account")
+    ctx.require("customer", action="use the My account views")
     cust = customers_repo.by_id(conn, ctx.user.customer_id) if ctx.user.customer_id else None
     if not cust:
         raise NotFoundError("this account is not linked to a customer")
@@ -82,12 +82,12 @@ def my_usage(ctx, period: str | None = None) -> Report:
     r = Report(f"My usage in {p}", [Column("Item"), Column("Used"), Column("Charged beyond allowance"),
                                     Column("Amount", "money")], empty_message="no usage in this period")
     if x:
-        r.rows += [["Monthly fee", f"{x['days_active']} days", "", x["fee_amount"]],
-                   ["Calls (rounded minutes)", f"{Decimal(x['call_s']) / 60:.1f}",
-                    f"peak {Decimal(x['peak_s']) / 60:.1f}, off-peak {Decimal(x['offpeak_s']) / 60:.1f}",
-                    x["peak_amount"] + x["offpeak_amount"]],
-                   ["SMS sent", str(x["sms_sent"]), str(x["sms_n"]), x["sms_amount"]],
-                   ["Data (MB)", f"{Decimal(x['bytes_used']) / 1000000:.1f}", str(x["mb_n"]), x["data_amount"]],
-                   ["Tax", "", "", x["tax"]]]
-        r.totals = ["Total so far", "", "", x["total"]]
+        r.rows += [["Monthly fee", f"{x.days_active} days", "", x.fee_amount],
+                   ["Calls (rounded minutes)", f"{Decimal(x.call_s) / 60:.1f}",
+                    f"peak {Decimal(x.peak_s) / 60:.1f}, off-peak {Decimal(x.offpeak_s) / 60:.1f}",
+                    x.peak_amount + x.offpeak_amount],
+                   ["SMS sent", str(x.sms_sent), str(x.sms_n), x.sms_amount],
+                   ["Data (MB)", f"{Decimal(x.bytes_used) / 1000000:.1f}", str(x.mb_n), x.data_amount],
+                   ["Tax", "", "", x.tax]]
+        r.totals = ["Total so far", "", "", x.total]
     return r

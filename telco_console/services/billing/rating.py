@@ -10,7 +10,7 @@ Two faces of the same rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,25 +25,47 @@ def _period(period) -> Period:
     return period if isinstance(period, Period) else Period.parse(str(period))
 
 
-def rate_customers(conn, period, plan_override: dict | None = None, customer_ids: list[int] | None = None, *,
-                   tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> dict[int, dict]:
-    """{customer_id: rating} for every customer billable in the period (or those of customer_ids).
+@dataclass(frozen=True)
+class Rating:
+    """One customer's charges for a period, as the rating query computes them: seconds and units
+    as ints, amounts as Decimal (rounded to the minor unit)."""
+    customer_id: int
+    plan_id: int
+    status: str
+    days_active: int
+    call_s: int          # all calls, rounded seconds
+    sms_sent: int
+    bytes_used: int
+    peak_s: int          # rounded seconds charged beyond the allowance
+    offpeak_s: int
+    sms_n: int           # charged units
+    mb_n: int
+    fee_amount: Decimal
+    peak_amount: Decimal
+    offpeak_amount: Decimal
+    sms_amount: Decimal
+    data_amount: Decimal
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
 
-    A rating holds: plan_id, status, days_active, call_s (all rounded seconds), sms_sent, bytes_used,
-    peak_s/offpeak_s (rounded seconds charged beyond the allowance), sms_n, mb_n (charged units),
-    fee_amount, peak_amount, offpeak_amount, sms_amount, data_amount, subtotal, tax, total (Decimal).
+    @classmethod
+    def from_row(cls, r: dict) -> "Rating":
+        counts = ("days_active", "call_s", "sms_sent", "bytes_used", "peak_s", "offpeak_s", "sms_n", "mb_n")
+        return cls(**{f.name: int(r[f.name] or 0) if f.name in counts else r[f.name] for f in fields(cls)})
+
+
+def rate_customers(conn, period, plan_override: dict | None = None, customer_ids: list[int] | None = None, *,
+                   tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> dict[int, Rating]:
+    """{customer_id: Rating} for every customer billable in the period (or those of customer_ids).
     Reads only; one query whatever the number of customers."""
     p = _period(period)
     rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
-    out = {}
-    for r in rows:
-        for k in ("peak_s", "offpeak_s", "sms_n", "mb_n", "call_s", "sms_sent", "bytes_used", "days_active"):
-            r[k] = int(r[k] or 0)
-        out[r["customer_id"]] = r
-    return out
+    return {r["customer_id"]: Rating.from_row(r) for r in rows}
 
 
-def rate_for(ctx, period, plan_override: dict | None = None, customer_ids: list[int] | None = None) -> dict[int, dict]:
+def rate_for(ctx, period, plan_override: dict | None = None, customer_ids: list[int] | None = None
+             ) -> dict[int, Rating]:
     """rate_customers with the tax rate and minor unit from the context's config."""
     ctx.require("admin", "analyst", action="rate customers")
     return ctx.db.run(lambda conn: rate_customers(conn, period, plan_override, customer_ids,

@@ -7,17 +7,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from telco_console.applications import APPS
 from telco_console.context import AppContext
 from telco_console.errors import NotFoundError, ValidationError
 from telco_console.phone import is_international, normalise_msisdn, try_normalise
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import customers as customers_repo
+from telco_console.repositories import manual_records
 from telco_console.repositories import usage
 from telco_console.services.collection import fields as F
 
 ROLES = ("staff", "admin")
 DIRECTIONS = ("out", "in")
-APPS = usage.APPS
 MAX_SMS_LENGTH = 10_000
 
 
@@ -54,15 +55,6 @@ def end_after(ctx: AppContext, start: datetime, text: str) -> datetime:
     return end
 
 
-def answered(text: str) -> bool:
-    t = (text or "").strip().lower()
-    if t in ("y", "yes", "answered", "1", "true"):
-        return True
-    if t in ("n", "no", "unanswered", "0", "false"):
-        return False
-    raise ValidationError("answer yes or no")
-
-
 def sms_length(text: str) -> int:
     return F.count(text, "the length", maximum=MAX_SMS_LENGTH)
 
@@ -78,6 +70,7 @@ class Logged:
     kind: str
     record: dict
     report: Report
+    number: int = 0          # the record number (`log show N`, `log undo N`)
 
 
 def _confirmation(title: str, pairs: list[tuple[str, object]]) -> Report:
@@ -90,11 +83,14 @@ def _intl(ctx, number: str) -> bool:
     return number.startswith("+") and is_international(number, ctx.region)
 
 
-def _write(ctx: AppContext, action: str, target: str, **rows) -> int:
+def _write(ctx: AppContext, kind: str, rec: dict, ref: str, **rows) -> int:
+    """Write one record, give it its record number and audit it, in one transaction; returns the number."""
     def do(conn):
-        got = usage.write_batch(conn, "manual", None, **rows)
-        ctx.audit(conn, action, target)
-        return sum(got.values())
+        usage.write_batch(conn, "manual", None, **rows)
+        number = manual_records.add(conn, kind, ref, rec["started_at"], rec["customer_id"], ctx.user.username,
+                                    ctx.now())
+        ctx.audit(conn, f"log.{kind}", rec["msisdn"], f"record {number}")
+        return number
     return ctx.db.run(do)
 
 
@@ -139,8 +135,9 @@ def save_call(ctx: AppContext, rec: dict) -> Logged:
     ref = uuid.uuid4().hex
     row = (rec["customer_id"], rec["started_at"], rec["direction"], rec["other_party"][:64], rec["duration_s"],
            rec["billsec"], rec["answered"], rec["disposition"], rec["international"], "manual", ref)
-    _write(ctx, "log.call", rec["msisdn"], calls=[row])
-    return Logged("call", dict(rec, source_ref=ref), _confirmation("Call saved", [("Reference", ref)]))
+    number = _write(ctx, "call", rec, ref, calls=[row])
+    return Logged("call", dict(rec, source_ref=ref), _confirmation("Call saved", [("Record number", number)]),
+                  number)
 
 
 def log_call(ctx: AppContext, msisdn, other, direction_, started, duration=None, ended=None,
@@ -148,8 +145,8 @@ def log_call(ctx: AppContext, msisdn, other, direction_, started, duration=None,
     rec, preview = call_preview(ctx, msisdn, other, direction_, started, duration, ended, answered_)
     logged = save_call(ctx, rec)
     preview.title = "Call saved"
-    preview.rows.append(["Reference", logged.record["source_ref"]])
-    return Logged("call", logged.record, preview)
+    preview.rows.append(["Record number", str(logged.number)])
+    return Logged("call", logged.record, preview, logged.number)
 
 
 def sms_preview(ctx: AppContext, msisdn, other, direction_, at, length) -> tuple[dict, Report]:
@@ -174,16 +171,16 @@ def save_sms(ctx: AppContext, rec: dict) -> Logged:
     ref = uuid.uuid4().hex
     row = (rec["customer_id"], rec["started_at"], rec["direction"], rec["other_party"][:64], rec["length"],
            rec["international"], "manual", ref)
-    _write(ctx, "log.sms", rec["msisdn"], sms=[row])
-    return Logged("sms", dict(rec, source_ref=ref), _confirmation("SMS saved", [("Reference", ref)]))
+    number = _write(ctx, "sms", rec, ref, sms=[row])
+    return Logged("sms", dict(rec, source_ref=ref), _confirmation("SMS saved", [("Record number", number)]), number)
 
 
 def log_sms(ctx: AppContext, msisdn, other, direction_, at, length) -> Logged:
     rec, preview = sms_preview(ctx, msisdn, other, direction_, at, length)
     logged = save_sms(ctx, rec)
     preview.title = "SMS saved"
-    preview.rows.append(["Reference", logged.record["source_ref"]])
-    return Logged("sms", logged.record, preview)
+    preview.rows.append(["Record number", str(logged.number)])
+    return Logged("sms", logged.record, preview, logged.number)
 
 
 MEASURES = ("rtt_dl_ms", "rtt_ul_ms", "tp_dl_kbps", "tp_ul_kbps")
@@ -247,8 +244,9 @@ def save_data(ctx: AppContext, rec: dict) -> Logged:
     ctx.require(*ROLES, action="log data sessions")
     ref = uuid.uuid4().hex
     row = tuple(ref if c == "source_ref" else rec.get(c) for c in usage.DATA_COLS)
-    _write(ctx, "log.data", rec["msisdn"], data=[row])
-    return Logged("data", dict(rec, source_ref=ref), _confirmation("Data session saved", [("Reference", ref)]))
+    number = _write(ctx, "data", rec, ref, data=[row])
+    return Logged("data", dict(rec, source_ref=ref), _confirmation("Data session saved", [("Record number", number)]),
+                  number)
 
 
 def log_data(ctx: AppContext, msisdn, started, duration=None, ended=None, dl=None, ul=None, apps=None,
@@ -256,8 +254,8 @@ def log_data(ctx: AppContext, msisdn, started, duration=None, ended=None, dl=Non
     rec, preview = data_preview(ctx, msisdn, started, duration, ended, dl, ul, apps, measures, retrans, handset)
     logged = save_data(ctx, rec)
     preview.title = "Data session saved"
-    preview.rows.append(["Reference", logged.record["source_ref"]])
-    return Logged("data", logged.record, preview)
+    preview.rows.append(["Record number", str(logged.number)])
+    return Logged("data", logged.record, preview, logged.number)
 
 
 def find_customer(ctx: AppContext, text: str) -> dict:

@@ -45,14 +45,14 @@ def cheapest_plans(ctx: AppContext, months: int = 3) -> dict:
         for period in periods:
             for cid, r in rating.rate_for(ctx, period).items():
                 if cid in customers:
-                    own[cid] = own.get(cid, Decimal(0)) + Decimal(r["total"])
+                    own[cid] = own.get(cid, Decimal(0)) + r.total
                     months_rated[cid] = months_rated.get(cid, 0) + 1
         costs: dict[int, dict[str, Decimal]] = {cid: {} for cid in own}
         for plan in plans:
             for period in periods:
                 for cid, r in rating.rate_for(ctx, period, plan_override=plan, customer_ids=list(own)).items():
                     if cid in costs:
-                        costs[cid][plan["code"]] = costs[cid].get(plan["code"], Decimal(0)) + Decimal(r["total"])
+                        costs[cid][plan["code"]] = costs[cid].get(plan["code"], Decimal(0)) + r.total
         result = {}
         for cid, current in own.items():
             options = costs[cid]

@@ -8,7 +8,7 @@ from telco_console.services.report_registry import ReportParams, find
 def run_report(ctx, name: str, params: ReportParams):
     """Run a registered report as the signed-in user (PermissionDenied when the role may not)."""
     spec = find(name)
-    ctx.require(*spec.roles, action=f"the report {spec.name}")
+    ctx.require(*spec.roles, action=f"run the report {spec.name}")
     return spec.run(ctx, params)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from telco_console.errors import ValidationError
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.reporting.report import Bars, Chart, Column, Lines, Plot, Report
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportSpec
 from telco_console.services.reports.common import currency, read_scoped
@@ -61,10 +61,9 @@ def plan_trends(ctx, params) -> Report:
     month_list = [str(m) for m in months]
     series = {code: [next((r[2] for r in report.rows if r[0] == m and r[1] == code), 0) for m in month_list]
               for code in codes}
-    report.plot = {"panels": [
-        {"kind": "line", "title": "Customers per plan", "x": month_list, "series": series, "ylabel": "customers"},
-        {"kind": "bar", "title": "Revenue per month", "x": list(per_month),
-         "series": {"Revenue": [float(v) for v in per_month.values()]}}]}
+    report.plot = Plot([
+        Lines("Customers per plan", month_list, series, ylabel="customers"),
+        Bars("Revenue per month", list(per_month), {"Revenue": [float(v) for v in per_month.values()]})])
     return report
 
 

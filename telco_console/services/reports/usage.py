@@ -4,7 +4,7 @@ the rollups (repositories/reports.py); numpy only for the hour shares and peak r
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.reporting.report import Bars, Chart, Column, Heatmap, Lines, Plot, Report
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
 from telco_console.services.reports.common import (WEEKDAYS, currency, mb, minutes, money, read_scoped,
@@ -46,8 +46,7 @@ def usage_summary(ctx, params) -> Report:
         top = report.rows[:20]
         values = [float(sum(r[i] for i in SORT_COLUMNS[sort])) for r in top]
         report.charts.append(Chart(f"{label} per customer", [r[0] for r in top], values))
-        report.plot = {"panels": [{"kind": "barh", "title": f"{label} per customer", "x": [r[0] for r in top],
-                                   "series": {label: values}}]}
+        report.plot = Plot([Bars(f"{label} per customer", [r[0] for r in top], {label: values}, horizontal=True)])
     return report
 
 
@@ -69,8 +68,8 @@ def top_customers(ctx, params) -> Report:
     if report.rows:
         report.charts.append(Chart(f"{label} per customer", [r[1] for r in report.rows],
                                    [float(r[4]) for r in report.rows]))
-        report.plot = {"panels": [{"kind": "barh", "title": report.title, "x": [r[1] for r in report.rows],
-                                   "series": {label: [float(r[4]) for r in report.rows]}}]}
+        report.plot = Plot([Bars(report.title, [r[1] for r in report.rows],
+                                 {label: [float(r[4]) for r in report.rows]}, horizontal=True)])
     return report
 
 
@@ -102,12 +101,11 @@ def network_summary(ctx, params) -> Report:
         reg = Report("Per region", cols("Region"), [row(r, r["bucket"] or "(none)") for r in regions])
         reg.totals = sum_columns(reg.rows, reg.columns)
         report.sections.append(reg)
-        report.plot = {"panels": [
-            {"kind": "line", "title": f"Calls, SMS and data sessions per {by}", "x": [str(r[0]) for r in report.rows],
-             "series": {"Calls": [r[1] for r in report.rows], "SMS": [r[3] for r in report.rows],
-                        "Data sessions": [r[4] for r in report.rows]}},
-            {"kind": "bar", "title": "Data (MB) per region", "x": [r[0] for r in reg.rows],
-             "series": {"Data (MB)": [float(r[5]) for r in reg.rows]}}]}
+        report.plot = Plot([
+            Lines(f"Calls, SMS and data sessions per {by}", [str(r[0]) for r in report.rows],
+                  {"Calls": [r[1] for r in report.rows], "SMS": [r[3] for r in report.rows],
+                   "Data sessions": [r[4] for r in report.rows]}),
+            Bars("Data (MB) per region", [r[0] for r in reg.rows], {"Data (MB)": [float(r[5]) for r in reg.rows]})])
     return report
 
 
@@ -177,13 +175,11 @@ def _peak_report(title: str, rows, filters: dict) -> Report:
                     f"({int(grid[busiest]):,} records)")
     wk.charts.append(Chart("All records per weekday", list(WEEKDAYS), [float(x) for x in per_day]))
     report.sections.append(wk)
-    report.plot = {"panels": [
-        {"kind": "bar", "title": "Records per hour of day", "x": hours,
-         "series": {"Calls": hourly["calls"].tolist(), "SMS": hourly["sms"].tolist(),
-                    "Data sessions": hourly["sessions"].tolist()}, "stacked": True, "xlabel": "hour",
-         "ylabel": "records"},
-        {"kind": "heatmap", "title": "Weekday by hour (records)", "rows": list(WEEKDAYS),
-         "cols": hours, "matrix": grid.tolist()}]}
+    report.plot = Plot([
+        Bars("Records per hour of day", hours,
+             {"Calls": hourly["calls"].tolist(), "SMS": hourly["sms"].tolist(),
+              "Data sessions": hourly["sessions"].tolist()}, stacked=True, xlabel="hour", ylabel="records"),
+        Heatmap("Weekday by hour (records)", list(WEEKDAYS), hours, grid.tolist())])
     return report
 
 
@@ -270,8 +266,8 @@ def my_calls(ctx, params) -> Report:
         hours = np.bincount([r[0].hour for r in report.rows], minlength=24)
         report.charts.append(Chart("Calls per hour of day", [f"{h:02d}" for h in range(24)],
                                    [float(x) for x in hours]))
-        report.plot = {"panels": [{"kind": "bar", "title": "My calls per hour of day",
-                                   "x": [f"{h:02d}" for h in range(24)], "series": {"Calls": hours.tolist()}}]}
+        report.plot = Plot([Bars("My calls per hour of day", [f"{h:02d}" for h in range(24)],
+                                 {"Calls": hours.tolist()})])
     return report
 
 

@@ -4,15 +4,14 @@ Per-user sums are computed in SQL from the rollups; numpy (imported lazily) does
 and the PCA (the SVD scikit-learn's PCA uses, tested equal)."""
 from __future__ import annotations
 
+from telco_console.applications import APP_NAMES
 from telco_console.errors import ValidationError
-from telco_console.reporting.report import Chart, Column, Report
+from telco_console.reporting.report import Bars, Chart, Column, Heatmap, Plot, Report, Seconds
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
 from telco_console.services.reports.common import mb, read_scoped, sum_columns
 
 GROUP = "Handsets and xDR"
-APP_NAMES = {"social": "Social Media", "google": "Google", "email": "Email", "youtube": "YouTube",
-             "netflix": "Netflix", "gaming": "Gaming", "other": "Other"}
 
 
 def rank_handsets(rows, top: int = 10, makers: int = 3, per: int = 5):
@@ -62,16 +61,14 @@ def handsets(ctx, params) -> Report:
         for i, (name, n) in enumerate(per[maker], 1):
             t.rows.append([maker, i, name, n])
     report.sections.append(t)
-    report.plot = {"panels": [
-        {"kind": "barh", "title": report.title, "x": [r[1] for r in report.rows],
-         "series": {"Sessions": [r[2] for r in report.rows]}},
-        {"kind": "bar", "title": "Top 3 manufacturers", "x": [r[1] for r in m.rows],
-         "series": {"Sessions": [r[2] for r in m.rows]}}]}
+    report.plot = Plot([
+        Bars(report.title, [r[1] for r in report.rows], {"Sessions": [r[2] for r in report.rows]}, horizontal=True),
+        Bars("Top 3 manufacturers", [r[1] for r in m.rows], {"Sessions": [r[2] for r in m.rows]})])
     return report
 
 
 def _overview_columns() -> list[Column]:
-    return ([Column("MSISDN"), Column("Sessions", "int"), Column("Duration (s)", "decimal", 1),
+    return ([Column("MSISDN"), Column("Sessions", "int"), Column("Duration", "duration"),
              Column("DL (MB)", "decimal", 2), Column("UL (MB)", "decimal", 2), Column("Total (MB)", "decimal", 2)]
             + [Column(f"{APP_NAMES[a]} (MB)", "decimal", 2) for a in repo.APPS])
 
@@ -96,13 +93,12 @@ def xdr_overview(ctx, params) -> Report:
         apps = [float(v or 0) for v in report.totals[6:]]
         report.charts.append(Chart("Volume per application, these users (MB)",
                                    [APP_NAMES[a] for a in repo.APPS], apps))
-        report.plot = {"panels": [{"kind": "bar", "title": "Volume per application (MB)",
-                                   "x": [APP_NAMES[a] for a in repo.APPS], "series": {"MB": apps}}]}
+        report.plot = Plot([Bars("Volume per application (MB)", [APP_NAMES[a] for a in repo.APPS], {"MB": apps})])
     return report
 
 
 # the per-user variables, in the order of repo.XDR_SUMS: (alias, heading, divisor)
-STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration (s)", 1000), ("bytes_dl", "DL (MB)", 1e6),
+STAT_VARS = (("sessions", "Sessions", 1), ("duration_ms", "Duration", 1000), ("bytes_dl", "DL (MB)", 1e6),
              ("bytes_ul", "UL (MB)", 1e6)) + tuple((a, f"{APP_NAMES[a]} (MB)", 1e6) for a in repo.APPS)
 
 
@@ -244,7 +240,11 @@ def xdr_stats(ctx, params) -> Report:
     data = np.array([r[2:] for r in sql_rows], dtype=float) / np.array([scale for _, _, scale in STAT_VARS])
     quarts = quartiles(data)
     cleaned, n_missing, n_out = clean_columns(data, quarts)
-    for j, ((_, label, _), stats) in enumerate(zip(STAT_VARS, describe_columns(data, quarts))):
+    timed = {"Mean", "Median", "Std", "Min", "Q1", "Q3", "Max"}     # of the duration: shown in h/min/s
+    for j, ((alias, label, _), stats) in enumerate(zip(STAT_VARS, describe_columns(data, quarts))):
+        if alias == "duration_ms":
+            stats = [Seconds(v) if c.name in timed and v is not None and v == v else v
+                     for v, c in zip(stats, cols[1:])]
         report.rows.append([label] + stats + [n_missing[j], n_out[j]])
     report.notes.append(f"{len(sql_rows):,} users. Missing values and IQR outliers are replaced by the column "
                         "mean for the analysis below only (deciles, correlation, PCA).")
@@ -254,8 +254,8 @@ def xdr_stats(ctx, params) -> Report:
     total_mb = cleaned[:, 2] + cleaned[:, 3]
     dec = deciles(duration)
     d = Report("Total data per decile of total session duration (top five deciles)",
-               [Column("Decile", "int"), Column("Users", "int"), Column("Duration from (s)", "float", 1),
-                Column("Duration to (s)", "float", 1), Column("Total data (MB)", "float", 2),
+               [Column("Decile", "int"), Column("Users", "int"), Column("Duration from", "duration"),
+                Column("Duration to", "duration"), Column("Total data (MB)", "float", 2),
                 Column("Share of data (%)", "percent")])
     all_mb = float(total_mb.sum())
     for k in range(10, 5, -1):
@@ -298,11 +298,10 @@ def xdr_stats(ctx, params) -> Report:
     else:
         p.empty_message = "too few users or no varying application volume for a PCA"
     report.sections.append(p)
-    report.plot = {"panels": [
-        {"kind": "heatmap", "title": "Correlation of application volumes", "rows": names, "cols": names,
-         "matrix": [[0.0 if np.isnan(x) else float(x) for x in row] for row in corr], "vmin": -1, "vmax": 1},
-        {"kind": "bar", "title": "Total data per duration decile (MB)", "x": [f"D{r[0]}" for r in d.rows],
-         "series": {"MB": [r[4] for r in d.rows]}}]}
+    report.plot = Plot([
+        Heatmap("Correlation of application volumes", names, names,
+                [[0.0 if np.isnan(x) else float(x) for x in row] for row in corr], vmin=-1, vmax=1),
+        Bars("Total data per duration decile (MB)", [f"D{r[0]}" for r in d.rows], {"MB": [r[4] for r in d.rows]})])
     return report
 
 

@@ -66,21 +66,23 @@ def list_customers(console) -> None:
 def show_customer(console) -> None:
     from telco_console.services import customers
 
-    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console, "MSISDN:")
     console.show(customers.customer_report(console.ctx, msisdn))
 
 
 def edit_customer(console) -> None:
     from telco_console.services import customers
 
-    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console, "MSISDN:")
     current = customers.get_customer(console.ctx, msisdn)
     console.show(customers.customer_report(console.ctx, msisdn))
     name = prompts.ask("Name:", F.customer_name, default=current["name"])
     region = prompts.ask("Region:", F.region_name, default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
-    handset = prompts.ask("Handset:", F.handset, default=current["handset"] or "", required=False)
-    email = prompts.ask("E-mail:", F.email, default=current.get("email") or "", required=False)
+    handset = prompts.ask("Handset (- for none):", lambda t: None if t.strip() == "-" else F.handset(t),
+                          default=current["handset"] or "", required=False)
+    email = prompts.ask("E-mail (- for none):", lambda t: None if t.strip() == "-" else F.email(t),
+                        default=current.get("email") or "", required=False)
     status = prompts.choose("Status", ["active", "suspended"],
                             default=current["status"] if current["status"] != "closed" else "active")
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
@@ -91,7 +93,7 @@ def edit_customer(console) -> None:
 def close_customer(console) -> None:
     from telco_console.services import customers
 
-    msisdn = prompts.ask("MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console, "MSISDN:")
     cust = customers.get_customer(console.ctx, msisdn)
     if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']})?"):
         c = customers.close_customer(console.ctx, msisdn)
@@ -171,7 +173,7 @@ def add_user(console) -> None:
     if role in ("regional", "admin") and console.user.role != "regional":
         region = prompts.ask("Region (required for regional, optional for admin):", required=role == "regional")
     if role == "customer":
-        msisdn = prompts.ask("Customer's MSISDN:", _msisdn(console))
+        msisdn = prompts.ask_customer(console, "Customer's MSISDN:")
     password = prompts.ask_new_password(name)
     u = auth.add_user(console.ctx, name, password, role, region, msisdn)
     console.out.success(f"added {u.role} account {u.username}")

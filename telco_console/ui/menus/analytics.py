@@ -18,7 +18,6 @@ def _positive(text: str) -> int:
 
 def ask_params(console, spec):
     """Prompt for the parameters the spec declares; returns ReportParams."""
-    from telco_console.phone import normalise_msisdn
     from telco_console.services.reports import params_from
     from telco_console.timeutil import parse_date
 
@@ -39,8 +38,8 @@ def ask_params(console, spec):
         region = prompts.ask("Region (optional, Enter for all):", required=False)
     if "customer" in declared and role != "customer":
         optional = spec.name != "activity"
-        customer = prompts.ask("Customer MSISDN" + (" (optional):" if optional else ":"),
-                               lambda t: normalise_msisdn(t, ctx.region), required=not optional)
+        customer = prompts.ask_customer(console, "Customer MSISDN" + (" (optional):" if optional else ":"),
+                                        required=not optional)
     if "top" in declared:
         top = prompts.ask("How many rows (optional, Enter for the default):", _positive, required=False)
     extra = {}

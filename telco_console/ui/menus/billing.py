@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from telco_console.errors import ValidationError
-from telco_console.phone import normalise_msisdn
 from telco_console.timeutil import Period, parse_date
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
@@ -11,10 +10,6 @@ from telco_console.ui.menus import Item, Section
 
 def _period(text):
     return str(Period.parse(text))
-
-
-def _msisdn(console):
-    return lambda t: normalise_msisdn(t, console.ctx.region)
 
 
 def _amount(console, negative=False):
@@ -57,7 +52,7 @@ def list_bills(console) -> None:
                          lambda t: t.strip().lower() if t.strip().lower() in statements.STATUSES else
                          (_ for _ in ()).throw(ValidationError("issued, partially_paid, paid, void or overdue")),
                          required=False)
-    customer = prompts.ask("Customer MSISDN (optional):", _msisdn(console), required=False)
+    customer = prompts.ask_customer(console, "Customer MSISDN (optional):", required=False)
     console.show(statements.list_bills(console.ctx, period, status, None, customer))
 
 
@@ -103,7 +98,7 @@ def adjust_bill(console) -> None:
 def give_credit(console) -> None:
     from telco_console.services.billing import payments
 
-    msisdn = prompts.ask("Customer MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console)
     amount = prompts.ask("Credit amount:", _amount(console))
     reason = prompts.ask("Reason:")
     r = payments.credit(console.ctx, msisdn, amount, reason)
@@ -127,14 +122,14 @@ def list_reminders(console) -> None:
 def statement(console) -> None:
     from telco_console.services.billing import statements
 
-    msisdn = prompts.ask("Customer MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console)
     console.show(statements.statement(console.ctx, msisdn))
 
 
 def add_enquiry(console) -> None:
     from telco_console.services.billing import enquiries
 
-    msisdn = prompts.ask("Customer MSISDN:", _msisdn(console))
+    msisdn = prompts.ask_customer(console)
     subject = prompts.ask("Subject:")
     body = prompts.ask("Enquiry:")
     e = enquiries.add(console.ctx, msisdn, subject, body)

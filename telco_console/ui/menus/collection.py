@@ -12,7 +12,7 @@ TIME_HINT = "(e.g. 2026-10-03 14:05, 3 Oct 14:05, now)"
 def _customer(console):
     from telco_console.services.collection import manual
 
-    return prompts.ask("Customer MSISDN:", lambda t: manual.customer(console.ctx, t))
+    return prompts.ask_customer(console, parse=lambda t: manual.customer(console.ctx, t))
 
 
 def _start(console, label: str):
@@ -39,7 +39,8 @@ def _save(console, title: str, preview, save) -> None:
     console.show(preview)
     if prompts.confirm(f"Save this {title}?", default=True):
         logged = save()
-        console.out.success(f"saved {title} {logged.record['source_ref']}")
+        console.out.success(f"saved {title} as record {logged.number} "
+                            f"(`log show {logged.number}`; undo today with `log undo {logged.number}`)")
     else:
         console.out.warning("not saved")
 
@@ -53,7 +54,7 @@ def log_call(console) -> None:
     other = prompts.ask("Other party (number or extension):", lambda t: manual.other_party(ctx, t))
     start = _start(console, "Start time")
     duration, end = _duration_or_end(console, start, "call")
-    answered = prompts.ask("Answered? (y/n):", manual.answered, default="y")
+    answered = prompts.confirm("Answered?", default=True)
     rec, preview = manual.call_preview(ctx, cust, other, direction, start, duration, end, answered)
     _save(console, "call", preview, lambda: manual.save_call(ctx, rec))
 
@@ -102,6 +103,31 @@ def log_data(console) -> None:
         handset = prompts.ask("Handset (optional):", required=False)
     rec, preview = manual.data_preview(ctx, cust, start, duration, end, dl, ul, apps, measures, retrans, handset)
     _save(console, "data session", preview, lambda: manual.save_data(ctx, rec))
+
+
+def show_record(console) -> None:
+    from telco_console.services.collection import records
+
+    console.show(records.show(console.ctx, prompts.ask("Record number:", records.parse_number)))
+
+
+def todays_records(console) -> None:
+    from telco_console.services.collection import records
+
+    console.show(records.todays(console.ctx))
+
+
+def undo_record(console) -> None:
+    from telco_console.services.collection import records
+
+    number = prompts.ask("Record number to undo:", records.parse_number)
+    console.show(records.show(console.ctx, number))
+    if not prompts.confirm(f"Remove record {number}?", default=False):
+        console.out.info("nothing removed")
+        return
+    u = records.undo(console.ctx, number)
+    console.out.success(f"undid record {u.number}: the {records.KIND_NAMES[u.kind]} of {u.msisdn} "
+                        f"at {u.started_at:%Y-%m-%d %H:%M} is removed")
 
 
 def import_file(console) -> None:
@@ -165,6 +191,9 @@ def section() -> Section:
         Item("Log an SMS", log_sms),
         Item("Log a data session", log_data),
         Item("Import a file", import_file),
+        Item("Records logged today", todays_records),
+        Item("Show a logged record", show_record),
+        Item("Undo a record logged today", undo_record),
         Item("List unmatched records", list_unmatched),
         Item("Re-process unmatched records", reprocess),
         Item("Recent imports", recent_imports),

@@ -47,7 +47,8 @@ def load_demo(console) -> None:
         if bar:
             bar.close()
     console.out.success(f"loaded {result.customers:,} customers, {result.calls:,} calls, {result.sms:,} SMS and "
-                        f"{result.data:,} data sessions from {result.first_day} to {result.last_day}")
+                        f"{result.data:,} data sessions from {result.first_day} to {result.last_day}; "
+                        f"{result.leads:,} leads on {result.listings:,} listings")
     if result.accounts:
         console.out.info("New accounts (the passwords are shown only this once: note them now):")
         for name, pw in result.accounts.items():
