@@ -79,12 +79,17 @@ def _raise_errors(name: str, errors: list[str]) -> None:
 
 
 def _text(value: str, what: str, maximum: int, line: int, errors: list[str], required: bool = True) -> str:
+    """The field checked by the one text validator (fields.text_field); a refusal is noted with
+    its line."""
+    from telco_console.services.collection.fields import text_field
+
     if required and not value:
         errors.append(f"line {line}: {what} is empty")
-    elif len(value) > maximum:
-        errors.append(f"line {line}: {what} is longer than {maximum} characters")
-    elif "\x00" in value:
-        errors.append(f"line {line}: {what} contains a NUL character")
+        return value
+    try:
+        text_field(value, what, maximum)
+    except ValidationError as exc:
+        errors.append(f"line {line}: {exc}")
     return value
 
 
