@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 SCALE  ?= 1000000
 
-.PHONY: setup server-binaries run test bench demo clean-db cluster-up cluster-down cluster-test
+.PHONY: setup server-binaries run test bench demo clean-db cluster-up cluster-down cluster-test permissions-doc
 
 setup: server-binaries $(STAMP)
 
@@ -24,6 +24,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# docs/permissions.md from the permission matrix (telco_console/permissions.py); a test checks they agree
+permissions-doc: setup
+	$(BIN)/python -m telco_console.permissions --write docs/permissions.md
 
 bench: setup
 	$(BIN)/python -m bench --scale $(SCALE)

@@ -10,6 +10,11 @@ migrated, and filled with LOAD DATA LOCAL INFILE: customers on three plans, and 
 (60% calls, 20% SMS, 20% data sessions). Then: floor (the aggregate), dry run (rating only), the bill
 run (rating, numbering, bills and lines written), and a repeat run (creates nothing). The database is
 dropped at the end unless --keep. `run(scale, workdir)` returns dicts: figure, value, unit, floor, ratio.
+
+The deck case (deck_case(), also in run() unless --no-deck): the same customers on plans with a rate deck
+of DECK_PREFIXES prefixes (imported with `rates import`, timed against LOAD DATA of the same file), calls
+to numbers spread over the deck; the numbers resolved to their deck prefixes (timed on its own), then the
+bill run against the floor: the same aggregate joined to each call's destination.
 """
 from __future__ import annotations
 
@@ -121,8 +126,158 @@ def floor_time(conn) -> float:
     return took
 
 
+DECK_PREFIXES = 20_000
+DECK_FLOOR_SQL = """
+SELECT customer_id, SUM(s), SUM(n), SUM(b), SUM(c) FROM (
+  SELECT k.customer_id, SUM((k.billsec + 59) DIV 60 * 60) AS s, 0 AS n, 0 AS b, SUM(k.billsec * e.connect_fee) AS c
+  FROM calls k JOIN bench_dest d ON d.num = k.other_party
+  JOIN rate_entries e ON e.version_id = d.version_id AND e.entry_no = d.entry_no
+  WHERE k.started_at >= %s AND k.started_at < %s AND k.direction = 'out' AND k.answered = 1 AND k.billsec > 0
+  GROUP BY k.customer_id
+  UNION ALL
+  SELECT customer_id, 0, COUNT(*), 0, 0 FROM sms WHERE started_at >= %s AND started_at < %s AND direction = 'out'
+  GROUP BY customer_id
+  UNION ALL
+  SELECT customer_id, 0, 0, SUM(bytes_dl + bytes_ul), 0 FROM data_sessions
+  WHERE started_at >= %s AND started_at < %s GROUP BY customer_id
+) x GROUP BY customer_id"""
+
+
+def write_deck(path: Path, prefixes: int, rnd: random.Random) -> list[str]:
+    """A deck CSV of `prefixes` prefixes (2-7 digits after a country code; every third with its '+'),
+    half with peak and off-peak timings and a second rate group; one-digit catch-alls. Returns the prefixes."""
+    out, seen = [], set()
+    rows = ["prefix,destination,group,connect_fee,start,rate,unit,increment,timing,weekdays,time,covered"]
+    for d in "123456789":
+        rows.append(f"{d},Zone {d},World,0.05,0,0.50,60,60,ALWAYS,,,no")
+    while len(out) < prefixes:
+        p = rnd.choice(["44", "33", "49", "1", "39", "34", "91", "86"]) + str(rnd.randrange(10 ** rnd.randint(1, 5)))
+        p = ("+" + p) if len(out) % 3 == 0 else p
+        if p in seen:
+            continue
+        seen.add(p)
+        out.append(p)
+        grp = ("National", "Mobile", "Europe", "World")[len(out) % 4]
+        cov = "yes" if grp in ("National", "Mobile") else "no"
+        if len(out) % 2:
+            rows.append(f"{p},D{len(out)},{grp},0.02,0,0.{rnd.randrange(10, 99)},60,30,PEAK,1;2;3;4;5,08:00:00,{cov}")
+            rows.append(f"{p},D{len(out)},{grp},0.02,30,0.{rnd.randrange(10, 99)},60,6,PEAK,1;2;3;4;5,08:00:00,{cov}")
+            rows.append(f"{p},D{len(out)},{grp},0.01,0,0.0{rnd.randrange(1, 9)},60,60,OFFPEAK,,00:00:00,{cov}")
+        else:
+            rows.append(f"{p},D{len(out)},{grp},0,0,0.{rnd.randrange(10, 99)},60,1,ALWAYS,,,{cov}")
+    path.write_text("\n".join(rows) + "\n")
+    return out
+
+
+def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lambda msg: None,
+              keep: bool = False) -> list[dict]:
+    """The bill run of decked plans against the aggregate joined to resolved destinations."""
+    from telco_console.context import SYSTEM, AppContext
+    from telco_console.db.pool import Database
+    from telco_console.services.billing import billrun, rates
+
+    admin, name, config = common.create_scratch(server, lambda name: _config(workdir, server, name))
+    db = None
+    try:
+        conn = _connect(server, name)
+        rnd = random.Random(16)
+        prefixes = write_deck(workdir / "deck.csv", DECK_PREFIXES, rnd)
+        lines = sum(1 for _ in open(workdir / "deck.csv")) - 1
+        db = Database(config)
+        ctx = AppContext(config, db, SYSTEM, progress=False)
+        t0 = time.perf_counter()
+        rates.import_csv(ctx, str(workdir / "deck.csv"), "BENCH")
+        t_import = time.perf_counter() - t0
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE bench_deck_raw (a VARCHAR(32), b VARCHAR(64), c VARCHAR(64), d VARCHAR(20),"
+                    " e VARCHAR(20), f VARCHAR(20), g VARCHAR(20), h VARCHAR(20), i VARCHAR(64), j VARCHAR(20),"
+                    " k VARCHAR(20), l VARCHAR(8), id INT AUTO_INCREMENT PRIMARY KEY)")
+        t0 = time.perf_counter()
+        cur.execute("LOAD DATA LOCAL INFILE %s INTO TABLE bench_deck_raw FIELDS TERMINATED BY ','"
+                    " IGNORE 1 LINES (a, b, c, d, e, f, g, h, i, j, k, l)", (str(workdir / "deck.csv"),))
+        t_load = time.perf_counter() - t0
+        notify(f"rates import of {lines:,} rows: {t_import:.2f} s (LOAD DATA {t_load:.2f} s)")
+        generate(conn, scale, records, workdir)
+        cur.execute("UPDATE plans SET deck_id = (SELECT id FROM rate_decks WHERE name = 'BENCH')")
+        # every call to a number of the deck: a prefix and random digits (the E.164 ones with their '+')
+        cur.execute("SELECT COUNT(*) FROM calls")
+        n_calls = cur.fetchone()[0]
+        nums = workdir / "numbers.tsv"
+        with open(nums, "w") as f:
+            for i in range(n_calls):
+                p = rnd.choice(prefixes)
+                digits = p.lstrip("+")
+                f.write(f"b{i}\t+{digits}{rnd.randrange(10 ** (11 - len(digits)))}\n")
+        cur.execute("CREATE TABLE bench_numbers (source_ref VARCHAR(128) PRIMARY KEY, num VARCHAR(64))")
+        _load(cur, nums, "bench_numbers", "source_ref, num")
+        cur.execute("UPDATE calls k JOIN bench_numbers n ON n.source_ref = k.source_ref SET k.other_party = n.num")
+        cur.execute("ANALYZE TABLE calls, rate_entries, rate_groups")
+        cur.fetchall()
+        # the floor's destinations, resolved outside the timing (the longest prefix of either form)
+        from telco_console.services.billing import decks as D
+
+        cur.execute("SELECT version_id, prefix, MIN(entry_no) FROM rate_entries GROUP BY version_id, prefix")
+        by_prefix = {p: (v, e) for v, p, e in cur.fetchall()}
+        cur.execute("SELECT DISTINCT other_party FROM calls")
+        dest = []
+        for (num,) in cur.fetchall():
+            best = next(p for p in D.candidates(num) if p in by_prefix)
+            dest.append((num, *by_prefix[best]))
+        cur.execute("CREATE TABLE bench_dest (num VARCHAR(64) PRIMARY KEY, version_id INT, entry_no INT)")
+        for i in range(0, len(dest), 5000):
+            cur.executemany("INSERT INTO bench_dest VALUES (%s, %s, %s)", dest[i:i + 5000])
+        from telco_console.timeutil import Period
+
+        p = Period.parse(PERIOD)
+
+        def floor_once() -> float:
+            t0 = time.perf_counter()
+            cur.execute(DECK_FLOOR_SQL, (p.start, p.end) * 3)
+            cur.fetchall()
+            return time.perf_counter() - t0
+
+        floor_once()
+        floor = min(floor_once() for _ in range(2))
+        notify(f"deck floor: aggregate joined to destinations {floor:.2f} s")
+        # the numbers' deck prefixes, resolved ahead of the run (as after each ingest), against the
+        # same lookups done by the floor's own preparation
+        from telco_console.repositories import rates as rates_repo
+
+        t0 = time.perf_counter()
+        with db.connection() as c2:
+            resolved = rates_repo.resolve_numbers(c2, p.start, p.end)
+            c2.commit()
+        t_resolve = time.perf_counter() - t0
+        notify(f"resolution of {resolved:,} numbers against the deck: {t_resolve:.2f} s")
+        t0 = time.perf_counter()
+        real = billrun.run(ctx, PERIOD)
+        t_run = time.perf_counter() - t0
+        assert real.bills == scale and not real.unrated, real
+        notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck: {t_run:.2f} s, {real.bills:,} bills")
+        cur.close()
+        conn.close()
+        label = f"({scale:,} customers, {records:,} records, {DECK_PREFIXES:,}-prefix deck)"
+        out = [
+            {"figure": f"rates import, {lines:,} rows (floor: LOAD DATA of the file)", "value": round(t_import, 3),
+             "unit": "s", "floor": round(t_load, 3), "ratio": round(t_import / t_load, 2)},
+            {"figure": f"deck floor: aggregate joined to destinations {label}", "value": round(floor, 3),
+             "unit": "s", "floor": round(floor, 3), "ratio": 1.0},
+            {"figure": f"resolving {resolved:,} new numbers to deck prefixes (set-based, before the run)",
+             "value": round(t_resolve, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_resolve / floor, 2)},
+            {"figure": f"bill run, decked plans {label}", "value": round(t_run, 3),
+             "unit": "s", "floor": round(floor, 3), "ratio": round(t_run / floor, 2)},
+        ]
+        for r in out:
+            r["customers"], r["records"] = scale, records
+        return out
+    finally:
+        if db is not None:
+            db.close()
+        common.drop_scratch(admin, name, keep)
+
+
 def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: str | None = None,
-        records: int | None = None, keep: bool = False, notify=lambda msg: None) -> list[dict]:
+        records: int | None = None, keep: bool = False, notify=lambda msg: None, deck: bool = True) -> list[dict]:
     """Generate `scale` customers and records (default 50 per customer), bill them against the floor."""
     import tempfile
 
@@ -172,11 +327,13 @@ def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: 
         ]
         for r in out:
             r["customers"], r["records"] = scale, records
-        return out
     finally:
         if db is not None:
             db.close()
         common.drop_scratch(admin, name, keep)
+    if deck:
+        out += deck_case(scale, records, workdir, server, notify, keep)
+    return out
 
 
 def main(argv=None) -> int:
@@ -188,9 +345,10 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", help="directory for the generated files")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    ap.add_argument("--no-deck", action="store_true", help="leave out the rate deck case")
     args = ap.parse_args(argv)
     results = run(args.customers, args.workdir, args.dsn, args.records, args.keep,
-                  notify=lambda m: print(m, file=sys.stderr))
+                  notify=lambda m: print(m, file=sys.stderr), deck=not args.no_deck)
     if not args.json:
         print(f"{'figure':75} {'value':>8} {'unit':>4} {'floor':>8} {'ratio':>6}")
         for r in results:

@@ -32,6 +32,8 @@ def scale_for(name: str, records: int) -> int:
         return max(100, records // per)
     if name == "analytics":
         return max(1000, records // 5)   # 1,000,000 records -> 200,000 customers to cluster
+    if name == "console":
+        return 1500                      # the figure: 1,500 demo customers, whatever the records
     return records
 
 

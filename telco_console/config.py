@@ -30,7 +30,7 @@ SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("operator", "timezone"): ("timezone", "Europe/London"),
     ("operator", "default_region"): ("region", "GB"),
     ("operator", "currency"): ("str", "GBP"),
-    ("operator", "minor_unit"): ("int:0:4", "2"),
+    ("operator", "minor_unit"): ("minor", "2"),
     ("operator", "decimal_separator"): ("choice:point,comma", "point"),
     ("billing", "tax_rate"): ("decimal:0:1", "0.20"),
     ("billing", "due_days"): ("int:0:365", "14"),
@@ -136,6 +136,14 @@ def _convert(kind: str, raw: str, where: str, base: Path):
             v = int(raw)
             if not lo <= v <= hi:
                 raise ValueError(f"must be between {lo} and {hi}")
+            return v
+        if name == "minor":
+            # the money columns are DECIMAL(14,2): a 3- or 4-digit minor unit would be rounded
+            # away when stored (docs/decisions.md 26)
+            v = int(raw)
+            if not 0 <= v <= 2:
+                raise ValueError("is not supported: amounts are stored with 2 decimals, so the minor unit "
+                                 "must be 0, 1 or 2")
             return v
         if name == "port":
             v = int(raw)

@@ -5,26 +5,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
+from telco_console import permissions
 from telco_console.config import Config
-from telco_console.errors import PermissionDenied
+from telco_console.permissions import ROLES, Role, Scope  # noqa: F401  (ROLES and Role re-exported)
 from telco_console.timeutil import now_local
 
 if TYPE_CHECKING:     # typing only: the driver is imported when a context is made, not with this module
     from telco_console.db.pool import Database
-
-ROLES = ("admin", "analyst", "staff", "regional", "customer")
 
 
 @dataclass(frozen=True)
 class User:
     id: int | None
     username: str
-    role: str
+    role: Role | str            # a Role; any other text (e.g. "none" for an unknown login) has no grants
     region: str | None = None
     customer_id: int | None = None
 
+    def __post_init__(self):
+        if not isinstance(self.role, Role) and self.role in ROLES:
+            object.__setattr__(self, "role", Role(self.role))
+
     def can(self, *roles: str) -> bool:
-        return self.role in roles
+        return str(self.role) in [str(r) for r in roles]
+
+    @property
+    def scope_region(self) -> str | None:
+        """The region this account is limited to (None: operator-wide, or a customer)."""
+        return permissions.scope_region(self)
 
 
 SYSTEM = User(None, "system", "admin")
@@ -50,11 +58,26 @@ class AppContext:
     def now(self) -> datetime:
         return now_local(self.tz)
 
+    def check(self, action: str) -> Scope:
+        """The signed-in user's scope for an action of the permission matrix, or PermissionDenied."""
+        return permissions.check(self.user, action)
+
     def require(self, *roles: str, action: str = "do this") -> None:
-        """Refuse unless the signed-in user has one of the roles (enforced in services)."""
-        if self.user.role not in roles:
-            raise PermissionDenied(f"{self.user.username} ({self.user.role}) is not allowed to {action}; "
-                                   f"it needs the role {' or '.join(roles)}")
+        """The compatible form of check(): `action` may name an action of the matrix ("rates.add"),
+        which is then checked; otherwise the role must be one of `roles`, and an account limited to a
+        region is refused unless the roles include regional (see permissions.require_roles)."""
+        if action in permissions.MATRIX:
+            permissions.check(self.user, action)
+        else:
+            permissions.require_roles(self.user, roles, action)
+
+    def narrow_region(self, asked: str | None) -> str | None:
+        """The region filter a list or report applies for this user (refuses another region)."""
+        return permissions.narrow_region(self.user, asked)
+
+    def check_customer(self, customer: dict) -> None:
+        """Refuse a customer of another region, or another number to a customer account."""
+        permissions.check_customer(self.user, customer)
 
     def audit(self, conn, action: str, target: str = "", detail: str | None = None) -> None:
         from telco_console.repositories import audit

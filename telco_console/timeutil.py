@@ -157,4 +157,7 @@ def preset_range(name: str, tz: str, today: date | None = None) -> tuple[date, d
     if key == "last-month":
         p = Period(today.year, today.month).previous()
         return p.first_day, p.last_day
+    if len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit():
+        p = Period.parse(key)        # a billing month, YYYY-MM
+        return p.first_day, p.last_day
     raise ValidationError(f"unknown period preset '{name}': use one of {', '.join(PRESETS)}")

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from telco_console.repositories import usage
 
 APPS = usage.APPS
+# the TellCo sample (5 xDR rows, with missing RTT, TCP and 'undefined' handsets); see its SOURCE.txt
+TELLCO_SAMPLE = Path(__file__).resolve().parent / "data" / "tellco" / "xdr_sample.csv"
 
 
 def session(customer_id: int, n: int, duration_s: float, dl: int, ul: int, *, apps: dict | None = None,

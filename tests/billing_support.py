@@ -36,3 +36,13 @@ def add_data(ctx, customer_id: int, byte_counts: list[int], when: str = "2026-10
                    source="test", source_ref=f"d{next(_ref)}")
         rows.append(tuple(row[c] for c in DATA_COLS))
     ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, data=rows))
+
+
+def set_clock(ctx, when) -> None:
+    """Make ctx.now() answer `when` (a datetime, or a date at noon): the services date bills,
+    payments and reminders by the context's clock, and refuse dates ahead of it."""
+    from datetime import date, time
+
+    if not isinstance(when, datetime) and isinstance(when, date):
+        when = datetime.combine(when, time(12))
+    ctx.now = lambda: when

@@ -23,6 +23,8 @@ def make_user(ctx, name: str, role: str, password: str = "correct-horse-9", **kw
     from telco_console.repositories import users
 
     bootstrap = ctx.db.run(users.count) == 0 and role == "admin"
+    if kw.get("region") and not bootstrap:
+        kw.setdefault("new_region", True)       # tests name their regions freely
     return auth.add_user(ctx, name, password, role, bootstrap=bootstrap, **kw)
 
 

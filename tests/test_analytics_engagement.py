@@ -44,7 +44,9 @@ def test_aggregates_are_per_customer_sums(ctx):
     row = dict(zip(repo.ENGAGEMENT_COLS, feats.X[0].tolist()))
     assert feats.ids.tolist() == [7]
     assert row["sessions"] == 2 and row["duration_ms"] == 30000 and row["traffic_bytes"] == 3300
-    assert row["youtube_bytes"] == 1100 and row["email_bytes"] == 5 and row["netflix_bytes"] == 0
+    # read from the rollups: an application's bytes are those of sessions that recorded it in both
+    # directions (the xDR reports' rule), so e-mail's 5 bytes with no uplink figure do not count
+    assert row["youtube_bytes"] == 1100 and row["email_bytes"] == 0 and row["netflix_bytes"] == 0
 
 
 def test_report_sections_top_lists_apps_elbow_and_run(ctx, tmp_path):
@@ -67,8 +69,12 @@ def test_report_sections_top_lists_apps_elbow_and_run(ctx, tmp_path):
     assert {r[0] for r in per_app.rows} == {"YouTube", "Gaming", "Social media"}
     elbow = next(s for s in rep.sections if s.title.startswith("Elbow"))
     assert [r[0] for r in elbow.rows] == list(range(1, 11))
+    # on the log scale medium (75 MB) and heavy (150 MB) users are close: the rule says k=2; the
+    # analysis keeps k=3 and says so, with both k shown
     chosen = [r[0] for r in elbow.rows if r[3] == "chosen"]
-    assert chosen == [3] and "rule:" in elbow.notes[0]
+    assert chosen == [2] and "rule:" in elbow.notes[0]
+    assert elbow.rows[2][4] == "shown" and elbow.rows[1][4] == "the rule's k"
+    assert "keep k = 3" in elbow.notes[1] and "30, 30" in elbow.notes[1]
     runs = ctx.db.run(repo.list_runs, "engagement-kmeans", 5)
     assert len(runs) == 1 and runs[0]["status"] == "done" and runs[0]["rows_used"] == 60
     with open(runs[0]["artefact_path"]) as f:
@@ -84,7 +90,7 @@ def test_too_few_customers_is_a_clear_error_and_a_regional_user_sees_only_their_
     insert(ctx, [session(1, 0, 10, 100, 10)])
     with pytest.raises(ValidationError, match="at least 3"):
         engagement.report(ctx, ReportParams())
-    with pytest.raises(ValidationError, match="only analyse region North"):
+    with pytest.raises(PermissionDenied, match="sees region North only"):     # exit 4, not 1
         engagement.report(as_role("regional", region="North"), ReportParams(region="South"))
     with pytest.raises(PermissionDenied):
         engagement.report(as_role("staff"), ReportParams())
@@ -103,3 +109,43 @@ def test_a_regional_user_analyses_only_their_region(ctx, as_role):
     assert rep.filters == {"region": "North"} and sum(r[1] for r in rep.rows) == 3
     shown = {r[1] for r in rep.sections[0].rows}
     assert shown == {"+447911000000", "+447911000001", "+447911000002"}
+
+
+def test_heavy_tails_are_log_scaled_before_clustering():
+    """Lognormal sessions and Pareto traffic: on raw z-scores a few extreme customers make a cluster
+    of their own; after log1p the smallest of the three clusters holds a real share of customers."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 1500
+    sessions = np.ceil(rng.lognormal(3, 0.8, n))
+    raw = np.column_stack([sessions, sessions * rng.lognormal(12, 1.0, n),
+                           sessions * (rng.pareto(1.2, n) + 1) * 1e6])
+    _, _, _, logged = engagement.cluster_metrics(raw, 3)
+    Z, _, _ = F.standardise(raw)
+    plain = F.kmeans(Z, 3)
+    smallest = lambda cl: min(int((cl.labels == c).sum()) for c in range(3))  # noqa: E731
+    assert smallest(plain) < 0.05 * n
+    assert smallest(logged) > 0.1 * n
+
+
+def test_engagement_score_ranks_the_least_engaged_at_the_bottom():
+    """The projected score grows with use; the literal distance puts some of the least engaged
+    customers (far from the low centre on the light side) above average users."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    sessions = np.ceil(rng.lognormal(2.5, 1.0, 900))
+    raw = np.column_stack([sessions, sessions * rng.lognormal(12, 0.6, 900), sessions * rng.lognormal(16, 0.8, 900)])
+    Z, mean, std, cl = engagement.cluster_metrics(raw, 3)
+    m = engagement.EngagementModel(np.arange(900), raw, Z, mean, std, cl)
+    score = m.score()
+    use = np.log1p(raw).sum(axis=1)
+    least = np.argsort(use)[:20]
+    pct = (np.argsort(np.argsort(score)) + 0.5) / len(score)
+    assert pct[least].max() < 0.1                        # the 20 lightest users rank in the bottom tenth
+    assert np.corrcoef(score, use)[0, 1] > 0.95
+    literal = m.score(how="distance")
+    lit_pct = (np.argsort(np.argsort(literal)) + 0.5) / len(literal)
+    assert lit_pct[least].max() > pct[least].max()
+    assert (m.transform(raw) == pytest.approx(Z))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from analytics_data import insert, session
 from telco_console.services.analytics import experience
 from telco_console.services.analytics import features as F
@@ -38,13 +40,15 @@ def test_averages_per_customer_ignore_missing_values_and_pick_the_most_frequent_
     assert f.labels.tolist() == ["Y", None]                # 'undefined' is unknown
 
 
-def test_missing_values_and_outliers_are_replaced_by_the_mean_and_handset_by_the_mode():
+def test_outliers_are_capped_missing_values_get_the_mean_and_handset_the_mode():
     import numpy as np
 
     X = np.array([[1.0], [2.0], [3.0], [np.nan], [1000.0], [2.0]])
     clean, missing, outliers, means = F.replace_missing_and_outliers(X)
-    assert missing == [1] and outliers == [1] and means == [2.0]
-    assert clean[:, 0].tolist() == [1.0, 2.0, 3.0, 2.0, 2.0, 2.0]
+    # quartiles 2 and 3 of the present values: the fence is 3 + 1.5 x 1 = 4.5; 1000 is capped there
+    # (still the largest), and the missing value gets the mean of the capped values (1+2+3+4.5+2) / 5
+    assert missing == [1] and outliers == [1] and means == [pytest.approx(2.5)]
+    assert clean[:, 0].tolist() == pytest.approx([1.0, 2.0, 3.0, 2.5, 4.5, 2.0])
     labels, n, mode = F.replace_mode(np.array(["A", None, "B", "A"], dtype=object))
     assert (labels.tolist(), n, mode) == (["A", "A", "B", "A"], 1, "A")
 
@@ -54,7 +58,8 @@ def test_three_experience_groups_are_clustered_and_described(ctx):
     rep = experience.report(ctx, ReportParams(top=10))
     clusters = next(s for s in rep.sections if s.title.startswith("Experience clusters"))
     assert [r[1] for r in clusters.rows] == [10, 10, 10]
-    best, mid, worst = (r[5] for r in clusters.rows)
+    best, mid, worst = (r[6] for r in clusters.rows)
+    assert [r[5] for r in clusters.rows] == ["Phone A (100%)", "Phone B (100%)", "Phone C (100%)"]
     assert best.startswith("Best experience: low TCP retransmission") and "high throughput" in best
     assert worst.startswith("Worst experience: high TCP retransmission") and "high RTT" in worst
     assert "low throughput" in worst and mid.startswith("Middling experience")
@@ -89,3 +94,19 @@ def test_identical_measures_cannot_make_three_clusters(ctx):
     insert(ctx, [session(c, 0, 60, 1000, 100) for c in range(1, 5)])
     with pytest.raises(ValidationError, match="only 1 distinct value"):
         experience.report(ctx, ReportParams())
+
+
+def test_demo_data_has_missing_measures_at_tellco_rates_and_imputation_is_exercised(ctx):
+    from telco_console.repositories.base import fetch_one
+    from telco_console.services import demo
+
+    demo.load_demo(ctx, customers=120, days=10, seed=9, bootstrap=True)
+    share = ctx.db.run(fetch_one, "SELECT COUNT(*) AS n, AVG(rtt_dl_ms IS NULL) AS rtt, AVG(tcp_retrans_dl_bytes IS NULL)"
+                                  " AS tcp, AVG(tp_dl_kbps IS NULL) AS tp, AVG(handset_type = 'undefined') AS hs"
+                                  " FROM data_sessions")
+    assert share["n"] > 1000
+    assert 0.15 < share["rtt"] < 0.23 and 0.54 < share["tcp"] < 0.64
+    assert share["tp"] < 0.01 and share["hs"] < 0.02
+    rep = experience.report(ctx, ReportParams())
+    missing = {r[0]: r[1] for r in rep.sections[0].rows}
+    assert missing["TCP retrans. UL (bytes)"] > 0          # customers with no recorded value at all

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from analytics_data import TELLCO_SAMPLE
 from helpers import make_customer, make_plan
 from telco_console.errors import PermissionDenied
 from telco_console.repositories.base import fetch_all
@@ -52,13 +53,13 @@ def test_from_the_command_line(ctx, run_cli, tmp_path):
     assert code == 1 and "not 'x'" in err
 
 
-def test_tellco_sample_end_to_end(ctx, real_data):
+def test_tellco_sample_end_to_end(ctx):
     from telco_console.services.collection import importer
 
     make_plan(ctx)
     for i, msisdn in enumerate(TELLCO):
         make_customer(ctx, msisdn, name=f"Client {i}", region="Paris")
-    result = importer.import_file(ctx, "tellco", str(real_data / "tellco" / "xdr_sample.csv"))
+    result = importer.import_file(ctx, "tellco", str(TELLCO_SAMPLE))
     assert result.inserted == 5
 
     find = report_registry.find

@@ -44,7 +44,7 @@ def test_bad_input_and_scoping(ctx, as_role):
         enquiries.add(me, bob["msisdn"], "x", "y")
     theirs = enquiries.add(ctx, bob["msisdn"], "Signal", "None at home")
     assert [r[0] for r in enquiries.list_enquiries(me).rows] == [mine["id"]]
-    with pytest.raises(NotFoundError):
+    with pytest.raises(PermissionDenied):               # another number: refused (exit 4)
         enquiries.close(me, theirs["id"])
     with pytest.raises(PermissionDenied):
         enquiries.answer(me, mine["id"], "self answer")

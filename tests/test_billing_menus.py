@@ -110,3 +110,31 @@ def test_billing_menu_end_to_end_in_a_terminal(ctx, cli_env, tmp_path):
     s.expect("Tax at 20%")
     s.pick("Back")
     s.quit()
+
+
+def test_menu_bill_run_of_a_month_not_ended_asks_before_a_forced_run(ctx):
+    from telco_console.repositories.base import fetch_all
+
+    make_plan(ctx)
+    make_customer(ctx)
+    console, buf = _console(ctx)
+    current = f"{ctx.now():%Y-%m}"
+    with typing(current, False):                         # not ended: declined, nothing written
+        run_action(console, billing.bill_run)
+    assert "has not ended yet" in buf.getvalue()
+    assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM bills") == 0
+    with typing(current, True, True, False):             # forced: the preview, then the run
+        run_action(console, billing.bill_run)
+    assert [b["period"] for b in ctx.db.run(fetch_all, "SELECT period FROM bills")] == [current]
+
+
+def test_menu_reminders_re_ask_for_a_future_date(ctx):
+    from datetime import timedelta
+
+    console, buf = _console(ctx)
+    tomorrow = ctx.now().date() + timedelta(days=1)
+    with typing(str(tomorrow), "") as keys:
+        run_action(console, billing.send_reminders)
+    assert len(keys.refused) == 1 and f"the as-of date {tomorrow} is in the future" in keys.refused[0]
+    assert "Reminders sent as of " + str(ctx.now().date()) in buf.getvalue()
+    assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM reminders") == 0

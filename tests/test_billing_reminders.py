@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from billing_support import set_clock
 from helpers import make_customer, make_plan
+from telco_console.errors import ValidationError
 from telco_console.repositories.base import fetch_all, fetch_one
 from telco_console.services.billing import billrun, delivery, payments, reminders
 
@@ -18,8 +20,15 @@ def due(ctx):
     make_plan(ctx)
     make_customer(ctx, email="ann@example.com")
     make_customer(ctx, "+447911000002", name="Bob")
+    set_clock(ctx, datetime(2026, 11, 2, 9, 0))
     billrun.run(ctx, "2026-10")
     return ctx.db.run(fetch_one, "SELECT due_date FROM bills LIMIT 1")["due_date"]
+
+
+def _remind(ctx, day):
+    """The reminder run of that day, run on that day."""
+    set_clock(ctx, day)
+    return reminders.send_reminders(ctx, day)
 
 
 def _levels(ctx):
@@ -31,29 +40,29 @@ def _levels(ctx):
 
 def test_levels_on_given_dates_never_twice(ctx, due):
     # reminder_days = 1, 7, 14 past the due date
-    assert reminders.send_reminders(ctx, due).rows == []                       # on the due date: not late
-    assert len(reminders.send_reminders(ctx, due + timedelta(days=1)).rows) == 2
-    assert reminders.send_reminders(ctx, due + timedelta(days=1)).rows == []   # never twice
-    assert reminders.send_reminders(ctx, due + timedelta(days=6)).rows == []
-    rep = reminders.send_reminders(ctx, due + timedelta(days=7))
+    assert _remind(ctx, due).rows == []                       # on the due date: not late
+    assert len(_remind(ctx, due + timedelta(days=1)).rows) == 2
+    assert _remind(ctx, due + timedelta(days=1)).rows == []   # never twice
+    assert _remind(ctx, due + timedelta(days=6)).rows == []
+    rep = _remind(ctx, due + timedelta(days=7))
     assert [r[3] for r in rep.rows] == [2, 2]
     payments.pay(ctx, "2026-10-000002", "5.00", "card", "P1")                 # partially paid: still reminded
     payments.pay(ctx, "2026-10-000001", "12.00", "card", "P2")                # paid: no more reminders
-    rep = reminders.send_reminders(ctx, due + timedelta(days=30))
+    rep = _remind(ctx, due + timedelta(days=30))
     assert [(r[0], r[3], r[5]) for r in rep.rows] == [("2026-10-000002", 3, Decimal("7.00"))]
     assert _levels(ctx) == [(1, 1), (2, 1), (1, 2), (2, 2), (2, 3)]
-    assert reminders.send_reminders(ctx, due + timedelta(days=60)).rows == []
+    assert _remind(ctx, due + timedelta(days=60)).rows == []
     assert len(reminders.list_reminders(ctx).rows) == 5
 
 
 def test_a_late_first_run_sends_only_the_highest_level(ctx, due):
-    rep = reminders.send_reminders(ctx, due + timedelta(days=20))
+    rep = _remind(ctx, due + timedelta(days=20))
     assert [r[3] for r in rep.rows] == [3, 3]
-    assert reminders.send_reminders(ctx, due + timedelta(days=21)).rows == []
+    assert _remind(ctx, due + timedelta(days=21)).rows == []
 
 
 def test_outbox_files_and_deliveries_recorded(ctx, due):
-    reminders.send_reminders(ctx, due + timedelta(days=1))
+    _remind(ctx, due + timedelta(days=1))
     rows = ctx.db.run(fetch_all, "SELECT * FROM reminders ORDER BY id")
     text = Path(rows[0]["outbox_path"]).read_text()
     assert "2026-10-000001" in text and "12.00 GBP is still unpaid" in text and "To: ann@example.com" in text
@@ -69,10 +78,10 @@ def test_one_run_at_a_time_by_a_lease_that_a_dead_run_frees_when_it_expires(ctx,
     ctx.db.run(leases.take, "reminders", "another run", 60)                   # another run holds it
     monkeypatch.setattr(reminders, "LEASE_WAIT_S", 0.5)
     with pytest.raises(DatabaseUnavailable, match="another reminder run holds its lease"):
-        reminders.send_reminders(ctx, due + timedelta(days=1))
+        _remind(ctx, due + timedelta(days=1))
     assert ctx.db.run(fetch_all, "SELECT * FROM reminders") == []               # nothing written
     ctx.db.run(leases.take, "reminders", "another run", -1)                    # it died: the lease expired
-    assert len(reminders.send_reminders(ctx, due + timedelta(days=1)).rows) == 2
+    assert len(_remind(ctx, due + timedelta(days=1)).rows) == 2
     assert ctx.db.run(fetch_all, "SELECT * FROM run_leases") == []              # released
 
 
@@ -89,7 +98,7 @@ def test_a_run_that_loses_its_lease_stops_and_records_what_it_sent(ctx, due, mon
         return original(*a, **kw)
     monkeypatch.setattr(delivery, "deliver", deliver_then_lose)
     with pytest.raises(DatabaseUnavailable, match="lost its lease after 1 of 2"):
-        reminders.send_reminders(ctx, due + timedelta(days=1))
+        _remind(ctx, due + timedelta(days=1))
     rows = ctx.db.run(fetch_all, "SELECT outbox_path FROM reminders ORDER BY id")
     assert len(sent) == 1 and [r["outbox_path"] is not None for r in rows] == [True, False]
     assert len(ctx.db.run(fetch_all, "SELECT * FROM deliveries")) == 1
@@ -130,7 +139,7 @@ def test_mail_through_smtp_when_configured(ctx, due, smtp_server):
     mctx = ctx.with_user(ctx.user)
     mctx.config = ctx.config.with_overrides(mail__host="127.0.0.1", mail__port=port)
     assert delivery.mail_configured(mctx)
-    reminders.send_reminders(mctx, due + timedelta(days=1))
+    _remind(mctx, due + timedelta(days=1))
     assert [m[0] for m in handler.messages] == [["ann@example.com"]]     # Bob has no e-mail: outbox only
     assert "Subject: First reminder: bill 2026-10-000001 is overdue" in handler.messages[0][1]
     d = ctx.db.run(fetch_all, "SELECT kind, channel, recipient, status FROM deliveries ORDER BY id")
@@ -159,6 +168,25 @@ def test_cli_remind_and_list(ctx, due, run_cli):
     assert code == 0 and len(out.strip().splitlines()) == 2
     code, out, err = run_cli("bill", "remind", "--as-of", "not a date", **auth)
     assert code == 1 and "not a date" in err
+
+
+def test_a_future_as_of_date_is_refused_and_nothing_is_sent(ctx, due, run_cli):
+    """Issue 14, defect 7: `bill remind --as-of` a future date sent final reminders for bills not yet
+    due and marked them sent."""
+    from helpers import make_user
+
+    make_user(ctx, "boss", "admin")
+    set_clock(ctx, due + timedelta(days=1))
+    with pytest.raises(ValidationError, match="in the future"):
+        reminders.send_reminders(ctx, due + timedelta(days=20))
+    tomorrow = date.today() + timedelta(days=1)
+    code, out, err = run_cli("bill", "remind", "--as-of", str(tomorrow), user="boss", password="correct-horse-9")
+    assert code == 1 and "is in the future" in err and len(err.strip().splitlines()) == 1
+    assert ctx.db.run(fetch_all, "SELECT * FROM reminders") == []
+    assert ctx.db.run(fetch_all, "SELECT * FROM deliveries") == []
+    rep = reminders.send_reminders(ctx)                  # today by the clock: level 1 only, dated today
+    assert [r[3] for r in rep.rows] == [1, 1]
+    assert {r["as_of"] for r in ctx.db.run(fetch_all, "SELECT as_of FROM reminders")} == {due + timedelta(days=1)}
 
 
 def test_bill_run_send_delivers_every_bill_of_the_run(ctx, run_cli):

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import make_customer, make_plan, make_user
-from telco_console.cli import build_parser
+from telco_console.cli import build_parser, leaves
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 EXAMPLES = {"ci": 4, "soak": 150}.get(PROFILE, 4)      # per subcommand, in process
@@ -56,18 +56,7 @@ path_text = st.one_of(st.sampled_from(PATHS),
                               max_size=40).filter(lambda t: t not in (".", "..")))
 
 
-def leaves(parser: argparse.ArgumentParser, path: tuple = ()):
-    """(words, parser) for every runnable subcommand of the tree."""
-    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    if not subs:
-        yield path, parser
-        return
-    for action in subs:
-        for name, sub in action.choices.items():
-            yield from leaves(sub, path + (name,))
-
-
-LEAVES = [(words, p) for words, p in leaves(build_parser()) if words]
+LEAVES = list(leaves(build_parser()))
 
 
 @st.composite

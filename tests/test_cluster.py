@@ -21,7 +21,7 @@ from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db.pool import Database
 from telco_console.repositories import usage
-from telco_console.repositories.base import fetch_all, fetch_value
+from telco_console.repositories.base import execute, fetch_all, fetch_value
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = os.environ.get("TELCO_CLUSTER") == "1"
@@ -287,7 +287,9 @@ def test_reminder_runs_on_two_nodes_send_each_reminder_once(nodes_ctx, config, t
     for i in range(6):
         make_customer(nodes_ctx, f"+4479111{i:05d}", name=f"C {i}")
     billrun.run(nodes_ctx, "2026-10")
-    due = nodes_ctx.db.run(fetch_value, "SELECT MIN(due_date) FROM bills")
+    # reminders are never dated ahead of the clock: make the bills due two days ago
+    due = nodes_ctx.now().date() - timedelta(days=2)
+    nodes_ctx.db.run(execute, "UPDATE bills SET due_date = %s", (due,))
     on2 = _config(tmp_path, config, "127.0.0.1:3402")
     ctx2 = AppContext(on2, Database(on2), SYSTEM, progress=False)
     try:

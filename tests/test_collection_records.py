@@ -102,3 +102,29 @@ def test_log_show_undo_and_today_from_the_command_line(ctx, run_cli, cust):
     code, out, err = run_cli("log", "undo", number, user="clerk", password=PW)
     assert code == 1 and "already undone" in err
     assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM calls") == 0
+
+
+def test_undo_is_one_transaction_and_refused_once_billed(ctx, as_role, cust, monkeypatch):
+    from telco_console.context import AppContext
+    from telco_console.services.billing import billrun
+
+    stan = as_role("staff", username="stan")
+    first_of_month = ctx.now().date().replace(day=1)
+    last_month = first_of_month - timedelta(days=1)
+    number = manual.log_call(stan, "07911123456", "07400123456", "out", f"{last_month:%Y-%m-%d} 10:00", "60").number
+    before = _rollups(ctx)
+
+    def broken_audit(self, conn, action, target="", detail=None):
+        raise RuntimeError("the audit write failed")
+
+    monkeypatch.setattr(AppContext, "audit", broken_audit)
+    with pytest.raises(RuntimeError):
+        records.undo(stan, number)
+    monkeypatch.undo()
+    assert _rollups(ctx) == before and ctx.db.run(fetch_value, "SELECT COUNT(*) FROM calls") == 1
+    assert ["Status", "stored"] in records.show(stan, number).rows          # nothing of the undo stayed
+
+    billrun.run(ctx, f"{last_month:%Y-%m}")
+    with pytest.raises(ValidationError, match=f"on \\+447911123456's bill for {last_month:%Y-%m}"):
+        records.undo(stan, number)
+    assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM calls") == 1

@@ -54,3 +54,20 @@ def test_roles_are_enforced_in_the_service(ctx, as_role):
         customers.get_customer(as_role("regional", region="South"), "+447911123456")
     assert customers.list_customers(as_role("regional", region="South")).total == 0
     assert customers.list_customers(as_role("regional", region="North")).total == 1
+
+
+@pytest.mark.parametrize("region", ["GB", "US", "RU", "FR", "DE", "IT", "ES", "IN", "NG", "BR", "JP", "AU",
+                                    "NO", "PT", "ZA", "KE"])
+def test_a_typed_national_or_international_prefix_finds_the_number(region):
+    """What a person types at a customer prompt, in each region's national form or internationally,
+    becomes a prefix of the stored E.164 number."""
+    import phonenumbers
+
+    from telco_console.services.customers import _number_prefixes
+
+    num = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    national = "".join(ch for ch in phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+                       if ch.isdigit())
+    for typed in (national[:6], national, e164[:7], "00" + e164[1:8]):
+        assert any(e164.startswith(p) for p in _number_prefixes(typed, region)), (typed, e164)

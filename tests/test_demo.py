@@ -37,8 +37,9 @@ def test_empty_database_loads_without_sign_in_and_creates_accounts(ctx, clean_db
                             (yesterday + timedelta(days=1),)),
                 fetch_value(conn, "SELECT COUNT(*) FROM plans"),
                 fetch_value(conn, "SELECT COUNT(DISTINCT handset_manufacturer) FROM data_sessions"),
-                fetch_value(conn, "SELECT COUNT(*) FROM data_sessions WHERE social_dl IS NULL OR rtt_dl_ms IS NULL"
-                                  " OR tp_dl_kbps IS NULL OR bytes_dl <> social_dl + google_dl + email_dl +"
+                # (RTT, throughput and TCP volumes are missing at TellCo's rates: see test_analytics_experience)
+                fetch_value(conn, "SELECT COUNT(*) FROM data_sessions WHERE social_dl IS NULL"
+                                  " OR bytes_dl <> social_dl + google_dl + email_dl +"
                                   " youtube_dl + netflix_dl + gaming_dl + other_dl"),
                 rollups.differences(conn))
     last_call, _, plans, makers, bad, diffs = ctx.db.run(checks)
@@ -93,7 +94,7 @@ def test_a_non_empty_database_needs_an_admin(ctx, as_role):
 def test_cli_if_empty_and_sign_in(run_cli, ctx):
     code, out, err = run_cli("demo", "load", "--customers", "8", "--days", "2", "--if-empty")
     assert code == 0, err
-    assert "loaded 8 customers" in out and "admin" in out
+    assert "loaded 8 customers" in out and "admin" in out and "5 leads on 2 listings call and message them" in out
     pw = [ln.split()[1] for ln in out.splitlines() if ln.strip().startswith("admin ")][0]
     code, out, err = run_cli("demo", "load", "--if-empty")
     assert (code, out.strip()) == (0, "demo load: customers exist already, nothing loaded")

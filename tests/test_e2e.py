@@ -172,7 +172,8 @@ def test_first_run_asks_for_the_first_admin(ctx, cli_env, tmp_path):
 
 def test_staff_logs_a_call_typing_as_a_person_would(accounts, cli_env, tmp_path):
     """The prompts as typed: `?ann` finds the customer, `2` picks the second choice, Enter takes a
-    shown default, one `y` answers a yes/no question; the record number then undoes the call."""
+    shown default, one `y` answers a yes/no question; the record number then undoes the call; Tab
+    completes a name to the customer's number."""
     import json
 
     from helpers import make_customer
@@ -214,4 +215,19 @@ def test_staff_logs_a_call_typing_as_a_person_would(accounts, cli_env, tmp_path)
     s.child.send("y")
     s.expect(rf"undid record {number}: the call of \+447911123456")
     s.pick("Back")
+    # Tab completes a name to the customer's number
+    s.pick("Billing")
+    s.pick("Log an enquiry")
+    s.expect("Customer MSISDN:")
+    s.child.send("jones\t")
+    s.expect(r"\+447911000002")
+    s.child.send("\r")
+    s.answer("Subject:", "Roaming")
+    s.answer("Enquiry:", "Does my plan cover France?")
+    s.expect(r"logged enquiry #\d+")
+    s.pick("Back")
     s.quit()
+    from telco_console.repositories.base import fetch_value
+
+    assert accounts.db.run(fetch_value, "SELECT c.name FROM enquiries e JOIN customers c ON c.id = e.customer_id"
+                                        " WHERE e.subject = 'Roaming'") == "Bob Jones"

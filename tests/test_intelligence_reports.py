@@ -6,7 +6,8 @@ from telco_console.services.report_registry import all_reports
 from tests.helpers import make_user
 
 NAMES = {"segments", "segment-placement", "campaign-list", "churn-risk", "churn-validation", "plan-offers",
-         "usage-outliers", "app-associations", "top-leads", "listings-sms-inquiries", "phone-activity"}
+         "usage-outliers", "app-associations", "top-leads", "listings-sms-inquiries", "phone-activity",
+         "customer-clusters", "churn-drivers", "outcome-knn", "usage-regression"}
 
 
 def test_catalogue():
@@ -34,3 +35,19 @@ def test_report_command(ctx, run_cli):
     assert code == 0 and "not our customer" in out
     code, out, err = run_cli("report", "segment-placement", user="ana", password="correct-horse-9")
     assert code == 1 and "--msisdn" in err
+    code, out, err = run_cli("report", "churn-drivers", "--data", "bigml", user="ana", password="correct-horse-9")
+    assert code == 0 and "customer-service calls" in out and "ROC AUC (held out)" in out, err
+    code, out, err = run_cli("report", "customer-clusters", "--k", "99", user="ana", password="correct-horse-9")
+    assert code == 1 and "--k must be from 0 to 20" in err
+    code, out, err = run_cli("report", "app-associations", "--max-len", "9", user="ana", password="correct-horse-9")
+    assert code == 1 and "--max-len must be from 2 to 7" in err
+
+
+def test_the_new_reports_are_menu_items():
+    from telco_console.ui.menus import analytics as menu
+
+    labels = [item.label for item in menu.section().items]
+    for title in ("Customer clusters on categories (K-modes)", "Churn drivers (Bayesian network)",
+                  "KNN on a real outcome (accounts closed)", "Spend or data appetite: nonlinear vs linear regression",
+                  "Applications used together", "Churn model validated on the BigML data"):
+        assert f"Customer intelligence: {title}" in labels

@@ -32,4 +32,4 @@ def test_load_demo_from_the_menu(ctx, as_role):
         setup_menu.load_demo(console)
     assert keys.asked[:2] == ["Customers:", "Days of usage (ending yesterday):"]
     text = out.getvalue()
-    assert "loaded 12 customers" in text and "analyst" in text
+    assert "loaded 12 customers" in text and "analyst" in text and "5 leads on 2 listings" in text

@@ -10,6 +10,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from helpers import make_customer, make_plan
+from analytics_data import TELLCO_SAMPLE
 from reports_data import data, write
 
 from telco_console.services.report_registry import ReportParams
@@ -42,7 +43,8 @@ def test_helpers_deciles_iqr_describe():
     x = np.array([1.0, 2.0, 3.0, 4.0, 100.0, np.nan])
     cleaned, missing, outliers = clean_column(x)
     assert (missing, outliers) == (1, 1)
-    assert cleaned[4] == pytest.approx(22.0) and cleaned[5] == pytest.approx(22.0)
+    assert cleaned[4] == pytest.approx(7.0)             # capped at Q3 + 1.5 IQR = 4 + 3
+    assert cleaned[5] == pytest.approx(3.4)             # the mean of the capped values
     d = describe(np.arange(1.0, 11.0))
     assert d[:4] == [10, 0, 5.5, 5.5] and d[5] == 1.0 and d[8] == 10.0
     assert d[6] == pytest.approx(3.25) and d[7] == pytest.approx(7.75) and d[9] == pytest.approx(0.0)
@@ -105,8 +107,8 @@ def _num(text):
     return None if text in ("", None) else int(float(text))
 
 
-def test_tellco_sample(ctx, real_data):
-    path = real_data / "tellco" / "xdr_sample.csv"
+def test_tellco_sample(ctx):
+    path = TELLCO_SAMPLE
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
     make_plan(ctx)
     ids = {}
@@ -170,7 +172,8 @@ def test_column_statistics_at_once_equal_numpy_column_by_column():
                                            rel=1e-12, abs=1e-12)
         out = (x[:, j] < q1 - 1.5 * (q3 - q1)) | (x[:, j] > q3 + 1.5 * (q3 - q1))
         assert outliers[j] == int(out.sum())
-        want = np.where(np.isnan(x[:, j]) | out, v.mean(), x[:, j])
+        capped = np.clip(v, q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1))
+        want = np.where(np.isnan(x[:, j]), capped.mean(), np.clip(x[:, j], capped.min(), capped.max()))
         assert cleaned[:, j] == pytest.approx(want, rel=1e-12)
 
 
@@ -187,3 +190,20 @@ def test_pca_gives_what_scikit_learn_gives():
     ref = PCA(n_components=5).fit(z)
     assert ratios == pytest.approx(ref.explained_variance_ratio_, abs=1e-12)
     assert components == pytest.approx(ref.components_, abs=1e-9)
+
+
+def test_deciles_on_raw_duration_keep_the_longest_users_on_top(ctx):
+    """20 users, the two longest far beyond the IQR fences: they stay in decile 10 with their data
+    (deciles use the raw values; capping is only for the correlation and PCA)."""
+    make_plan(ctx)
+    rows = []
+    for i in range(1, 21):
+        c = make_customer(ctx, f"+4479110002{i:02d}", f"User {i}")
+        seconds = 1000 * i if i > 18 else i
+        rows.append(data(c["id"], T0 + timedelta(minutes=i), dl=(100 if i > 18 else 1) * 1_000_000, ul=0,
+                         duration_ms=seconds * 1000, apps={"social": (1000, 0)}))
+    write(ctx, data_rows=rows)
+    dec = run_report(ctx, "xdr-stats", ReportParams()).sections[0]
+    top = dec.rows[0]
+    assert top[0] == 10 and top[1] == 2 and top[2] == 19000.0 and top[3] == 20000.0
+    assert top[4] == pytest.approx(200.0) and top[5] == pytest.approx(200 / 218 * 100)

@@ -1,7 +1,9 @@
 """Subcommands for scripts and cron: argparse over the same services as the menus.
 
 Each module in COMMANDS has register(subparsers); a leaf parser sets `func(ctx, args, out) -> int`
-and `auth` (False for commands that need no sign-in)."""
+and `auth` (False for commands that need no sign-in). Each leaf's `permission` is its words joined by
+dots ("customer add" -> customer.add) unless it sets one: the action of the permission matrix
+(telco_console/permissions.py) checked once the user has signed in, before the command runs."""
 from __future__ import annotations
 
 import argparse
@@ -19,7 +21,7 @@ from telco_console.errors import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, AuthError
 from telco_console.reporting.output import Output
 
 # modules under telco_console/cli/ that add subcommands, in --help order
-COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report", "bill", "enquiry"]
+COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report", "bill", "rates", "enquiry"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,7 +43,25 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         importlib.import_module(f"telco_console.cli.{name}").register(sub)
+    for path, leaf in leaves(parser):
+        if "permission" not in leaf._defaults:
+            leaf.set_defaults(permission=".".join(path))
     return parser
+
+
+def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """Every subcommand that runs something: (words, parser), walking the argparse tree."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        if path:
+            yield path, parser
+        return
+    seen = set()
+    for name, child in subs[0].choices.items():
+        if id(child) in seen:                    # an alias
+            continue
+        seen.add(id(child))
+        yield from leaves(child, path + (name,))
 
 
 def add_format(parser, formats=("table", "csv", "json"), output: bool = True) -> None:
@@ -171,6 +191,10 @@ def run(argv: list[str], out: Output | None = None) -> int:
             user, password = credentials_from_env_or_prompt(out)
             ctx = ctx.with_user(auth.login(ctx, user, password))
             _SIGNED_IN["ctx"] = ctx
+            from telco_console import permissions
+
+            if getattr(args, "permission", None) in permissions.MATRIX:
+                ctx.check(args.permission)
         elif getattr(args, "needs_db", False):
             prepare_database(ctx)
         code = args.func(ctx, args, out)

@@ -14,6 +14,10 @@ def register(sub) -> None:
     a.add_argument("--period", required=True, help="billing month, YYYY-MM")
     a.add_argument("--dry-run", action="store_true", help="show the totals without writing anything")
     a.add_argument("--send", action="store_true", help="deliver the new bills (e-mail or outbox)")
+    a.add_argument("--skip-unrated", action="store_true",
+                   help="bill even when some calls have no rate in their plan's deck (they stay unbilled, listed)")
+    a.add_argument("--force", action="store_true",
+                   help="bill a period that has not ended yet in the operator's time zone")
     add_format(a)
     a.set_defaults(func=cmd_run)
 
@@ -41,7 +45,7 @@ def register(sub) -> None:
     a.set_defaults(func=cmd_pay)
 
     a = ps.add_parser("remind", help="send reminders for overdue bills (one per bill per level)")
-    a.add_argument("--as-of", help="date to judge lateness on (default today)")
+    a.add_argument("--as-of", help="date to judge lateness on (default today; never a future date)")
     add_format(a)
     a.set_defaults(func=cmd_remind)
 
@@ -71,7 +75,14 @@ def register(sub) -> None:
 def cmd_run(ctx, args, out) -> int:
     from telco_console.services.billing import billrun, delivery
 
-    result = billrun.run(ctx, args.period, dry=args.dry_run)
+    from telco_console.services.billing.rates import UnratedCalls
+
+    try:
+        result = billrun.run(ctx, args.period, dry=args.dry_run, skip_unrated=args.skip_unrated,
+                             force=args.force)
+    except UnratedCalls as exc:
+        emit(out, exc.report(), args.format)     # the calls that stopped the run, then the error line
+        raise
     emit(out, result.report(), args.format, args.output)
     if args.send and not args.dry_run and result.run_id:
         sent = delivery.send_run_bills(ctx, result.run_id)
@@ -109,6 +120,8 @@ def cmd_pay(ctx, args, out) -> int:
                 return 1
     r = payments.pay(ctx, args.number, args.amount, args.method, args.reference, accept_credit=accept)
     msg = f"recorded {r.amount} on {r.bill_number}: status {r.status}, due {max(r.amount_due, 0)}"
+    for number, amount in r.settled:
+        msg += f"; {amount} settled older bill {number}"
     if r.credit:
         msg += f"; {r.credit} credited to the next bill"
     out.success(msg)

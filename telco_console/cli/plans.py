@@ -16,13 +16,14 @@ def _plan_fields(a, required: bool) -> None:
     a.add_argument("--mb-rate", required=required, metavar="X")
     a.add_argument("--increment", metavar="SECONDS", help="billing increment (default 60)")
     a.add_argument("--peak-window", metavar="WINDOW", help="e.g. 'Mon-Fri 08:00-20:00' (default; end exclusive)")
+    a.add_argument("--deck", metavar="NAME", help="rate calls by this rate deck ('none' to take the plan off it)")
 
 
 def _values(args) -> dict:
     return dict(name=args.name, monthly_fee=args.monthly_fee, included_minutes=args.minutes,
                 included_sms=args.sms, included_mb=args.mb, peak_rate=args.peak_rate,
                 offpeak_rate=args.offpeak_rate, sms_rate=args.sms_rate, mb_rate=args.mb_rate,
-                increment_seconds=args.increment, peak_window=args.peak_window)
+                increment_seconds=args.increment, peak_window=args.peak_window, deck=args.deck)
 
 
 def register(sub) -> None:

@@ -54,8 +54,11 @@ def cmd_list(ctx, args, out) -> int:
     from telco_console.services.report_registry import all_reports
 
     report = Report("Reports", [Column("Name"), Column("Group"), Column("Title"), Column("What it shows")])
+    from telco_console import permissions
+
     for spec in all_reports():
-        if ctx.user.role in spec.roles:
+        name = f"report.{spec.name}"
+        if permissions.allowed(ctx.user, name) if name in permissions.MATRIX else ctx.user.role in spec.roles:
             report.rows.append([spec.name, spec.group, spec.title, spec.description])
     emit(out, report, args.format)
     return 0

@@ -1,4 +1,4 @@
-"""`user add|list|disable|enable|password`: accounts and roles."""
+"""`user add|list|disable|enable|password` and `region list|add`: accounts, roles and regions."""
 from __future__ import annotations
 
 import getpass
@@ -18,7 +18,9 @@ def register(sub) -> None:
                                   "password from TELCO_NEW_PASSWORD (the first account: TELCO_PASSWORD) or a prompt")
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=ROLES)
-    a.add_argument("--region", help="the region of a regional manager")
+    a.add_argument("--region", help="the region of a regional manager, or of an admin, staff or analyst "
+                                     "limited to one; it must exist (a customer's, or declared)")
+    a.add_argument("--new-region", action="store_true", help="declare --region as a new region")
     a.add_argument("--msisdn", help="the number a customer account serves")
     a.set_defaults(func=cmd_add, auth=False, needs_db=True)
     a = ps.add_parser("list", help="list accounts")
@@ -31,6 +33,15 @@ def register(sub) -> None:
     a = ps.add_parser("password", help="change a password (TELCO_NEW_PASSWORD or a prompt)")
     a.add_argument("name")
     a.set_defaults(func=cmd_password)
+
+    p = sub.add_parser("region", help="regions (declared, or used by a customer)")
+    ps = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = ps.add_parser("list", help="list the regions with their customers and accounts")
+    add_format(a)
+    a.set_defaults(func=cmd_region_list)
+    a = ps.add_parser("add", help="declare a region before any customer is in it")
+    a.add_argument("name")
+    a.set_defaults(func=cmd_region_add)
 
 
 def _new_password(bootstrap: bool = False) -> str:
@@ -54,11 +65,13 @@ def cmd_add(ctx, args, out) -> int:
     if auth.has_users(ctx):
         user, password = credentials_from_env_or_prompt(out)
         ctx = ctx.with_user(auth.login(ctx, user, password))
-        created = auth.add_user(ctx, args.name, _new_password(), args.role, args.region, args.msisdn)
+        created = auth.add_user(ctx, args.name, _new_password(), args.role, args.region, args.msisdn,
+                                new_region=args.new_region)
     else:
         created = auth.add_user(ctx, args.name, _new_password(bootstrap=True), args.role, args.region,
-                                args.msisdn, bootstrap=True)
-    out.success(f"added {created.role} account {created.username}")
+                                args.msisdn, bootstrap=True, new_region=args.new_region)
+    out.success(f"added {created.role} account {created.username}"
+                + (f" of region {created.region}" if created.region else ""))
     return 0
 
 
@@ -98,4 +111,18 @@ def cmd_password(ctx, args, out) -> int:
 
     auth.change_password(ctx, args.name, _new_password())
     out.success(f"changed the password of {args.name}")
+    return 0
+
+
+def cmd_region_list(ctx, args, out) -> int:
+    from telco_console.services import auth
+
+    emit(out, auth.regions_report(ctx), args.format, args.output, ctx)
+    return 0
+
+
+def cmd_region_add(ctx, args, out) -> int:
+    from telco_console.services import auth
+
+    out.success(f"declared the region {auth.add_region(ctx, args.name)}")
     return 0

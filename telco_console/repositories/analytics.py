@@ -49,14 +49,28 @@ def _stream(conn, sql: str, params: Sequence[Any], chunk: int) -> Iterator[list[
         cur.close()
 
 
+def _engagement_sql(date_from=None, date_to=None, region=None) -> tuple[str, list]:
+    """Per customer with data sessions: sessions, duration, traffic and the 7 applications' bytes, from
+    the rollups (usage_monthly for whole months, usage_daily for cut ones: repositories.reports),
+    not from every data session. An application's bytes are those of the sessions that recorded it
+    in both directions (the rollups' rule, shared with the xDR reports)."""
+    from telco_console.repositories.reports import xdr_per_user_sql
+
+    inner, params = xdr_per_user_sql(date_from, date_to, region)
+    apps = ", ".join(f"CAST(COALESCE(u.{a}, 0) AS DOUBLE)" for a in APPS)
+    return (f"SELECT u.customer_id, CAST(u.sessions AS DOUBLE), CAST(u.duration_ms AS DOUBLE), "
+            f"CAST(u.bytes_dl + u.bytes_ul AS DOUBLE), {apps} FROM ({inner}) u ORDER BY u.customer_id", params)
+
+
+def count_engagement(conn, date_from=None, date_to=None, region=None) -> int:
+    inner, params = _engagement_sql(date_from, date_to, region)
+    return int(fetch_value(conn, f"SELECT COUNT(*) FROM ({inner}) x", params) or 0)
+
+
 def engagement_chunks(conn, date_from=None, date_to=None, region=None, chunk: int = 20000) -> Iterator[list[tuple]]:
-    """Chunks of (customer_id, sessions, duration_ms, traffic, <app bytes DL+UL> x 7), by customer id
-    (the sums as DOUBLE, so that they load straight into float arrays)."""
-    join, where, params = _where(date_from, date_to, region)
-    apps = ", ".join(f"CAST(SUM(COALESCE(d.{a}_dl, 0) + COALESCE(d.{a}_ul, 0)) AS DOUBLE)" for a in APPS)
-    sql = (f"SELECT d.customer_id, COUNT(*), CAST(SUM(d.duration_ms) AS DOUBLE), "
-           f"CAST(SUM(d.bytes_dl + d.bytes_ul) AS DOUBLE), {apps} "
-           f"FROM data_sessions d{join}{where} GROUP BY d.customer_id ORDER BY d.customer_id")
+    """Chunks of (customer_id, sessions, duration_ms, traffic, <app bytes DL+UL> x 7), by customer id,
+    as DOUBLE (so that they load straight into float arrays); from the rollups (_engagement_sql)."""
+    sql, params = _engagement_sql(date_from, date_to, region)
     return _stream(conn, sql, params, chunk)
 
 
@@ -87,6 +101,18 @@ def msisdns(conn, ids: Sequence[int]) -> dict[int, str]:
         return {}
     rows = fetch_all(conn, f"SELECT id, msisdn FROM customers WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
     return {r["id"]: r["msisdn"] for r in rows}
+
+
+def customer_profiles(conn) -> list[tuple]:
+    """(id, plan code, created_on, handset maker, region) of every customer: the satisfaction
+    regression's predictors that are not ingredients of the scores."""
+    cur = conn.cursor()
+    try:
+        cur.execute("SELECT c.id, p.code, c.created_on, COALESCE(SUBSTRING_INDEX(c.handset, ' ', 1), ''), c.region "
+                    "FROM customers c JOIN plans p ON p.id = c.plan_id")
+        return cur.fetchall()
+    finally:
+        cur.close()
 
 
 # --- model_runs --------------------------------------------------------------------------------

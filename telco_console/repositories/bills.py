@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
+from telco_console.repositories.rates import deck_ctes
 
 PLAN_FIELDS = ("monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate", "offpeak_rate",
                "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end")
@@ -38,10 +39,61 @@ def _exec(conn, sql: str, params: dict | Iterable[Any] = ()) -> int:
     return n
 
 
+def _usage_ctes(time_filter: str, key: str) -> str:
+    """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
+    (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
+    time_filter restricts each usage table (alias u) to the rated period."""
+    on = "u.customer_id = cu.customer_id"
+    keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
+    return f"""
+cr AS (
+  SELECT {keys_cu}, u.id, u.started_at,
+         (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
+         (FIND_IN_SET(WEEKDAY(u.started_at), cu.peak_days) > 0 AND TIME(u.started_at) >= cu.peak_start
+          AND TIME(u.started_at) < cu.peak_end) AS is_peak,
+         cu.included_minutes * 60 AS allow_s
+  FROM calls u JOIN cust cu ON {on}
+  WHERE {time_filter} AND u.direction = 'out' AND u.answered = 1
+    AND u.billsec > 0 AND cu.deck_id IS NULL
+),
+cc AS (
+  SELECT {key}, r, is_peak, allow_s,
+         SUM(r) OVER (PARTITION BY {key} ORDER BY started_at, id ROWS UNBOUNDED PRECEDING) AS cum
+  FROM cr
+),
+ca AS (
+  SELECT {key},
+         SUM(r) AS used_s,
+         SUM(CASE WHEN is_peak THEN GREATEST(0, cum - GREATEST(cum - r, allow_s)) ELSE 0 END) AS peak_s,
+         SUM(CASE WHEN is_peak THEN 0 ELSE GREATEST(0, cum - GREATEST(cum - r, allow_s)) END) AS offpeak_s
+  FROM cc GROUP BY {key}
+),
+sa AS (
+  SELECT {keys_cu}, COUNT(*) AS n
+  FROM sms u JOIN cust cu ON {on}
+  WHERE {time_filter} AND u.direction = 'out'
+  GROUP BY {keys_cu}
+),
+da AS (
+  SELECT {keys_cu}, SUM(u.bytes_dl + u.bytes_ul) AS b
+  FROM data_sessions u JOIN cust cu ON {on}
+  WHERE {time_filter}
+  GROUP BY {keys_cu}
+)"""
+
+
+# the usage fingerprint of a customer's month (usage_monthly um), kept in usage_billed
+FINGERPRINT = ("COALESCE(um.calls_out + um.calls_in, 0) AS n_calls, COALESCE(um.sms_out + um.sms_in, 0) AS n_sms,"
+               " COALESCE(um.data_sessions, 0) AS n_data, COALESCE(um.call_seconds_out, 0) AS call_seconds_out,"
+               " COALESCE(um.bytes_dl + um.bytes_ul, 0) AS data_bytes")
+
+
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
-               exclude_billed: bool = False) -> str:
+               exclude_billed: bool = False, for_run: bool = False) -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
-    and p_* for an overridden plan). One row per eligible customer with quantities and amounts."""
+    and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
+    and the usage fingerprint of the month (read in the same statement as the records rated).
+    for_run adds the bill run's working columns (late_amount, late_lines)."""
     if plan_override:
         plan_src = ("CROSS JOIN (SELECT %(p_id)s AS id, CAST(%(p_monthly_fee)s AS DECIMAL(12,2)) AS monthly_fee,"
                     " CAST(%(p_included_minutes)s AS SIGNED) AS included_minutes,"
@@ -53,7 +105,8 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
                     " CAST(%(p_mb_rate)s AS DECIMAL(12,4)) AS mb_rate,"
                     " CAST(%(p_increment_seconds)s AS SIGNED) AS increment_seconds,"
                     " CAST(%(p_peak_days)s AS CHAR(13)) AS peak_days,"
-                    " CAST(%(p_peak_start)s AS TIME) AS peak_start, CAST(%(p_peak_end)s AS TIME) AS peak_end) p")
+                    " CAST(%(p_peak_start)s AS TIME) AS peak_start, CAST(%(p_peak_end)s AS TIME) AS peak_end,"
+                    " CAST(%(p_deck_id)s AS SIGNED) AS deck_id) p")
     else:
         plan_src = "JOIN plans p ON p.id = c.plan_id"
     where = ["c.created_on <= %(last)s", "(c.closed_on IS NULL OR c.closed_on >= %(first)s)",
@@ -63,6 +116,8 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
         where.append("c.id IN (" + ", ".join(str(i) for i in ids) + ")")
     if exclude_billed:
         where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+    time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
+    run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
     return f"""
 WITH cust AS (
   SELECT c.id AS customer_id, p.id AS plan_id, c.status,
@@ -70,53 +125,22 @@ WITH cust AS (
            AS days_active,
          p.monthly_fee, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
          p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
-         p.peak_start, p.peak_end
+         p.peak_start, p.peak_end, p.deck_id
   FROM customers c {plan_src}
   WHERE {' AND '.join(where)}
-),
-cr AS (
-  SELECT k.customer_id, k.id, k.started_at,
-         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
-         (FIND_IN_SET(WEEKDAY(k.started_at), cu.peak_days) > 0 AND TIME(k.started_at) >= cu.peak_start
-          AND TIME(k.started_at) < cu.peak_end) AS is_peak,
-         cu.included_minutes * 60 AS allow_s
-  FROM calls k JOIN cust cu ON cu.customer_id = k.customer_id
-  WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
-    AND k.billsec > 0
-),
-cc AS (
-  SELECT customer_id, r, is_peak, allow_s,
-         SUM(r) OVER (PARTITION BY customer_id ORDER BY started_at, id ROWS UNBOUNDED PRECEDING) AS cum
-  FROM cr
-),
-ca AS (
-  SELECT customer_id,
-         SUM(r) AS used_s,
-         SUM(CASE WHEN is_peak THEN GREATEST(0, cum - GREATEST(cum - r, allow_s)) ELSE 0 END) AS peak_s,
-         SUM(CASE WHEN is_peak THEN 0 ELSE GREATEST(0, cum - GREATEST(cum - r, allow_s)) END) AS offpeak_s
-  FROM cc GROUP BY customer_id
-),
-sa AS (
-  SELECT s.customer_id, COUNT(*) AS n
-  FROM sms s JOIN cust cu ON cu.customer_id = s.customer_id
-  WHERE s.started_at >= %(start)s AND s.started_at < %(end)s AND s.direction = 'out'
-  GROUP BY s.customer_id
-),
-da AS (
-  SELECT d.customer_id, SUM(d.bytes_dl + d.bytes_ul) AS b
-  FROM data_sessions d JOIN cust cu ON cu.customer_id = d.customer_id
-  WHERE d.started_at >= %(start)s AND d.started_at < %(end)s
-  GROUP BY d.customer_id
-),
+),{_usage_ctes(time_filter, "customer_id")}{deck_ctes("cust")},
 q AS (
   SELECT cu.customer_id, cu.plan_id, cu.status, cu.days_active, cu.monthly_fee, cu.peak_rate, cu.offpeak_rate,
          cu.sms_rate, cu.mb_rate,
          COALESCE(ca.used_s, 0) AS call_s, COALESCE(sa.n, 0) AS sms_sent, COALESCE(da.b, 0) AS bytes_used,
          COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
          GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
-         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n
+         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
+         COALESCE(dsum.deck_amount, 0) AS deck_amount, dsum.deck_lines, COALESCE(dsum.unrated_n, 0) AS unrated_n,
+         {FINGERPRINT}
   FROM cust cu LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
-       LEFT JOIN da ON da.customer_id = cu.customer_id
+       LEFT JOIN da ON da.customer_id = cu.customer_id LEFT JOIN dsum ON dsum.customer_id = cu.customer_id
+       LEFT JOIN usage_monthly um ON um.customer_id = cu.customer_id AND um.month = %(first)s
 ),
 a AS (
   SELECT q.*,
@@ -128,11 +152,86 @@ a AS (
   FROM q
 ),
 s AS (
-  SELECT a.*, fee_amount + peak_amount + offpeak_amount + sms_amount + data_amount AS subtotal FROM a
+  SELECT a.*, fee_amount + peak_amount + offpeak_amount + sms_amount + data_amount + deck_amount AS subtotal FROM a
 )
 SELECT s.*, ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS tax,
-       subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total
+       subtotal + ROUND(subtotal * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s) AS total{run_columns}
 FROM s"""
+
+
+def late_sql(billed_now: str) -> str:
+    """The late usage of one earlier period (late_period, bounds start/end, p_first its first day) of
+    the customers billed now (billed_now: a condition on customers c): for each customer whose
+    usage_monthly no longer matches the fingerprint in usage_billed (and whose month is not
+    archived), the period re-rated on the plan of its bill, with the new fingerprint and what is
+    still to bill of each amount (late_*: new minus billed, never below 0) and their sum
+    `late_amount`. Other named parameters: period (the run's), minor."""
+    return f"""
+WITH cust AS (
+  SELECT ub.customer_id, ub.period, ub.peak_amount AS billed_peak, ub.offpeak_amount AS billed_offpeak,
+         ub.sms_amount AS billed_sms, ub.data_amount AS billed_data, ub.deck_amount AS billed_deck,
+         p.id AS plan_id, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
+         p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
+         p.peak_start, p.peak_end, p.deck_id
+  FROM usage_billed ub
+  JOIN customers c ON c.id = ub.customer_id
+  JOIN plans p ON p.id = ub.plan_id
+  LEFT JOIN usage_monthly um ON um.customer_id = ub.customer_id AND um.month = %(p_first)s
+  WHERE ub.period = %(late_period)s AND ub.period <> %(period)s AND ({billed_now})
+    AND (ub.n_calls, ub.n_sms, ub.n_data, ub.call_seconds_out, ub.data_bytes)
+        <> (COALESCE(um.calls_out + um.calls_in, 0), COALESCE(um.sms_out + um.sms_in, 0),
+            COALESCE(um.data_sessions, 0), COALESCE(um.call_seconds_out, 0), COALESCE(um.bytes_dl + um.bytes_ul, 0))
+),{_usage_ctes("u.started_at >= %(start)s AND u.started_at < %(end)s", "customer_id")}{deck_ctes("cust")},
+q AS (
+  SELECT cu.customer_id, cu.period, cu.plan_id, cu.billed_peak, cu.billed_offpeak, cu.billed_sms, cu.billed_data,
+         cu.billed_deck, COALESCE(ca.peak_s, 0) AS peak_s, COALESCE(ca.offpeak_s, 0) AS offpeak_s,
+         GREATEST(0, COALESCE(sa.n, 0) - cu.included_sms) AS sms_n,
+         (GREATEST(0, COALESCE(da.b, 0) - cu.included_mb * 1000000) + 999999) DIV 1000000 AS mb_n,
+         cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate, COALESCE(dsum.deck_amount, 0) AS deck_amount,
+         {FINGERPRINT}
+  FROM cust cu
+  LEFT JOIN ca ON ca.customer_id = cu.customer_id LEFT JOIN sa ON sa.customer_id = cu.customer_id
+  LEFT JOIN da ON da.customer_id = cu.customer_id LEFT JOIN dsum ON dsum.customer_id = cu.customer_id
+  LEFT JOIN usage_monthly um ON um.customer_id = cu.customer_id AND um.month = %(p_first)s
+),
+a AS (
+  SELECT q.*,
+         ROUND(peak_s * peak_rate / 60, %(minor)s) AS peak_amount,
+         ROUND(offpeak_s * offpeak_rate / 60, %(minor)s) AS offpeak_amount,
+         ROUND(sms_n * sms_rate, %(minor)s) AS sms_amount,
+         ROUND(mb_n * mb_rate, %(minor)s) AS data_amount
+  FROM q
+),
+d AS (
+  SELECT a.*, GREATEST(0, peak_amount - billed_peak) AS late_peak,
+         GREATEST(0, offpeak_amount - billed_offpeak) AS late_offpeak, GREATEST(0, sms_amount - billed_sms) AS late_sms,
+         GREATEST(0, data_amount - billed_data) AS late_data, GREATEST(0, deck_amount - billed_deck) AS late_deck
+  FROM a
+)
+SELECT d.*, late_peak + late_offpeak + late_sms + late_data + late_deck AS late_amount FROM d"""
+
+
+def late_periods(conn, billed_now: str, params: dict) -> list[str]:
+    """The earlier periods with late usage to rate for the customers billed now (months archived
+    wait until they are restored)."""
+    return [r["period"] for r in _rows(conn, f"""
+SELECT DISTINCT ub.period FROM usage_billed ub
+JOIN customers c ON c.id = ub.customer_id
+LEFT JOIN usage_monthly um ON um.customer_id = ub.customer_id AND um.month = CAST(CONCAT(ub.period, '-01') AS DATE)
+WHERE ub.period <> %(period)s AND ({billed_now})
+  AND (ub.n_calls, ub.n_sms, ub.n_data, ub.call_seconds_out, ub.data_bytes)
+      <> (COALESCE(um.calls_out + um.calls_in, 0), COALESCE(um.sms_out + um.sms_in, 0),
+          COALESCE(um.data_sessions, 0), COALESCE(um.call_seconds_out, 0), COALESCE(um.bytes_dl + um.bytes_ul, 0))
+  AND NOT EXISTS (SELECT 1 FROM usage_archives ar WHERE ar.month = ub.period AND ar.restored_at IS NULL)
+ORDER BY ub.period""", params)]
+
+
+def _late_params(period, late: str, minor: int, **extra) -> dict:
+    from telco_console.timeutil import Period
+
+    lp = Period.parse(late)
+    return dict(extra, period=str(period), late_period=late, start=lp.start, end=lp.end, p_first=lp.first_day,
+                minor=minor)
 
 
 def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | None = None) -> dict:
@@ -140,6 +239,7 @@ def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | N
                   days=period.days, minor=minor, tax_rate=str(tax_rate), period=str(period))
     if plan_override:
         params["p_id"] = plan_override.get("id")
+        params["p_deck_id"] = plan_override.get("deck_id")
         for f in PLAN_FIELDS:
             v = plan_override[f]
             params[f"p_{f}"] = str(v) if not isinstance(v, (int, str)) else v
@@ -174,14 +274,40 @@ def finish_run(conn, run_id: int, at: datetime) -> dict:
     return fetch_one(conn, "SELECT * FROM bill_runs WHERE id = %s", (run_id,))
 
 
+BILLED_NOW_IN_RUN = "c.id IN (SELECT bn.customer_id FROM bills bn WHERE bn.bill_run_id = %(run)s)"
+BILLED_NOW_IF_RUN = ("c.created_on <= %(q_last)s AND (c.closed_on IS NULL OR c.closed_on >= %(q_first)s)"
+                     " AND (c.status <> 'closed' OR c.closed_on IS NOT NULL)"
+                     " AND NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+
+
+def late_usage(conn, period, minor: int) -> list[dict]:
+    """The late usage that a bill run of the period would bill now (reads only but for the numbers'
+    deck prefixes, derived data; for the dry run)."""
+    from telco_console.repositories import rates as rates_repo
+
+    q = dict(q_first=period.first_day, q_last=period.last_day, period=str(period))
+    out = []
+    for late in late_periods(conn, BILLED_NOW_IF_RUN, q):
+        params = _late_params(period, late, minor, q_first=period.first_day, q_last=period.last_day)
+        rates_repo.resolve_numbers(conn, params["start"], params["end"])
+        out += _rows(conn, late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id", params)
+    return out
+
+
 def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date, minor: int,
-                 tax_rate: Decimal, username: str) -> int:
-    """Rate every unbilled eligible customer into a temporary table, then number and insert the
-    bills and their lines, all set-based. Caller holds the per-period lock."""
+                 tax_rate: Decimal, username: str, check=None) -> int:
+    """Rate every unbilled eligible customer into a temporary table, number and insert the bills,
+    rate the late usage of those customers (periods billed before whose usage has changed since),
+    add it to the bills, insert the lines and record what is now billed in usage_billed; all
+    set-based. Caller holds the per-period lock. `check(conn)`, when given, runs once the rating is
+    in billrun_rating and before any bill is written."""
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     params = rating_params(period, minor, tax_rate)
-    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating "
-                + rating_sql(None, None, exclude_billed=True), params)
+    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating " + rating_sql(None, None, exclude_billed=True, for_run=True),
+          params)
+    if check is not None:
+        check(conn)
     base = fetch_value(conn, "SELECT COALESCE(MAX(seq), 0) FROM bills WHERE period = %s", (str(period),))
     n = _exec(conn, """
 INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, bill_run_id, issued_at, due_date,
@@ -190,12 +316,37 @@ SELECT CONCAT(%(period)s, '-', LPAD(%(base)s + rn, 6, '0')), %(period)s, %(base)
        %(run)s, %(issued)s, %(due)s, subtotal, tax, total, IF(total <= 0, 'paid', 'issued')
 FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_rating t) x""",
               dict(period=str(period), base=base, run=run_id, issued=issued_at, due=due_date))
+    # late usage of the customers billed now (one statement per earlier period that has some),
+    # added to their bills before tax
+    from telco_console.repositories import rates as rates_repo
+
+    lates = late_periods(conn, BILLED_NOW_IN_RUN, dict(run=run_id, period=str(period)))
+    for i, late in enumerate(lates):
+        lp = _late_params(period, late, minor, run=run_id)
+        rates_repo.resolve_numbers(conn, lp["start"], lp["end"])
+        _exec(conn, ("CREATE TEMPORARY TABLE billrun_late " if i == 0 else "INSERT INTO billrun_late ")
+              + late_sql(BILLED_NOW_IN_RUN), lp)
+    late = lates and fetch_value(conn, "SELECT COUNT(*) FROM billrun_late WHERE late_amount > 0")
+    if late:
+        _exec(conn, """
+    UPDATE billrun_rating t JOIN (SELECT customer_id, SUM(late_amount) AS late, COUNT(*) AS n FROM billrun_late
+                                  WHERE late_amount > 0 GROUP BY customer_id) l ON l.customer_id = t.customer_id
+    SET t.late_amount = l.late, t.late_lines = l.n""")
+        # every expression from the values before the update (whatever the order of assignment)
+        tax = "ROUND((subtotal + late_amount) * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s)"
+        _exec(conn, f"UPDATE billrun_rating SET tax = {tax}, total = subtotal + late_amount + {tax},"
+                    " subtotal = subtotal + late_amount WHERE late_amount > 0", dict(tax_rate=str(tax_rate), minor=minor))
+        _exec(conn, """
+    UPDATE bills b JOIN billrun_rating t ON t.customer_id = b.customer_id
+    SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')
+    WHERE b.period = %(period)s AND b.bill_run_id = %(run)s AND t.late_amount > 0""",
+              dict(run=run_id, period=str(period)))
     _exec(conn, """
 INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
-SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k), kind, description, quantity, unit,
-       unit_price, amount, %(user)s
+SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k, description) + IF(k = 6, late_lines, 0), kind,
+       description, quantity, unit, unit_price, amount, %(user)s
 FROM (
-  SELECT b.id AS bill_id, k.k,
+  SELECT b.id AS bill_id, k.k, t.late_lines,
     ELT(k.k, 'subscription', 'peak_calls', 'offpeak_calls', 'sms', 'data', 'tax') AS kind,
     ELT(k.k, IF(t.days_active >= %(days)s, 'Monthly fee',
                 CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days')),
@@ -210,9 +361,58 @@ FROM (
   JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
   CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
               UNION ALL SELECT 6) k
+  UNION ALL
+  SELECT b.id, 5.5, t.late_lines, 'destination',
+         LEFT(CONCAT(jt.g, IF(jt.by_timing = '', '', CONCAT(' (min: ', jt.by_timing, ')'))), 200),
+         jt.mins, 'min', 0, jt.amt, 1
+  FROM billrun_rating t
+  JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+  JOIN JSON_TABLE(t.deck_lines, '$[*]' COLUMNS (n FOR ORDINALITY, g VARCHAR(64) PATH '$.g',
+                  mins DECIMAL(20,4) PATH '$.min', amt DECIMAL(14,2) PATH '$.amt',
+                  by_timing VARCHAR(150) PATH '$.by')) jt
+  WHERE t.deck_lines IS NOT NULL AND jt.g IS NOT NULL
 ) x WHERE wanted""", dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
                           tax_rate=str(tax_rate), period=str(period), run=run_id))
+    if late:
+        # numbered after the period's own lines, before the tax line (numbered to leave them room)
+        _exec(conn, """
+INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by,
+                        usage_period)
+SELECT b.id, tl.line_no - COUNT(*) OVER (PARTITION BY b.id) - 1 + ROW_NUMBER() OVER (PARTITION BY b.id
+       ORDER BY l.period), 'late_usage', CONCAT('Usage of ', l.period, ' received late'), 1, '', l.late_amount,
+       l.late_amount, %(user)s, l.period
+FROM billrun_late l
+JOIN bills b ON b.customer_id = l.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+JOIN bill_lines tl ON tl.bill_id = b.id AND tl.kind = 'tax'
+WHERE l.late_amount > 0""", dict(user=username, run=run_id, period=str(period)))
+    # what is billed now: the period's own usage of the new bills, and the late usage re-rated
+    _exec(conn, """
+INSERT INTO usage_billed (customer_id, period, plan_id, bill_id, n_calls, n_sms, n_data, call_seconds_out,
+                          data_bytes, peak_s, offpeak_s, sms_n, mb_n, peak_amount, offpeak_amount, sms_amount,
+                          data_amount, deck_amount, updated_at)
+SELECT t.customer_id, %(period)s, t.plan_id, b.id, t.n_calls, t.n_sms, t.n_data, t.call_seconds_out, t.data_bytes,
+       t.peak_s, t.offpeak_s, t.sms_n, t.mb_n, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount,
+       t.deck_amount, %(at)s
+FROM billrun_rating t
+JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+ON DUPLICATE KEY UPDATE plan_id = VALUES(plan_id), bill_id = VALUES(bill_id), n_calls = VALUES(n_calls),
+  n_sms = VALUES(n_sms), n_data = VALUES(n_data), call_seconds_out = VALUES(call_seconds_out),
+  data_bytes = VALUES(data_bytes), peak_s = VALUES(peak_s), offpeak_s = VALUES(offpeak_s), sms_n = VALUES(sms_n),
+  mb_n = VALUES(mb_n), peak_amount = VALUES(peak_amount), offpeak_amount = VALUES(offpeak_amount),
+  sms_amount = VALUES(sms_amount), data_amount = VALUES(data_amount), deck_amount = VALUES(deck_amount),
+  updated_at = VALUES(updated_at)""",
+          dict(period=str(period), run=run_id, at=issued_at))
+    if lates:
+        _exec(conn, """
+UPDATE usage_billed ub JOIN billrun_late l ON l.customer_id = ub.customer_id AND l.period = ub.period
+SET ub.n_calls = l.n_calls, ub.n_sms = l.n_sms, ub.n_data = l.n_data, ub.call_seconds_out = l.call_seconds_out,
+    ub.data_bytes = l.data_bytes, ub.peak_s = l.peak_s, ub.offpeak_s = l.offpeak_s, ub.sms_n = l.sms_n,
+    ub.mb_n = l.mb_n, ub.peak_amount = ub.peak_amount + l.late_peak,
+    ub.offpeak_amount = ub.offpeak_amount + l.late_offpeak, ub.sms_amount = ub.sms_amount + l.late_sms,
+    ub.data_amount = ub.data_amount + l.late_data, ub.deck_amount = ub.deck_amount + l.late_deck,
+    ub.updated_at = %(at)s""", dict(at=issued_at))
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     return n
 
 
@@ -233,6 +433,11 @@ def apply_open_credits(conn, run_id: int, at: datetime) -> None:
                 " FROM bills b JOIN (SELECT applied_bill_id, SUM(amount) AS s FROM customer_credits"
                 " WHERE applied_bill_id IN (SELECT id FROM bills WHERE bill_run_id = %s) GROUP BY applied_bill_id) c"
                 " ON c.applied_bill_id = b.id WHERE c.s > b.credit_applied", (at, run_id))
+
+
+def unrated_in_rating(conn) -> int:
+    """Calls left unrated (no deck entry) in the bill run's rating table."""
+    return int(fetch_value(conn, "SELECT COALESCE(SUM(unrated_n), 0) FROM billrun_rating") or 0)
 
 
 def run_summary(conn, run_id: int) -> dict:
@@ -293,6 +498,19 @@ def add_line(conn, bill_id: int, kind: str, description: str, amount: Decimal, u
 def set_amounts(conn, bill_id: int, total: Decimal, amount_paid: Decimal, status: str) -> None:
     execute(conn, "UPDATE bills SET total = %s, amount_paid = %s, status = %s WHERE id = %s",
             (total, amount_paid, status, bill_id))
+
+
+def unpaid_of_customer(conn, customer_id: int, exclude_id: int | None = None) -> list[dict]:
+    """The customer's bills with something still due, oldest first (period, then number), locked."""
+    return fetch_all(conn, BILL_SELECT + " WHERE b.customer_id = %s AND b.id <> %s"
+                                         " AND b.status IN ('issued', 'partially_paid')"
+                                         " AND b.total - b.credit_applied - b.amount_paid > 0"
+                                         " ORDER BY b.period, b.seq FOR UPDATE", (customer_id, exclude_id or 0))
+
+
+def add_credit_applied(conn, bill_id: int, amount: Decimal, status: str) -> None:
+    execute(conn, "UPDATE bills SET credit_applied = credit_applied + %s, status = %s WHERE id = %s",
+            (amount, status, bill_id))
 
 
 def next_open_bill(conn, customer_id: int) -> dict | None:

@@ -22,37 +22,56 @@ _BILLS = """
 """
 
 
-def churn_features(conn, today: date) -> list[dict]:
-    """Every customer with tenure, calls and minutes by time of day (day 07-17h, evening 17-22h,
-    night 22-07h), international calls, SMS, data, enquiries, overdue bills and plan."""
-    return fetch_all(conn, f"""
+def churn_snapshot(conn, cutoff: date, history_days: int, window_days: int) -> list[dict]:
+    """Point-in-time churn features: every customer who had joined before `cutoff` and had not closed
+    by it, with what was known on that day only: tenure, usage per day of the `history_days` before the
+    cut-off (from usage_daily), the events of the second half of that history against the first (a
+    fading customer), the days since the last active day, enquiries and bills overdue before the
+    cut-off; plan (today's: plan changes are not kept). `closes` is 1 when the account closed within
+    `window_days` from the cut-off (0 for a cut-off whose window has not ended yet means: not yet)."""
+    from datetime import timedelta
+
+    start = cutoff - timedelta(days=history_days)
+    mid = cutoff - timedelta(days=history_days // 2)
+    end = cutoff + timedelta(days=window_days)
+    cut, start_s, mid_s, end_s = cutoff.isoformat(), start.isoformat(), mid.isoformat(), end.isoformat()
+    return fetch_all(conn, """
         SELECT c.id, c.msisdn, c.status, p.code AS plan_code,
-               GREATEST(DATEDIFF(COALESCE(c.closed_on, %s), c.created_on), 1) AS tenure_days,
-               COALESCE(k.day_minutes, 0) AS day_minutes, COALESCE(k.day_calls, 0) AS day_calls,
-               COALESCE(k.eve_minutes, 0) AS eve_minutes, COALESCE(k.eve_calls, 0) AS eve_calls,
-               COALESCE(k.night_minutes, 0) AS night_minutes, COALESCE(k.night_calls, 0) AS night_calls,
-               COALESCE(k.intl_calls, 0) AS intl_calls, COALESCE(k.intl_minutes, 0) AS intl_minutes,
-               COALESCE(u.sms, 0) AS sms, COALESCE(u.data_mb, 0) AS data_mb,
-               COALESCE(e.enquiries, 0) AS enquiries, COALESCE(b.overdue_bills, 0) AS overdue_bills
+               DATEDIFF(%s, c.created_on) AS tenure_days,
+               LEAST(DATEDIFF(%s, c.created_on), %s) AS observed_days,
+               COALESCE(u.calls, 0) AS calls, COALESCE(u.minutes, 0) AS minutes,
+               COALESCE(u.intl_calls, 0) AS intl_calls, COALESCE(u.sms, 0) AS sms,
+               COALESCE(u.sessions, 0) AS sessions, COALESCE(u.data_mb, 0) AS data_mb,
+               COALESCE(u.recent_events, 0) AS recent_events, COALESCE(u.earlier_events, 0) AS earlier_events,
+               COALESCE(u.active_days, 0) AS active_days,
+               DATEDIFF(%s, COALESCE(u.last_day, GREATEST(c.created_on, %s))) AS idle_days,
+               COALESCE(e.enquiries, 0) AS enquiries, COALESCE(b.overdue_bills, 0) AS overdue_bills,
+               IF(c.closed_on IS NOT NULL AND c.closed_on < %s, 1, 0) AS closes
         FROM customers c
         JOIN plans p ON p.id = c.plan_id
         LEFT JOIN (
-          SELECT customer_id,
-                 SUM(IF(HOUR(started_at) BETWEEN 7 AND 16, billsec, 0)) / 60 AS day_minutes,
-                 SUM(HOUR(started_at) BETWEEN 7 AND 16) AS day_calls,
-                 SUM(IF(HOUR(started_at) BETWEEN 17 AND 21, billsec, 0)) / 60 AS eve_minutes,
-                 SUM(HOUR(started_at) BETWEEN 17 AND 21) AS eve_calls,
-                 SUM(IF(HOUR(started_at) >= 22 OR HOUR(started_at) < 7, billsec, 0)) / 60 AS night_minutes,
-                 SUM(HOUR(started_at) >= 22 OR HOUR(started_at) < 7) AS night_calls,
-                 SUM(international) AS intl_calls, SUM(IF(international = 1, billsec, 0)) / 60 AS intl_minutes
-          FROM calls GROUP BY customer_id) k ON k.customer_id = c.id
+          SELECT customer_id, SUM(calls_out + calls_in) AS calls,
+                 SUM(call_seconds_out + call_seconds_in) / 60 AS minutes, SUM(calls_international) AS intl_calls,
+                 SUM(sms_out + sms_in) AS sms, SUM(data_sessions) AS sessions,
+                 SUM(bytes_dl + bytes_ul) / 1000000 AS data_mb,
+                 SUM(IF(day >= %s, calls_out + sms_out + data_sessions, 0)) AS recent_events,
+                 SUM(IF(day < %s, calls_out + sms_out + data_sessions, 0)) AS earlier_events,
+                 COUNT(*) AS active_days, MAX(day) AS last_day
+          FROM usage_daily WHERE day >= %s AND day < %s GROUP BY customer_id) u ON u.customer_id = c.id
+        LEFT JOIN (SELECT customer_id, COUNT(*) AS enquiries FROM enquiries WHERE created_at < %s
+                   GROUP BY customer_id) e ON e.customer_id = c.id
         LEFT JOIN (
-          SELECT customer_id, SUM(sms_out + sms_in) AS sms, SUM(bytes_dl + bytes_ul) / 1000000 AS data_mb
-          FROM usage_monthly GROUP BY customer_id) u ON u.customer_id = c.id
-        LEFT JOIN (SELECT customer_id, COUNT(*) AS enquiries FROM enquiries GROUP BY customer_id) e
-          ON e.customer_id = c.id
-        LEFT JOIN ({_BILLS}) b ON b.customer_id = c.id
-        ORDER BY c.id""", (today, today, today, "0000-00"))
+          SELECT b.customer_id,
+                 SUM(pay.last_paid IS NULL OR pay.last_paid >= %s OR pay.last_paid >= b.due_date + INTERVAL 1 DAY)
+                   AS overdue_bills
+          FROM bills b
+          LEFT JOIN (SELECT bill_id, MAX(paid_at) AS last_paid FROM payments GROUP BY bill_id) pay
+            ON pay.bill_id = b.id
+          WHERE b.status <> 'void' AND b.due_date < %s
+          GROUP BY b.customer_id) b ON b.customer_id = c.id
+        WHERE c.created_on < %s AND (c.closed_on IS NULL OR c.closed_on >= %s)
+        ORDER BY c.id""", (cut, cut, history_days, cut, start_s, end_s, mid_s, mid_s, start_s, cut, cut,
+                           cut, cut, cut, cut))
 
 
 def value_features(conn, today: date, since: date) -> list[dict]:

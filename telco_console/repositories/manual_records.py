@@ -69,8 +69,15 @@ def recount_customer_hour(conn, customer_id: int, region: str, at: datetime) -> 
             (customer_id, month, next_month))
 
 
-def recent(conn, since: datetime, username: str | None, limit: int = 50) -> list[dict]:
+def recent(conn, since: datetime, username: str | None, limit: int = 50, region: str | None = None) -> list[dict]:
+    """Records logged since `since`, of one user's and of one region's customers when given."""
+    where, params = ["m.logged_at >= %s"], [since]
+    if username:
+        where.append("m.logged_by = %s")
+        params.append(username)
+    if region is not None:
+        where.append("c.region = %s")
+        params.append(region)
     return fetch_all(conn, "SELECT m.*, c.msisdn, c.name FROM manual_records m JOIN customers c"
-                           " ON c.id = m.customer_id WHERE m.logged_at >= %s"
-                     + (" AND m.logged_by = %s" if username else "") + " ORDER BY m.id DESC LIMIT %s",
-                     (since, username, limit) if username else (since, limit))
+                           " ON c.id = m.customer_id WHERE " + " AND ".join(where) + " ORDER BY m.id DESC LIMIT %s",
+                     params + [limit])

@@ -29,9 +29,12 @@ def for_bill(conn, bill_id: int) -> list[dict]:
 
 
 def add_credit(conn, customer_id: int, amount: Decimal, reason: str, at: datetime,
-               payment_id: int | None = None) -> int:
-    return insert(conn, "INSERT INTO customer_credits (customer_id, amount, reason, payment_id, created_at)"
-                        " VALUES (%s, %s, %s, %s, %s)", (customer_id, amount, reason, payment_id, at))
+               payment_id: int | None = None, applied_bill_id: int | None = None) -> int:
+    """A credit: open for the next bill, or already applied to applied_bill_id (then at `at`)."""
+    return insert(conn, "INSERT INTO customer_credits (customer_id, amount, reason, payment_id, created_at,"
+                        " applied_bill_id, applied_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                  (customer_id, amount, reason, payment_id, at, applied_bill_id,
+                   at if applied_bill_id is not None else None))
 
 
 def credits_for(conn, customer_id: int) -> list[dict]:

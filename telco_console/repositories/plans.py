@@ -5,8 +5,9 @@ from telco_console.repositories.base import execute, fetch_all, fetch_one, inser
 
 FIELDS = ("code", "name", "monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate",
           "offpeak_rate", "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end",
-          "active")
-SELECT = "SELECT id, " + ", ".join(FIELDS) + ", created_at, updated_at FROM plans"
+          "active", "deck_id")
+SELECT = ("SELECT id, " + ", ".join(FIELDS) + ", created_at, updated_at,"
+          " (SELECT d.name FROM rate_decks d WHERE d.id = plans.deck_id) AS deck FROM plans")
 
 
 def add(conn, values: dict) -> int:

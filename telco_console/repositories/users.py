@@ -14,7 +14,10 @@ def count(conn) -> int:
 
 
 def by_username(conn, username: str, for_update: bool = False) -> dict | None:
-    sql = f"SELECT {COLUMNS} FROM staff_users WHERE username = %s"
+    """The account, with `scope_region`: its own region, or for a customer account its customer's."""
+    cols = ", ".join(f"u.{c.strip()}" for c in COLUMNS.split(","))
+    sql = (f"SELECT {cols}, COALESCE(u.region, c.region) AS scope_region FROM staff_users u"
+           " LEFT JOIN customers c ON c.id = u.customer_id WHERE u.username = %s")
     if for_update:
         sql += " FOR UPDATE"
     return fetch_one(conn, sql, (username,))
@@ -33,7 +36,7 @@ def list_users(conn, region: str | None = None) -> list[dict]:
            "LEFT JOIN customers c ON c.id = u.customer_id")
     params: list = []
     if region is not None:
-        sql += " WHERE u.region = %s"
+        sql += " WHERE COALESCE(u.region, c.region) = %s"
         params.append(region)
     return fetch_all(conn, sql + " ORDER BY u.username", params)
 

@@ -8,7 +8,7 @@ from telco_console.repositories import audit as audit_repo
 
 def recent_report(ctx: AppContext, limit: int = 50, username: str | None = None,
                   action: str | None = None) -> Report:
-    ctx.require("admin", action="read the audit log")
+    ctx.check("audit.read")
     rows = ctx.db.run(audit_repo.recent, limit, username, action)
     return Report("Audit log (newest first)",
                   [Column("When", "datetime"), Column("User"), Column("Action"), Column("Target"),

@@ -145,7 +145,7 @@ def _where(config) -> str:
 
 def backup(ctx: AppContext, path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
     """Dump the whole database to `path` (written to a temporary name, then renamed; mode 600)."""
-    ctx.require("admin", action="back up the database")
+    ctx.check("db.backup")
     from telco_console.reporting.files import check_output
 
     target = check_output(str(path), overwrite, "choose another name or pass --overwrite")
@@ -182,7 +182,7 @@ def check_dump(path: Path) -> None:
 def restore(ctx: AppContext, path: str | os.PathLike) -> BackupResult:
     """Load a dump made by backup() into the configured database, replacing the tables it holds,
     then apply migrations newer than the dump."""
-    ctx.require("admin", action="restore the database")
+    ctx.check("db.restore")
     source = Path(path)
     check_dump(source)
     tool = find_tool(CLIENT_TOOLS)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from telco_console.context import AppContext
-from telco_console.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from telco_console.errors import DuplicateError, NotFoundError, ValidationError
 from telco_console.phone import normalise_msisdn
 from telco_console.reporting.report import Column, Report
 from telco_console.services.collection import fields as F
@@ -17,20 +17,18 @@ STATUSES = ("active", "suspended", "closed")
 
 
 def scope_region(ctx: AppContext, region: str | None) -> str | None:
-    """A regional manager sees their own region only."""
-    if ctx.user.role == "regional":
-        if region and region != ctx.user.region:
-            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
-        return ctx.user.region
-    return region
+    """An account limited to a region sees that region only."""
+    return ctx.narrow_region(region)
 
 
 def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str | None = None,
                  handset: str | None = None, since: str | date | None = None, email: str | None = None) -> dict:
-    ctx.require("admin", action="add customers")
+    ctx.check("customer.add")
     number = F.msisdn(msisdn, ctx.region)
     name = F.customer_name(name)
     region = F.region_name(region)
+    if ctx.user.scope_region is not None:               # an admin of a region adds to its region only
+        region = ctx.narrow_region(region)
     handset = F.handset(handset)
     email = F.email(email)
     if isinstance(since, date):
@@ -60,6 +58,7 @@ def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str
 
 
 def get_customer(ctx: AppContext, msisdn: str) -> dict:
+    ctx.check("customer.show")
     number = normalise_msisdn(msisdn, ctx.region)
     cust = ctx.db.run(customers_repo.by_msisdn, number)
     if not cust:
@@ -69,14 +68,11 @@ def get_customer(ctx: AppContext, msisdn: str) -> dict:
 
 
 def check_can_see(ctx: AppContext, cust: dict) -> None:
-    if ctx.user.role == "customer" and cust["id"] != ctx.user.customer_id:
-        raise PermissionDenied("a customer account sees its own number only")
-    if ctx.user.role == "regional" and cust["region"] != ctx.user.region:
-        raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+    ctx.check_customer(cust)
 
 
 def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
-    ctx.require("admin", action="edit customers")
+    ctx.check("customer.edit")
     number = normalise_msisdn(msisdn, ctx.region)
     clean: dict = {}
     if values.get("name") is not None:
@@ -96,6 +92,9 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
         cust = customers_repo.by_msisdn(conn, number)
         if not cust:
             raise NotFoundError(f"no customer with number {number}")
+        ctx.check_customer(cust)
+        if "region" in clean and ctx.user.scope_region is not None:
+            clean["region"] = ctx.narrow_region(clean["region"])     # never moved out of the region
         if cust["status"] == "closed":
             raise ValidationError(f"{number} is closed and cannot be edited")
         if values.get("plan"):
@@ -111,7 +110,7 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
 
 
 def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -> dict:
-    ctx.require("admin", action="close customers")
+    ctx.check("customer.close")
     number = normalise_msisdn(msisdn, ctx.region)
     closed_on = on if isinstance(on, date) else (parse_date(on, ctx.tz) if on else ctx.now().date())
 
@@ -119,6 +118,7 @@ def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -
         cust = customers_repo.by_msisdn(conn, number)
         if not cust:
             raise NotFoundError(f"no customer with number {number}")
+        ctx.check_customer(cust)
         if cust["status"] == "closed":
             raise ValidationError(f"{number} was closed already on {cust['closed_on']}")
         if closed_on < cust["created_on"]:
@@ -141,7 +141,7 @@ class CustomerPage:
 def list_customers(ctx: AppContext, search: str | None = None, region: str | None = None,
                    status: str | None = None, plan: str | None = None, page: int = 1,
                    page_size: int | None = None) -> CustomerPage:
-    ctx.require("admin", "staff", "analyst", "regional", action="list customers")
+    ctx.check("customer.list")
     if status and status not in STATUSES:
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
     region = scope_region(ctx, region)
@@ -196,14 +196,14 @@ def find_customers(ctx: AppContext, text: str, limit: int = 10) -> list[dict]:
     """Up to `limit` customers for a typed fragment: a number in any form (international, national,
     partial) matches the start of the MSISDN; other text matches part of the name. One indexed
     query, asked when the user wants it (Tab or a search answer), never per keystroke."""
-    ctx.require("admin", "staff", "analyst", "regional", action="look up customers")
+    ctx.check("customer.list")
     fragment = (text or "").strip()
     if not fragment:
         return []
     prefixes = _number_prefixes(fragment, ctx.region)
     looks_like_number = bool(prefixes) and all(ch.isdigit() or ch in "+ -()" for ch in fragment)
     name = None if looks_like_number else F.text_field(fragment, "the search", 100)
-    region = ctx.user.region if ctx.user.role == "regional" else None
+    region = ctx.narrow_region(None)
     return ctx.db.run(customers_repo.suggest, prefixes if looks_like_number else [], name, region, limit)
 
 

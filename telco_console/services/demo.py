@@ -226,7 +226,7 @@ def _authorise(ctx: AppContext, bootstrap: bool) -> None:
         if ctx.db.run(users_repo.count) > 0 or not database_is_empty(ctx):
             raise ValidationError("the database is not empty: sign in as an admin to load demo data")
     else:
-        ctx.require("admin", action="load demo data")
+        ctx.check("demo.load")
 
 
 def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int = 42,
@@ -245,6 +245,9 @@ def load_demo(ctx: AppContext, customers: int = 1000, days: int = 30, seed: int 
 
     admin_ctx = _ensure_accounts(ctx, result)
     plan_ids = _ensure_plans(admin_ctx, result)
+    from telco_console.services.billing.demo_deck import ensure_demo_decks
+
+    ensure_demo_decks(admin_ctx, [p["code"] for p in PLANS])      # calls priced by destination
     rng = np.random.default_rng(seed)
     people = draw_population(rng, customers, days)
     msisdns = _free_numbers(ctx, rng, customers)
@@ -554,6 +557,17 @@ def _sms(spec, cust_ids, seed: int, region: str, contacts: Contacts | None = Non
                     length.tolist(), intl.astype(int).tolist(), [SOURCE] * k, refs))
 
 
+# share of data sessions without the measure, as in the TellCo xDR file (RTT about a fifth, TCP
+# retransmission volumes more than half, throughput and handset rarely)
+MISSING = {"rtt": 0.19, "tcp_dl": 0.59, "tcp_ul": 0.65, "tp": 0.0005, "handset": 0.004}
+
+
+def _missing(rng, values, share: float) -> list:
+    """values as a list, each None with probability `share`."""
+    drop = (rng.random(len(values)) < share).tolist()
+    return [None if d else v for d, v in zip(drop, values.tolist())]
+
+
 def _data(spec, cust_ids, seed: int, appetite, app_pref, handset_idx, region_idx) -> list[tuple]:
     import numpy as np
 
@@ -585,6 +599,14 @@ def _data(spec, cust_ids, seed: int, appetite, app_pref, handset_idx, region_idx
     hs = handset_idx[ci].tolist()
     manufacturers = [HANDSETS[h][0] for h in hs]
     models = [f"{HANDSETS[h][0]} {HANDSETS[h][1]}" for h in hs]
+    # measures missing at the real TellCo file's rates, so that the analyses' imputation is exercised
+    rtt_dl, rtt_ul = _missing(rng, rtt_dl, MISSING["rtt"]), _missing(rng, rtt_ul, MISSING["rtt"])
+    tp_dl, tp_ul = _missing(rng, tp_dl, MISSING["tp"]), _missing(rng, tp_ul, MISSING["tp"])
+    retrans_dl = _missing(rng, retrans_dl, MISSING["tcp_dl"])
+    retrans_ul = _missing(rng, retrans_ul, MISSING["tcp_ul"])
+    unknown = rng.random(k) < MISSING["handset"]
+    manufacturers = ["undefined" if u else m for u, m in zip(unknown.tolist(), manufacturers)]
+    models = ["undefined" if u else m for u, m in zip(unknown.tolist(), models)]
     cid_list = cids.tolist()
     imsi = [f"23415{c:010d}" for c in cid_list]
     imei = [f"35{(c * 7919 + h * 104729) % 10 ** 13:013d}" for c, h in zip(cid_list, hs)]
@@ -595,6 +617,6 @@ def _data(spec, cust_ids, seed: int, appetite, app_pref, handset_idx, region_idx
         app_cols.append(app_dl[:, a].tolist())
         app_cols.append(app_ul[:, a].tolist())
     return list(zip(cid_list, _stamp(started), _stamp(ended), duration_ms.tolist(), bytes_dl.tolist(),
-                    bytes_ul.tolist(), *app_cols, rtt_dl.tolist(), rtt_ul.tolist(), tp_dl.tolist(),
-                    tp_ul.tolist(), retrans_dl.tolist(), retrans_ul.tolist(), manufacturers, models, imsi,
+                    bytes_ul.tolist(), *app_cols, rtt_dl, rtt_ul, tp_dl, tp_ul, retrans_dl, retrans_ul,
+                    manufacturers, models, imsi,
                     imei, location, [None] * k, [SOURCE] * k, refs))

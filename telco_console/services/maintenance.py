@@ -47,7 +47,7 @@ def _mstr(d: date) -> str:
 
 # -- partitions -----------------------------------------------------------------------------
 def list_partitions(ctx) -> Report:
-    ctx.require("admin", action="list partitions")
+    ctx.check("db.partitions")
     rows = []
     with ctx.owner_db().connection() as conn:
         for table in parts.PARTITIONED_TABLES:
@@ -66,7 +66,7 @@ def list_partitions(ctx) -> Report:
 def add_future_months(ctx, months: int = 3) -> dict[str, list[str]]:
     """Give every month from now to `months` ahead its own partition (split from pmax).
     Idempotent; meant for a monthly cron job."""
-    ctx.require("admin", action="add partitions")
+    ctx.check("db.partitions")
     if not 0 <= months <= 120:
         raise ValidationError("--add-months must be between 0 and 120")
     today = ctx.now().date()
@@ -124,7 +124,7 @@ def archive(ctx, before: str, directory: str | os.PathLike = "var/archive",
             progress=None) -> list[ArchiveResult]:
     """Export every month before `before` (YYYY-MM) that has records to DIR/usage-YYYY-MM.zip and
     drop its partitions. Refuses the current and future months."""
-    ctx.require("admin", action="archive usage records")
+    ctx.check("db.archive")
     cutoff = _month(before)
     today = ctx.now().date()
     if cutoff > date(today.year, today.month, 1):
@@ -289,7 +289,7 @@ def read_manifest(path: str | os.PathLike) -> dict:
 
 def restore_archive(ctx, path: str | os.PathLike, progress=None) -> dict:
     """Bring an archived month back. Returns {'month', 'counts' (rows in the file), 'inserted'}."""
-    ctx.require("admin", action="restore archived usage records")
+    ctx.check("db.restore-archive")
     manifest = read_manifest(path)
     month = manifest["month"]
     first = _month(month)
@@ -336,7 +336,7 @@ def restore_archive(ctx, path: str | os.PathLike, progress=None) -> dict:
 
 
 def list_archives(ctx) -> Report:
-    ctx.require("admin", action="list archives")
+    ctx.check("db.archives")
     rows = ctx.db.run(parts.archives)
     return Report("Usage archives", [Column("Id", "int"), Column("Month"), Column("File"), Column("Calls", "int"),
                                      Column("SMS", "int"), Column("Data sessions", "int"),
@@ -361,7 +361,7 @@ def _live_months(conn, month: str | None) -> list[date]:
 def check_rollups(ctx, month: str | None = None, limit: int = 20) -> Report:
     """Compare usage_daily and usage_hourly with a full recount of the records, month by month
     (archived months are skipped). An empty report means they are equal."""
-    ctx.require("admin", "analyst", action="check the rollups")
+    ctx.check("db.rollups")
 
     def work(conn):
         found, months = [], _live_months(conn, month)
@@ -385,7 +385,7 @@ def check_rollups(ctx, month: str | None = None, limit: int = 20) -> Report:
 def rebuild_rollups(ctx, month: str | None = None, progress=None) -> list[str]:
     """Recount usage_daily and usage_hourly from the records, one month per transaction
     (all live months, or one). Archived months keep their rollups. Returns the months rebuilt."""
-    ctx.require("admin", action="rebuild the rollups")
+    ctx.check("db.rollups.rebuild")
     months = ctx.db.run(lambda conn: _live_months(conn, month))
     for i, m in enumerate(months, 1):
         if progress:

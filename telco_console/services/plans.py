@@ -105,17 +105,38 @@ def validate_plan(values: dict, partial: bool = False, separator: str = "point")
         out["peak_days"], out["peak_start"], out["peak_end"] = parse_peak_window(values["peak_window"])
     if "active" in values and values["active"] is not None:
         out["active"] = 1 if values["active"] else 0
+    if values.get("deck") not in (None, ""):
+        out["deck"] = str(values["deck"]).strip()
     return out
 
 
+def _resolve_deck(conn, clean: dict) -> None:
+    """clean['deck'] (a deck name, or 'none' to take a plan off its deck) -> clean['deck_id']."""
+    from telco_console.repositories import rates as rates_repo
+
+    if "deck" not in clean:
+        return
+    name = clean.pop("deck")
+    if name.lower() == "none":
+        clean["deck_id"] = None
+        return
+    deck = rates_repo.deck_by_name(conn, name)
+    if not deck:
+        raise NotFoundError(f"no rate deck named {name}")
+    if not rates_repo.versions(conn, deck["id"]):
+        raise ValidationError(f"deck {name} has no version yet: import one first")
+    clean["deck_id"] = deck["id"]
+
+
 def add_plan(ctx: AppContext, **values) -> dict:
-    ctx.require("admin", action="add plans")
+    ctx.check("plan.add")
     clean = validate_plan(values, separator=money.separator_of(ctx))
 
     def do(conn):
         existing = plans_repo.by_code(conn, clean["code"])
         if existing:
             raise DuplicateError(f"a plan with code {clean['code']} exists already ({existing['name']})")
+        _resolve_deck(conn, clean)
         pid = plans_repo.add(conn, clean)
         ctx.audit(conn, "plan.add", clean["code"])
         return plans_repo.by_id(conn, pid)
@@ -124,7 +145,7 @@ def add_plan(ctx: AppContext, **values) -> dict:
 
 
 def edit_plan(ctx: AppContext, code: str, **values) -> dict:
-    ctx.require("admin", action="edit plans")
+    ctx.check("plan.edit")
     values.pop("code", None)
     clean = validate_plan(values, partial=True, separator=money.separator_of(ctx))
 
@@ -132,8 +153,10 @@ def edit_plan(ctx: AppContext, code: str, **values) -> dict:
         plan = plans_repo.by_code(conn, (code or "").strip().upper())
         if not plan:
             raise NotFoundError(f"no plan with code {code}")
+        changed = ", ".join(sorted(clean))
+        _resolve_deck(conn, clean)
         plans_repo.update(conn, plan["id"], clean)
-        ctx.audit(conn, "plan.edit", plan["code"], ", ".join(sorted(clean)))
+        ctx.audit(conn, "plan.edit", plan["code"], changed)
         return plans_repo.by_id(conn, plan["id"])
 
     return ctx.db.run(do)
@@ -147,6 +170,7 @@ def get_plan(ctx: AppContext, code: str) -> dict:
 
 
 def list_plans(ctx: AppContext) -> Report:
+    ctx.check("plan.list")
     rows = ctx.db.run(plans_repo.list_plans)
     cur = ctx.config.get("operator", "currency")
     report = Report("Plans", [
@@ -165,6 +189,7 @@ def list_plans(ctx: AppContext) -> Report:
 
 
 def plan_report(ctx: AppContext, code: str) -> Report:
+    ctx.check("plan.show")
     p = get_plan(ctx, code)
     cur = ctx.config.get("operator", "currency")
     rows = [["Code", p["code"]], ["Name", p["name"]], [f"Monthly fee ({cur})", f"{p['monthly_fee']:,.2f}"],
@@ -172,5 +197,6 @@ def plan_report(ctx: AppContext, code: str) -> Report:
             ["Included MB", f"{p['included_mb']:,}"], [f"Peak rate ({cur}/min)", str(p["peak_rate"])],
             [f"Off-peak rate ({cur}/min)", str(p["offpeak_rate"])], [f"SMS rate ({cur})", str(p["sms_rate"])],
             [f"MB rate ({cur})", str(p["mb_rate"])], ["Billing increment (s)", str(p["increment_seconds"])],
-            ["Peak window", describe_peak(p)], ["Active", "yes" if p["active"] else "no"]]
+            ["Peak window", describe_peak(p)], ["Rate deck", p.get("deck") or "none (peak/off-peak rates)"],
+            ["Active", "yes" if p["active"] else "no"]]
     return Report(f"Plan {p['code']}", [Column("Field"), Column("Value")], rows)

@@ -17,6 +17,7 @@ REPORT_MODULES: list[str] = [
     "telco_console.services.reports.plans",
     "telco_console.services.analytics.reports",
     "telco_console.services.intelligence.reports",
+    "telco_console.services.billing.rates",
 ]
 
 COMMON_PARAMS = ("from", "to", "period", "region", "customer", "top")

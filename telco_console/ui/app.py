@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mysql.connector
 
+from telco_console.context import AppContext
 from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError, database_error_message
 from telco_console.reporting.output import Output
 from telco_console.reporting.report import Report
@@ -14,7 +15,7 @@ from telco_console.ui.prompts import Cancelled
 class Console:
     """What every menu handler gets: the context, the output and the last report."""
 
-    def __init__(self, ctx, out: Output):
+    def __init__(self, ctx: AppContext, out: Output):
         self.ctx = ctx
         self.out = out
         self.last_report: Report | None = None
@@ -99,7 +100,7 @@ def run_action(console: Console, handler) -> None:
 
 def section_menu(console: Console, section) -> None:
     while True:
-        items = section.visible_items(console.user.role)
+        items = section.visible_items(console.user)
         try:
             idx = numbered_menu(console, section.title, [i.label for i in items])
         except Cancelled:
@@ -112,7 +113,7 @@ def section_menu(console: Console, section) -> None:
 def main_menu(console: Console) -> None:
     from telco_console.ui.menus import sections_for
 
-    sections = sections_for(console.user.role)
+    sections = sections_for(console.user)
     while True:
         labels = [s.title for s in sections] + ["Save the last report", "Change my password"]
         try:
@@ -180,6 +181,9 @@ def run_interactive(argv: list[str]) -> int:
         out.info("Telco Console — sign in (Ctrl-C to quit)")
         user = sign_in(console)
         console.ctx = ctx.with_user(user)
+        from telco_console.services.analytics import preload
+
+        preload.start(user.role)      # scikit-learn loads while the menu is read
         out.success(f"Signed in as {user.username} ({user.role}).")
         main_menu(console)
         return 0

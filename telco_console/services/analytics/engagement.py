@@ -1,6 +1,8 @@
 """User engagement: per customer the number of sessions, total session duration and total traffic
-(DL+UL); the top customers by each; the three metrics normalised (z-scores) and grouped by k-means;
-traffic per application and its most engaged users; the elbow method for choosing k."""
+(DL+UL); the top customers by each; the three metrics log1p-transformed (they are heavy-tailed),
+normalised (z-scores) and grouped by k-means; traffic per application and its most engaged users;
+the elbow method, shown beside the k=3 the analysis keeps. compute() makes the models, report()
+lays them out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +37,8 @@ def shown(metric: str, value: float) -> float | int:
 class EngagementModel:
     ids: Any
     raw: Any              # n x 3: sessions, duration_ms, traffic_bytes
-    Z: Any                # normalised
-    mean: Any
+    Z: Any                # log1p, then z-scores
+    mean: Any             # of the log1p values
     std: Any
     clustering: F.Clustering
 
@@ -44,20 +46,34 @@ class EngagementModel:
     def least_engaged_centre(self):
         return self.clustering.centres[0]   # clusters are ordered by ascending engagement
 
+    @property
+    def most_engaged_centre(self):
+        return self.clustering.centres[-1]
+
+    def transform(self, raw):
+        """New customers' raw metrics into this model's space (the fitted log1p z-scores)."""
+        return (F.log_scale(raw) - self.mean) / self.std
+
+    def score(self, Z=None, how: str = "projected"):
+        """Engagement score: higher means more use (see features.score_along)."""
+        return F.score_along(self.Z if Z is None else Z, self.least_engaged_centre, self.most_engaged_centre, how)
+
 
 def cluster_metrics(raw, k: int = 3, threshold: int = F.DEFAULT_MINIBATCH_THRESHOLD) -> tuple:
-    """The pipeline's clustering step on an n x 3 array of raw metrics: z-scores, then k-means
-    (MiniBatchKMeans above `threshold`), clusters numbered from least to most engaged.
-    Returns (Z, mean, std, Clustering)."""
-    Z, mean, std = F.standardise(raw)
+    """The pipeline's clustering step on an n x 3 array of raw metrics: log1p (the metrics are heavy
+    tailed), z-scores, then k-means (MiniBatchKMeans above `threshold`), clusters numbered from least
+    to most engaged. Returns (Z, mean, std, Clustering)."""
+    Z, mean, std = F.standardise(F.log_scale(raw))
     return Z, mean, std, F.kmeans(Z, k, threshold)
 
 
-def model(ctx, feats: F.Features, k: int = 3) -> EngagementModel:
+def model(ctx, feats: F.Features, k: int = 3, rows=None) -> EngagementModel:
+    """The k-means model of the customers (of `rows` of feats only, when given: for a hold-out)."""
     threshold = int(F.setting(ctx, "minibatch_threshold", F.DEFAULT_MINIBATCH_THRESHOLD))
-    raw = feats.X[:, :3]
+    raw = feats.X[:, :3] if rows is None else feats.X[rows, :3]
+    ids = feats.ids if rows is None else feats.ids[rows]
     Z, mean, std, cl = cluster_metrics(raw, k, threshold)
-    return EngagementModel(feats.ids, raw, Z, mean, std, cl)
+    return EngagementModel(ids, raw, Z, mean, std, cl)
 
 
 def elbow(Z, max_k: int = ELBOW_MAX_K, sample: int = ELBOW_SAMPLE, seed: int = F.SEED) -> tuple[list, int]:
@@ -80,6 +96,35 @@ def elbow(Z, max_k: int = ELBOW_MAX_K, sample: int = ELBOW_SAMPLE, seed: int = F
     return list(zip(ks, inertias)), chosen
 
 
+@dataclass
+class EngagementResult:
+    """Everything the engagement report shows, computed; report() only lays it out."""
+    filters: dict
+    k: int
+    model: EngagementModel
+    apps: Any                      # n x 7 bytes per application
+    curve: list                    # [(k, inertia)]
+    elbow_k: int
+    elbow_sizes: list              # cluster sizes at the elbow's k
+    sizes: list
+
+
+def compute(ctx, filters: dict, k: int = 3) -> EngagementResult:
+    feats = F.load_engagement(ctx, filters)
+    F.require_rows(feats, "the engagement analysis", k)
+    with F.single_thread():
+        m = model(ctx, feats, k)
+        curve, chosen = elbow(m.Z)
+        if chosen == k:
+            elbow_sizes = None
+        else:
+            at_elbow = F.kmeans(m.Z, chosen, int(F.setting(ctx, "minibatch_threshold",
+                                                          F.DEFAULT_MINIBATCH_THRESHOLD)))
+            elbow_sizes = [int((at_elbow.labels == c).sum()) for c in range(chosen)]
+    sizes = [int((m.clustering.labels == c).sum()) for c in range(k)]
+    return EngagementResult(filters, k, m, feats.X[:, 3:], curve, chosen, elbow_sizes, sizes)
+
+
 def _top_section(title: str, ids, values, metric: str, names: dict, top: int) -> Report:
     import numpy as np
 
@@ -96,16 +141,12 @@ def report(ctx, params) -> Report:
     filters = F.scope(ctx, params)
     top = params.top or 10
     k = 3
-    feats = F.load_engagement(ctx, filters)
-    F.require_rows(feats, "the engagement analysis", k)
-    run_params = {"k": k, "normalisation": "z-score", "metrics": list(METRICS),
+    run_params = {"k": k, "normalisation": "log1p, then z-score", "metrics": list(METRICS),
                   "filters": F.describe_filters(filters)}
     with tracking.tracked(ctx, "engagement-kmeans", run_params) as run:
-        m = model(ctx, feats, k)
+        r = compute(ctx, filters, k)
+        m, apps, ids = r.model, r.apps, r.model.ids
         run.params.update(algorithm=m.clustering.algorithm, **m.clustering.params)
-        curve, chosen = elbow(m.Z)
-        apps = feats.X[:, 3:]
-        ids = feats.ids
 
         # who needs a name: top customers by each metric and by each application
         wanted: set[int] = set()
@@ -114,88 +155,104 @@ def report(ctx, params) -> Report:
         for j in range(apps.shape[1]):
             wanted.update(int(x) for x in ids[np.argsort(-apps[:, j], kind="stable")[:top]])
         names = ctx.db.run(repo.msisdns, sorted(wanted))
-
-        sections = [_top_section(f"Top {top} customers by {METRIC_WORDS[mt]}", ids, m.raw[:, j], mt,
-                                 names, top) for j, mt in enumerate(METRICS)]
-
-        # clusters: min, max, average, total of each raw metric
-        labels = m.clustering.labels
-        rows = []
-        sizes = []
-        for c in range(k):
-            member = labels == c
-            sizes.append(int(member.sum()))
-            for j, mt in enumerate(METRICS):
-                v = m.raw[member, j]
-                rows.append([c, sizes[-1], METRIC_NAMES[mt], shown(mt, v.min()), shown(mt, v.max()),
-                             round(float(shown(mt, v.mean())), 3) if mt == "sessions" else shown(mt, v.mean()),
-                             shown(mt, v.sum())])
-        sections.append(Report(
-            f"Engagement clusters (k-means, k={k}, on z-scores of the three metrics)",
-            [Column("Cluster", "int"), Column("Customers", "int"), Column("Metric"), Column("Minimum", "float"),
-             Column("Maximum", "float"), Column("Average", "float", 2), Column("Total", "float")], rows,
-            notes=[f"cluster 0 is the least engaged, cluster {k - 1} the most (ordered by the centre); "
-                   f"{m.clustering.algorithm}, inertia {m.clustering.inertia:,.2f}"]))
-
-        # applications
-        totals = apps.sum(axis=0)
-        grand = float(totals.sum())
-        app_rows = [[APP_NAMES[a], round(float(totals[j]) / 1e6, 3),
-                     round(100.0 * float(totals[j]) / grand, 2) if grand else 0.0]
-                    for j, a in enumerate(repo.APPS)]
-        app_rows.sort(key=lambda r: -r[1])
-        sections.append(Report("Total traffic per application", [Column("Application"),
-                               Column("Traffic (MB)", "float", 3), Column("Share", "percent", 2)], app_rows,
-                               charts=[Chart("Traffic per application", [r[0] for r in app_rows],
-                                             [r[1] for r in app_rows], " MB")]))
-        user_rows = []
-        for j, a in enumerate(repo.APPS):
-            col = apps[:, j]
-            order = np.lexsort((ids, -col))[:top]
-            for rank, i in enumerate(order, 1):
-                if col[i] <= 0:
-                    break
-                user_rows.append([APP_NAMES[a], rank, names.get(int(ids[i]), str(int(ids[i]))),
-                                  round(float(col[i]) / 1e6, 3)])
-        sections.append(Report(f"Top {top} most engaged users per application",
-                               [Column("Application"), Column("Rank", "int"), Column("Customer"),
-                                Column("Traffic (MB)", "float", 3)], user_rows))
-        top3 = app_rows[:3]
-        sections.append(Report("The 3 most used applications", [Column("Application"),
-                               Column("Traffic (MB)", "float", 3), Column("Share", "percent", 2)], top3,
-                               charts=[Chart("3 most used applications", [r[0] for r in top3],
-                                             [r[1] for r in top3], " MB")]))
-
-        base = curve[0][1] if curve else 0.0
-        elbow_rows = []
-        for i, (kk, inertia) in enumerate(curve):
-            drop = (curve[i - 1][1] - inertia) / base * 100 if i and base else None
-            elbow_rows.append([kk, round(inertia, 3), None if drop is None else round(drop, 2),
-                               "chosen" if kk == chosen else ""])
-        sampled = len(m.Z) > ELBOW_SAMPLE
-        sections.append(Report(
-            "Elbow method: inertia for k = 1..10",
-            [Column("k", "int"), Column("Inertia", "float", 3), Column("Drop from k-1 (% of k=1)", "percent", 2),
-             Column("")], elbow_rows,
-            charts=[Chart("Inertia by k", [str(kk) for kk, _ in curve], [v for _, v in curve])],
-            notes=[f"rule: the smallest k at which one more cluster lowers the inertia by less than "
-                   f"{ELBOW_RULE:.0%} of the inertia at k=1; here k = {chosen}"
-                   + (f" (on a random sample of {ELBOW_SAMPLE:,} customers)" if sampled else "")]))
-
+        sections = _sections(r, names, top)
         run.rows = len(ids)
-        run.metrics = {"inertia": m.clustering.inertia, "cluster_sizes": sizes, "elbow_k": chosen,
-                       "elbow_inertia": [v for _, v in curve]}
+        run.metrics = {"inertia": m.clustering.inertia, "cluster_sizes": r.sizes, "elbow_k": r.elbow_k,
+                       "elbow_inertia": [v for _, v in r.curve], "elbow_cluster_sizes": r.elbow_sizes,
+                       "convergence": {"iterations": m.clustering.iterations, "final_inertia": m.clustering.inertia}}
+        labels = m.clustering.labels
         run.write_artefact(["customer_id", "sessions", "duration_ms", "traffic_bytes", "cluster"],
                            ([int(ids[i]), int(m.raw[i, 0]), int(m.raw[i, 1]), int(m.raw[i, 2]), int(labels[i])]
                             for i in range(len(ids))))
+    sizes = r.sizes
     overview = [[c, sizes[c], round(100.0 * sizes[c] / len(ids), 2)] for c in range(k)]
+    top3 = next(s for s in sections if s.title == "The 3 most used applications").rows
     return Report("User engagement", [Column("Cluster", "int"), Column("Customers", "int"),
                                        Column("Share", "percent", 2)], overview,
                   filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(ids):,} customers with data sessions; model run {run.id} "
-                         f"(artefact {run.artefact})"],
+                         f"(artefact {run.artefact})",
+                         "sessions, duration and traffic are heavy-tailed: clustered on z-scores of log1p of each "
+                         "(tables show the raw values)"],
                   plot=Plot([
-                      Bars("The 3 most used applications", [r[0] for r in top3],
-                           {"Traffic (MB)": [r[1] for r in top3]}, ylabel="MB"),
-                      Lines(f"Elbow method (chosen k = {chosen})", [kk for kk, _ in curve],
-                            {"Inertia": [v for _, v in curve]}, xlabel="k", ylabel="inertia")]))
+                      Bars("The 3 most used applications", [row[0] for row in top3],
+                           {"Traffic (MB)": [row[1] for row in top3]}, ylabel="MB"),
+                      Lines(f"Elbow method (the rule's k = {r.elbow_k}, shown k = {k})", [kk for kk, _ in r.curve],
+                            {"Inertia": [v for _, v in r.curve]}, xlabel="k", ylabel="inertia")]))
+
+
+def _sections(r: EngagementResult, names: dict, top: int) -> list[Report]:
+    """The report's tables from a computed EngagementResult (no computation of models here)."""
+    import numpy as np
+
+    m, apps, ids, k = r.model, r.apps, r.model.ids, r.k
+    sections = [_top_section(f"Top {top} customers by {METRIC_WORDS[mt]}", ids, m.raw[:, j], mt, names, top)
+                for j, mt in enumerate(METRICS)]
+    labels = m.clustering.labels
+    rows = []
+    for c in range(k):
+        member = labels == c
+        for j, mt in enumerate(METRICS):
+            v = m.raw[member, j]
+            rows.append([c, r.sizes[c], METRIC_NAMES[mt], shown(mt, v.min()), shown(mt, v.max()),
+                         round(float(shown(mt, v.mean())), 3) if mt == "sessions" else shown(mt, v.mean()),
+                         shown(mt, v.sum())])
+    sections.append(Report(
+        f"Engagement clusters (k-means, k={k}, on z-scores of log1p of the three metrics)",
+        [Column("Cluster", "int"), Column("Customers", "int"), Column("Metric"), Column("Minimum", "float"),
+         Column("Maximum", "float"), Column("Average", "float", 2), Column("Total", "float")], rows,
+        notes=[f"cluster 0 is the least engaged, cluster {k - 1} the most (ordered by the centre); "
+               f"{m.clustering.algorithm}, inertia {m.clustering.inertia:,.2f} after "
+               f"{m.clustering.iterations} iterations"]))
+
+    totals = apps.sum(axis=0)
+    grand = float(totals.sum())
+    app_rows = [[APP_NAMES[a], round(float(totals[j]) / 1e6, 3),
+                 round(100.0 * float(totals[j]) / grand, 2) if grand else 0.0]
+                for j, a in enumerate(repo.APPS)]
+    app_rows.sort(key=lambda row: -row[1])
+    sections.append(Report("Total traffic per application", [Column("Application"),
+                           Column("Traffic (MB)", "float", 3), Column("Share", "percent", 2)], app_rows,
+                           charts=[Chart("Traffic per application", [row[0] for row in app_rows],
+                                         [row[1] for row in app_rows], " MB")]))
+    user_rows = []
+    for j, a in enumerate(repo.APPS):
+        col = apps[:, j]
+        order = np.lexsort((ids, -col))[:top]
+        for rank, i in enumerate(order, 1):
+            if col[i] <= 0:
+                break
+            user_rows.append([APP_NAMES[a], rank, names.get(int(ids[i]), str(int(ids[i]))),
+                              round(float(col[i]) / 1e6, 3)])
+    sections.append(Report(f"Top {top} most engaged users per application",
+                           [Column("Application"), Column("Rank", "int"), Column("Customer"),
+                            Column("Traffic (MB)", "float", 3)], user_rows))
+    top3 = app_rows[:3]
+    sections.append(Report("The 3 most used applications", [Column("Application"),
+                           Column("Traffic (MB)", "float", 3), Column("Share", "percent", 2)], top3,
+                           charts=[Chart("3 most used applications", [row[0] for row in top3],
+                                         [row[1] for row in top3], " MB")]))
+
+    base = r.curve[0][1] if r.curve else 0.0
+    elbow_rows = []
+    for i, (kk, inertia) in enumerate(r.curve):
+        drop = (r.curve[i - 1][1] - inertia) / base * 100 if i and base else None
+        mark = " and ".join(w for w, on in (("the rule's k", kk == r.elbow_k), ("shown", kk == k)) if on)
+        elbow_rows.append([kk, round(inertia, 3), None if drop is None else round(drop, 2),
+                           "chosen" if kk == r.elbow_k else "", mark])
+    sampled = len(m.Z) > ELBOW_SAMPLE
+    notes = [f"rule: the smallest k at which one more cluster lowers the inertia by less than "
+             f"{ELBOW_RULE:.0%} of the inertia at k=1; here k = {r.elbow_k}"
+             + (f" (on a random sample of {ELBOW_SAMPLE:,} customers)" if sampled else "")]
+    if r.elbow_k == k:
+        notes.append(f"the rule agrees with the k = {k} the analysis uses")
+    else:
+        notes.append(f"the clusters above keep k = {k}, as the engagement challenge asks (three levels: low, "
+                     f"medium, high); at the rule's k = {r.elbow_k} the cluster sizes would be "
+                     + ", ".join(f"{n:,}" for n in r.elbow_sizes))
+    sections.append(Report(
+        f"Elbow method: inertia for k = 1..{len(r.curve)} (the rule's k = {r.elbow_k}, shown k = {k})",
+        [Column("k", "int"), Column("Inertia", "float", 3), Column("Drop from k-1 (% of k=1)", "percent", 2),
+         Column(""), Column("Which")], elbow_rows,
+        charts=[Chart("Inertia by k", [str(kk) for kk, _ in r.curve], [v for _, v in r.curve])], notes=notes))
+    return sections

@@ -1,7 +1,14 @@
 """User experience: per customer the average TCP retransmission, RTT and throughput (DL+UL) and the
-handset type; missing values and outliers replaced by the mean (numbers) or the mode (handset);
-top, bottom and most frequent values; distributions per handset type; k-means with k=3 and a plain
-description of each cluster generated from its centre."""
+handset type; the analyses' one outlier policy (capped at the 1.5 IQR fences, missing values by the
+mean; handset by the mode); top, bottom and most frequent values; distributions per handset type;
+k-means with k=3 on z-scores of log1p of the three measures (heavy-tailed), a plain description of
+each cluster from its centre and its most common handset; an experience score that grows with
+better experience. compute() makes the model, report() lays it out.
+
+The handset type is not a k-means input: it is a category of about 16 to 1,400 levels whose one-hot
+columns would outweigh the three measures and cluster by phone, not by experience; it is the main
+cause of experience rather than a measure of it, so each cluster's handsets are profiled instead
+(docs/analytics.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +33,8 @@ class ExperienceModel:
     ids: Any
     values: Any           # n x 3 cleaned: tcp (bytes), rtt (ms), tp (kbps), DL+UL
     handsets: Any         # cleaned handset type per customer
-    Z: Any
-    mean: Any
+    Z: Any                # log1p, then z-scores
+    mean: Any             # of the log1p values
     std: Any
     clustering: F.Clustering
     missing: list
@@ -35,33 +42,62 @@ class ExperienceModel:
     replaced_with: list
     handset_missing: int
     handset_mode: str
+    policy: tuple = ()    # the fitted outlier policy of the six raw columns (features.fit_policy)
 
     @property
     def worst_centre(self):
         return self.clustering.centres[-1]   # ordered from best to worst experience
+
+    @property
+    def best_centre(self):
+        return self.clustering.centres[0]
+
+    def score(self, Z=None, how: str = "projected"):
+        """Experience score: higher means better network experience (features.score_along from the
+        worst centre towards the best)."""
+        return F.score_along(self.Z if Z is None else Z, self.worst_centre, self.best_centre, how)
+
+    def transform(self, X6):
+        """Other customers' six raw averages (NaN when unknown) into this model's space: the fitted
+        policy, DL+UL sums, log1p and the fitted z-scores."""
+        return (F.log_scale(sum_directions(F.apply_policy(X6, self.policy))) - self.mean) / self.std
+
+
+def sum_directions(clean):
+    """TCP, RTT and throughput as DL+UL from the six cleaned columns."""
+    import numpy as np
+
+    return np.column_stack([clean[:, 0] + clean[:, 1], clean[:, 2] + clean[:, 3], clean[:, 4] + clean[:, 5]])
 
 
 def display(metric: str, value: float) -> float:
     return round(value / 1000.0, 3) if metric == "tcp" else round(value, 3)
 
 
-def model(ctx, feats: F.Features, k: int = 3) -> ExperienceModel:
+def model(ctx, feats: F.Features, k: int = 3, rows=None) -> ExperienceModel:
+    """Clean (one outlier policy), sum DL+UL, log1p, z-scores, k-means; of `rows` only when given."""
     import numpy as np
 
-    clean, missing, outliers, means = F.replace_missing_and_outliers(feats.X)
-    values = np.column_stack([clean[:, 0] + clean[:, 1], clean[:, 2] + clean[:, 3], clean[:, 4] + clean[:, 5]])
-    handsets, handset_missing, mode = F.replace_mode(feats.labels)
-    Z, mean, std = F.standardise(values)
+    X = feats.X if rows is None else feats.X[rows]
+    labels = feats.labels if rows is None else feats.labels[rows]
+    ids = feats.ids if rows is None else feats.ids[rows]
+    clean, missing, outliers, means = F.replace_missing_and_outliers(X)
+    values = sum_directions(clean)
+    handsets, handset_missing, mode = F.replace_mode(labels)
+    Z, mean, std = F.standardise(F.log_scale(values))
     weights = np.array([BADNESS[m] for m in METRICS])
     threshold = int(F.setting(ctx, "minibatch_threshold", F.DEFAULT_MINIBATCH_THRESHOLD))
     cl = F.kmeans(Z, k, threshold, order_by=lambda c: float(np.dot(c, weights)))
-    return ExperienceModel(feats.ids, values, handsets, Z, mean, std, cl, missing, outliers, means,
-                           handset_missing, mode)
+    return ExperienceModel(ids, values, handsets, Z, mean, std, cl, missing, outliers, means,
+                           handset_missing, mode, F.fit_policy(X))
 
 
-def describe_centre(centre_z, mean, std, index: int, k: int) -> str:
+def describe_centre(centre_z, mean, std, index: int, k: int, logged: bool = False) -> str:
     """A plain sentence from a cluster centre (z-scores), e.g. 'Worst experience: high TCP retransmission
-    (1,234.5 KB), high RTT (310.2 ms), low throughput (45.0 kbps).'"""
+    (1,234.5 KB), high RTT (310.2 ms), low throughput (45.0 kbps).' With `logged`, the z-scores are of
+    log1p values and the figures shown are back on the raw scale."""
+    import numpy as np
+
     quality = ("Best experience" if index == 0 else "Worst experience" if index == k - 1
                else "Middling experience")
     parts = []
@@ -69,8 +105,17 @@ def describe_centre(centre_z, mean, std, index: int, k: int) -> str:
         z = float(centre_z[j])
         level = "high" if z > LEVEL else "low" if z < -LEVEL else "average"
         raw = float(centre_z[j] * std[j] + mean[j])
+        if logged:
+            raw = float(np.expm1(raw))
         parts.append(f"{level} {LABELS[metric]} ({display(metric, raw):,.1f} {UNITS[metric]})")
     return f"{quality}: " + ", ".join(parts) + "."
+
+
+def compute(ctx, filters: dict, k: int = 3) -> ExperienceModel:
+    feats = F.load_experience(ctx, filters)
+    F.require_rows(feats, "the experience analysis", k)
+    with F.single_thread():
+        return model(ctx, feats, k)
 
 
 def _values_section(metric: str, col, top: int) -> Report:
@@ -99,13 +144,11 @@ def report(ctx, params) -> Report:
     filters = F.scope(ctx, params)
     top = params.top or 10
     k = 3
-    feats = F.load_experience(ctx, filters)
-    F.require_rows(feats, "the experience analysis", k)
-    run_params = {"k": k, "normalisation": "z-score", "metrics": ["tcp_retrans", "rtt", "throughput"],
-                  "replacement": "mean for missing values and 1.5 IQR outliers, mode for handset",
-                  "filters": F.describe_filters(filters)}
+    run_params = {"k": k, "normalisation": "log1p, then z-score", "metrics": ["tcp_retrans", "rtt", "throughput"],
+                  "replacement": "1.5 IQR outliers capped at the fence, then the mean for missing values; "
+                                 "mode for handset", "filters": F.describe_filters(filters)}
     with tracking.tracked(ctx, "experience-kmeans", run_params) as run:
-        m = model(ctx, feats, k)
+        m = compute(ctx, filters, k)
         run.params.update(algorithm=m.clustering.algorithm, **m.clustering.params)
         sections = []
         names = {"tcp_dl": "TCP retrans. DL (bytes)", "tcp_ul": "TCP retrans. UL (bytes)", "rtt_dl": "RTT DL (ms)",
@@ -116,9 +159,11 @@ def report(ctx, params) -> Report:
         sections.append(Report("Missing values and outliers replaced",
                                [Column("Measure"), Column("Missing", "int"), Column("Outliers", "int"),
                                 Column("Replaced with")], rows,
-                               notes=["numbers: missing values and outliers (beyond 1.5 x IQR from the quartiles) "
-                                      "replaced by the mean of the other customers; handset: by the most "
-                                      "frequent type"]))
+                               notes=["numbers: outliers (beyond 1.5 x IQR from the quartiles) capped at that fence, "
+                                      "then missing values replaced by the mean of the customers' capped values "
+                                      "(the policy xdr-stats uses too); handset: by the most frequent type",
+                                      "a customer's averages are of the sessions where the measure was recorded; "
+                                      "'missing' counts customers with no recorded value at all"]))
         for j, metric in enumerate(METRICS):
             sections.append(_values_section(metric, m.values[:, j], top))
 
@@ -150,26 +195,35 @@ def report(ctx, params) -> Report:
         sizes, cl_rows = [], []
         for c in range(k):
             centre = m.clustering.centres[c]
-            raw = centre * m.std + m.mean
+            raw = np.expm1(centre * m.std + m.mean)
             sizes.append(int((labels == c).sum()))
+            member = labels == c
+            hs_c, n_c = np.unique(m.handsets[member].astype(str), return_counts=True)
+            common = f"{hs_c[np.argmax(n_c)]} ({100.0 * n_c.max() / member.sum():.0f}%)" if member.any() else ""
             cl_rows.append([c, sizes[-1], display("tcp", raw[0]), round(float(raw[1]), 1), round(float(raw[2]), 1),
-                            describe_centre(centre, m.mean, m.std, c, k)])
-        sections.append(Report(f"Experience clusters (k-means, k={k}, on z-scores)",
+                            common, describe_centre(centre, m.mean, m.std, c, k, logged=True)])
+        sections.append(Report(f"Experience clusters (k-means, k={k}, on z-scores of log1p)",
                                [Column("Cluster", "int"), Column("Customers", "int"),
                                 Column("Centre TCP (KB)", "float", 1), Column("Centre RTT (ms)", "float", 1),
-                                Column("Centre throughput (kbps)", "float", 1), Column("Description")], cl_rows,
+                                Column("Centre throughput (kbps)", "float", 1), Column("Most common handset"),
+                                Column("Description")], cl_rows,
                                notes=[f"cluster 0 has the best experience, cluster {k - 1} the worst; "
-                                      f"'high'/'low' mean more than {LEVEL} standard deviations from the average; "
-                                      f"{m.clustering.algorithm}, inertia {m.clustering.inertia:,.2f}"]))
+                                      f"clustered on z-scores of log1p of the three measures (heavy-tailed), centres "
+                                      f"shown back on the raw scale; 'high'/'low' mean more than {LEVEL} standard "
+                                      f"deviations from the average; {m.clustering.algorithm}, inertia "
+                                      f"{m.clustering.inertia:,.2f} after {m.clustering.iterations} iterations",
+                                      "the handset type is profiled, not clustered on: as one-hot columns it would "
+                                      "cluster by phone rather than by experience (docs/analytics.md)"]))
         run.rows = len(m.ids)
         run.metrics = {"inertia": m.clustering.inertia, "cluster_sizes": sizes,
+                       "convergence": {"iterations": m.clustering.iterations, "final_inertia": m.clustering.inertia},
                        "missing_replaced": int(sum(m.missing)), "outliers_replaced": int(sum(m.outliers))}
         run.write_artefact(["customer_id", "tcp_retrans_bytes", "rtt_ms", "throughput_kbps", "handset_type",
                             "cluster"],
                            ([int(m.ids[i]), round(float(m.values[i, 0]), 3), round(float(m.values[i, 1]), 3),
                              round(float(m.values[i, 2]), 3), m.handsets[i], int(labels[i])]
                             for i in range(len(m.ids))))
-    overview = [[c, sizes[c], cl_rows[c][5]] for c in range(k)]
+    overview = [[c, sizes[c], cl_rows[c][6]] for c in range(k)]
     return Report("User experience", [Column("Cluster", "int"), Column("Customers", "int"), Column("Description")],
                   overview, filters=F.describe_filters(filters), sections=sections,
                   notes=[f"{len(m.ids):,} customers with data sessions; model run {run.id} "

@@ -143,9 +143,7 @@ def _load_json(text: str | None) -> dict:
 
 
 def runs_report(ctx, params) -> Report:
-    from telco_console.services.analytics.features import ANALYST_ROLES
-
-    ctx.require(*ANALYST_ROLES, action="list model runs")
+    ctx.check("analytics.runs")
     model = params.extra.get("model")
     model = None if model in (None, "", "all") else model
     limit = params.top or 50
@@ -174,9 +172,7 @@ def parse_run_id(text: str) -> int:
 
 
 def compare_report(ctx, params) -> Report:
-    from telco_console.services.analytics.features import ANALYST_ROLES
-
-    ctx.require(*ANALYST_ROLES, action="compare model runs")
+    ctx.check("analytics.runs")
     extra = params.extra
     a_id = extra.get("run-a", extra.get("run_a"))
     b_id = extra.get("run-b", extra.get("run_b"))

@@ -15,7 +15,7 @@ from telco_console.timeutil import Period
 
 
 def _me(ctx, conn) -> dict:
-    ctx.require("customer", action="use the My account views")
+    ctx.check("account.view")
     cust = customers_repo.by_id(conn, ctx.user.customer_id) if ctx.user.customer_id else None
     if not cust:
         raise NotFoundError("this account is not linked to a customer")

@@ -16,8 +16,10 @@ from decimal import Decimal
 import mysql.connector
 
 from telco_console.db.pool import RETRYABLE
+from telco_console.errors import ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import bills as bills_repo
+from telco_console.services.billing.rating import money
 from telco_console.timeutil import Period
 
 LOCK_WAIT_S = 600
@@ -34,6 +36,7 @@ class RunResult:
     run_id: int | None = None
     first_number: str = ""
     last_number: str = ""
+    unrated: list | None = None       # calls left unbilled for want of a rate (--skip-unrated)
 
     def report(self) -> Report:
         title = f"Bill run {self.period}" + (" (dry run: nothing written)" if self.dry_run else "")
@@ -43,6 +46,13 @@ class RunResult:
         if not self.bills:
             r.notes.append("every billable customer already has a bill for this period" if not self.dry_run
                            else "no customer is waiting for a bill for this period")
+        if self.unrated:
+            from telco_console.services.billing import rates
+
+            r.notes.append(f"{len(self.unrated)} calls have no rate in their plan's deck and "
+                           + ("would stop the run (or stay unbilled with --skip-unrated)" if self.dry_run
+                              else "stay unbilled until a rate exists"))
+            r.sections.append(rates.unrated_report_from(self.unrated, f"Unrated calls {self.period}"))
         return r
 
 
@@ -50,33 +60,78 @@ def parse_period(text) -> Period:
     return text if isinstance(text, Period) else Period.parse(str(text))
 
 
-def dry_run(ctx, period) -> RunResult:
-    """What a run would create now (customers not yet billed), without writing."""
-    ctx.require("admin", action="run bills")
+def has_ended(ctx, period) -> bool:
+    """Whether the period has ended in the operator's time zone."""
+    return ctx.now() >= parse_period(period).end
+
+
+def check_period(ctx, p: Period, force: bool = False) -> None:
+    """Refuse a period that has not started, and one that has not ended in the operator's time
+    zone unless forced (its bills would miss the rest of the month's usage)."""
+    now = ctx.now()
+    if p.first_day > now.date():
+        raise ValidationError(f"period {p} has not started yet")
+    if now < p.end and not force:
+        raise ValidationError(f"period {p} has not ended yet ({ctx.tz} time {now:%Y-%m-%d %H:%M}): "
+                              "bill it after it ends, or give --force")
+
+
+def dry_run(ctx, period, force: bool = False) -> RunResult:
+    """What a run would create now (customers not yet billed, with their late usage), without writing."""
+    ctx.check("bill.run")
     p = parse_period(period)
-    rows = ctx.db.run(bills_repo.rate, p, ctx.config.get("operator", "minor_unit"),
-                      ctx.config.get("billing", "tax_rate"), None, None, True)
+    check_period(ctx, p, force)
+    from telco_console.repositories import rates as rates_repo
+
+    minor = ctx.config.get("operator", "minor_unit")
+    tax_rate = ctx.config.get("billing", "tax_rate")
+
+    def read(conn):
+        rates_repo.resolve_numbers(conn, p.start, p.end)     # derived data: the numbers' deck prefixes
+        return (bills_repo.rate(conn, p, minor, tax_rate, None, None, True),
+                bills_repo.late_usage(conn, p, minor))
+    rows, late = ctx.db.run(read)
+    extra: dict[int, Decimal] = {}
+    for r in late:
+        extra[r["customer_id"]] = extra.get(r["customer_id"], Decimal(0)) + r["late_amount"]
     z = Decimal("0.00")
-    return RunResult(str(p), True, len(rows), sum((r["subtotal"] for r in rows), z),
-                     sum((r["tax"] for r in rows), z), sum((r["total"] for r in rows), z))
+    subtotal = tax = total = z
+    for r in rows:
+        if extra.get(r["customer_id"]):
+            sub = r["subtotal"] + extra[r["customer_id"]]
+            t = money(sub * Decimal(str(tax_rate)), minor)
+        else:
+            sub, t = r["subtotal"], r["tax"]
+        subtotal, tax, total = subtotal + sub, tax + t, total + sub + t
+    unrated = _unrated(ctx, p) if any(r.get("unrated_n") for r in rows) else None
+    return RunResult(str(p), True, len(rows), subtotal, tax, total, unrated=unrated)
 
 
-def run(ctx, period, dry: bool = False) -> RunResult:
-    """Create the period's bills for every billable customer that has none (see docs/billing.md)."""
-    ctx.require("admin", action="run bills")
+def _unrated(ctx, p: Period, unbilled_only: bool = True) -> list[dict]:
+    from telco_console.repositories import rates as rates_repo
+
+    return ctx.db.run(rates_repo.unrated_calls, p.start, p.end, None, str(p) if unbilled_only else None)
+
+
+def run(ctx, period, dry: bool = False, skip_unrated: bool = False, force: bool = False) -> RunResult:
+    """Create the period's bills for every billable customer that has none (see docs/billing.md).
+    A period that has not ended in the operator's time zone is refused unless `force`."""
+    ctx.check("bill.run")
     p = parse_period(period)
     if dry:
-        return dry_run(ctx, p)
-    today = ctx.now().date()
-    if p.first_day > today:
-        from telco_console.errors import ValidationError
+        return dry_run(ctx, p, force)
+    check_period(ctx, p, force)
+    from telco_console.services.billing.rates import UnratedCalls
 
-        raise ValidationError(f"period {p} has not started yet")
     attempt = 0
     while True:
         try:
-            s, run_id = _run_once(ctx, p)
+            s, run_id, unrated_n = _run_once(ctx, p, skip_unrated)
             break
+        except UnratedCalls:
+            calls = _unrated(ctx, p)
+            raise UnratedCalls(f"bill run {p} stopped: {len(calls)} calls have no rate in their plan's deck"
+                               f" (nothing written; add the rates, or run with --skip-unrated)", calls, str(p))
         except mysql.connector.Error as exc:
             # a deadlock on the period row, a lock wait timeout, or a Galera certification conflict:
             # the other run has committed or will; run again (it then creates only what is missing)
@@ -86,10 +141,10 @@ def run(ctx, period, dry: bool = False) -> RunResult:
                 continue
             raise
     return RunResult(str(p), False, int(s["bills"]), s["subtotal"], s["tax"], s["total"], run_id,
-                     s["first_number"], s["last_number"])
+                     s["first_number"], s["last_number"], _unrated(ctx, p, False) if unrated_n else None)
 
 
-def _run_once(ctx, p: Period) -> tuple[dict, int]:
+def _run_once(ctx, p: Period, skip_unrated: bool = False) -> tuple[dict, int, int]:
     """One transaction: lock the period's row, rate and insert, commit."""
     minor = ctx.config.get("operator", "minor_unit")
     tax_rate = ctx.config.get("billing", "tax_rate")
@@ -103,8 +158,20 @@ def _run_once(ctx, p: Period) -> tuple[dict, int]:
             now = ctx.now()
             bills_repo.lock_period(conn, str(p), now, LOCK_WAIT_S)
             run_id = bills_repo.start_run(conn, str(p), now, ctx.user.username)
+            unrated = []
+
+            def check(conn):
+                from telco_console.services.billing.rates import UnratedCalls
+
+                unrated.append(bills_repo.unrated_in_rating(conn))
+                if unrated[0] and not skip_unrated:
+                    raise UnratedCalls("unrated calls", [], str(p))
+
+            from telco_console.repositories import rates as rates_repo
+
+            rates_repo.resolve_numbers(conn, p.start, p.end)
             bills_repo.create_bills(conn, p, run_id, now, now.date() + timedelta(days=due_days), minor,
-                                    tax_rate, ctx.user.username)
+                                    tax_rate, ctx.user.username, check=check)
             bills_repo.apply_open_credits(conn, run_id, now)
             bills_repo.finish_run(conn, run_id, ctx.now())
             s = bills_repo.run_summary(conn, run_id)
@@ -116,4 +183,4 @@ def _run_once(ctx, p: Period) -> tuple[dict, int]:
             except Exception:
                 pass
             raise
-    return s, run_id
+    return s, run_id, unrated[0] if unrated else 0

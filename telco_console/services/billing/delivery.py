@@ -74,7 +74,7 @@ def bill_text(ctx, bill: dict, lines: list[dict]) -> str:
 
 def send_run_bills(ctx, run_id: int) -> int:
     """Deliver every bill of a run; returns how many."""
-    ctx.require("admin", action="send bills")
+    ctx.check("bill.run")
     bills = ctx.db.run(bills_repo.bills_of_run, run_id)
     lines = ctx.db.run(bills_repo.lines_of_run, run_id)
     rows = []
@@ -89,7 +89,7 @@ def send_run_bills(ctx, run_id: int) -> int:
 def send_bill(ctx, number: str) -> dict:
     from telco_console.services.billing.statements import get_bill
 
-    ctx.require("admin", "regional", action="send bills")
+    ctx.check("bill.send")
     b = get_bill(ctx, number)
     lines = ctx.db.run(bills_repo.lines, b["id"])
     row, _ = deliver(ctx, "bill", b["id"], b["email"], b["msisdn"], f"Your bill {b['bill_number']}",

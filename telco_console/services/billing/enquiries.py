@@ -2,13 +2,12 @@
 each step with who and when. Customers see and raise only their own; regional managers their region."""
 from __future__ import annotations
 
-from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
+from telco_console.errors import NotFoundError, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import enquiries as repo
 from telco_console.services.billing.statements import resolve_customer
 
 STATUSES = ("open", "answered", "closed", "unclosed")
-ROLES = ("admin", "regional", "staff", "customer")
 
 
 def _text(value: str | None, what: str, maximum: int) -> str:
@@ -33,15 +32,14 @@ def _parse_id(enquiry_id) -> int:
 
 
 def _check(ctx, e: dict | None, enquiry_id: int) -> dict:
-    if not e or (ctx.user.role == "customer" and e["customer_id"] != ctx.user.customer_id):
+    if not e:
         raise NotFoundError(f"no enquiry #{enquiry_id}")
-    if ctx.user.role == "regional" and e["region"] != ctx.user.region:
-        raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+    ctx.check_customer({"id": e["customer_id"], "region": e["region"]})
     return e
 
 
 def add(ctx, msisdn: str | None, subject: str, body: str) -> dict:
-    ctx.require(*ROLES, action="log enquiries")
+    ctx.check("enquiry.add")
     subject = _text(subject, "the subject", 200)
     body = _text(body, "the enquiry", 5000)
 
@@ -57,10 +55,10 @@ def add(ctx, msisdn: str | None, subject: str, body: str) -> dict:
 
 
 def list_enquiries(ctx, status: str | None = "unclosed", msisdn: str | None = None) -> Report:
-    ctx.require(*ROLES, action="list enquiries")
+    ctx.check("enquiry.list")
     if status and status not in STATUSES:
         raise ValidationError(f"unknown status '{status}': use one of {', '.join(STATUSES)}")
-    region = ctx.user.region if ctx.user.role == "regional" else None
+    region = ctx.narrow_region(None)
 
     def do(conn):
         cust = resolve_customer(ctx, conn, msisdn)
@@ -80,7 +78,7 @@ def list_enquiries(ctx, status: str | None = "unclosed", msisdn: str | None = No
 
 
 def answer(ctx, enquiry_id, text: str) -> dict:
-    ctx.require("admin", "regional", "staff", action="answer enquiries")
+    ctx.check("enquiry.answer")
     eid = _parse_id(enquiry_id)
     text = _text(text, "the answer", 5000)
 
@@ -96,7 +94,7 @@ def answer(ctx, enquiry_id, text: str) -> dict:
 
 
 def close(ctx, enquiry_id) -> dict:
-    ctx.require(*ROLES, action="close enquiries")
+    ctx.check("enquiry.close")
     eid = _parse_id(enquiry_id)
 
     def do(conn):

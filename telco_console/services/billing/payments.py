@@ -2,12 +2,13 @@
 adjustment line (which changes the bill's total) or a credit for the next bill.
 
 Status: issued -> partially_paid -> paid, from total - credit_applied - amount_paid; 'overdue' is
-computed when shown (statements.shown_status). An overpayment is accepted only when the caller
-says so (the CLI asks, or takes --accept-credit), and the excess becomes a credit applied to the
-customer's next bill."""
+computed when shown (statements.shown_status). What a payment brings beyond the bill's amount due
+settles the customer's other unpaid bills, oldest first (as Kill Bill applies account payments);
+what is left after that becomes a credit applied to the customer's next bill, accepted only when
+the caller says so (the CLI asks, or takes --accept-credit)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from telco_console import money
@@ -42,17 +43,35 @@ class PaymentResult:
     credit: Decimal
     status: str
     amount_due: Decimal
+    settled: list = field(default_factory=list)    # [(bill number, amount)] of older bills settled
+
+
+def _settlement(conn, bill: dict, excess: Decimal) -> tuple[list[tuple[dict, Decimal]], Decimal]:
+    """How an excess settles the customer's other unpaid bills, oldest first: [(bill, amount)]
+    and what is left for a credit."""
+    plan = []
+    for other in bills_repo.unpaid_of_customer(conn, bill["customer_id"], bill["id"]):
+        if excess <= 0:
+            break
+        take = min(excess, other["amount_due"])
+        plan.append((other, take))
+        excess -= take
+    return plan, excess
 
 
 def overpayment(ctx, number: str, amount) -> Decimal:
-    """How much of a payment would exceed what is due (0 when none): for asking before paying."""
+    """How much of a payment would be left as a credit (0 when none) once the bill and the customer's
+    other unpaid bills are settled: for asking before paying."""
     amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), separator=money.separator_of(ctx))
     bill = get_bill(ctx, number)
-    return max(Decimal("0.00"), amt - max(bill["amount_due"], Decimal("0.00")))
+    excess = max(Decimal("0.00"), amt - max(bill["amount_due"], Decimal("0.00")))
+    if excess <= 0:
+        return excess
+    return ctx.db.run(lambda conn: _settlement(conn, bill, excess)[1])
 
 
 def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bool = False) -> PaymentResult:
-    ctx.require("admin", "regional", action="record payments")
+    ctx.check("bill.pay")
     minor = ctx.config.get("operator", "minor_unit")
     amt = parse_amount(amount, minor=minor, separator=money.separator_of(ctx))
     method = (method or "").strip().lower()
@@ -74,9 +93,11 @@ def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bo
         if due == 0:
             raise ValidationError(f"bill {bill['bill_number']} is already paid")
         applied = min(amt, due)
-        excess = amt - applied
+        settle, excess = _settlement(conn, bill, amt - applied) if amt > applied else ([], Decimal("0.00"))
         if excess > 0 and not accept_credit:
-            raise ValidationError(f"{amt} is {excess} more than the {due} due on bill {bill['bill_number']}; "
+            older = sum((a for _, a in settle), Decimal("0.00"))
+            also = f" and the {older} due on the customer's older bills" if settle else ""
+            raise ValidationError(f"{amt} is {excess} more than the {due} due on bill {bill['bill_number']}{also}; "
                                   "confirm to keep the excess as a credit for the next bill")
         now = ctx.now()
         pid = payments_repo.add(conn, bill["id"], bill["customer_id"], amt, method, reference, now,
@@ -84,19 +105,28 @@ def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bo
         paid = bill["amount_paid"] + applied
         status = status_for(bill["total"], bill["credit_applied"], paid)
         bills_repo.set_amounts(conn, bill["id"], bill["total"], paid, status)
+        for other, take in settle:
+            payments_repo.add_credit(conn, bill["customer_id"], take,
+                                     f"overpayment of bill {bill['bill_number']} ({reference}) settling bill "
+                                     f"{other['bill_number']}", now, pid, applied_bill_id=other["id"])
+            bills_repo.add_credit_applied(conn, other["id"], take,
+                                          status_for(other["total"], other["credit_applied"] + take,
+                                                     other["amount_paid"]))
         if excess > 0:
             payments_repo.add_credit(conn, bill["customer_id"], excess,
                                      f"overpayment of bill {bill['bill_number']} ({reference})", now, pid)
-        ctx.audit(conn, "bill.pay", bill["bill_number"], f"{amt} {method} {reference}")
+        ctx.audit(conn, "bill.pay", bill["bill_number"], f"{amt} {method} {reference}"
+                  + "".join(f"; {t} to {o['bill_number']}" for o, t in settle))
         return PaymentResult(bill["bill_number"], pid, amt, applied, excess, status,
-                             bill["total"] - bill["credit_applied"] - paid)
+                             bill["total"] - bill["credit_applied"] - paid,
+                             [(o["bill_number"], t) for o, t in settle])
 
     return ctx.db.run(do)
 
 
 def adjust(ctx, number: str, amount, reason: str) -> dict:
     """Add an adjustment line (positive or negative, tax included) to an issued bill."""
-    ctx.require("admin", action="adjust bills")
+    ctx.check("bill.adjust")
     amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), allow_negative=True,
                        separator=money.separator_of(ctx))
     reason = (reason or "").strip()
@@ -122,7 +152,7 @@ def adjust(ctx, number: str, amount, reason: str) -> dict:
 
 def credit(ctx, msisdn: str, amount, reason: str) -> dict:
     """A credit (goodwill, correction) for a customer, applied to their next bill."""
-    ctx.require("admin", action="give credits")
+    ctx.check("bill.credit")
     amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), separator=money.separator_of(ctx))
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:

@@ -48,18 +48,27 @@ class Rating:
     subtotal: Decimal
     tax: Decimal
     total: Decimal
+    deck_amount: Decimal = Decimal(0)      # calls of a decked plan: the sum of its destination lines
+    deck_lines: str | None = None          # JSON: [{g: group, min: minutes, amt: amount, by: minutes by timing}]
+    unrated_n: int = 0                     # calls of a decked plan that no entry covers (not billed)
 
     @classmethod
     def from_row(cls, r: dict) -> "Rating":
-        counts = ("days_active", "call_s", "sms_sent", "bytes_used", "peak_s", "offpeak_s", "sms_n", "mb_n")
+        counts = ("days_active", "call_s", "sms_sent", "bytes_used", "peak_s", "offpeak_s", "sms_n", "mb_n",
+                  "unrated_n")
         return cls(**{f.name: int(r[f.name] or 0) if f.name in counts else r[f.name] for f in fields(cls)})
 
 
 def rate_customers(conn, period, plan_override: dict | None = None, customer_ids: list[int] | None = None, *,
                    tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> dict[int, Rating]:
     """{customer_id: Rating} for every customer billable in the period (or those of customer_ids).
-    Reads only; one query whatever the number of customers."""
+    One query whatever the number of customers; it writes nothing but the resolved deck prefixes
+    of numbers not seen before (rate_numbers, derived data)."""
+    from telco_console.repositories import rates as rates_repo
+
     p = _period(period)
+    # the deck prefixes of the period's numbers (derived data, written once per number and version)
+    rates_repo.resolve_numbers(conn, p.start, p.end, (plan_override or {}).get("deck_id") if plan_override else None)
     rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
     return {r["customer_id"]: Rating.from_row(r) for r in rows}
 
@@ -67,7 +76,7 @@ def rate_customers(conn, period, plan_override: dict | None = None, customer_ids
 def rate_for(ctx, period, plan_override: dict | None = None, customer_ids: list[int] | None = None
              ) -> dict[int, Rating]:
     """rate_customers with the tax rate and minor unit from the context's config."""
-    ctx.require("admin", "analyst", action="rate customers")
+    ctx.check("billing.rate")
     return ctx.db.run(lambda conn: rate_customers(conn, period, plan_override, customer_ids,
                                                   tax_rate=ctx.config.get("billing", "tax_rate"),
                                                   minor=ctx.config.get("operator", "minor_unit")))
@@ -82,6 +91,7 @@ class Call:
     id: int = 0
     direction: str = "out"
     answered: bool = True
+    to: str = ""            # the other party (E.164 or as written), for plans with a rate deck
 
 
 @dataclass
@@ -91,6 +101,8 @@ class Rated:
     offpeak_s: int = 0
     sms_n: int = 0
     mb_n: int = 0
+    groups: dict = field(default_factory=dict)     # destination group -> [seconds, cost at deck precision]
+    unrated: list = field(default_factory=list)    # calls no deck entry covers (left unbilled)
 
     @property
     def subtotal(self) -> Decimal:
@@ -122,9 +134,22 @@ def is_peak(plan: dict, when: datetime) -> bool:
     return when.weekday() in days and start <= when.time() < end
 
 
+def _deck_at(deck, when: datetime):
+    """A deck mapping, or the version in force at `when` of [(effective_from, mapping), ...]."""
+    if isinstance(deck, dict):
+        return deck
+    live = [m for eff, m in sorted(deck, key=lambda v: v[0]) if eff <= when]
+    return live[-1] if live else {}
+
+
 def rate_usage(plan: dict, calls: list[Call], sms_sent: int = 0, bytes_used: int = 0, days_active: int = 30,
-               days_in_period: int = 30, tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> Rated:
-    """The rating rules in plain Python, for one customer's period (see docs/billing.md)."""
+               days_in_period: int = 30, tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2,
+               deck=None) -> Rated:
+    """The rating rules in plain Python, for one customer's period (see docs/billing.md). With `deck`
+    (a mapping prefix -> decks.Entry, or versions [(effective_from, mapping)]) calls are priced by
+    destination with decks.find_entry / decks.call_cost, one line per destination group."""
+    from telco_console.services.billing import decks as D
+
     inc = max(int(plan.get("increment_seconds", 60)), 1)
     allow = int(plan.get("included_minutes", 0)) * 60
     used = 0
@@ -133,6 +158,21 @@ def rate_usage(plan: dict, calls: list[Call], sms_sent: int = 0, bytes_used: int
         if c.direction != "out" or not c.answered or c.billsec <= 0:
             continue
         r = -(-c.billsec // inc) * inc
+        if deck is not None:
+            try:
+                entry, _ = D.find_entry(_deck_at(deck, c.started_at), c.to, c.started_at)
+            except D.Unrated:
+                out.unrated.append(c)
+                continue
+            secs = c.billsec
+            if entry.covered:
+                secs = min(c.billsec, max(0, used + r - max(used, allow)))
+                used += r
+            g = out.groups.setdefault(entry.group, [0, Decimal(0)])
+            g[0] += c.billsec
+            if secs > 0:
+                g[1] += D.call_cost(entry, secs)[1]
+            continue
         charged = max(0, used + r - max(used, allow))
         used += r
         if is_peak(plan, c.started_at):
@@ -148,5 +188,7 @@ def rate_usage(plan: dict, calls: list[Call], sms_sent: int = 0, bytes_used: int
     out.lines["offpeak_calls"] = money(out.offpeak_s * d("offpeak_rate") / 60, minor)
     out.lines["sms"] = money(out.sms_n * d("sms_rate"), minor)
     out.lines["data"] = money(out.mb_n * d("mb_rate"), minor)
+    for name, (_, cost) in sorted(out.groups.items()):
+        out.lines[f"destination:{name}"] = money(cost, minor)
     out.lines["tax"] = money(out.subtotal * Decimal(str(tax_rate)), minor)
     return out

@@ -4,9 +4,9 @@ level whose day has come; only that level is sent (lower levels it skipped are n
 Each reminder's text goes to a file in the outbox, and by e-mail too when [mail] is configured."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from telco_console.errors import DatabaseUnavailable
+from telco_console.errors import DatabaseUnavailable, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import reminders as reminders_repo
 from telco_console.services.billing import delivery
@@ -32,10 +32,23 @@ def reminder_text(ctx, r: dict, levels: int) -> tuple[str, str]:
     return subject, body
 
 
+def as_of_date(ctx, as_of: str | date | None) -> date:
+    """The day reminders are judged on: today by default, an earlier day (a run that was missed),
+    never a later one: a reminder is never dated ahead of the clock."""
+    today = ctx.now().date()
+    day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else today)
+    if isinstance(day, datetime):
+        day = day.date()
+    if day > today:
+        raise ValidationError(f"the as-of date {day} is in the future (today is {today} in {ctx.tz}): "
+                              "reminders are never dated ahead of the clock")
+    return day
+
+
 def send_reminders(ctx, as_of: str | date | None = None) -> Report:
-    """Create and deliver the reminders due on a date; returns what was sent."""
-    ctx.require("admin", action="send reminders")
-    day = as_of if isinstance(as_of, date) else (parse_date(as_of, ctx.tz) if as_of else ctx.now().date())
+    """Create and deliver the reminders due on a date (today, or a day before); returns what was sent."""
+    ctx.check("bill.remind")
+    day = as_of_date(ctx, as_of)
     levels = ctx.config.get("billing", "reminder_days")
     # one reminder run at a time over the whole database (every node of a cluster), so that two at
     # once never write or mail the same reminder twice
@@ -90,8 +103,12 @@ def _create_and_deliver(ctx, day: date, levels: list[int], lease: Lease) -> list
 
 
 def list_reminders(ctx, bill_number: str | None = None) -> Report:
-    ctx.require("admin", "regional", "customer", action="list reminders")
-    region = ctx.user.region if ctx.user.role == "regional" else None
+    ctx.check("bill.reminders")
+    region = ctx.narrow_region(None)
+    if bill_number:
+        from telco_console.services.billing.statements import get_bill
+
+        get_bill(ctx, bill_number)              # refuses a bill of another region or number
     cid = ctx.user.customer_id if ctx.user.role == "customer" else None
     rows = ctx.db.run(reminders_repo.find, bill_number, region, cid)
     report = Report("Reminders", [Column("Sent", "datetime"), Column("Bill"), Column("MSISDN"), Column("Customer"),

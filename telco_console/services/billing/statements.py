@@ -15,7 +15,6 @@ from telco_console.repositories import payments as payments_repo
 from telco_console.timeutil import Period
 
 STATUSES = ("issued", "partially_paid", "paid", "void", "overdue")
-VIEWERS = ("admin", "regional", "customer")
 
 
 def shown_status(bill: dict, today: date) -> str:
@@ -26,15 +25,11 @@ def shown_status(bill: dict, today: date) -> str:
 
 
 def check_bill_access(ctx, bill: dict) -> None:
-    u = ctx.user
-    if u.role == "customer" and bill["customer_id"] != u.customer_id:
-        raise NotFoundError(f"no bill {bill['bill_number']}")
-    if u.role == "regional" and bill["region"] != u.region:
-        raise PermissionDenied(f"a regional manager sees region {u.region} only")
+    ctx.check_customer({"id": bill["customer_id"], "region": bill["region"]})
 
 
 def get_bill(ctx, number: str, conn=None, for_update: bool = False) -> dict:
-    ctx.require(*VIEWERS, action="see bills")
+    ctx.check("bill.show")
     number = (number or "").strip()
     if not number:
         raise ValidationError("a bill number is required (e.g. 2026-10-000001)")
@@ -51,7 +46,7 @@ def resolve_customer(ctx, conn, msisdn: str | None) -> dict | None:
     if ctx.user.role == "customer":
         cust = customers_repo.by_id(conn, ctx.user.customer_id)
         if msisdn and cust and normalise_msisdn(msisdn, ctx.region) != cust["msisdn"]:
-            raise PermissionDenied("a customer sees their own account only")
+            raise PermissionDenied("a customer account sees its own number only")
         return cust
     if not msisdn:
         return None
@@ -59,14 +54,13 @@ def resolve_customer(ctx, conn, msisdn: str | None) -> dict | None:
     cust = customers_repo.by_msisdn(conn, number)
     if not cust:
         raise NotFoundError(f"no customer with number {number}")
-    if ctx.user.role == "regional" and cust["region"] != ctx.user.region:
-        raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+    ctx.check_customer(cust)
     return cust
 
 
 def list_bills(ctx, period: str | None = None, status: str | None = None, region: str | None = None,
                customer: str | None = None, overdue: bool = False, as_of: date | None = None) -> Report:
-    ctx.require(*VIEWERS, action="list bills")
+    ctx.check("bill.list")
     if period:
         period = str(Period.parse(period))
     if status and status not in STATUSES:
@@ -74,10 +68,7 @@ def list_bills(ctx, period: str | None = None, status: str | None = None, region
     today = as_of or ctx.now().date()
     if status == "overdue":
         overdue, status = True, None
-    if ctx.user.role == "regional":
-        if region and region != ctx.user.region:
-            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
-        region = ctx.user.region
+    region = ctx.narrow_region(region)
 
     def do(conn):
         cust = resolve_customer(ctx, conn, customer)
@@ -117,8 +108,9 @@ def invoice(ctx, number: str) -> Report:
                         "period": bill["period"], "issued": str(bill["issued_at"].date()),
                         "due": str(bill["due_date"]), "status": shown_status(bill, today)})
     for ln in lines:
-        r.rows.append([ln["line_no"], ln["description"], ln["quantity"], ln["unit"], ln["unit_price"],
-                       ln["amount"]])
+        # a destination line sums calls at several prices: minutes and amount, no single unit price
+        r.rows.append([ln["line_no"], ln["description"], ln["quantity"], ln["unit"],
+                       None if ln["kind"] == "destination" else ln["unit_price"], ln["amount"]])
     r.totals = ["", "Total", None, "", None, bill["total"]]
     r.notes.append(f"Total {bill['total']}; credit applied {bill['credit_applied']}; "
                    f"paid {bill['amount_paid']}; amount due {bill['amount_due']}")
@@ -127,7 +119,7 @@ def invoice(ctx, number: str) -> Report:
 
 def statement(ctx, msisdn: str | None = None) -> Report:
     """A customer's account: bills and payments in date order with a running balance."""
-    ctx.require(*VIEWERS, action="see statements")
+    ctx.check("bill.statement")
 
     def do(conn):
         cust = resolve_customer(ctx, conn, msisdn)

@@ -175,7 +175,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
     """Import one file. Numbers written nationally are read in `region` (default: the operator's
     [operator] default_region). Interrupted, the batches written stay written and consistent;
     running it again completes the import (duplicates are skipped)."""
-    ctx.require("staff", "admin", action="import files")
+    ctx.check("import")
     fmt = (fmt or "").strip().lower()
     if fmt not in parsers.FORMATS:
         raise ValidationError(f"unknown format '{fmt}': use one of {', '.join(parsers.FORMATS)}")
@@ -205,7 +205,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         parse, _ = parsers.row_parser(fmt, header, fast)
         kind = getattr(parse, "kind", "data" if fmt == "tellco" else "calls")
         if kind == "customers":
-            ctx.require("admin", action="import customers")
+            ctx.check("import.customers")
         import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username,
                                                             socket.gethostname(), os.getpid()))
         result = ImportResult(import_id, fmt, str(file), kind)
@@ -408,7 +408,7 @@ def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> 
 
 
 def recent_imports(ctx: AppContext, limit: int = 20) -> Report:
-    ctx.require("staff", "admin", action="see imports")
+    ctx.check("imports")
     if not 1 <= int(limit) <= 10_000:
         raise ValidationError("the number of imports shown runs from 1 to 10,000")
     import_runs.close_stale(ctx)

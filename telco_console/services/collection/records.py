@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from telco_console import permissions
 from telco_console.context import AppContext
 from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import manual_records
-from telco_console.services.collection.manual import ROLES
 
 KIND_NAMES = {"call": "call", "sms": "SMS", "data": "data session"}
 SHOWN = {  # per kind: (column, label) of the record shown by `log show`
@@ -40,13 +40,12 @@ def _entry(ctx: AppContext, conn, number: int, lock: bool = False) -> dict:
     entry = manual_records.get(conn, number, lock)
     if entry is None:
         raise NotFoundError(f"no logged record {number}")
-    if ctx.user.role == "regional" and entry["region"] != ctx.user.region:
-        raise NotFoundError(f"no logged record {number}")
+    permissions.check_region(ctx.user, entry["region"])        # an account with a region: its own only
     return entry
 
 
 def show(ctx: AppContext, number) -> Report:
-    ctx.require(*ROLES, action="see logged records")
+    ctx.check("log.show")
     n = parse_number(number)
 
     def do(conn):
@@ -70,10 +69,10 @@ def show(ctx: AppContext, number) -> Report:
 
 def todays(ctx: AppContext) -> Report:
     """The records logged today (a staff member's own; an admin's: everyone's)."""
-    ctx.require(*ROLES, action="see logged records")
+    ctx.check("log.today")
     start = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
     mine = ctx.user.username if ctx.user.role == "staff" else None
-    rows = ctx.db.run(manual_records.recent, start, mine)
+    rows = ctx.db.run(manual_records.recent, start, mine, region=ctx.narrow_region(None))
     return Report("Records logged today", [Column("Number", "int"), Column("Kind"), Column("MSISDN"), Column("Name"),
                                            Column("Start", "datetime"), Column("Logged by"), Column("Status")],
                   [[r["id"], KIND_NAMES[r["kind"]], r["msisdn"], r["name"], r["started_at"], r["logged_by"],
@@ -85,7 +84,7 @@ def undo(ctx: AppContext, number) -> Undone:
     """Remove a record logged today: staff may undo their own, admins anyone's; not once the
     customer's bill for that month exists. The delete, the rollup recount, the mark and the audit
     line are one transaction."""
-    ctx.require(*ROLES, action="undo logged records")
+    ctx.check("log.undo")
     n = parse_number(number)
 
     def do(conn):

@@ -19,7 +19,7 @@ CHUNK = 2000
 
 def list_unmatched(ctx: AppContext, status: str | None = "pending", kind: str | None = None,
                    source: str | None = None, limit: int = 50, page: int = 1) -> Report:
-    ctx.require("staff", "admin", action="list unmatched records")
+    ctx.check("unmatched.list")
     if status and status not in STATUSES:
         raise ValidationError(f"status is one of {', '.join(STATUSES)}")
     if kind and kind not in KINDS:
@@ -58,7 +58,7 @@ class ReprocessResult:
 
 def reprocess(ctx: AppContext, chunk: int = CHUNK) -> ReprocessResult:
     """Match the pending records again against the customers on the books now."""
-    ctx.require("staff", "admin", action="re-process unmatched records")
+    ctx.check("unmatched.reprocess")
     result = ReprocessResult()
     after = 0
     matchers: dict[str, Matcher] = {}

@@ -95,7 +95,7 @@ def _text(value: str, what: str, maximum: int, line: int, errors: list[str], req
 
 def import_listings(ctx: AppContext, path: str | Path) -> ImportResult:
     """Listings CSV: listing id, title, location, price. All rows or none; re-importing updates."""
-    ctx.require(*ROLES, action="import listings")
+    ctx.check("leads.import-listings")
     rows = _read_csv(path, LISTING_FIELDS, ("listing_id", "title"))
     errors: list[str] = []
     values, seen = [], set()
@@ -127,7 +127,7 @@ def import_listings(ctx: AppContext, path: str | Path) -> ImportResult:
 
 def import_leads(ctx: AppContext, path: str | Path) -> ImportResult:
     """Leads CSV: lead id, name, phone, listing id, created. Phones are normalised to E.164."""
-    ctx.require(*ROLES, action="import leads")
+    ctx.check("leads.import-leads")
     rows = _read_csv(path, LEAD_FIELDS, ("lead_id", "name", "phone"))
     errors: list[str] = []
     values, seen = [], set()
@@ -168,7 +168,7 @@ def import_leads(ctx: AppContext, path: str | Path) -> ImportResult:
 
 
 def top_leads_report(ctx: AppContext, top: int = 10) -> Report:
-    ctx.require(*ROLES, action="see leads")
+    ctx.check("leads.read")
     rows = ctx.db.run(repo.top_leads_by_calls, int(top))
     report = Report(f"Top {top} leads by call volume",
                     [Column("Lead"), Column("Name"), Column("Phone"), Column("Listing"), Column("Title"),
@@ -185,7 +185,7 @@ def top_leads_report(ctx: AppContext, top: int = 10) -> Report:
 
 
 def listings_sms_report(ctx: AppContext, top: int = 10) -> Report:
-    ctx.require(*ROLES, action="see listings")
+    ctx.check("leads.read")
     rows = ctx.db.run(repo.listings_by_sms, int(top))
     report = Report("Listings with the most SMS inquiries",
                     [Column("Listing"), Column("Title"), Column("Location"), Column("Price", "money"),
@@ -200,7 +200,7 @@ def listings_sms_report(ctx: AppContext, top: int = 10) -> Report:
 
 
 def activity_report(ctx: AppContext, phone: str) -> Report:
-    ctx.require(*ROLES, action="see activity summaries")
+    ctx.check("leads.read")
     number = normalise_msisdn(phone, ctx.region)
     a = ctx.db.run(repo.phone_activity, number)
     cust = a["customer"]

@@ -32,7 +32,7 @@ def cheapest_plans(ctx: AppContext, months: int = 3) -> dict:
     """{customer_id: {current, costs {code: total}, best, saving}} over the last `months` complete months."""
     from telco_console.services.billing import rating
 
-    ctx.require(*ROLES, action="compare plans for customers")
+    ctx.check("intelligence.run")
     periods = last_periods(ctx, months)
     plans = ctx.db.run(repo.plans_for_offers)
     if not plans:

@@ -39,7 +39,7 @@ def robust_z(values: list[float]) -> tuple[list[float] | None, float]:
 
 def find(ctx: AppContext, date_from: date | None = None, date_to: date | None = None,
          threshold: float = THRESHOLD) -> dict:
-    ctx.require(*ROLES, action="look for usage outliers")
+    ctx.check("intelligence.run")
     if threshold <= 0:
         raise ValidationError("the threshold must be above 0")
     date_to = date_to or ctx.now().date()

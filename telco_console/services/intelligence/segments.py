@@ -122,7 +122,7 @@ def segment_of(r: dict, median_bill: Decimal) -> str:
 
 
 def segments_report(ctx: AppContext, months: int = 6) -> Report:
-    ctx.require(*ROLES, action="see customer segments")
+    ctx.check("intelligence.run")
     with tracking.tracked(ctx, "segments-rule", {"months": months, "overdue_share": "1/3",
                                                  "usage_index_cut": 0.5}) as run:
         placed = classify(ctx, months)
@@ -170,7 +170,7 @@ def campaign_report(ctx: AppContext, action: str, months: int = 6, offer_months:
     the billing engine)."""
     from telco_console.services.intelligence import offers
 
-    ctx.require(*ROLES, action="see campaign lists")
+    ctx.check("intelligence.run")
     if action not in ACTIONS.values():
         raise ValidationError(f"action must be one of {', '.join(ACTIONS.values())}")
     placed = classify(ctx, months)
@@ -215,7 +215,7 @@ def place(ctx: AppContext, msisdn: str, months: int = 6, k: int = K) -> dict:
 
     from telco_console.services.intelligence.churn import single_thread
 
-    ctx.require(*ROLES, action="place a customer in a segment")
+    ctx.check("intelligence.run")
     number = normalise_msisdn(msisdn, ctx.region)
     placed = classify(ctx, months)
     rows = placed.rows

@@ -54,11 +54,7 @@ def scope(ctx, params, need_customer: bool = False, conn=None) -> Scope:
         return fn(conn, *args) if conn is not None else ctx.db.read(fn, *args)
 
     role = ctx.user.role
-    region = (params.region or "").strip() or None
-    if role == "regional":
-        if region and region != ctx.user.region:
-            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
-        region = ctx.user.region or ""
+    region = ctx.narrow_region(params.region)
     customer = None
     if role == "customer":
         if ctx.user.customer_id is None:
@@ -73,8 +69,7 @@ def scope(ctx, params, need_customer: bool = False, conn=None) -> Scope:
         customer = lookup(repo.customer_by_msisdn, number)
         if customer is None:
             raise NotFoundError(f"no customer with number {number}")
-        if role == "regional" and customer["region"] != ctx.user.region:
-            raise PermissionDenied(f"a regional manager sees region {ctx.user.region} only")
+        ctx.check_customer(customer)
     if need_customer and customer is None:
         raise ValidationError("this report is about one customer: give --customer MSISDN")
     return Scope(params.date_from, params.date_to, region, customer, params.top)

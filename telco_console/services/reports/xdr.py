@@ -172,10 +172,11 @@ def quartiles(x):
 
 
 def clean_columns(x, quartiles=None):
-    """Missing values and IQR outliers (beyond 1.5 IQR from the quartiles) of each column replaced
-    by the mean of that column's present values (all columns at once). Returns (cleaned, missing
-    replaced per column, outliers replaced per column); a column with no values becomes zeros.
-    quartiles: quartiles(x), when already made."""
+    """The one outlier policy of the analyses (xdr-stats and experience): per column, values beyond
+    1.5 IQR from the quartiles are capped at that fence (winsorised: a heavy user stays among the
+    heaviest instead of becoming average), then missing values are replaced by the mean of the capped
+    present values. All columns at once. Returns (cleaned, missing replaced per column, outliers
+    capped per column); a column with no values becomes zeros. quartiles: quartiles(x), when made."""
     import numpy as np
 
     present = ~np.isnan(x)
@@ -183,10 +184,12 @@ def clean_columns(x, quartiles=None):
     safe = np.maximum(counts, 1)
     (q1, _, q3), _, _ = quartiles if quartiles is not None else _quantiles(x, counts, (0.25, 0.5, 0.75))
     with np.errstate(invalid="ignore"):
-        mean = np.where(present, x, 0.0).sum(axis=0) / safe
         iqr = q3 - q1
-        outlier = present & ((x < q1 - 1.5 * iqr) | (x > q3 + 1.5 * iqr))
-    out = np.where(~present | outlier, mean, x)
+        low, high = q1 - 1.5 * iqr, q3 + 1.5 * iqr
+        outlier = present & ((x < low) | (x > high))
+        capped = np.where(present, np.clip(x, low, high), 0.0)
+        mean = capped.sum(axis=0) / safe
+    out = np.where(present, capped, mean)
     out[:, counts == 0] = 0.0
     return out, (~present).sum(axis=0).tolist(), outlier.sum(axis=0).tolist()
 
@@ -231,7 +234,7 @@ def xdr_stats(ctx, params) -> Report:
     cols = [Column("Variable"), Column("Count", "int"), Column("Missing", "int"), Column("Mean", "float"),
             Column("Median", "float"), Column("Std", "float"), Column("Min", "float"), Column("Q1", "float"),
             Column("Q3", "float"), Column("Max", "float"), Column("Skew", "float", 3),
-            Column("Missing replaced", "int"), Column("Outliers replaced", "int")]
+            Column("Missing replaced", "int"), Column("Outliers capped", "int")]
     report = Report("xDR exploratory statistics per user", cols, filters=s.filters,
                     empty_message="no xDR sessions for these filters")
     if not sql_rows:
@@ -246,12 +249,13 @@ def xdr_stats(ctx, params) -> Report:
             stats = [Seconds(v) if c.name in timed and v is not None and v == v else v
                      for v, c in zip(stats, cols[1:])]
         report.rows.append([label] + stats + [n_missing[j], n_out[j]])
-    report.notes.append(f"{len(sql_rows):,} users. Missing values and IQR outliers are replaced by the column "
-                        "mean for the analysis below only (deciles, correlation, PCA).")
+    report.notes.append(f"{len(sql_rows):,} users. For the correlation and PCA below only, values beyond 1.5 IQR "
+                        "from the quartiles are capped at that fence and missing values replaced by the column "
+                        "mean (the same policy as the experience analysis); deciles use the raw values.")
 
-    # deciles of total duration, total data per decile (top five)
-    duration = cleaned[:, 1]
-    total_mb = cleaned[:, 2] + cleaned[:, 3]
+    # deciles of the raw total duration, total raw data per decile (top five)
+    duration = np.nan_to_num(data[:, 1])
+    total_mb = np.nan_to_num(data[:, 2]) + np.nan_to_num(data[:, 3])
     dec = deciles(duration)
     d = Report("Total data per decile of total session duration (top five deciles)",
                [Column("Decile", "int"), Column("Users", "int"), Column("Duration from", "duration"),

@@ -1,7 +1,7 @@
-"""Administration: customers, plans, accounts and the audit log (admin; regional for its region)."""
+"""Administration: customers, plans, accounts, regions and the audit log (admins; regional managers
+and admins of a region for their region; each item as the permission matrix allows)."""
 from __future__ import annotations
 
-from telco_console.context import ROLES
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn
 from telco_console.services.collection import fields as F
@@ -42,7 +42,7 @@ def list_customers(console) -> None:
                          lambda t: t.strip().lower() if t.strip().lower() in customers.STATUSES else
                          (_ for _ in ()).throw(ValidationError("active, suspended or closed")), required=False)
     region = None
-    if console.user.role != "regional":
+    if console.user.scope_region is None:
         region = prompts.ask("Region (optional):", required=False)
     page = 1
     while True:
@@ -163,20 +163,52 @@ def list_plans(console) -> None:
     console.show(plans.list_plans(console.ctx))
 
 
+def _manageable_roles(user) -> list[str]:
+    from telco_console.permissions import MANAGES, Role
+
+    if str(user.role) == Role.REGIONAL.value:
+        kind = "regional manager"
+    else:
+        kind = "admin of a region" if user.scope_region else "operator-wide admin"
+    return [r.value for r in MANAGES[kind]]
+
+
 def add_user(console) -> None:
     from telco_console.services import auth
 
-    roles = ["admin"] if console.user.role == "regional" else list(ROLES)
     name = prompts.ask("Username:", auth.validate_username)
-    role = prompts.choose("Role", roles)
+    role = prompts.choose("Role", _manageable_roles(console.user))
     region = msisdn = None
-    if role in ("regional", "admin") and console.user.role != "regional":
-        region = prompts.ask("Region (required for regional, optional for admin):", required=role == "regional")
+    new_region = False
+    own = console.user.scope_region
     if role == "customer":
         msisdn = prompts.ask_customer(console, "Customer's MSISDN:")
+    elif own is not None:
+        console.out.info(f"the account will be of region {own}")
+    else:
+        region = prompts.ask("Region (required for a regional manager; optional, Enter for operator-wide):",
+                             required=role == "regional")
+        if region and not auth.region_exists(console.ctx, region):
+            new_region = prompts.confirm(f"There is no region '{region}' yet. Declare it?")
+            if not new_region:
+                raise ValidationError(f"there is no region '{region}': check the spelling")
     password = prompts.ask_new_password(name)
-    u = auth.add_user(console.ctx, name, password, role, region, msisdn)
-    console.out.success(f"added {u.role} account {u.username}")
+    u = auth.add_user(console.ctx, name, password, role, region, msisdn, new_region=new_region)
+    console.out.success(f"added {u.role} account {u.username}" + (f" of region {u.region}" if u.region else ""))
+
+
+def list_regions(console) -> None:
+    from telco_console.services import auth
+
+    console.show(auth.regions_report(console.ctx))
+
+
+def add_region(console) -> None:
+    from telco_console.services import auth
+
+    name = prompts.ask("Region name:", lambda t: t.strip() if 1 <= len(t.strip()) <= 60 else
+                       (_ for _ in ()).throw(ValidationError("a region is 1 to 60 characters")))
+    console.out.success(f"declared the region {auth.add_region(console.ctx, name)}")
 
 
 def list_users(console) -> None:
@@ -208,18 +240,19 @@ def audit_log(console) -> None:
 
 
 def section() -> Section:
-    admin = ("admin",)
     return Section("Administration", ("admin", "regional"), [
-        Item("Add a customer", add_customer, admin),
-        Item("Find / list customers", list_customers),
-        Item("Show a customer", show_customer),
-        Item("Edit a customer", edit_customer, admin),
-        Item("Close a customer", close_customer, admin),
-        Item("List plans", list_plans, admin),
-        Item("Add a plan", add_plan, admin),
-        Item("Edit a plan", edit_plan, admin),
-        Item("Add an account", add_user),
-        Item("List accounts", list_users),
-        Item("Disable or enable an account", disable_user),
-        Item("Audit log", audit_log, admin),
+        Item("Add a customer", add_customer, action="customer.add"),
+        Item("Find / list customers", list_customers, action="customer.list"),
+        Item("Show a customer", show_customer, action="customer.show"),
+        Item("Edit a customer", edit_customer, action="customer.edit"),
+        Item("Close a customer", close_customer, action="customer.close"),
+        Item("List plans", list_plans, action="plan.list"),
+        Item("Add a plan", add_plan, action="plan.add"),
+        Item("Edit a plan", edit_plan, action="plan.edit"),
+        Item("Add an account", add_user, action="user.add"),
+        Item("List accounts", list_users, action="user.list"),
+        Item("Disable or enable an account", disable_user, action="user.disable"),
+        Item("List regions", list_regions, action="region.list"),
+        Item("Declare a region", add_region, action="region.add"),
+        Item("Audit log", audit_log, action="audit.read"),
     ])

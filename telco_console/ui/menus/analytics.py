@@ -34,7 +34,7 @@ def ask_params(console, spec):
         elif choice != "all time":
             period = choice
     region = customer = top = None
-    if "region" in declared and role not in ("regional", "customer"):
+    if "region" in declared and role != "customer" and console.user.scope_region is None:
         region = prompts.ask("Region (optional, Enter for all):", required=False)
     if "customer" in declared and role != "customer":
         optional = spec.name != "activity"
@@ -81,7 +81,10 @@ def section() -> Section:
     for s in specs:
         if s.group not in groups:
             groups.append(s.group)
-    items = [Item(f"{s.group}: {s.title}", _handler(s), tuple(s.roles))
+    from telco_console.permissions import MATRIX
+
+    items = [Item(f"{s.group}: {s.title}", _handler(s), tuple(s.roles),
+                  f"report.{s.name}" if f"report.{s.name}" in MATRIX else None)
              for g in groups for s in specs if s.group == g]
     roles = tuple(sorted({r for s in specs for r in s.roles} | {"analyst", "admin", "regional"}))
     return Section("Analytics and reports", roles, items)

@@ -47,6 +47,6 @@ def restore(console) -> None:
 
 def section() -> Section:
     return Section("Backups", ("admin",), [
-        Item("Back up the database to a file", backup),
-        Item("Restore the database from a backup", restore),
+        Item("Back up the database to a file", backup, action="db.backup"),
+        Item("Restore the database from a backup", restore, action="db.restore"),
     ])

@@ -32,13 +32,28 @@ def bill_run(console) -> None:
     from telco_console.services.billing import billrun, delivery
 
     period = prompts.ask("Period (YYYY-MM):", _period)
-    preview = billrun.run(console.ctx, period, dry=True)
+    force = False
+    if billrun.parse_period(period).first_day <= console.ctx.now().date() and \
+            not billrun.has_ended(console.ctx, period):
+        console.out.warning(f"{period} has not ended yet in {console.ctx.tz}: its bills would miss the rest "
+                            "of the month's usage")
+        if not prompts.confirm(f"Bill {period} anyway (a forced run)?"):
+            return
+        force = True
+    preview = billrun.run(console.ctx, period, dry=True, force=force)
     console.show(preview.report())
     if not preview.bills:
         return
+    skip = False
+    if preview.unrated:
+        skip = prompts.confirm(f"{len(preview.unrated)} calls have no rate in their plan's deck. Bill the rest"
+                               " and leave those calls unbilled?")
+        if not skip:
+            console.out.warning("no bills created: add the missing rates, then run again")
+            return
     if prompts.confirm(f"Create {preview.bills} bills for {period}?"):
         console.out.info("rating the period and creating the bills...")
-        result = billrun.run(console.ctx, period)
+        result = billrun.run(console.ctx, period, skip_unrated=skip, force=force)
         console.show(result.report())
         if result.bills and prompts.confirm("Deliver the new bills now (e-mail or outbox)?"):
             console.out.success(f"delivered {delivery.send_run_bills(console.ctx, result.run_id)} bills")
@@ -76,12 +91,13 @@ def record_payment(console) -> None:
     accept = False
     excess = payments.overpayment(console.ctx, number, amount)
     if excess > 0:
-        accept = prompts.confirm(f"That is {excess} more than is due. Keep {excess} as a credit for the next bill?")
+        accept = prompts.confirm(f"That is {excess} more than is due (this bill and any older unpaid ones). Keep {excess} as a credit for the next bill?")
         if not accept:
             console.out.warning("payment not recorded")
             return
     r = payments.pay(console.ctx, number, amount, method, reference, accept_credit=accept)
     msg = f"recorded {r.amount} on {r.bill_number}: status {r.status}"
+    msg += "".join(f"; {amount} settled older bill {number}" for number, amount in r.settled)
     console.out.success(msg + (f"; {r.credit} credited to the next bill" if r.credit else ""))
 
 
@@ -108,8 +124,8 @@ def give_credit(console) -> None:
 def send_reminders(console) -> None:
     from telco_console.services.billing import reminders
 
-    as_of = prompts.ask("As of date (optional, default today):", lambda t: parse_date(t, console.ctx.tz),
-                        required=False)
+    as_of = prompts.ask("As of date (optional, default today):",
+                        lambda t: reminders.as_of_date(console.ctx, parse_date(t, console.ctx.tz)), required=False)
     console.show(reminders.send_reminders(console.ctx, as_of))
 
 
@@ -163,21 +179,19 @@ def close_enquiry(console) -> None:
 
 
 def section() -> Section:
-    admin = ("admin",)
-    billing = ("admin", "regional")
     # staff (customer care) see the enquiry items only
     return Section("Billing", ("admin", "regional", "staff"), [
-        Item("Run the monthly bills", bill_run, admin),
-        Item("List bills", list_bills, billing),
-        Item("Show a bill (invoice)", show_bill, billing),
-        Item("Record a payment", record_payment, billing),
-        Item("Adjust a bill", adjust_bill, admin),
-        Item("Give a credit", give_credit, admin),
-        Item("Send reminders for overdue bills", send_reminders, admin),
-        Item("List reminders", list_reminders, billing),
-        Item("Customer statement", statement, billing),
-        Item("Log an enquiry", add_enquiry),
-        Item("Open enquiries", open_enquiries),
-        Item("Answer an enquiry", answer_enquiry),
-        Item("Close an enquiry", close_enquiry),
+        Item("Run the monthly bills", bill_run, action="bill.run"),
+        Item("List bills", list_bills, action="bill.list"),
+        Item("Show a bill (invoice)", show_bill, action="bill.show"),
+        Item("Record a payment", record_payment, action="bill.pay"),
+        Item("Adjust a bill", adjust_bill, action="bill.adjust"),
+        Item("Give a credit", give_credit, action="bill.credit"),
+        Item("Send reminders for overdue bills", send_reminders, action="bill.remind"),
+        Item("List reminders", list_reminders, action="bill.reminders"),
+        Item("Customer statement", statement, action="bill.statement"),
+        Item("Log an enquiry", add_enquiry, action="enquiry.add"),
+        Item("Open enquiries", open_enquiries, action="enquiry.list"),
+        Item("Answer an enquiry", answer_enquiry, action="enquiry.answer"),
+        Item("Close an enquiry", close_enquiry, action="enquiry.close"),
     ])

@@ -187,14 +187,14 @@ def recent_imports(console) -> None:
 
 def section() -> Section:
     return Section("Data collection", ("staff", "admin"), [
-        Item("Log a call", log_call),
-        Item("Log an SMS", log_sms),
-        Item("Log a data session", log_data),
-        Item("Import a file", import_file),
-        Item("Records logged today", todays_records),
-        Item("Show a logged record", show_record),
-        Item("Undo a record logged today", undo_record),
-        Item("List unmatched records", list_unmatched),
-        Item("Re-process unmatched records", reprocess),
-        Item("Recent imports", recent_imports),
+        Item("Log a call", log_call, action="log.call"),
+        Item("Log an SMS", log_sms, action="log.sms"),
+        Item("Log a data session", log_data, action="log.data"),
+        Item("Import a file", import_file, action="import"),
+        Item("Records logged today", todays_records, action="log.today"),
+        Item("Show a logged record", show_record, action="log.show"),
+        Item("Undo a record logged today", undo_record, action="log.undo"),
+        Item("List unmatched records", list_unmatched, action="unmatched.list"),
+        Item("Re-process unmatched records", reprocess, action="unmatched.reprocess"),
+        Item("Recent imports", recent_imports, action="imports"),
     ])

@@ -79,7 +79,7 @@ def import_listings(console) -> None:
 
 def section() -> Section:
     return Section("Customer intelligence", ROLES, [
-        Item("Command prompt (leads, listings, activity)", command_loop),
-        Item("Import leads from CSV", import_leads),
-        Item("Import listings from CSV", import_listings),
+        Item("Command prompt (leads, listings, activity)", command_loop, action="ask"),
+        Item("Import leads from CSV", import_leads, action="leads.import-leads"),
+        Item("Import listings from CSV", import_listings, action="leads.import-listings"),
     ])

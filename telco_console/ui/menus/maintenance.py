@@ -89,13 +89,12 @@ def rebuild(console) -> None:
 
 
 def section() -> Section:
-    admin = ("admin",)
     return Section("Database maintenance", ("admin", "analyst"), [
-        Item("Usage partitions", partitions, admin),
-        Item("Add partitions for the coming months", add_months, admin),
-        Item("Archive old months", archive, admin),
-        Item("Restore an archived month", restore, admin),
-        Item("List archives", archives, admin),
-        Item("Check the rollups", check),
-        Item("Rebuild the rollups", rebuild, admin),
+        Item("Usage partitions", partitions, action="db.partitions"),
+        Item("Add partitions for the coming months", add_months, action="db.partitions"),
+        Item("Archive old months", archive, action="db.archive"),
+        Item("Restore an archived month", restore, action="db.restore-archive"),
+        Item("List archives", archives, action="db.archives"),
+        Item("Check the rollups", check, action="db.rollups"),
+        Item("Rebuild the rollups", rebuild, action="db.rollups.rebuild"),
     ])

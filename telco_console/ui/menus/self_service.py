@@ -72,13 +72,13 @@ def my_enquiries(console) -> None:
 
 def section() -> Section:
     return Section("My account", ("customer",), [
-        Item("My plan", my_plan),
-        Item("My bills", my_bills),
-        Item("Show a bill", show_bill),
-        Item("My statement (bills, payments, balance)", my_statement),
-        Item("My payments", my_payments),
-        Item("My calls", my_calls),
-        Item("My usage this period", my_usage),
-        Item("Raise an enquiry", raise_enquiry),
-        Item("My enquiries", my_enquiries),
+        Item("My plan", my_plan, action="account.view"),
+        Item("My bills", my_bills, action="bill.list"),
+        Item("Show a bill", show_bill, action="bill.show"),
+        Item("My statement (bills, payments, balance)", my_statement, action="bill.statement"),
+        Item("My payments", my_payments, action="account.view"),
+        Item("My calls", my_calls, action="account.view"),
+        Item("My usage this period", my_usage, action="account.view"),
+        Item("Raise an enquiry", raise_enquiry, action="enquiry.add"),
+        Item("My enquiries", my_enquiries, action="enquiry.list"),
     ])

@@ -9,6 +9,7 @@ from telco_console.ui.menus import Item, Section
 def show_settings(console) -> None:
     from telco_console.cli.config_cmd import settings_report
 
+    console.ctx.check("settings.show")
     console.show(settings_report(console.ctx.config))
 
 
@@ -57,6 +58,6 @@ def load_demo(console) -> None:
 
 def section() -> Section:
     return Section("Set-up", ("admin",), [
-        Item("Show the settings", show_settings),
-        Item("Load demo data", load_demo),
+        Item("Show the settings", show_settings, action="settings.show"),
+        Item("Load demo data", load_demo, action="demo.load"),
     ])

@@ -1,0 +1,352 @@
+"""rate_decks, their versions, entries and rate groups; the deck's SQL pieces for the bill run
+(which version is in force, the set-based destination of each call, the per-call cost)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal, localcontext
+from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, insert
+
+BEGINNING = datetime(1000, 1, 1)
+ENTRY_COLS = ("version_id", "entry_no", "prefix", "destination", "dest_group", "name", "timing", "years", "months",
+              "month_days", "weekdays", "start_time", "weight", "connect_fee", "max_cost", "max_cost_strategy",
+              "rounding", "decimals", "covered")
+GROUP_COLS = ("version_id", "entry_no", "start_s", "end_s", "rate", "unit_s", "increment_s", "base_cost")
+TWENTY = Decimal("1e-20")
+CHUNK = 5000
+
+
+def deck_by_name(conn, name: str, for_update: bool = False) -> dict | None:
+    return fetch_one(conn, "SELECT id, name, kind, created_at FROM rate_decks WHERE name = %s"
+                     + (" FOR UPDATE" if for_update else ""), (name,))
+
+
+def deck_by_id(conn, deck_id: int) -> dict | None:
+    return fetch_one(conn, "SELECT id, name, kind, created_at FROM rate_decks WHERE id = %s", (deck_id,))
+
+
+def add_deck(conn, name: str, kind: str) -> int:
+    return insert(conn, "INSERT INTO rate_decks (name, kind) VALUES (%s, %s)", (name, kind))
+
+
+def list_decks(conn) -> list[dict]:
+    return fetch_all(conn, """
+SELECT d.id, d.name, d.kind, COUNT(v.id) AS versions, MAX(v.version) AS latest,
+       (SELECT GROUP_CONCAT(p.code ORDER BY p.code SEPARATOR ', ') FROM plans p WHERE p.deck_id = d.id) AS plans
+FROM rate_decks d LEFT JOIN rate_deck_versions v ON v.deck_id = d.id
+GROUP BY d.id, d.name, d.kind ORDER BY d.name""")
+
+
+def versions(conn, deck_id: int) -> list[dict]:
+    return fetch_all(conn, "SELECT id, version, effective_from, source, rating_plan, entries, imported_at, imported_by"
+                           " FROM rate_deck_versions WHERE deck_id = %s ORDER BY version", (deck_id,))
+
+
+def version_at(conn, deck_id: int, at: datetime) -> dict | None:
+    """The version in force at a local time: the latest effective_from not after it."""
+    return fetch_one(conn, "SELECT id, version, effective_from FROM rate_deck_versions WHERE deck_id = %s"
+                           " AND effective_from <= %s ORDER BY effective_from DESC, version DESC LIMIT 1",
+                     (deck_id, at))
+
+
+def add_version(conn, deck_id: int, effective_from: datetime, source: str, rating_plan: str | None,
+                entries: int, at: datetime, username: str) -> tuple[int, int]:
+    number = fetch_value(conn, "SELECT COALESCE(MAX(version), 0) + 1 FROM rate_deck_versions WHERE deck_id = %s",
+                         (deck_id,))
+    vid = insert(conn, "INSERT INTO rate_deck_versions (deck_id, version, effective_from, source, rating_plan,"
+                       " entries, imported_at, imported_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                 (deck_id, number, effective_from, source[:255], rating_plan, entries, at, username))
+    return vid, number
+
+
+def _csv_set(values) -> str:
+    return ",".join(str(v) for v in sorted(values))
+
+
+def write_entries(conn, version_id: int, entries) -> None:
+    """Every entry and rate group of a version, in multi-row inserts."""
+    erows, grows = [], []
+    days: dict[str, set] = {}
+    for e in entries:      # a prefix is complete when its entries from 00:00 on, any month, cover all 7 days
+        if e.start == time(0) and not (e.years or e.months or e.month_days):
+            days.setdefault(e.prefix, set()).update(e.weekdays or range(1, 8))
+    for no, e in enumerate(entries, 1):
+        erows.append((version_id, no, e.prefix, e.destination, e.group, e.name, e.timing, _csv_set(e.years),
+                      _csv_set(e.months), _csv_set(e.month_days), _csv_set(e.weekdays), e.start, e.weight,
+                      e.connect_fee, e.max_cost, e.max_cost_strategy, e.rounding, e.decimals, int(e.covered)))
+        gs = sorted(e.groups, key=lambda g: g.start_s)
+        base = Decimal(0)
+        for i, g in enumerate(gs):
+            end = gs[i + 1].start_s if i + 1 < len(gs) else None
+            grows.append((version_id, no, g.start_s, end, g.rate, g.unit_s, g.increment_s, base.quantize(TWENTY)))
+            if end is not None:       # a call past this group pays all of it, rounded up to its increment
+                with localcontext() as c:
+                    c.prec = 60
+                    base += Decimal(-(-(end - g.start_s) // g.increment_s) * g.increment_s) * g.rate / g.unit_s
+    prows = [(version_id, p, int(len(days.get(p, ())) == 7)) for p in sorted({e.prefix for e in entries})]
+    cur = conn.cursor()
+    for table, cols, rows in (("rate_entries", ENTRY_COLS, erows), ("rate_groups", GROUP_COLS, grows),
+                              ("rate_prefixes", ("version_id", "prefix", "complete"), prows)):
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+        for i in range(0, len(rows), CHUNK):
+            cur.executemany(sql, rows[i:i + CHUNK])
+    cur.close()
+
+
+def _as_time(v) -> time:
+    if isinstance(v, timedelta):
+        s = int(v.total_seconds())
+        return time(s // 3600, s // 60 % 60, s % 60)
+    return v
+
+
+def _entries(conn, version_id: int, where: str, params: tuple, tail: str = "") -> list[dict]:
+    rows = fetch_all(conn, "SELECT " + ", ".join(f"e.{c}" for c in ENTRY_COLS)
+                     + " FROM rate_entries e WHERE e.version_id = %s" + where + tail, (version_id, *params))
+    if not rows:
+        return rows
+    nos = sorted({r["entry_no"] for r in rows})
+    groups: dict[int, list] = {}
+    for i in range(0, len(nos), 1000):
+        chunk = nos[i:i + 1000]
+        for g in fetch_all(conn, "SELECT entry_no, start_s, rate, unit_s, increment_s FROM rate_groups"
+                                 " WHERE version_id = %s AND entry_no IN (" + ", ".join(["%s"] * len(chunk)) + ")"
+                                 " ORDER BY entry_no, start_s", (version_id, *chunk)):
+            groups.setdefault(g["entry_no"], []).append(g)
+    for r in rows:
+        r["start_time"] = _as_time(r["start_time"])
+        r["groups"] = groups.get(r["entry_no"], [])
+    return rows
+
+
+def entries_for_prefixes(conn, version_id: int, prefixes: list[str]) -> list[dict]:
+    if not prefixes:
+        return []
+    return _entries(conn, version_id, " AND e.prefix IN (" + ", ".join(["%s"] * len(prefixes)) + ")",
+                    tuple(prefixes))
+
+
+def all_entries(conn, version_id: int) -> list[dict]:
+    return _entries(conn, version_id, "", ())
+
+
+def count_entries(conn, version_id: int, prefix_like: str | None = None) -> int:
+    if prefix_like:
+        return fetch_value(conn, "SELECT COUNT(*) FROM rate_entries WHERE version_id = %s AND prefix LIKE %s",
+                           (version_id, prefix_like + "%"))
+    return fetch_value(conn, "SELECT COUNT(*) FROM rate_entries WHERE version_id = %s", (version_id,))
+
+
+def page_entries(conn, version_id: int, offset: int, limit: int, prefix_like: str | None = None) -> list[dict]:
+    where, params = "", ()
+    if prefix_like:
+        where, params = " AND e.prefix LIKE %s", (prefix_like + "%",)
+    return _entries(conn, version_id, where, params,
+                    f" ORDER BY e.prefix, e.start_time, e.name, e.entry_no LIMIT {int(limit)} OFFSET {int(offset)}")
+
+
+
+def deck_of_plan(conn, plan_id: int) -> int | None:
+    return fetch_value(conn, "SELECT deck_id FROM plans WHERE id = %s", (plan_id,))
+
+
+# -- the bill run's deck rating (CTEs appended to repositories.bills.rating_sql) ---------------------
+
+def _rounded(expr: str, method: str) -> str:
+    """The deck's rounding of a DECIMAL expression to the entry's decimals (0-8), exact in DECIMAL."""
+    parts = []
+    for d in range(9):
+        f = 10 ** d
+        if method == "*up":
+            parts.append(f"WHEN {d} THEN CEILING({expr} * {f}) / {f}")
+        elif method == "*down":
+            parts.append(f"WHEN {d} THEN FLOOR({expr} * {f}) / {f}")
+        else:
+            parts.append(f"WHEN {d} THEN ROUND({expr}, {d})")
+    return "CASE decimals " + " ".join(parts) + " END"
+
+
+def deck_ctes(cust: str = "cust") -> str:
+    """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
+    row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
+    to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
+    (calls no entry covers). `cust` must give customer_id, deck_id, inc (the plan's increment) and
+    included_minutes. Named parameters: start, end, minor.
+
+    Set-based: the version in force at each call's start; the prefixes each number matches, from
+    rate_numbers (resolve_numbers() first); the entry by prefix length, then latest timing start,
+    weight, name; the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance in
+    chronological order; per-call cost at the deck's precision; one line per destination group."""
+    cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
+    capped = f"IF(dx.max_cost > 0 AND {cost} > dx.max_cost, dx.max_cost, {cost})"
+    rounded = (f"CASE rounding WHEN '*up' THEN {_rounded('capped', '*up')} WHEN '*down' THEN "
+               f"{_rounded('capped', '*down')} ELSE {_rounded('capped', '*middle')} END")
+    return f""",
+dv AS (
+  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
+         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
+                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
+  FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
+),
+dk AS (
+  SELECT k.customer_id, k.id, k.started_at, k.billsec, k.other_party AS num, dv.version_id,
+         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.included_minutes * 60 AS allow_s
+  FROM calls k JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
+  JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
+  WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+    AND k.billsec > 0
+),
+de AS (
+  SELECT dk.customer_id, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s, e.entry_no,
+         ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
+                            LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
+  FROM dk LEFT JOIN (rate_numbers dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
+    ON dm.version_id = dk.version_id AND dm.num = dk.num
+    AND (e.weekdays = '' OR FIND_IN_SET(WEEKDAY(dk.started_at) + 1, e.weekdays) > 0)
+    AND (e.months = '' OR FIND_IN_SET(MONTH(dk.started_at), e.months) > 0)
+    AND (e.month_days = '' OR FIND_IN_SET(DAYOFMONTH(dk.started_at), e.month_days) > 0)
+    AND (e.years = '' OR FIND_IN_SET(YEAR(dk.started_at), e.years) > 0)
+    AND e.start_time <= TIME(dk.started_at)
+),
+dw AS (
+  SELECT de.customer_id, de.id, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
+         e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
+         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id ORDER BY de.started_at, de.id
+                                          ROWS UNBOUNDED PRECEDING) AS cum
+  FROM de LEFT JOIN rate_entries e ON e.version_id = de.version_id AND e.entry_no = de.entry_no
+  WHERE de.rk = 1
+),
+dx AS (
+  SELECT dw.*, CASE WHEN entry_no IS NULL THEN 0
+                    WHEN covered THEN LEAST(billsec, GREATEST(0, cum - GREATEST(cum - r, allow_s)))
+                    ELSE billsec END AS secs
+  FROM dw
+),
+dcc AS (
+  SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, IF(dx.secs > 0, {rounded}, 0) AS cost
+  FROM (
+    SELECT dx.*, {capped} AS capped
+    FROM (SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, dx.secs, dx.connect_fee, dx.max_cost,
+                 dx.rounding, dx.decimals,
+                 g.base_cost + (dx.secs - g.start_s + g.increment_s - 1) DIV g.increment_s * g.increment_s
+                   * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s AS gc
+          FROM dx LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
+                                         AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
+  ) dx
+),
+dgt AS (
+  SELECT customer_id, dest_group, timing, SUM(billsec) AS s, SUM(cost) AS cost, COUNT(*) AS n
+  FROM dcc GROUP BY customer_id, dest_group, timing
+),
+dgl AS (
+  SELECT customer_id, dest_group, SUM(s) AS s, ROUND(SUM(cost), %(minor)s) AS amount, SUM(n) AS n,
+         IF(MAX(timing) = 'ALWAYS' AND MIN(timing) = 'ALWAYS', '',
+            GROUP_CONCAT(CONCAT(timing, ' ', TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM
+                         CAST(ROUND(s / 60, 2) AS CHAR)))) ORDER BY timing SEPARATOR ', ')) AS by_timing
+  FROM dgt GROUP BY customer_id, dest_group
+),
+dsum AS (
+  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount,
+         JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT('g', dest_group, 'min', CAST(s / 60 AS CHAR),
+                                                               'amt', CAST(amount AS CHAR), 'by', by_timing)))
+           AS deck_lines,
+         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
+  FROM dgl GROUP BY customer_id
+)"""
+
+
+def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = None) -> int:
+    """Match the numbers called from decked plans in [start, end) that are not resolved yet for the
+    version in force at the call against that version's prefixes, set-based: every prefix length
+    the deck has, each number in E.164 with and without its '+' (or only as written). Returns how
+    many numbers were resolved. With deck_id: every call of the period against that deck (a plan
+    put in place of each customer's own, e.g. for offers)."""
+    if deck_id is not None:
+        decks, join = "%(deck)s", "CROSS JOIN dv"
+    else:
+        decks = "SELECT deck_id FROM plans WHERE deck_id IS NOT NULL"
+        join = "JOIN customers c ON c.id = k.customer_id JOIN plans p ON p.id = c.plan_id JOIN dv ON dv.deck_id = p.deck_id"
+    cur = conn.cursor()
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.execute("""
+CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL, s VARCHAR(64) NOT NULL)
+WITH dv AS (
+  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
+         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
+                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
+  FROM rate_deck_versions v WHERE v.deck_id IN (""" + decks + """)
+),
+nn AS (
+  SELECT DISTINCT dv.version_id, k.other_party AS num
+  FROM calls k """ + join + """
+  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+    AND k.billsec > 0
+    AND NOT EXISTS (SELECT 1 FROM rate_numbers r WHERE r.version_id = dv.version_id AND r.num = k.other_party
+                    AND r.prefix = '~')
+)
+SELECT version_id, num, num AS s FROM nn
+UNION ALL SELECT version_id, num, SUBSTRING(num, 2) FROM nn WHERE num REGEXP '^[+][0-9]+$'""",
+                dict(start=start, end=end, deck=deck_id))
+    cur.execute("SELECT version_id, COUNT(DISTINCT num) FROM rate_numbers_new GROUP BY version_id")
+    counts = cur.fetchall()
+    n = sum(c for _, c in counts)
+    if n:
+        versions = ", ".join(str(int(v)) for v, _ in counts)
+        # every matching prefix (k orders them as the entry choice does), then only those down to the
+        # longest complete one
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_match")
+        cur.execute(f"""
+CREATE TEMPORARY TABLE rate_numbers_match (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
+  prefix VARCHAR(32) NOT NULL, k INT NOT NULL, complete TINYINT NOT NULL, KEY (version_id, num))
+SELECT f.version_id, f.num, x.prefix, CHAR_LENGTH(REPLACE(x.prefix, '+', '')) * 2 + (LEFT(x.prefix, 1) = '+') AS k,
+       x.complete
+FROM rate_numbers_new f
+JOIN (SELECT DISTINCT version_id, CHAR_LENGTH(prefix) AS len FROM rate_prefixes
+      WHERE version_id IN ({versions})) dl
+  ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
+STRAIGHT_JOIN rate_prefixes x ON x.version_id = f.version_id AND x.prefix = LEFT(f.s, dl.len)""")
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
+        cur.execute("CREATE TEMPORARY TABLE rate_numbers_floor (PRIMARY KEY (version_id, num))"
+                    " SELECT version_id, num, MAX(k) AS k FROM rate_numbers_match WHERE complete = 1"
+                    " GROUP BY version_id, num")
+        cur.execute("INSERT IGNORE INTO rate_numbers (version_id, num, prefix)"
+                    " SELECT m.version_id, m.num, m.prefix FROM rate_numbers_match m"
+                    " LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num"
+                    " WHERE b.k IS NULL OR m.k >= b.k")
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_match")
+        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
+        cur.execute("INSERT IGNORE INTO rate_numbers (version_id, num, prefix)"
+                    " SELECT DISTINCT version_id, num, '~' FROM rate_numbers_new")
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.close()
+    return n
+
+
+def unrated_calls(conn, start: datetime, end: datetime, region: str | None = None, unbilled_period: str | None = None,
+                  limit: int = 10000) -> list[dict]:
+    """Calls of customers on decked plans that no entry of the version in force covers, set-based
+    (the bill run's own CTEs). `unbilled_period`: only customers without a bill for that period."""
+    where = ["p.deck_id IS NOT NULL"]
+    params: dict = dict(start=start, end=end, minor=2, limit=int(limit))
+    if region is not None:
+        where.append("c.region = %(region)s")
+        params["region"] = region
+    if unbilled_period:
+        where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+        params["period"] = unbilled_period
+    resolve_numbers(conn, start, end)
+    sql = f"""
+WITH cust AS (
+  SELECT c.id AS customer_id, p.deck_id, GREATEST(p.increment_seconds, 1) AS inc, p.included_minutes
+  FROM customers c JOIN plans p ON p.id = c.plan_id WHERE {' AND '.join(where)}
+){deck_ctes("cust")}
+SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, de.num AS number, de.billsec
+FROM de JOIN customers c ON c.id = de.customer_id JOIN plans p ON p.id = c.plan_id
+JOIN rate_decks d ON d.id = p.deck_id
+WHERE de.rk = 1 AND de.entry_no IS NULL
+ORDER BY de.started_at, de.id LIMIT %(limit)s"""
+    cur = conn.cursor()
+    cur.execute(sql, params)
+    rows = cur.fetchall()
+    names = cur.column_names
+    cur.close()
+    return [dict(zip(names, r)) for r in rows]

@@ -1,0 +1,235 @@
+"""Bills of plans with a rate deck: one line per destination group, allowance by coverage, unrated
+calls never billed at 0, deck versions by call start; the SQL bill run against the pure reference."""
+import json
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from helpers import make_customer, make_plan, make_user
+from telco_console.repositories import usage
+from telco_console.services.billing import decks as D
+from telco_console.services.billing import rates, statements
+from telco_console.services.billing.rating import Call, rate_customers, rate_usage
+
+PW = "correct-horse-9"
+DECK = ("prefix,destination,group,connect_fee,start,rate,unit,increment,timing,weekdays,time,max_cost,covered\n"
+        "44,UK,National,0,0,0.05,60,60,ALWAYS,,,,yes\n"
+        "447,UK mobile,Mobile,0.02,0,0.10,60,30,ALWAYS,,,,yes\n"
+        "33,France,International,0.10,0,0.30,60,60,PEAK,1;2;3;4;5,08:00:00,1.00,no\n"
+        "33,France,International,0.10,60,0.20,60,1,PEAK,1;2;3;4;5,08:00:00,1.00,no\n"
+        "33,France,International,0.05,0,0.20,60,60,OFFPEAK,,00:00:00,,no\n"
+        "1,North America,International,0,0,0.07,60,6,ALWAYS,,,,no\n")
+_ref = iter(range(1, 10_000_000))
+
+
+def add_calls(ctx, customer_id, calls):
+    """calls: (started_at text, billsec, number)."""
+    rows = [(customer_id, datetime.fromisoformat(w), "out", num, s, s, 1, "ANSWERED", 0, "test", f"dc{next(_ref)}")
+            for w, s, num in calls]
+    ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, calls=rows))
+
+
+def deck_file(tmp_path, text=DECK, name="deck.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def reference(ctx, plan, customer_id, deck, period_days=31, days_active=31):
+    calls = ctx.db.run(_calls, customer_id)
+    return rate_usage(plan, [Call(c["started_at"], c["billsec"], c["id"], to=c["other_party"]) for c in calls],
+                      days_active=days_active, days_in_period=period_days, deck=deck)
+
+
+def _calls(conn, customer_id):
+    from telco_console.repositories.base import fetch_all
+
+    return fetch_all(conn, "SELECT id, started_at, billsec, other_party FROM calls WHERE customer_id = %s",
+                     (customer_id,))
+
+
+def _version_decks(ctx, name):
+    from telco_console.repositories import rates as rates_repo
+
+    def do(conn):
+        d = rates_repo.deck_by_name(conn, name)
+        return [(v["effective_from"], rates.load_version(conn, v["id"])) for v in rates_repo.versions(conn, d["id"])]
+    return ctx.db.run(do)
+
+
+def test_bill_lines_per_destination_group(ctx, tmp_path):
+    rates.import_csv(ctx, deck_file(tmp_path), "RETAIL")
+    plan = make_plan(ctx, code="DECK", deck="RETAIL", included_minutes=3)
+    c = make_customer(ctx, plan="DECK")
+    add_calls(ctx, c["id"], [
+        ("2026-10-05 09:00:00", 90, "+442071234567"),     # National, covered: 120 s of the 180 s allowance
+        ("2026-10-05 10:00:00", 61, "+447911123456"),     # Mobile, covered: 60 s left of 120 s rounded: 60 s priced
+        ("2026-10-05 11:00:00", 30, "+447911123456"),     # Mobile, beyond the allowance: 0.02 + 30 s at 0.10
+        ("2026-10-05 07:59:59", 61, "+33612345678"),      # International OFFPEAK: 0.05 + 120 s at 0.20 = 0.45
+        ("2026-10-05 08:00:00", 61, "+33612345678"),      # International PEAK: 0.10 + 0.30 + 1 s x 0.20/60
+        ("2026-10-05 12:00:00", 600, "+33612345678"),     # PEAK, capped at 1.00
+        ("2026-10-06 12:00:00", 7, "+12125550100"),       # International, 12 s at 0.07
+        ("2026-10-06 12:00:00", 0, "+12125550100"),       # not answered long enough: not rated
+    ])
+    from telco_console.services.billing import billrun
+
+    res = billrun.run(ctx, "2026-10")
+    assert res.bills == 1 and not res.unrated
+    bill = statements.list_bills(ctx, "2026-10").rows[0][0]
+    inv = statements.invoice(ctx, bill)
+    lines = {row[1].split(" (")[0]: row for row in inv.rows}
+    # International: 0.45 + 0.40333.. -> 0.4034 + 1.0000 + 0.014 = 1.8674 -> 1.87 (one rounding per line)
+    assert lines["International"][5] == Decimal("1.87")
+    assert lines["International"][1] == "International (min: ALWAYS 0.12, OFFPEAK 1.02, PEAK 11.02)"
+    assert lines["International"][2] == Decimal("12.150")            # minutes of the group's calls
+    assert lines["International"][4] is None
+    # Mobile: the excess 60 s of the first call (0.02 + 60 s at 0.10 = 0.12) + the second (0.07): 0.19
+    assert lines["Mobile"][5] == Decimal("0.19")
+    assert lines["National"][5] == Decimal("0.00")
+    assert lines["Monthly fee"][5] == Decimal("10.00")
+    ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, "RETAIL"))
+    assert ref.lines["destination:International"] == Decimal("1.87")
+    assert ref.lines["destination:Mobile"] == Decimal("0.19")
+    assert sum(row[5] for row in inv.rows) == ref.total
+    text = statements.invoice(ctx, bill)
+    from telco_console.reporting.render import render
+
+    doc = json.loads(render(text, "json"))
+    assert any(row["Item"].startswith("International (min:") and row["Amount"] == "1.87" for row in doc["rows"])
+    assert "Mobile" in render(text, "csv") and "International" in render(text, "html")
+
+
+def test_unrated_calls_stop_the_run(ctx, run_cli, tmp_path):
+    make_user(ctx, "boss", "admin", PW)
+    rates.import_csv(ctx, deck_file(tmp_path), "RETAIL")
+    make_plan(ctx, code="DECK", deck="RETAIL")
+    c = make_customer(ctx, plan="DECK")
+    add_calls(ctx, c["id"], [("2026-10-05 09:00:00", 60, "+4930123456"), ("2026-10-05 09:10:00", 60, "2001"),
+                             ("2026-10-05 09:20:00", 60, "+33612345678")])
+    code, out, err = run_cli("bill", "run", "--period", "2026-10", user="boss", password=PW)
+    assert code == 1
+    assert err == ("error: bill run 2026-10 stopped: 2 calls have no rate in their plan's deck (nothing written;"
+                   " add the rates, or run with --skip-unrated)\n")
+    assert "+4930123456" in out and "2001" in out
+    assert statements.list_bills(ctx, "2026-10").rows == []
+    code, out, err = run_cli("report", "unrated", "--period", "2026-10", "--format", "json", user="boss", password=PW)
+    assert code == 0 and [r["Number"] for r in json.loads(out)["rows"]] == ["+4930123456", "2001"]
+    code, out, err = run_cli("bill", "run", "--period", "2026-10", "--skip-unrated", user="boss", password=PW)
+    assert code == 0 and "2 calls have no rate" in out and "+4930123456" in out
+    inv = statements.invoice(ctx, statements.list_bills(ctx, "2026-10").rows[0][0])
+    assert [r[5] for r in inv.rows if r[1].startswith("International")] == [Decimal("0.40")]
+
+
+def test_versions_by_call_start(ctx, tmp_path):
+    rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.30\n"), "V")
+    rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.10\n"), "V",
+                     effective_from="2026-10-15")
+    plan = make_plan(ctx, code="DECK", deck="V")
+    c = make_customer(ctx, plan="DECK")
+    add_calls(ctx, c["id"], [("2026-10-14 23:59:59", 60, "+33612345678"), ("2026-10-15 00:00:00", 60, "+33612345678")])
+    got = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))[c["id"]]
+    assert got.deck_amount == Decimal("0.40")
+    ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, "V"))
+    assert ref.lines["destination:Intl"] == Decimal("0.40")
+
+
+def _random_deck(rng: random.Random) -> str:
+    rows = ["prefix,destination,group,connect_fee,start,rate,unit,increment,timing,weekdays,time,weight,max_cost,"
+            "rounding,decimals,covered"]
+    prefixes = ["+44", "44", "447", "4479", "+4479", "33", "336", "+1", "1", "*any", "2001"]
+    for p in rng.sample(prefixes, rng.randint(3, len(prefixes))):
+        for t in rng.sample(["ALL", "PEAK", "EVE", "WKND"], rng.randint(1, 3)):
+            wd, tm = {"ALL": ("", "00:00:00"), "PEAK": ("1;2;3;4;5", "08:00:00"), "EVE": ("1;2;3;4;5", "19:00:00"),
+                      "WKND": ("6;7", "00:00:00")}[t]
+            fee = rng.choice(["0", "0.05", "0.1234"])
+            mc = rng.choice(["", "", "0.5", "2"])
+            rnd = rng.choice(["*up", "*down", "*middle"])
+            dec = rng.choice(["2", "4", "6"])
+            cov = rng.choice(["yes", "no"])
+            w = rng.choice(["0", "10"])
+            grp = rng.choice(["A", "B", "C"])
+            start = 0
+            for _ in range(rng.randint(1, 3)):
+                rows.append(f"{p},D{p},{grp},{fee},{start},{rng.choice(['0.1', '0.0333', '0.25', '1.5'])},"
+                            f"{rng.choice([1, 60, 30])},{rng.choice([1, 6, 30, 60])},{t},{wd},{tm},{w},{mc},{rnd},"
+                            f"{dec},{cov}")
+                start += rng.choice([30, 60])
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("seed", [16, 7, 2026])
+def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, seed):
+    rng = random.Random(seed)
+    numbers = ["+442071234567", "+447911123456", "+447811123456", "+33612345678", "+12125550100", "2001", "12345",
+               "+4930123456"]
+    for d in range(3):
+        rates.import_csv(ctx, deck_file(tmp_path, _random_deck(rng), f"d{d}.csv"), f"R{d}")
+        make_plan(ctx, code=f"P{d}", deck=f"R{d}", included_minutes=rng.choice([0, 5, 30]),
+                  increment_seconds=rng.choice([1, 30, 60]))
+    customers = []
+    for i in range(12):
+        c = make_customer(ctx, msisdn=f"+4479111{i:05d}", plan=f"P{i % 3}")
+        customers.append(c)
+        start = datetime(2026, 10, 1)
+        add_calls(ctx, c["id"], [((start + timedelta(seconds=rng.randint(0, 30 * 86400))).isoformat(sep=" "),
+                                  rng.choice([1, 29, 30, 31, 59, 60, 61, 119, 600, 3601]), rng.choice(numbers))
+                                 for _ in range(25)])
+    sql = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))
+    from telco_console.services import plans as plans_svc
+
+    for i, c in enumerate(customers):
+        plan = plans_svc.get_plan(ctx, f"P{i % 3}")
+        ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, f"R{i % 3}"))
+        got = sql[c["id"]]
+        want = sum((v for k, v in ref.lines.items() if k.startswith("destination:")), Decimal(0))
+        assert got.deck_amount == want, (i, got.deck_lines, ref.lines)
+        assert got.unrated_n == len(ref.unrated)
+        assert got.subtotal == ref.subtotal
+    assert sum(1 for c in customers if sql[c["id"]].unrated_n) >= 2
+    assert sum(1 for c in customers if sql[c["id"]].deck_amount > 0) >= 6
+
+
+def test_demo_decks_price_international_calls_and_offers_rerate_with_them(ctx):
+    from telco_console.services import demo
+    from telco_console.services.intelligence import offers
+    from telco_console.timeutil import Period
+
+    res = demo.load_demo(ctx, customers=60, days=20, seed=5)
+    listing = rates.list_decks(ctx)
+    assert {r[0] for r in listing.rows} == {"DEMO-PAYG", "DEMO-STARTER", "DEMO-SMART", "DEMO-MAX"}
+    q = rates.quote(ctx, "PAYG", "+33612345678", "2026-11-02 09:00:00", 61)
+    assert q.rows[0][1].startswith("Europe +33 (prefix +33), group Europe") and q.rows[-1][-1] == "0.3750"   # 0.10 + 30 s + 36 s at 0.25
+    p = Period(res.last_day.year, res.last_day.month)
+    got = ctx.db.run(lambda conn: rate_customers(conn, p))
+    assert sum(r.unrated_n for r in got.values()) == 0
+    groups = {line["g"] for r in got.values() if r.deck_lines for line in json.loads(r.deck_lines)}
+    assert "Mobile" in groups and groups & {"Europe", "North America", "Asia", "Africa"}
+    report = offers.offers_report(ctx, months=1)
+    assert report.rows
+
+
+def test_cgrates_tutorial_plan_through_a_bill_and_through_quotes(ctx):
+    from pathlib import Path
+
+    from telco_console.services.billing import billrun
+
+    tutorial = Path(__file__).parent / "data" / "cgrates-tutorial"
+    rates.import_cgrates(ctx, str(tutorial), "TUTORIAL", "RP_RETAIL1")
+    make_plan(ctx, code="RETAIL1", deck="TUTORIAL", included_minutes=0)
+    c = make_customer(ctx, plan="RETAIL1")
+    calls = [("2026-10-05 07:59:59", 61, "1001"),     # OFFPEAK_MORNING: 0.3009
+             ("2026-10-05 08:00:00", 61, "1001"),     # PEAK: 1.2334
+             ("2026-10-05 09:00:00", 30, "1001"),     # one increment: 1.0000
+             ("2026-10-05 09:10:00", 31, "1001"),     # one second more: 1.2000
+             ("2026-10-05 09:20:00", 60, "1002"),     # DST_1002 not in the plan: DST_FS at peak, 1.2000
+             ("2026-10-05 09:30:00", 63, "1007")]     # 0.63 capped at 0.62
+    add_calls(ctx, c["id"], calls)
+    quoted = [Decimal(rates.quote(ctx, "RETAIL1", n, w, s).rows[-1][-1]) for w, s, n in calls]
+    assert quoted == [Decimal(x) for x in ("0.3009", "1.2334", "1.0000", "1.2000", "1.2000", "0.6200")]
+    billrun.run(ctx, "2026-10")
+    inv = statements.invoice(ctx, statements.list_bills(ctx, "2026-10").rows[0][0])
+    lines = {row[1].split(" (")[0]: row[5] for row in inv.rows}
+    assert lines["DST_FS"] == Decimal("4.93") == sum(quoted[:5]).quantize(Decimal("0.01"))
+    assert lines["DST_1007"] == Decimal("0.62")
