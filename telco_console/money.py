@@ -28,8 +28,9 @@ def separator_of(ctx_or_config) -> str:
 
 def parse_money(text, what: str = "the amount", places: int = 2, *, allow_zero: bool = True,
                 allow_negative: bool = False, maximum: Decimal = Decimal(10) ** 8,
-                separator: str = "point") -> Decimal:
-    """A Decimal with `places` decimals, 0 <= |value| < maximum (sign and zero as allowed)."""
+                separator: str = "point", quantize: bool = True) -> Decimal:
+    """A Decimal with `places` decimals, 0 <= |value| < maximum (sign and zero as allowed);
+    with quantize=False, as written (a rate of a deck: 0.05 stays 0.05, at most `places` decimals)."""
     sep = SEPARATORS.get(separator, ".")
     other = "," if sep == "." else "."
     example = f"12{sep}50"
@@ -57,7 +58,8 @@ def parse_money(text, what: str = "the amount", places: int = 2, *, allow_zero: 
     sign, whole, frac = m.groups()
     if frac and len(frac.rstrip("0")) > places:
         raise ValidationError(f"{what} has more than {places} decimal places")
-    value = Decimal(f"{sign}{whole}.{frac or '0'}").quantize(Decimal(1).scaleb(-places))
+    value = Decimal(f"{sign}{whole}.{frac or '0'}")
+    value = value.quantize(Decimal(1).scaleb(-places)) if quantize else Decimal(f"{sign}{whole}" + (f".{frac}" if frac else ""))
     if value < 0 and not allow_negative:
         raise ValidationError(f"{what} must be {'zero or ' if allow_zero else ''}positive")
     if value == 0 and not allow_zero:

@@ -104,3 +104,14 @@ def test_payments_follow_the_configured_comma(ctx, billed, monkeypatch):
                         else real_get(s, k))
     r = payments.pay(ctx, NO, "5,25", "card", "R9")
     assert r.amount == Decimal("5.25")
+
+
+def test_rate_decks_use_the_same_parser_and_keep_rates_as_written():
+    from telco_console.services.billing import decks
+
+    assert decks.parse_decimal("0.05", "rate") == Decimal("0.05") and str(decks.parse_decimal("0.05", "rate")) == "0.05"
+    for bad in ("1e1000000", "0,05", "NaN", "-1"):
+        with pytest.raises(ValidationError, match="bad rate"):
+            decks.parse_decimal(bad, "rate")
+    with pytest.raises(ValidationError):
+        decks.parse_duration("9" * 5000, "rate unit")       # once a raw ValueError (int of 5,000 digits)
