@@ -62,6 +62,9 @@ def generate(conn, scale: int, workdir: Path, seed: int = 11) -> dict:
     # times of a Poisson process over the span, made one at a time so the generator's memory stays flat
     # (a sorted list of every offset took 110 MB at 3,000,000 calls, more than the import itself)
     gap, at = span / scale, 0.0
+    from telco_console.clock import zone
+
+    utc = zone("Europe/London").utc         # the bench config's [operator] timezone
     with open(workdir / "calls.csv", "w", encoding="utf-8") as ours, \
             open(workdir / "Master.csv", "w", encoding="utf-8") as ast, \
             open(workdir / "floor.tsv", "w", encoding="utf-8") as floor:
@@ -85,7 +88,7 @@ def generate(conn, scale: int, workdir: Path, seed: int = 11) -> dict:
                       f'{dur},{bill},"{disp}","DOCUMENTATION","{uid}","","","{uid}",{i}\n')
             other_e164 = f"+44{other[1:]}"
             floor.write(f"{ids['+44' + cust[1:]]}\t{s}\t{'out' if outgoing else 'in'}\t{other_e164}\t{dur}\t"
-                        f"{bill}\t{int(answered)}\t{disp}\t0\tcsv\tr{i}\t1\n")
+                        f"{bill}\t{int(answered)}\t{disp}\t0\tcsv\tr{i}\t1\t{utc(start)}\n")
     return {"customers": n_cust}
 
 
@@ -104,7 +107,8 @@ def floor_rate(conn, workdir: Path, scale: int) -> float:
     cur.execute("CREATE TABLE calls_floor LIKE calls")
     t0 = time.perf_counter()
     cur.execute(f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE calls_floor CHARACTER SET utf8mb4"
-                f" FIELDS TERMINATED BY '\\t' ({', '.join(CALL_COLS)}, batch_id)", (str(workdir / "floor.tsv"),))
+                f" FIELDS TERMINATED BY '\\t' ({', '.join(CALL_COLS)}, batch_id, started_utc)",
+                (str(workdir / "floor.tsv"),))
     conn.commit()
     secs = time.perf_counter() - t0
     cur.execute("SELECT COUNT(*) FROM calls_floor")

@@ -16,6 +16,29 @@ PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # the dates a person may type (records before 1990 are refused; the end leaves room for date sums)
 MIN_DATE = date(1990, 1, 1)
 MAX_DATE = date(2999, 12, 31)
+# a date written with the day and the month as numbers, in either order: 03/10/2026, 3.10.26
+NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+
+
+def check_day_month(text: str) -> None:
+    """Refuses a date whose day and month could be read either way ('03/10/2026': 3 October in
+    most of the world, March 10 in North America): the console serves operators in any region,
+    so it never guesses. Dates whose numbers can only be read one way (25/10/2026, 10/25/2026,
+    04/04/2026) and ISO dates pass."""
+    m = NUMERIC_DMY.match(text or "")
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        if a != b and 1 <= a <= 12 and 1 <= b <= 12:
+            y = m.group(3)
+            raise ValidationError(f"'{text.strip()}' could be {a} {calendar.month_abbr[b]} or {b} "
+                                  f"{calendar.month_abbr[a]}: write the date as YYYY-MM-DD "
+                                  f"(e.g. {'20' + y if len(y) == 2 else y}-{b:02d}-{a:02d})")
+
+
+def _day_first(text: str) -> bool:
+    """dateutil's order for a numeric date that can only be read one way (25/10/2026)."""
+    m = NUMERIC_DMY.match(text or "")
+    return bool(m and int(m.group(1)) > 12)
 
 
 def next_month(d: date) -> date:
@@ -57,8 +80,9 @@ def parse_when(text: str, tz: str, now: datetime | None = None, allow_future: bo
                 return day
             raw = f"{day:%Y-%m-%d} {rest}"
             break
+    check_day_month(raw)
     try:
-        value = dateparser.parse(raw, default=base, dayfirst=False)
+        value = dateparser.parse(raw, default=base, dayfirst=_day_first(raw))
         if value.tzinfo is not None:
             value = to_local(value, tz)     # an offset of 24 h or more fails here
     except (ValueError, OverflowError, TypeError):
@@ -81,8 +105,9 @@ def parse_date(text: str, tz: str | None = None) -> date:
         return d if raw.lower() == "today" else d - timedelta(days=1)
     if len(raw) > 64:
         raise ValidationError("that is too long to be a date")
+    check_day_month(raw)
     try:
-        value = dateparser.parse(raw, dayfirst=False).date()
+        value = dateparser.parse(raw, dayfirst=_day_first(raw)).date()
     except (ValueError, OverflowError, TypeError):
         raise ValidationError(f"'{text}' is not a date I can read (try 2026-10-03)") from None
     if not MIN_DATE <= value <= MAX_DATE:

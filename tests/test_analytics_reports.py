@@ -58,7 +58,7 @@ def test_tellco_sample_end_to_end(ctx):
 
     make_plan(ctx)
     for i, msisdn in enumerate(TELLCO):
-        make_customer(ctx, msisdn, name=f"Client {i}", region="Paris")
+        make_customer(ctx, msisdn, name=f"Client {i}", region="Paris", since="2019-01-01")
     result = importer.import_file(ctx, "tellco", str(TELLCO_SAMPLE))
     assert result.inserted == 5
 

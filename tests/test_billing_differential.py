@@ -237,3 +237,123 @@ def test_the_bill_run_agrees_with_the_reference_on_every_line(ctx, zone, seed):
     on_change_days = sum(1 for c in w.customers for v in c.calls.values() for k in v
                          if k.started_at.date() in CLOCK_DAYS[zone])
     assert calls > 2000 and on_change_days > 20
+
+
+# -- plans with rate decks (issue 16): random decks, two versions, calls to numbers of every kind ----------
+
+NUMBERS = ["+442071234567", "+447911123456", "+447811123456", "+33612345678", "+12125550100", "2001", "12345",
+           "+4930123456", "+861012345678"]
+
+
+def _deck_csv(rng) -> str:
+    """A random deck: prefixes with and without '+', overlapping, timings by weekday and hour, one to three
+    rate groups, caps, every rounding; `*any` last, so that no call is unrated."""
+    rows = ["prefix,destination,group,connect_fee,start,rate,unit,increment,timing,weekdays,time,weight,max_cost,"
+            "rounding,decimals,covered"]
+    prefixes = ["+44", "44", "447", "4479", "+4479", "33", "336", "+1", "1", "2001", "+86"]
+    for p in rng.sample(prefixes, rng.randint(4, len(prefixes))) + ["*any"]:
+        for t in ["ALL"] if p == "*any" else rng.sample(["ALL", "PEAK", "EVE", "WKND"], rng.randint(1, 3)):
+            wd, tm = {"ALL": ("", "00:00:00"), "PEAK": ("1;2;3;4;5", "08:00:00"), "EVE": ("1;2;3;4;5", "19:00:00"),
+                      "WKND": ("6;7", "00:00:00")}[t]
+            fee, mc = rng.choice(["0", "0.05", "0.1234"]), rng.choice(["", "", "0.5", "2"])
+            rnd, dec = rng.choice(["*up", "*down", "*middle"]), rng.choice(["2", "4", "6"])
+            cov, w, grp = rng.choice(["yes", "no"]), rng.choice(["0", "10"]), rng.choice(["Home", "Away", "World"])
+            start = 0
+            for _ in range(rng.randint(1, 3)):
+                rows.append(f"{p},D{p},{grp},{fee},{start},{rng.choice(['0.1', '0.0333', '0.25', '1.5'])},"
+                            f"{rng.choice([1, 60, 30])},{rng.choice([1, 6, 30, 60])},{t},{wd},{tm},{w},{mc},{rnd},"
+                            f"{dec},{cov}")
+                start += rng.choice([30, 60])
+    return "\n".join(rows) + "\n"
+
+
+class DeckWorld(World):
+    """The World on one decked plan: each call to a random number, priced by the deck's version in force."""
+
+    def __init__(self, ctx, rng, zone: str, versions):
+        super().__init__(ctx, rng, zone)
+        self.versions = versions
+
+    def usage_for(self, period: Period, share: float) -> None:
+        rng, calls = self.rng, []
+        for c in self.customers:
+            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or rng.random() > share:
+                continue
+            for _ in range(rng.randint(0, 8)):
+                when = _when(rng, c, period, self.clock_days, self.used)
+                billsec = rng.choice([1, 29, 30, 31, 59, 60, 61, 119, 600, 3601, rng.randint(1, 2400)])
+                to = rng.choice(NUMBERS)
+                self.ref += 1
+                calls.append((c.id, when, "out", to, billsec, billsec, 1, "ANSWERED", 0, "diff", f"c{self.ref}"))
+                c.calls.setdefault(str(period), []).append(Call(when, billsec, self.ref, to=to))
+        self.ctx.db.run(lambda conn: usage.write_batch(conn, "diff", None, calls=calls))
+
+    def _rated(self, c: Cust, p: str, days_active: int = 0, days: int = 30):
+        r = rate_usage(c.plan, c.calls.get(p, []), 0, 0, days_active, days, TAX, 2, deck=self.versions)
+        r.lines["deck"] = sum((v for k, v in r.lines.items() if k.startswith("destination:")), Decimal(0))
+        return r
+
+    def bill(self, period: Period) -> None:
+        p = str(period)
+        for c in self.customers:
+            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or p in c.billed:
+                continue
+            days_active = ((min(c.closed or period.last_day, period.last_day)
+                            - max(c.since, period.first_day)).days + 1)
+            r = self._rated(c, p, days_active, period.days)
+            lines = [("subscription", None, Decimal(days_active), r.lines["subscription"])]
+            for group, (secs, _) in sorted(r.groups.items()):
+                lines.append(("destination", None, (Decimal(secs) / 60).quantize(Decimal("0.001"), ROUND_HALF_UP),
+                              r.lines[f"destination:{group}"]))
+            subtotal = r.subtotal - r.lines["deck"]          # the deck total is also in the group lines
+            for old in sorted(c.billed):
+                now = self._rated(c, old)
+                late = max(Decimal(0), now.lines["deck"] - c.billed[old])
+                c.billed[old] += late
+                if late > 0:
+                    lines.append(("late_usage", old, Decimal(1), late))
+                    subtotal += late
+            lines.append(("tax", None, subtotal, money(subtotal * TAX)))
+            c.billed[p] = r.lines["deck"]
+            self.expected[(c.id, p)] = lines
+
+
+@pytest.mark.parametrize("seed", [16, 1916])
+def test_decked_plans_agree_with_the_reference(ctx, tmp_path, seed):
+    from telco_console.repositories import rates as rates_repo
+    from telco_console.services.billing import rates
+
+    rng = random.Random(seed)
+    for v, eff in ((1, None), (2, f"{YEAR}-04-01")):
+        path = tmp_path / f"deck{v}.csv"
+        path.write_text(_deck_csv(rng))
+        rates.import_csv(ctx, str(path), "RANDOM", effective_from=eff)
+    make_plan(ctx, code="PD", name="Decked", monthly_fee="5.00", included_minutes=rng.choice([0, 3, 20]),
+              included_sms=0, included_mb=0, peak_rate="0.1", offpeak_rate="0.1", sms_rate="0.1", mb_rate="0.1",
+              increment_seconds=rng.choice([1, 30, 60]), deck="RANDOM")
+    plan = ctx.db.run(plans_repo.by_code, "PD")
+
+    def versions(conn):
+        deck = rates_repo.deck_by_name(conn, "RANDOM")
+        return [(x["effective_from"], rates.load_version(conn, x["id"])) for x in rates_repo.versions(conn, deck["id"])]
+
+    w = DeckWorld(ctx, rng, "Europe/London", ctx.db.run(versions))
+    for i in range(30):
+        since = date(YEAR - 1, 6, 1) if i % 3 else _edge_day(rng, YEAR, rng.randint(1, 6))
+        row = customers.add_customer(ctx, f"+4479112{50000 + i:05d}", f"Decked {i}", "PD", "North", since=since)
+        w.customers.append(Cust(row["id"], plan, since, None))
+    months = [Period(YEAR, m) for m in range(1, 7)]
+    set_clock(ctx, datetime(YEAR, 7, 2, 9, 0))
+    for i, period in enumerate(months):
+        w.usage_for(period, 0.9)
+        if i:
+            w.usage_for(rng.choice(months[max(0, i - 3):i]), 0.2)     # late calls for a billed month
+        billrun.run(ctx, str(period))
+        w.bill(period)
+    actual = _actual(ctx)
+    expected = {k: [(kind, up, q.normalize(), a) for kind, up, q, a in v] for k, v in w.expected.items()}
+    assert set(actual) == set(expected)
+    wrong = [(k, actual[k], expected[k]) for k in expected if actual[k] != expected[k]]
+    assert wrong == [], f"{len(wrong)} bills differ, e.g. {wrong[:2]}"
+    kinds = [ln[0] for v in expected.values() for ln in v]
+    assert kinds.count("destination") > 200 and kinds.count("late_usage") > 5

@@ -168,8 +168,10 @@ def test_block_reader_agrees_on_random_bytes(parts, block_size):
 
 
 # -- scratch text ----------------------------------------------------------------------------
-def generic(rows):
-    return "".join("\t".join(usage._tsv_value(v) for v in r) + "\n" for r in rows)
+def generic(rows, tz="UTC"):
+    """Value by value, each row's start in UTC last (usage.utc_times)."""
+    return "".join("\t".join(usage._tsv_value(v) for v in r) + "\t" + usage._tsv_value(u) + "\n"
+                   for r, u in zip(rows, usage.utc_times(rows, tz)))
 
 
 CALL = (7, datetime(2026, 10, 1, 9, 0, 0), "out", "+447400123456", 65, 60, True, "ANSWERED", False, "csv", "c1")
@@ -195,16 +197,37 @@ def test_scratch_text_is_the_value_by_value_text(kind, row, i, value):
 
 
 # -- whole imports ---------------------------------------------------------------------------
-def _edge_file(path, fmt):
+# operators the whole-import comparison runs for: (region, time zone, a customer's number and
+# an other party as written there, the zone's 2026 clock-change days (spring, autumn), and calls
+# across the changes, 10 real minutes each: (local start, local end, the start in UTC))
+OPERATORS = {
+    "GB": ("Europe/London", "07911123456", "07400123456", ("2026-03-29", "2026-10-25"),
+           [("2026-03-29 00:55:00", "2026-03-29 02:05:00", "2026-03-29 00:55:00"),
+            ("2026-10-25 01:55:00", "2026-10-25 01:05:00", "2026-10-25 00:55:00")]),
+    "US": ("America/New_York", "(201) 555-0123", "212-555-0199", ("2026-03-08", "2026-11-01"),
+           [("2026-03-08 01:55:00", "2026-03-08 03:05:00", "2026-03-08 06:55:00"),
+            ("2026-11-01 01:55:00", "2026-11-01 01:05:00", "2026-11-01 05:55:00")]),
+    "IN": ("Asia/Kolkata", "98765 43210", "91234 56789", (), []),
+}
+
+
+def _edge_file(path, fmt, mine="07911123456", other="07400123456", change_days=(), crossing=()):
     rows = []
     if fmt == "csv":
         rows.append(CSV_HEADER)
         base = list(CSV_ROW)
     else:
         base = list(ASTERISK)
+    base[1:3] = [mine, other]
+    if fmt != "csv":
+        base[4], base[8] = f'"{mine}" <{mine}>', f"SIP/trunk/{other},60"
+    days = [f"2026-09-{d:02d}" for d in range(1, 29)] + list(change_days) * 6
     for k in range(400):                # plain rows enough for LOAD DATA batches, a few unmatched
         row = list(base)
-        when = f"2026-09-{1 + k % 28:02d} {k % 24:02d}:{k % 60:02d}:00"
+        # every hour of September days, and the small hours of the clock-change days
+        day = days[k % len(days)]
+        hour = k % 24 if day.startswith("2026-09") else k % 4
+        when = f"{day} {hour:02d}:{k % 60:02d}:00"
         if fmt == "csv":
             row[0], row[3] = f"p{k}", when
             row[1:3] = row[1:3] if k % 3 else row[2:0:-1]
@@ -213,6 +236,13 @@ def _edge_file(path, fmt):
             row[9], row[10], row[11], row[16] = when, when, when.replace(":00", ":00", 1), f"p{k}"
             row[12] = row[13] = "0"
             row[1] = row[1] if k % 17 else "07400999999"
+        rows.append(row)
+    for k, (start, end, _) in enumerate(crossing):
+        row = list(base)
+        if fmt == "csv":
+            row[0], row[3], row[4], row[5] = f"x{k}", start, "600", "590"
+        else:
+            row[9], row[10], row[11], row[12], row[13], row[16] = start, start, end, "600", "590", f"x{k}"
         rows.append(row)
     for k, row in enumerate(mutations(base, EDGES[::3])):
         if fmt == "csv":
@@ -232,8 +262,8 @@ def _snapshot(ctx):
         cur = conn.cursor()
         out = {}
         for name, sql in (
-                ("calls", "SELECT customer_id, started_at, direction, other_party, duration_s, billsec, answered,"
-                          " disposition, international, source, source_ref FROM calls ORDER BY source_ref"),
+                ("calls", "SELECT customer_id, started_at, started_utc, direction, other_party, duration_s, billsec,"
+                          " answered, disposition, international, source, source_ref FROM calls ORDER BY source_ref"),
                 ("unmatched", "SELECT kind, source_ref, started_at, party_a, party_b, reason, payload"
                               " FROM unmatched_records ORDER BY source_ref, started_at"),
                 ("daily", "SELECT * FROM usage_daily ORDER BY customer_id, day"),
@@ -254,28 +284,40 @@ def _forget_usage(owner_db):
         conn.commit()
 
 
+@pytest.mark.parametrize("operator", sorted(OPERATORS))
 @pytest.mark.parametrize("fmt", ["csv", "asterisk"])
-def test_fast_and_full_imports_write_and_reject_the_same(ctx, clean_db, tmp_path, fmt):
-    make_plan(ctx)
-    make_customer(ctx, "07911123456", region="North")
-    path = _edge_file(tmp_path / f"edges.{fmt}", fmt)
+def test_fast_and_full_imports_write_and_reject_the_same(ctx, clean_db, tmp_path, fmt, operator):
+    """The same file through the fast path and the general path: the same records (with their
+    UTC instants), unmatched records, rejects and rollups, for operators in several regions and
+    time zones, with rows on their clock-change days."""
+    from test_numbering import operator_ctx
+
+    tz, mine, other, change_days, crossing = OPERATORS[operator]
+    octx = operator_ctx(ctx, operator, tz)
+    make_plan(octx)
+    make_customer(octx, mine, region="North")
+    path = _edge_file(tmp_path / f"edges.{fmt}", fmt, mine, other, change_days, crossing)
     got = {}
     for fast in (True, False):
         rej = tmp_path / f"rej-{fast}.csv"
-        r = importer.import_file(ctx, fmt, path, region="GB", reject_file=str(rej), batch_size=150, fast=fast)
-        assert ctx.db.run(rollups.differences) == []
+        r = importer.import_file(octx, fmt, path, region=operator, reject_file=str(rej), batch_size=150, fast=fast)
+        assert octx.db.run(rollups.differences) == []
         limit = csv.field_size_limit(1 << 24)      # the reject file holds the over-long line
         try:
             rejects = [(g["line"], g["original_line"], g["reason"])
                        for g in csv.DictReader(rej.open(encoding="utf-8"))]
         finally:
             csv.field_size_limit(limit)
-        got[fast] = ((r.read, r.inserted, r.unmatched, r.rejected, r.duplicates), rejects, _snapshot(ctx))
+        got[fast] = ((r.read, r.inserted, r.unmatched, r.rejected, r.duplicates), rejects, _snapshot(octx))
         _forget_usage(clean_db)
     assert got[True] == got[False]
     counts, rejects, snap = got[True]
     assert counts[1] > 150 and counts[2] > 0 and counts[3] > 20     # loaded, unmatched and rejected rows
     assert any("not CSV" in r[2] for r in rejects)
+    stored = {c[-1].split("/")[0]: c for c in snap["calls"]}     # Asterisk: uniqueid/sequence
+    for k, (start, _, utc) in enumerate(crossing):    # none rejected as "end before start"
+        c = stored[f"x{k}"]
+        assert (str(c[1]), str(c[2]), c[5]) == (start, utc, 600)
 
 
 def test_sums_made_before_a_region_change_are_not_used(ctx, tmp_path):

@@ -65,8 +65,8 @@ def test_freeswitch_real_sample(ctx, real_data):
 
 def test_tellco_real_sample(ctx, real_data):
     make_plan(ctx)
-    make_customer(ctx, "+33665940740", name="Client A", region="Paris")
-    make_customer(ctx, "+33659718881", name="Client B", region="Paris")
+    make_customer(ctx, "+33665940740", name="Client A", region="Paris", since="2019-01-01")
+    make_customer(ctx, "+33659718881", name="Client B", region="Paris", since="2019-01-01")
     path = real_data / "tellco" / "xdr_sample.csv"
     r = importer.import_file(ctx, "tellco", str(path))
     assert (r.read, r.inserted, r.unmatched, r.rejected) == (5, 2, 3, 0)
@@ -127,7 +127,7 @@ def test_our_csv_sms_data_and_customers(ctx, tmp_path):
     make_plan(ctx)
     cust = _write(tmp_path / "customers.csv", "msisdn,name,plan,region,handset,email,since\n"
                   "07911123456,Ann,BASIC,North,,ann@example.com,2026-01-01\n"
-                  "07911123457,Bob,basic,South,Pixel,,\n"
+                  "07911123457,Bob,basic,South,Pixel,,2026-01-02\n"
                   "07911123458,Cy,NOPE,South,,,\n"
                   "12,Dee,BASIC,,,,\n"
                   "07911123456,Ann again,BASIC,North,,,\n")

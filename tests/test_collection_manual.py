@@ -82,9 +82,17 @@ def test_roles(ctx, cust, as_role):
             manual.log_sms(as_role(role), "07911123456", "07400123456", "in", "now", "5")
 
 
-def test_closed_customer_is_refused(ctx, cust):
+def test_closed_customer_is_refused_after_closing_only(ctx, cust):
+    """A closed customer's usage up to the closing day can still be logged; after it, not."""
+    from datetime import timedelta
+
     from telco_console.services import customers
 
-    customers.close_customer(ctx, "07911123456")
-    with pytest.raises(ValidationError, match="closed"):
-        manual.customer(ctx, "07911123456")
+    customers.edit_customer(ctx, "07911123456", since=str(ctx.now().date() - timedelta(days=30)))
+    closed = ctx.now().date() - timedelta(days=2)
+    customers.close_customer(ctx, "07911123456", closed)
+    c = manual.customer(ctx, "07911123456")
+    with pytest.raises(ValidationError, match=f"was not a customer on .* \\(closed on {closed}\\)"):
+        manual.call_preview(ctx, c, "07400123456", "out", "now", duration="60")
+    rec, _ = manual.call_preview(ctx, c, "07400123456", "out", f"{closed} 12:00", duration="60")
+    assert rec["started_at"].date() == closed

@@ -19,7 +19,7 @@ def test_reprocess_after_the_customers_are_added(ctx, real_data, as_role):
     assert "is a customer" in report.rows[0][6] and report.rows[0][4] == "+79265955154"
     first = unmatched.reprocess(as_role("staff"))
     assert (first.examined, first.matched, first.still_unmatched) == (84, 0, 84)
-    make_customer(ctx, "+79265955154", name="Caller", region="Moscow")
+    make_customer(ctx, "+79265955154", name="Caller", region="Moscow", since="2010-01-01")
     done = unmatched.reprocess(ctx, chunk=10)
     assert done.examined == 84 and done.inserted == done.matched > 0
     assert done.matched + done.still_unmatched == 84

@@ -159,7 +159,7 @@ def prepare_database(ctx) -> None:
     from telco_console.db import migrations
     from telco_console.services.collection import import_runs
 
-    migrations.migrate(ctx.owner_db())
+    migrations.migrate(ctx.owner_db(), tz=ctx.tz)
     import_runs.close_stale(ctx)
 
 

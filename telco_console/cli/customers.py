@@ -31,7 +31,7 @@ def register(sub) -> None:
     a.add_argument("msisdn")
     add_format(a)
     a.set_defaults(func=cmd_show)
-    a = ps.add_parser("edit", help="change name, region, plan, handset, e-mail or status")
+    a = ps.add_parser("edit", help="change name, region, plan, handset, e-mail, status or dates")
     a.add_argument("msisdn")
     a.add_argument("--name")
     a.add_argument("--region")
@@ -39,11 +39,13 @@ def register(sub) -> None:
     a.add_argument("--handset")
     a.add_argument("--email")
     a.add_argument("--status", choices=("active", "suspended"))
+    a.add_argument("--since", help="correct the date joined (YYYY-MM-DD)")
+    a.add_argument("--closed-on", help="correct a closed customer's closing date (YYYY-MM-DD)")
     add_format(a)
     a.set_defaults(func=cmd_edit)
     a = ps.add_parser("close", help="close a customer's account")
     a.add_argument("msisdn")
-    a.add_argument("--on", help="closing date (default today)")
+    a.add_argument("--on", help="closing date, today or earlier (default today)")
     a.set_defaults(func=cmd_close)
 
 
@@ -80,7 +82,8 @@ def cmd_edit(ctx, args, out) -> int:
     from telco_console.services import customers
 
     c = customers.edit_customer(ctx, args.msisdn, name=args.name, region=args.region, plan=args.plan,
-                                handset=args.handset, email=args.email, status=args.status)
+                                handset=args.handset, email=args.email, status=args.status,
+                                since=args.since, closed_on=args.closed_on)
     emit(out, customers.customer_report(ctx, c["msisdn"]), args.format, args.output)
     return 0
 

@@ -26,7 +26,7 @@ DB_ACTIONS = ["telco_console.cli.backup", "telco_console.cli.maintenance"]
 def cmd_migrate(ctx, args, out) -> int:
     from telco_console.db import migrations
 
-    done = migrations.migrate(ctx.owner_db(), progress=out.info)
+    done = migrations.migrate(ctx.owner_db(), progress=out.info, tz=ctx.tz)
     out.success(f"applied {len(done)} migration(s)" if done else "the schema is up to date")
     return 0
 

@@ -26,7 +26,7 @@ def cmd_start(ctx, args, out) -> int:
     started = srv.start()
     from telco_console.db import migrations
 
-    applied = migrations.migrate(ctx.owner_db())
+    applied = migrations.migrate(ctx.owner_db(), tz=ctx.tz)
     out.success(("started" if started else "already running") + f": {srv.socket} (127.0.0.1:{srv.port})"
                 + (f", applied {len(applied)} migrations" if applied else ""))
     return 0

@@ -71,8 +71,19 @@ def applied(conn) -> set[int]:
     return {r[0] for r in cur.fetchall()}
 
 
-def migrate(db, progress=None) -> list[Migration]:
-    """Apply every pending migration with the owner account. Returns those applied."""
+# work a migration needs from Python once its SQL has run: version -> function(conn, tz)
+def _fill_started_utc(conn, tz: str) -> None:
+    from telco_console.repositories.usage import fill_started_utc
+
+    fill_started_utc(conn, tz)
+
+
+AFTER = {85: _fill_started_utc}
+
+
+def migrate(db, progress=None, tz: str = "UTC") -> list[Migration]:
+    """Apply every pending migration with the owner account. Returns those applied. tz: the
+    operator's time zone ([operator] timezone), for migrations that convert stored times."""
     done: list[Migration] = []
     with db.connection() as conn:
         cur = conn.cursor()
@@ -89,6 +100,9 @@ def migrate(db, progress=None) -> list[Migration]:
                     progress(f"applying migration {mig.version:03d}_{mig.name}")
                 for stmt in mig.statements():
                     cur.execute(stmt)
+                if mig.version in AFTER:
+                    conn.commit()
+                    AFTER[mig.version](conn, tz)
                 cur.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at)"
                             " VALUES (%s, %s, %s, NOW(3))", (mig.version, mig.name, mig.checksum))
                 conn.commit()

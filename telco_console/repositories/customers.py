@@ -8,7 +8,7 @@ from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch
 SELECT = ("SELECT c.id, c.msisdn, c.name, c.email, c.region, c.plan_id, p.code AS plan_code, c.handset,"
           " c.status, c.created_on, c.closed_on, c.created_at, c.updated_at"
           " FROM customers c JOIN plans p ON p.id = c.plan_id")
-EDITABLE = ("name", "email", "region", "plan_id", "handset", "status")
+EDITABLE = ("name", "email", "region", "plan_id", "handset", "status", "created_on", "closed_on")
 
 
 def add(conn, msisdn: str, name: str, plan_id: int, region: str, handset: str | None,
@@ -39,6 +39,20 @@ def ids_by_msisdn(conn, msisdns: list[str]) -> dict[str, tuple[int, str]]:
     return out
 
 
+def tenure_by_msisdn(conn, msisdns: list[str]) -> dict[str, tuple[int, date, date | None]]:
+    """{msisdn: (id, joined on, closed on or None)} for the numbers that are customers (one
+    query per 1,000)."""
+    out: dict[str, tuple[int, date, date | None]] = {}
+    for i in range(0, len(msisdns), 1000):
+        chunk = msisdns[i:i + 1000]
+        if not chunk:
+            continue
+        rows = fetch_all(conn, "SELECT id, msisdn, created_on, closed_on FROM customers WHERE msisdn IN ("
+                         + ", ".join(["%s"] * len(chunk)) + ")", chunk)
+        out.update({r["msisdn"]: (r["id"], r["created_on"], r["closed_on"]) for r in rows})
+    return out
+
+
 def update(conn, customer_id: int, values: dict) -> int:
     cols = [k for k in EDITABLE if k in values]
     if not cols:
@@ -52,12 +66,22 @@ def close(conn, customer_id: int, closed_on: date) -> int:
                    (closed_on, customer_id))
 
 
-def _filters(search: str | None, region: str | None, status: str | None, plan_code: str | None):
+def _filters(search: str | None, region: str | None, status: str | None, plan_code: str | None,
+             numbers: tuple[str | None, str | None] = (None, None)):
+    """numbers: the search read as a phone number, (E.164 or None, digits or None)."""
     where, params = [], []
     if search:
-        where.append("(c.name LIKE %s OR c.msisdn LIKE %s)")
+        terms = ["c.name LIKE %s", "c.msisdn LIKE %s"]
         pat = f"%{like_escape(search)}%"
         params += [pat, pat]
+        e164, digits = numbers
+        if e164:
+            terms.append("c.msisdn = %s")
+            params.append(e164)
+        if digits and digits != search:
+            terms.append("c.msisdn LIKE %s")
+            params.append(f"%{digits}%")
+        where.append("(" + " OR ".join(terms) + ")")
     if region:
         where.append("c.region = %s")
         params.append(region)
@@ -71,14 +95,15 @@ def _filters(search: str | None, region: str | None, status: str | None, plan_co
 
 
 def find(conn, search: str | None = None, region: str | None = None, status: str | None = None,
-         plan_code: str | None = None, limit: int = 20, offset: int = 0) -> list[dict]:
-    where, params = _filters(search, region, status, plan_code)
+         plan_code: str | None = None, limit: int = 20, offset: int = 0,
+         numbers: tuple[str | None, str | None] = (None, None)) -> list[dict]:
+    where, params = _filters(search, region, status, plan_code, numbers)
     return fetch_all(conn, SELECT + where + " ORDER BY c.id LIMIT %s OFFSET %s", params + [limit, offset])
 
 
 def count(conn, search: str | None = None, region: str | None = None, status: str | None = None,
-          plan_code: str | None = None) -> int:
-    where, params = _filters(search, region, status, plan_code)
+          plan_code: str | None = None, numbers: tuple[str | None, str | None] = (None, None)) -> int:
+    where, params = _filters(search, region, status, plan_code, numbers)
     return fetch_value(conn, "SELECT COUNT(*) FROM customers c JOIN plans p ON p.id = c.plan_id" + where, params)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from telco_console.applications import APPS
+from telco_console.clock import zone
 from telco_console.repositories import rollups
 
 CALL_COLS = ("customer_id", "started_at", "direction", "other_party", "duration_s", "billsec", "answered",
@@ -18,30 +19,86 @@ DATA_COLS = ("customer_id", "started_at", "ended_at", "duration_ms", "bytes_dl",
              "rtt_dl_ms", "rtt_ul_ms", "tp_dl_kbps", "tp_ul_kbps", "tcp_retrans_dl_bytes", "tcp_retrans_ul_bytes",
              "handset_manufacturer", "handset_type", "imsi", "imei", "location", "extra", "source", "source_ref")
 TABLES = {"call": ("calls", CALL_COLS), "sms": ("sms", SMS_COLS), "data": ("data_sessions", DATA_COLS)}
+UTC_COL = "started_utc"         # written beside every row: its start in UTC (the real instant)
 
 
-def insert_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence]) -> int:
-    """Insert rows (tuples in the kind's column order) under a batch; duplicates of the natural
-    key are skipped. Returns how many were inserted. Does not touch the rollups."""
+def utc_times(rows: Sequence[Sequence], tz: str) -> list:
+    """The start of each row (its started_at: the local time in zone tz, fold honoured, as a
+    datetime or ISO text) as the naive UTC instant."""
+    from datetime import datetime
+
+    z = zone(tz)
+    utc = z.utc
+    out = []
+    for r in rows:
+        at = r[1]
+        if type(at) is not datetime:
+            try:                        # ISO text; anything else is the server's to refuse
+                at = datetime.fromisoformat(at) if isinstance(at, str) else None
+            except ValueError:
+                at = None
+            if at is None or at.tzinfo is not None:
+                out.append(None)
+                continue
+        out.append(utc(at))
+    return out
+
+
+def fill_started_utc(conn, tz: str, first=None, end=None) -> int:
+    """Fill started_utc where it is NULL (rows stored before migration 085, or restored from an
+    archive made before it), from started_at read in zone tz: UPDATEs over stretches of one UTC
+    offset (a time repeated in autumn as its first occurrence), a month at most each and each
+    committed (a cluster's write sets stay small). first/end: only started_at in [first, end).
+    Returns the rows filled."""
+    from datetime import datetime
+
+    from telco_console.repositories.base import execute, fetch_all
+
+    n = 0
+    for table, _ in TABLES.values():
+        row = fetch_all(conn, f"SELECT MIN(started_at) AS lo, MAX(started_at) AS hi FROM {table}")[0]
+        lo, hi = row["lo"], row["hi"]
+        if lo is None:
+            continue
+        lo, hi = max(lo, first) if first else lo, min(hi, end) if end else hi
+        for a, b, off in zone(tz).offset_stretches(lo, hi):
+            a, b = max(a, first, lo) if first else max(a, lo), min(b, end) if end else b
+            while a < b and a <= hi:
+                month_end = datetime(a.year + (a.month == 12), a.month % 12 + 1, 1)
+                upto = min(b, month_end)
+                n += execute(conn, f"UPDATE {table} SET started_utc = started_at - INTERVAL %s SECOND"
+                                   " WHERE started_utc IS NULL AND started_at >= %s AND started_at < %s",
+                             (off, a.isoformat(sep=" "), upto.isoformat(sep=" ")))
+                conn.commit()
+                a = upto
+    return n
+
+
+def insert_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], tz: str = "UTC") -> int:
+    """Insert rows (tuples in the kind's column order; started_at the local time in zone tz)
+    under a batch, with their start in UTC; duplicates of the natural key are skipped. Returns
+    how many were inserted. Does not touch the rollups."""
     if not rows:
         return 0
     table, cols = TABLES[kind]
-    sql = (f"INSERT IGNORE INTO {table} ({', '.join(cols)}, batch_id) "
-           f"VALUES ({', '.join(['%s'] * (len(cols) + 1))})")
+    sql = (f"INSERT IGNORE INTO {table} ({', '.join(cols)}, batch_id, {UTC_COL}) "
+           f"VALUES ({', '.join(['%s'] * (len(cols) + 2))})")
     cur = conn.cursor()
-    cur.executemany(sql, [tuple(r) + (batch_id,) for r in rows])
+    cur.executemany(sql, [tuple(r) + (batch_id, u) for r, u in zip(rows, utc_times(rows, tz))])
     n = cur.rowcount
     cur.close()
     return max(n, 0)
 
 
-def write_batch(conn, source: str, import_id: int | None, calls=(), sms=(), data=()) -> dict[str, int]:
+def write_batch(conn, source: str, import_id: int | None, calls=(), sms=(), data=(),
+                tz: str = "UTC") -> dict[str, int]:
     """One batch: a batch id, the inserts, and the rollup update, in the caller's transaction.
-    Returns {'call': inserted, 'sms': inserted, 'data': inserted}."""
+    tz: the zone of the rows' local start times (the operator's). Returns {'call': inserted,
+    'sms': inserted, 'data': inserted}."""
     batch_id = rollups.new_batch(conn, source, import_id)
-    counts = {"call": insert_rows(conn, "call", batch_id, calls),
-              "sms": insert_rows(conn, "sms", batch_id, sms),
-              "data": insert_rows(conn, "data", batch_id, data)}
+    counts = {"call": insert_rows(conn, "call", batch_id, calls, tz),
+              "sms": insert_rows(conn, "sms", batch_id, sms, tz),
+              "data": insert_rows(conn, "data", batch_id, data, tz)}
     if any(counts.values()):
         rollups.apply_batch(conn, batch_id)
     return counts
@@ -61,46 +118,49 @@ def _tsv_value(v) -> str:
     return s
 
 
-def _tsv_line(r) -> str:
-    return "\t".join([_tsv_value(v) for v in r]) + "\n"
+def _tsv_line(r, utc) -> str:
+    return "\t".join([_tsv_value(v) for v in r]) + "\t" + _tsv_value(utc) + "\n"
 
 
 # each value as str() gives it (what _tsv_value gives, but for None, booleans and what needs
-# escaping: tsv_text checks the text for those), the boolean columns as 1/0 ('d' refuses None)
-def _call_lines(rows) -> list[str]:
-    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\n"
-            for c, at, d, o, du, bs, an, di, it, so, rf in rows]
+# escaping: tsv_text checks the text for those), the boolean columns as 1/0 ('d' refuses None),
+# and the start in UTC last
+def _call_lines(rows, utcs) -> list[str]:
+    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\t{u}\n"
+            for (c, at, d, o, du, bs, an, di, it, so, rf), u in zip(rows, utcs)]
 
 
-def _sms_lines(rows) -> list[str]:
-    return [f"{c}\t{at}\t{d}\t{o}\t{ln}\t{it:d}\t{so}\t{rf}\n"
-            for c, at, d, o, ln, it, so, rf in rows]
+def _sms_lines(rows, utcs) -> list[str]:
+    return [f"{c}\t{at}\t{d}\t{o}\t{ln}\t{it:d}\t{so}\t{rf}\t{u}\n"
+            for (c, at, d, o, ln, it, so, rf), u in zip(rows, utcs)]
 
 
 _LINES = {"call": _call_lines, "sms": _sms_lines}
 
 
-def tsv_text(kind: str, rows: Sequence[Sequence]) -> str:
+def tsv_text(kind: str, rows: Sequence[Sequence], tz: str = "UTC") -> str:
     """The rows as load_rows' scratch file holds them: tab-separated, NULL as \\N, booleans as
-    1/0, tabs, line ends and backslashes escaped. Call and SMS rows are formatted whole; the
-    text is then checked for anything that would need escaping or a NULL or boolean written as
-    a word (then every value goes through _tsv_value)."""
+    1/0, tabs, line ends and backslashes escaped, each row's start in UTC (zone tz) last. Call
+    and SMS rows are formatted whole; the text is then checked for anything that would need
+    escaping or a NULL or boolean written as a word (then every value goes through _tsv_value)."""
+    utcs = utc_times(rows, tz)
     lines = _LINES.get(kind)
     if lines is not None and rows:
         try:
-            text = "".join(lines(rows))
+            text = "".join(lines(rows, utcs))
         except (TypeError, ValueError):     # a value of another type, or a row of another width
             text = None
         # a None or a boolean outside the boolean columns shows as 'None'/'True'/'False' (a
         # string holding one of these words just takes the long way)
-        if (text is not None and text.count("\t") == (len(TABLES[kind][1]) - 1) * len(rows)
+        if (text is not None and text.count("\t") == len(TABLES[kind][1]) * len(rows)
                 and text.count("\n") == len(rows) and "\\" not in text and "\r" not in text
                 and "None" not in text and "True" not in text and "False" not in text):
             return text
-    return "".join([_tsv_line(r) for r in rows])
+    return "".join([_tsv_line(r, u) for r, u in zip(rows, utcs)])
 
 
-def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: str, text: str | None = None) -> int:
+def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: str, text: str | None = None,
+              tz: str = "UTC") -> int:
     """Like insert_rows, through LOAD DATA LOCAL INFILE ... IGNORE from a scratch file at path
     (tab-separated, written here; text: the rows' tsv_text when already made). Returns how many
     were inserted (duplicates are skipped)."""
@@ -108,11 +168,11 @@ def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: st
         return 0
     table, cols = TABLES[kind]
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text if text is not None else tsv_text(kind, rows))
+        fh.write(text if text is not None else tsv_text(kind, rows, tz))
     cur = conn.cursor()
     cur.execute(f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {table} CHARACTER SET utf8mb4"
                 f" FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'"
-                f" ({', '.join(cols)}) SET batch_id = %s", (path, batch_id))
+                f" ({', '.join(cols)}, {UTC_COL}) SET batch_id = %s", (path, batch_id))
     n = cur.rowcount
     cur.close()
     return max(n, 0)
@@ -134,16 +194,17 @@ class Prepared:
         return len(self.rows)
 
 
-def prepare(kind: str, rows: list, regions_for: Callable[[list[int]], dict[int, str]]) -> Prepared:
+def prepare(kind: str, rows: list, regions_for: Callable[[list[int]], dict[int, str]], tz: str = "UTC") -> Prepared:
     """Prepared rows; regions_for(customer ids) gives the customers' regions for the hourly sums
-    (load_batch checks them again in its transaction)."""
+    (load_batch checks them again in its transaction); tz the zone of their local times."""
     sums = rollup_sums(kind, rows, regions_for) if rows else None
     if sums is not None:
         sums.statements()
-    return Prepared(rows, tsv_text(kind, rows) if len(rows) >= LOAD_MIN else None, sums)
+    return Prepared(rows, tsv_text(kind, rows, tz) if len(rows) >= LOAD_MIN else None, sums)
 
 
-def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sms=(), data=()) -> dict[str, int]:
+def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sms=(), data=(),
+               tz: str = "UTC") -> dict[str, int]:
     """write_batch through LOAD DATA LOCAL INFILE (scratch file at path): a batch id, the loads
     and the rollup update, in the caller's transaction. Small batches use INSERT IGNORE. calls,
     sms and data are rows or Prepared rows."""
@@ -153,8 +214,8 @@ def load_batch(conn, source: str, import_id: int | None, path: str, calls=(), sm
         prep = rows if isinstance(rows, Prepared) else None
         if prep is not None:
             rows = prep.rows
-        counts[kind] = n = (load_rows(conn, kind, batch_id, rows, path, prep.text if prep else None)
-                            if len(rows) >= LOAD_MIN else insert_rows(conn, kind, batch_id, rows))
+        counts[kind] = n = (load_rows(conn, kind, batch_id, rows, path, prep.text if prep else None, tz)
+                            if len(rows) >= LOAD_MIN else insert_rows(conn, kind, batch_id, rows, tz))
         # every row went in (none was a duplicate): the batch's rows are exactly these, so their
         # rollups are summed here rather than read back; otherwise read back by batch id
         if n and not (n == len(rows) and add_rollups(conn, kind, rows, prep.sums if prep else None)):

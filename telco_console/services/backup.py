@@ -197,7 +197,7 @@ def restore(ctx: AppContext, path: str | os.PathLike) -> BackupResult:
 
     ctx.owner_db().close()      # pooled sessions may hold the old tables' metadata
     ctx.db.close()
-    migrations.migrate(ctx.owner_db())
+    migrations.migrate(ctx.owner_db(), tz=ctx.tz)
     counts = table_counts(ctx)
     ctx.db.run(lambda conn: ctx.audit(conn, "db.restore", str(source)[:200],
                                       f"{sum(counts.values())} rows in {len(counts)} tables"))

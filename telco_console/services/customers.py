@@ -6,7 +6,7 @@ from datetime import date
 
 from telco_console.context import AppContext
 from telco_console.errors import DuplicateError, NotFoundError, ValidationError
-from telco_console.phone import normalise_msisdn
+from telco_console.phone import normalise_msisdn, search_digits, try_normalise
 from telco_console.reporting.report import Column, Report
 from telco_console.services.collection import fields as F
 from telco_console.repositories import customers as customers_repo
@@ -87,6 +87,15 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
         if values["status"] not in ("active", "suspended"):
             raise ValidationError("status can be set to active or suspended (use close to close)")
         clean["status"] = values["status"]
+    today = ctx.now().date()
+    dates: dict = {}
+    for key, col in (("since", "created_on"), ("closed_on", "closed_on")):
+        if values.get(key) is not None:
+            v = values[key]
+            dates[col] = v if isinstance(v, date) else parse_date(v, ctx.tz)
+            if dates[col] > today:
+                raise ValidationError(f"the {'start' if key == 'since' else 'closing'} date "
+                                      f"{dates[col]:%Y-%m-%d} is in the future")
 
     def do(conn):
         cust = customers_repo.by_msisdn(conn, number)
@@ -95,8 +104,17 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
         ctx.check_customer(cust)
         if "region" in clean and ctx.user.scope_region is not None:
             clean["region"] = ctx.narrow_region(clean["region"])     # never moved out of the region
-        if cust["status"] == "closed":
-            raise ValidationError(f"{number} is closed and cannot be edited")
+        if "closed_on" in dates and cust["status"] != "closed":
+            raise ValidationError(f"{number} is not closed: use close to close it")
+        if cust["status"] == "closed" and set(clean) - {"created_on", "closed_on"}:
+            raise ValidationError(f"{number} is closed: only its start and closing dates can be corrected")
+        if dates:
+            since = dates.get("created_on", cust["created_on"])
+            closed = dates.get("closed_on", cust["closed_on"])
+            if closed is not None and closed < since:
+                raise ValidationError(f"the closing date {closed:%Y-%m-%d} is before the start date "
+                                      f"{since:%Y-%m-%d}")
+            clean.update(dates)
         if values.get("plan"):
             p = plans_repo.by_code(conn, values["plan"].strip().upper())
             if not p:
@@ -112,7 +130,13 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
 def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -> dict:
     ctx.check("customer.close")
     number = normalise_msisdn(msisdn, ctx.region)
-    closed_on = on if isinstance(on, date) else (parse_date(on, ctx.tz) if on else ctx.now().date())
+    today = ctx.now().date()
+    closed_on = on if isinstance(on, date) else (parse_date(on, ctx.tz) if on else today)
+    if closed_on > today:
+        # a closure takes effect when it is made: one that only starts later would leave the
+        # customer open and billable until then (decision 31)
+        raise ValidationError(f"the closing date {closed_on:%Y-%m-%d} is in the future: close the "
+                              "customer on that day (or later) instead")
 
     def do(conn):
         cust = customers_repo.by_msisdn(conn, number)
@@ -128,6 +152,14 @@ def close_customer(ctx: AppContext, msisdn: str, on: str | date | None = None) -
         return customers_repo.by_id(conn, cust["id"])
 
     return ctx.db.run(do)
+
+
+def _search_numbers(ctx: AppContext, search: str | None) -> tuple[str | None, str | None]:
+    """(E.164, digits) of a search written as a (part of a) phone number in the operator's
+    region ('07408 813668', '(415) 555-0101', '+44 (0)7408...'), else (None, None)."""
+    if not search:
+        return None, None
+    return try_normalise(search, ctx.region), search_digits(search, ctx.region)
 
 
 @dataclass
@@ -150,9 +182,12 @@ def list_customers(ctx: AppContext, search: str | None = None, region: str | Non
         raise ValidationError("the page runs from 1 to 1,000,000 and the page size from 1 to 1,000")
     plan_code = plan.strip().upper() if plan else None
 
+    numbers = _search_numbers(ctx, search)
+
     def do(conn):
-        total = customers_repo.count(conn, search, region, status, plan_code)
-        rows = customers_repo.find(conn, search, region, status, plan_code, size, (max(page, 1) - 1) * size)
+        total = customers_repo.count(conn, search, region, status, plan_code, numbers)
+        rows = customers_repo.find(conn, search, region, status, plan_code, size, (max(page, 1) - 1) * size,
+                                   numbers)
         return total, rows
 
     total, rows = ctx.db.run(do)

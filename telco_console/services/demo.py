@@ -432,12 +432,12 @@ def _write_chunk(ctx, fast_load, scratch: str, calls, sms, data):
 
     if fast_load is not None:
         try:
-            return ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data), fast_load
+            return ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data, ctx.tz), fast_load
         except mysql.connector.Error as exc:
             if getattr(exc, "errno", None) not in LOCAL_INFILE_REFUSED:
                 raise
             ctx.notify("the server refuses LOAD DATA LOCAL (local_infile=0): using INSERT, slower")
-    return ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data), None
+    return ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data, ctx.tz), None
 
 
 def usage_chunk(region: str, seed: int, people: Population, cust_ids, cal: Calendar, contacts: Contacts | None,

@@ -22,7 +22,7 @@ import json
 import os
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from telco_console.errors import TelcoError, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import partitions as parts
 from telco_console.repositories import rollups
+from telco_console.repositories import usage as usage_repo
 from telco_console.timeutil import Period
 
 FORMAT = "telco-usage-archive/1"
@@ -322,6 +323,9 @@ def restore_archive(ctx, path: str | os.PathLike, progress=None) -> dict:
                 conn.commit()
             inserted[table] = n
         end = parts.next_month(first)
+        # an archive made before started_utc existed restores it empty: filled as `db migrate` does
+        usage_repo.fill_started_utc(conn, ctx.tz, datetime.combine(first, time()), datetime.combine(end, time()))
+        conn.commit()
         diffs = parts.rollup_differences(conn, first, end, limit=1)
         conn.commit()
         rebuilt = False

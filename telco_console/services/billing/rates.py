@@ -21,7 +21,6 @@ from telco_console.services.billing import decks as D
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-READERS = ("admin", "analyst", "staff")
 
 
 class UnratedCalls(ValidationError):
@@ -128,7 +127,7 @@ def _store(ctx: AppContext, name: str, kind: str, entries: list, source: str, ra
 
 def import_csv(ctx: AppContext, path: str, deck: str, effective_from: str | None = None) -> ImportResult:
     """Our deck CSV as a new version of `deck` (one transaction)."""
-    ctx.require("admin", action="import rate decks")
+    ctx.check("rates.import")
     t0 = _time.perf_counter()
     check_deck_name(deck)
     eff = parse_effective(effective_from)
@@ -139,7 +138,7 @@ def import_csv(ctx: AppContext, path: str, deck: str, effective_from: str | None
 def import_cgrates(ctx: AppContext, folder: str, deck: str, rating_plan: str, allowance: list[str] | None = None,
                    effective_from: str | None = None) -> ImportResult:
     """The entries of one rating plan of a CGRateS tariff plan folder as a new version of `deck`."""
-    ctx.require("admin", action="import rate decks")
+    ctx.check("rates.import-cgrates")
     t0 = _time.perf_counter()
     check_deck_name(deck)
     eff = parse_effective(effective_from)
@@ -152,7 +151,7 @@ def import_cgrates(ctx: AppContext, folder: str, deck: str, rating_plan: str, al
 def import_entries(ctx: AppContext, entries: list, deck: str, source: str,
                    effective_from: str | None = None) -> ImportResult:
     """Entries built in code (the demo decks) as a new version of a CSV-kind deck."""
-    ctx.require("admin", action="import rate decks")
+    ctx.check("rates.import")
     return _store(ctx, deck, "csv", entries, source, None, parse_effective(effective_from), _time.perf_counter())
 
 
@@ -225,7 +224,7 @@ def _plain(value: Decimal) -> str:
 def quote(ctx: AppContext, plan_code: str, number: str, at: str | datetime, seconds) -> Report:
     """The cost breakdown of one call on a plan, as if no allowance were left. Raises Unrated (exit 1)
     naming the number when nothing in the plan's deck covers it."""
-    ctx.require(*READERS, action="quote calls")
+    ctx.check("rates.quote")
     when = at if isinstance(at, datetime) else parse_at(at)
     secs = parse_seconds(seconds)
     num = _number(ctx, number)
@@ -284,7 +283,7 @@ def _quote_flat(ctx, plan, num, when, secs, title, cols) -> Report:
 
 def lookup(ctx: AppContext, number: str, deck: str, at: str | datetime | None = None) -> Report:
     """The entries of the longest matching prefix; the one that applies at `at` (default now) marked."""
-    ctx.require(*READERS, action="look up rates")
+    ctx.check("rates.lookup")
     when = parse_at(at) if isinstance(at, str) and at.strip() else (at or ctx.now().replace(tzinfo=None))
     num = _number(ctx, number)
 
@@ -319,7 +318,7 @@ def _entry_row(e: D.Entry) -> list:
 def list_entries(ctx: AppContext, deck: str, page: int = 1, page_size: int = 50, prefix: str | None = None,
                  version: int | None = None) -> Report:
     """One page of a deck version's entries (the latest version unless `version`)."""
-    ctx.require(*READERS, action="list rate decks")
+    ctx.check("rates.list")
     if page < 1 or not 1 <= page_size <= 10000:
         raise ValidationError("the page is 1 or more and the page size 1 to 10,000")
 
@@ -347,7 +346,7 @@ def list_entries(ctx: AppContext, deck: str, page: int = 1, page_size: int = 50,
 
 
 def list_decks(ctx: AppContext) -> Report:
-    ctx.require(*READERS, action="list rate decks")
+    ctx.check("rates.decks")
 
     def do(conn):
         out = []

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from telco_console.clock import zone
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn
 from telco_console.timeutil import parse_when, to_local
@@ -36,9 +37,14 @@ _MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$
 
 
 def record_time(text: str, tz: str, now: datetime | None = None) -> datetime:
-    """A time from a file, in operator local time (naive, millisecond precision). The usual
-    CDR layouts are read directly; anything else goes through timeutil.parse_when (dateutil).
-    A time in the future is refused."""
+    """A time from a file, in operator local time (naive, millisecond precision; a time skipped
+    by a spring clock change shifted forward, a repeated autumn time its first occurrence unless
+    an offset says otherwise: see clock.py). The usual CDR layouts are read directly; anything
+    else goes through timeutil.parse_when (dateutil). A time in the future is refused."""
+    return zone(tz).normalise(_record_time(text, tz, now))
+
+
+def _record_time(text: str, tz: str, now: datetime | None) -> datetime:
     raw = (text or "").strip()
     if not raw:
         raise ValidationError("the time is empty")
@@ -74,8 +80,8 @@ def record_time(text: str, tz: str, now: datetime | None = None) -> datetime:
 
 def typed_time(text: str, tz: str, now: datetime | None = None) -> datetime:
     """What a person types ('2026-10-03 14:05', '3 Oct 14:05', 'now'): python-dateutil through
-    timeutil.parse_when; a time in the future is refused."""
-    return to_local(parse_when(text, tz, now=now), tz)
+    timeutil.parse_when; a time in the future is refused. Local time as record_time has it."""
+    return zone(tz).normalise(to_local(parse_when(text, tz, now=now), tz))
 
 
 _DUR = re.compile(r"^(?:([0-9]{1,9})\s*h)?\s*(?:([0-9]{1,9})\s*m(?:in)?)?\s*(?:([0-9]{1,9})\s*s)?$", re.I)

@@ -142,13 +142,26 @@ class Rejects:
             self.fh.close()
 
 
-def _progress(ctx: AppContext, total: int, name: str):
-    if not ctx.progress:
-        return None
-    from tqdm import tqdm
+class Progress:
+    """The progress bar of one file (tqdm on stderr, by bytes read), when the context shows them."""
 
-    return tqdm(total=total, unit="B", unit_scale=True, desc=f"importing {name}", file=sys.stderr,
-                leave=False, dynamic_ncols=True)
+    def __init__(self, ctx: AppContext, total: int, name: str):
+        self.bar = None
+        self.shown = 0
+        if ctx.progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=f"importing {name}", file=sys.stderr,
+                            leave=False, dynamic_ncols=True)
+
+    def update(self, bytes_read: int) -> None:
+        if self.bar is not None:
+            self.bar.update(bytes_read - self.shown)
+            self.shown = bytes_read
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def import_files(ctx: AppContext, fmt: str, paths: list[str], region: str | None = None,
@@ -169,12 +182,145 @@ def _check_region(region: str) -> str:
     return code
 
 
+class Reader:
+    """The file's rows as records, in batches: each row parsed and validated, a rejected one
+    written to the reject file (line number, original line, reason) and counted."""
+
+    def __init__(self, fh, fmt: str, path: str, fast: bool):
+        self.lines = parsers.LineReader(fh)
+        self.stream = parsers.rows(self.lines)
+        header = None
+        if parsers.has_header(fmt):
+            first = next(self.stream, None)
+            if first is None:
+                raise ValidationError(f"{path} is empty: a {fmt} file starts with its header row")
+            if isinstance(first[2], Exception):
+                raise ValidationError(f"{path} line {first[0]}: the header is not CSV ({first[2]})")
+            header = first[2]
+        self.parse, _ = parsers.row_parser(fmt, header, fast)
+        self.kind = getattr(self.parse, "kind", "data" if fmt == "tellco" else "calls")
+
+    def batches(self, tz: str, now, batch_size: int, rejects: "Rejects", file: str):
+        """(records, rows rejected meanwhile) of at most batch_size records, in file order (a
+        customers file's records come with their line number and text)."""
+        parse, keep_lines = self.parse, self.kind == "customers"
+        batch: list = []
+        rejected = 0
+        try:
+            for line_no, line, row in self.stream:
+                if isinstance(row, Exception):
+                    rejects.add(file, line_no, line, f"not CSV: {row}")
+                    rejected += 1
+                    continue
+                try:
+                    rec = parse(row, tz, now)
+                    batch.append((line_no, line, rec) if keep_lines else rec)
+                except ValidationError as exc:
+                    rejects.add(file, line_no, line, str(exc))
+                    rejected += 1
+                    continue
+                except (ValueError, ArithmeticError) as exc:    # a row no field parser foresaw
+                    rejects.add(file, line_no, line, f"not readable ({type(exc).__name__})")
+                    rejected += 1
+                    continue
+                if len(batch) >= batch_size:
+                    yield batch, rejected
+                    batch, rejected = [], 0
+        except TooManyRejects:
+            if batch or rejected:           # the good rows read before the stop are imported
+                yield batch, rejected
+            raise
+        if batch or rejected:
+            yield batch, rejected
+
+    @property
+    def bytes_read(self) -> int:
+        return self.lines.bytes_read
+
+    def sha256(self) -> str:
+        return self.lines.sha.hexdigest()
+
+
+class Writer:
+    """Writes the batches, each in its own transaction, and adds their counters to the result.
+    Records: a two-stage pipeline, the next batch matched and prepared (scratch text, rollup
+    sums: CPU) here while the previous one is written (mostly the server's time) in one writer
+    thread. Customers files are written in line (their checks need the plans)."""
+
+    def __init__(self, ctx: AppContext, kind: str, matcher: Matcher, import_id: int, fast: bool, region: str,
+                 rejects: "Rejects", file: str, result: ImportResult, progress: Progress, reader: Reader):
+        self.ctx, self.kind, self.matcher, self.import_id = ctx, kind, matcher, import_id
+        self.fast, self.region, self.rejects, self.file = fast, region, rejects, file
+        self.result, self.progress, self.reader = result, progress, reader
+        scratch = tempfile.NamedTemporaryFile(prefix="telco-load-", suffix=".tsv", delete=False)
+        scratch.close()
+        self.scratch = scratch.name
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") \
+            if kind != "customers" else None
+        self.pending = None
+        # the writer thread spends its time waiting on the server and must get the interpreter
+        # back at once when an answer arrives, not after the reading thread's 5 ms time slice
+        self.switch = sys.getswitchinterval()
+        if self.pool is not None:
+            sys.setswitchinterval(min(self.switch, SWITCH_INTERVAL))
+
+    def _collect(self, counts: dict) -> None:
+        self.result.add(counts)
+        self.progress.update(self.reader.bytes_read)
+
+    def submit(self, batch: list, rejected: int) -> None:
+        ctx, matcher = self.ctx, self.matcher
+        if self.pool is None:
+            self._collect(_write(ctx, self.kind, matcher, batch, rejected, self.import_id, self.scratch,
+                                 self.fast, self.region, self.rejects, self.file))
+            return
+        parts = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, self.fast, ctx.tz))
+        future = self.pool.submit(_write_parts, ctx, matcher.source, parts, len(batch), rejected,
+                                  self.import_id, self.scratch, self.fast)
+        self.flush()
+        self.pending = future
+
+    def flush(self) -> None:
+        """Wait for the batch being written and count it."""
+        if self.pending is not None:
+            p, self.pending = self.pending, None
+            self._collect(p.result())
+
+    def close(self) -> None:
+        """Let the batch being written finish (commit or roll back) before leaving; then the
+        thread, the switch interval and the scratch file go."""
+        if self.pool is not None:
+            if self.pending is not None:
+                try:
+                    self.result.add(self.pending.result())
+                except BaseException:
+                    pass
+                self.pending = None
+            self.pool.shutdown(wait=True)
+            sys.setswitchinterval(self.switch)
+        try:
+            os.unlink(self.scratch)
+        except OSError:
+            pass
+
+
+def _finish(ctx: AppContext, import_id: int, status: str, fmt: str, file: str, result: ImportResult,
+            sha: str | None, note: str | None = None) -> None:
+    """The import's row closed (status, time, SHA-256 of a whole file, reject file, a note on why
+    it stopped) and the audit entry, in one transaction."""
+    ctx.db.run(lambda c: (imports_repo.finish(c, import_id, status, ctx.now(), sha, result.reject_file, note),
+                          ctx.audit(c, "import." + status, file,
+                                    f"{fmt} {result.kind}: read {result.read}, inserted {result.inserted},"
+                                    f" unmatched {result.unmatched}, rejected {result.rejected}")))
+
+
 def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                 reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True,
                 max_rejects: int = DEFAULT_MAX_REJECTS) -> ImportResult:
     """Import one file. Numbers written nationally are read in `region` (default: the operator's
     [operator] default_region). Interrupted, the batches written stay written and consistent;
-    running it again completes the import (duplicates are skipped)."""
+    running it again completes the import (duplicates are skipped). A pipeline: the Reader's
+    batches go to the Writer, with the Progress bar; the import's row and audit entry close it."""
     ctx.check("import")
     fmt = (fmt or "").strip().lower()
     if fmt not in parsers.FORMATS:
@@ -190,20 +336,9 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
     batch_size = max(1, int(batch_size))
     now = ctx.now()
-    tz = ctx.tz
     with fh:
-        reader = parsers.LineReader(fh)
-        stream = parsers.rows(reader)
-        header = None
-        if parsers.has_header(fmt):
-            first = next(stream, None)
-            if first is None:
-                raise ValidationError(f"{path} is empty: a {fmt} file starts with its header row")
-            if isinstance(first[2], Exception):
-                raise ValidationError(f"{path} line {first[0]}: the header is not CSV ({first[2]})")
-            header = first[2]
-        parse, _ = parsers.row_parser(fmt, header, fast)
-        kind = getattr(parse, "kind", "data" if fmt == "tellco" else "calls")
+        reader = Reader(fh, fmt, path, fast)
+        kind = reader.kind
         if kind == "customers":
             ctx.check("import.customers")
         import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username,
@@ -211,83 +346,19 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         result = ImportResult(import_id, fmt, str(file), kind)
         rejects = Rejects(reject_file, str(Path("rejects") / f"{file.name}.{import_id}.rejects.csv"),
                           max_rejects)
-        source = fmt if fmt != "csv" else "csv"
-        matcher = Matcher(region, ctx.region, source, import_id)
-        bar = _progress(ctx, os.path.getsize(file), file.name)
-        scratch = tempfile.NamedTemporaryFile(prefix="telco-load-", suffix=".tsv", delete=False)
-        scratch.close()
+        matcher = Matcher(region, ctx.region, fmt, import_id)
+        progress = Progress(ctx, os.path.getsize(file), file.name)
+        writer = Writer(ctx, kind, matcher, import_id, fast, region, rejects, str(file), result, progress, reader)
         started = time.perf_counter()
-        status = "failed"
-        note = None
-        # a two-stage pipeline: the next batch is parsed while the previous one is written
-        # (customers files are written in line, their checks need the plans)
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") \
-            if kind != "customers" else None
-        pending = None
-        shown = [0]
-        # the writer thread spends its time waiting on the server and must get the interpreter
-        # back at once when an answer arrives, not after the reading thread's 5 ms time slice
-        switch = sys.getswitchinterval()
-        if pool is not None:
-            sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
-
-        def collect(future) -> None:
-            result.add(future.result() if pool is not None else future)
-            if bar is not None:
-                bar.update(reader.bytes_read - shown[0])
-                shown[0] = reader.bytes_read
-
-        def submit(batch, rejected) -> None:
-            nonlocal pending
-            if pool is None:
-                collect(_write(ctx, kind, matcher, batch, rejected, import_id, scratch.name, fast, region,
-                               rejects, file))
-                return
-            # matching and the scratch file's text and rollup sums (CPU) here, writing (mostly
-            # the server's time) in the writer thread
-            parts = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, fast))
-            future = pool.submit(_write_parts, ctx, matcher.source, parts, len(batch), rejected, import_id,
-                                 scratch.name, fast)
-            if pending is not None:
-                p, pending = pending, None
-                collect(p)
-            pending = future
-
+        status, note = "failed", None
         try:
-            batch: list = []
-            rejected = 0
-            for line_no, line, row in stream:
-                if isinstance(row, Exception):
-                    rejects.add(str(file), line_no, line, f"not CSV: {row}")
-                    rejected += 1
-                    continue
-                try:
-                    rec = parse(row, tz, now)
-                    batch.append((line_no, line, rec) if kind == "customers" else rec)
-                except ValidationError as exc:
-                    rejects.add(str(file), line_no, line, str(exc))
-                    rejected += 1
-                    continue
-                except (ValueError, ArithmeticError) as exc:    # a row no field parser foresaw
-                    rejects.add(str(file), line_no, line, f"not readable ({type(exc).__name__})")
-                    rejected += 1
-                    continue
-                if len(batch) >= batch_size:
-                    submit(batch, rejected)
-                    batch, rejected = [], 0
-            if batch or rejected:
-                submit(batch, rejected)
-            if pending is not None:
-                p, pending = pending, None
-                collect(p)
+            for batch, rejected in reader.batches(ctx.tz, now, batch_size, rejects, str(file)):
+                writer.submit(batch, rejected)
+            writer.flush()
             status = "done"
         except TooManyRejects as exc:
             status, note = "stopped", str(exc)
-            if batch or rejected:           # the good rows read before the stop are imported
-                submit(batch, rejected)
-            if pending is not None:
-                p, pending = pending, None
-                collect(p)
+            writer.flush()
             raise
         except KeyboardInterrupt as exc:
             status = "interrupted"
@@ -295,31 +366,15 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
                 "; importing the file again completes it (rows already imported are skipped)"
             raise
         finally:
-            if pool is not None:
-                if pending is not None:
-                    # let the batch being written finish (commit or roll back) before leaving
-                    try:
-                        result.add(pending.result())
-                    except BaseException:
-                        pass
-                pool.shutdown(wait=True)
-                sys.setswitchinterval(switch)
+            writer.close()
             result.seconds = time.perf_counter() - started
             result.status = status
             rejects.close()
-            if bar is not None:
-                bar.close()
-            try:
-                os.unlink(scratch.name)
-            except OSError:
-                pass
+            progress.close()
             result.reject_file = rejects.path if rejects.count else None
-            sha = reader.sha.hexdigest() if status == "done" else None
             try:
-                ctx.db.run(lambda c: (imports_repo.finish(c, import_id, status, ctx.now(), sha, result.reject_file, note),
-                                      ctx.audit(c, "import." + status, str(file),
-                                                f"{fmt} {kind}: read {result.read}, inserted {result.inserted},"
-                                                f" unmatched {result.unmatched}, rejected {result.rejected}")))
+                _finish(ctx, import_id, status, fmt, str(file), result,
+                        reader.sha256() if status == "done" else None, note)
             except Exception:
                 if status == "done":
                     raise
@@ -334,15 +389,15 @@ def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region
     return _write_parts(ctx, matcher.source, parts, len(batch), rejected, import_id, scratch, fast)
 
 
-def _prepared(conn, matcher, batch, fast) -> tuple:
+def _prepared(conn, matcher, batch, fast, tz) -> tuple:
     """Matcher.split's parts, with the records made ready for usage.load_batch (fast) ahead of
     the write."""
     calls, sms, data, unmatched = matcher.split(conn, batch)
     if not fast:
         return calls, sms, data, unmatched
     regions = lambda ids: matcher.regions_of(conn, ids)  # noqa: E731
-    return (usage.prepare("call", calls, regions), usage.prepare("sms", sms, regions),
-            usage.prepare("data", data, regions), unmatched)
+    return (usage.prepare("call", calls, regions, tz), usage.prepare("sms", sms, regions, tz),
+            usage.prepare("data", data, regions, tz), unmatched)
 
 
 def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> dict:
@@ -352,9 +407,9 @@ def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> d
 
     def do(conn):
         if fast:
-            got = usage.load_batch(conn, source, import_id, scratch, calls=calls, sms=sms, data=data)
+            got = usage.load_batch(conn, source, import_id, scratch, calls=calls, sms=sms, data=data, tz=ctx.tz)
         else:
-            got = usage.write_batch(conn, source, import_id, calls=calls, sms=sms, data=data)
+            got = usage.write_batch(conn, source, import_id, calls=calls, sms=sms, data=data, tz=ctx.tz)
         inserted = sum(got.values())
         new_unmatched = unmatched_repo.insert_many(conn, unmatched)
         counts = {"rows_read": n + rejected, "inserted": inserted,
@@ -372,8 +427,9 @@ def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> 
 
     today = ctx.now().date()
     plans = ctx.db.run(imports_repo.plan_ids)
-    rows, seen, bad = [], set(), 0
-    for line_no, line, rec in batch:
+    rows, seen, bad, stop = [], set(), 0, None
+    processed = len(batch)
+    for i, (line_no, line, rec) in enumerate(batch):
         try:
             number = F.msisdn(rec.msisdn, region)
             name, cust_region = F.customer_name(rec.name), F.region_name(rec.region)
@@ -387,7 +443,11 @@ def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> 
             if since > today:
                 raise ValidationError("the start date is in the future")
         except ValidationError as exc:
-            rejects.add(str(file), line_no, line, str(exc))
+            try:
+                rejects.add(str(file), line_no, line, str(exc))
+            except TooManyRejects as too_many:      # the rows before it are still written
+                stop, processed = too_many, i
+                break
             bad += 1
             continue
         if number in seen:
@@ -397,14 +457,17 @@ def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> 
 
     def do(conn):
         added = imports_repo.add_customers(conn, rows)
-        counts = {"rows_read": len(batch) + rejected, "inserted": added,
-                  "duplicates": (len(batch) - bad - len(rows)) + (len(rows) - added), "rejected": rejected + bad}
+        counts = {"rows_read": processed + rejected, "inserted": added,
+                  "duplicates": (processed - bad - len(rows)) + (len(rows) - added), "rejected": rejected + bad}
         imports_repo.add_counts(conn, import_id, counts)
         if added:
             ctx.audit(conn, "customer.import", str(file), f"{added} customer(s)")
         return counts
 
-    return ctx.db.run(do)
+    counts = ctx.db.run(do)
+    if stop is not None:
+        raise stop
+    return counts
 
 
 def recent_imports(ctx: AppContext, limit: int = 20) -> Report:

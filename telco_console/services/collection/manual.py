@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from telco_console.applications import APPS
+from telco_console.clock import zone
 from telco_console.context import AppContext
 from telco_console.errors import NotFoundError, ValidationError
 from telco_console.phone import is_international, normalise_msisdn, try_normalise
@@ -29,9 +30,21 @@ def customer(ctx: AppContext, text: str) -> dict:
     if not cust:
         raise ValidationError(f"{number} is not a customer")
     ctx.check_customer(cust)                 # an account limited to a region logs for its customers
-    if cust["status"] == "closed":
-        raise ValidationError(f"{number} is closed since {cust['closed_on']}")
+    if cust["closed_on"] is not None and cust["closed_on"] < cust["created_on"]:
+        raise ValidationError(f"{number} has no days as a customer")
     return cust
+
+
+def within_tenure(cust: dict, at: datetime) -> None:
+    """Refuses a record of a customer at a time outside their tenure (joined on .. closed on,
+    both days included), as the imports do."""
+    day = at.date()
+    if day < cust["created_on"]:
+        raise ValidationError(f"{cust['msisdn']} was not a customer on {day:%Y-%m-%d} "
+                              f"(since {cust['created_on']:%Y-%m-%d})")
+    if cust["closed_on"] is not None and day > cust["closed_on"]:
+        raise ValidationError(f"{cust['msisdn']} was not a customer on {day:%Y-%m-%d} "
+                              f"(closed on {cust['closed_on']:%Y-%m-%d})")
 
 
 def direction(text: str) -> str:
@@ -46,11 +59,21 @@ def when(ctx: AppContext, text: str) -> datetime:
     return F.typed_time(text, ctx.tz, now=ctx.now())
 
 
+def start_for(ctx: AppContext, cust: dict, text: str) -> datetime:
+    """A record's start as typed, refused outside the customer's tenure (for the prompts)."""
+    start = when(ctx, text)
+    within_tenure(cust, start)
+    return start
+
+
 def end_after(ctx: AppContext, start: datetime, text: str) -> datetime:
+    """The end as typed, at or after the start in real time (a time repeated in autumn is the
+    occurrence that comes after the start)."""
     end = when(ctx, text)
-    if end < start:
-        raise ValidationError(f"the end {end:%Y-%m-%d %H:%M:%S} is before the start {start:%Y-%m-%d %H:%M:%S}")
-    if end - start > timedelta(seconds=F.MAX_DURATION_S):
+    z = zone(ctx.tz)
+    _, end = z.span(start, end, fixed_start=True, what=f"the end {end:%Y-%m-%d %H:%M:%S} is before the start "
+                                                       f"{start:%Y-%m-%d %H:%M:%S}")
+    if z.elapsed(start, end) > timedelta(seconds=F.MAX_DURATION_S):
         raise ValidationError("the end is more than 24 hours after the start")
     return end
 
@@ -86,7 +109,7 @@ def _intl(ctx, number: str) -> bool:
 def _write(ctx: AppContext, kind: str, rec: dict, ref: str, **rows) -> int:
     """Write one record, give it its record number and audit it, in one transaction; returns the number."""
     def do(conn):
-        usage.write_batch(conn, "manual", None, **rows)
+        usage.write_batch(conn, "manual", None, tz=ctx.tz, **rows)
         number = manual_records.add(conn, kind, ref, rec["started_at"], rec["customer_id"], ctx.user.username,
                                     ctx.now())
         ctx.audit(conn, f"log.{kind}", rec["msisdn"], f"record {number}")
@@ -106,6 +129,7 @@ def call_preview(ctx: AppContext, msisdn, other, direction_, started, duration=N
     other = other_party(ctx, other)
     d = direction(direction_)
     start = _resolve(ctx, started, lambda t: when(ctx, t))
+    within_tenure(cust, start)
     if (duration is None) == (ended is None):
         raise ValidationError("give either the duration or the end time")
     if duration is not None:
@@ -114,19 +138,19 @@ def call_preview(ctx: AppContext, msisdn, other, direction_, started, duration=N
             raise ValidationError("the duration must be between 0 and 24 hours")
     else:
         end = _resolve(ctx, ended, lambda t: end_after(ctx, start, t))
-        if end < start:
+        secs = int(zone(ctx.tz).elapsed(start, end).total_seconds())     # real time
+        if secs < 0:
             raise ValidationError("the end is before the start")
-        secs = int((end - start).total_seconds())
         if secs > F.MAX_DURATION_S:
             raise ValidationError("the end is more than 24 hours after the start")
-    if start + timedelta(seconds=secs) > ctx.now() + timedelta(minutes=1):
+    if zone(ctx.tz).after(start, secs) > ctx.now() + timedelta(minutes=1):
         raise ValidationError("the call would end in the future")
     rec = dict(customer_id=cust["id"], msisdn=cust["msisdn"], started_at=start, direction=d, other_party=other,
                duration_s=secs, billsec=secs if answered_ else 0, answered=bool(answered_),
                disposition="ANSWERED" if answered_ else "NO ANSWER", international=_intl(ctx, other))
     return rec, _confirmation("Call to save", [
         ("Customer", f"{cust['msisdn']} ({cust['name']})"), ("Direction", d), ("Other party", other),
-        ("Start", f"{start:%Y-%m-%d %H:%M:%S}"), ("Duration (s)", secs), ("Answered", "yes" if answered_ else "no"),
+        ("Start", zone(ctx.tz).label(start)), ("Duration (s)", secs), ("Answered", "yes" if answered_ else "no"),
         ("Billable seconds", rec["billsec"]), ("International", "yes" if rec["international"] else "no")])
 
 
@@ -155,6 +179,7 @@ def sms_preview(ctx: AppContext, msisdn, other, direction_, at, length) -> tuple
     other = other_party(ctx, other)
     d = direction(direction_)
     t = _resolve(ctx, at, lambda x: when(ctx, x))
+    within_tenure(cust, t)
     n = length if isinstance(length, int) else sms_length(length)
     if n < 0 or n > MAX_SMS_LENGTH:
         raise ValidationError(f"the length must be between 0 and {MAX_SMS_LENGTH}")
@@ -162,7 +187,7 @@ def sms_preview(ctx: AppContext, msisdn, other, direction_, at, length) -> tuple
                length=n, international=_intl(ctx, other))
     return rec, _confirmation("SMS to save", [
         ("Customer", f"{cust['msisdn']} ({cust['name']})"), ("Direction", d), ("Other party", other),
-        ("Time", f"{t:%Y-%m-%d %H:%M:%S}"), ("Length (characters)", n),
+        ("Time", zone(ctx.tz).label(t)), ("Length (characters)", n),
         ("International", "yes" if rec["international"] else "no")])
 
 
@@ -194,16 +219,19 @@ def data_preview(ctx: AppContext, msisdn, started, duration=None, ended=None, dl
     ctx.check("log.data")
     cust = msisdn if isinstance(msisdn, dict) else customer(ctx, msisdn)
     start = _resolve(ctx, started, lambda t: when(ctx, t))
+    within_tenure(cust, start)
     if (duration is None) == (ended is None):
         raise ValidationError("give either the duration or the end time")
+    z = zone(ctx.tz)
     if duration is not None:
         secs = duration if isinstance(duration, int) else F.duration_seconds(duration)
-        end = start + timedelta(seconds=secs)
+        end = z.after(start, secs)          # the wall clock a real `secs` later
     else:
         end = _resolve(ctx, ended, lambda t: end_after(ctx, start, t))
-        if end < start:
+        if z.elapsed(start, end) < timedelta(0):
             raise ValidationError("the end is before the start")
-    if end - start > timedelta(seconds=F.MAX_DURATION_S):
+    real = z.elapsed(start, end)
+    if real > timedelta(seconds=F.MAX_DURATION_S):
         raise ValidationError("a data session longer than 24 hours is not plausible")
     if end > ctx.now() + timedelta(minutes=1):
         raise ValidationError("the session would end in the future")
@@ -227,10 +255,10 @@ def data_preview(ctx: AppContext, msisdn, started, duration=None, ended=None, dl
         values[k] = v if isinstance(v, int) or v is None else F.byte_volume(v, k, required=False)
     handset = F.handset(handset) or ""
     values.update(customer_id=cust["id"], started_at=start, ended_at=end,
-                  duration_ms=int((end - start).total_seconds() * 1000), bytes_dl=dl, bytes_ul=ul,
+                  duration_ms=int(real.total_seconds() * 1000), bytes_dl=dl, bytes_ul=ul,
                   handset_type=handset or None, source="manual")
-    pairs = [("Customer", f"{cust['msisdn']} ({cust['name']})"), ("Start", f"{start:%Y-%m-%d %H:%M:%S}"),
-             ("End", f"{end:%Y-%m-%d %H:%M:%S}"), ("Duration (s)", int((end - start).total_seconds())),
+    pairs = [("Customer", f"{cust['msisdn']} ({cust['name']})"), ("Start", z.label(start)),
+             ("End", z.label(end)), ("Duration (s)", int(real.total_seconds())),
              ("Downloaded (bytes)", f"{dl:,}"), ("Uploaded (bytes)", f"{ul:,}")]
     pairs += [(k, f"{values[k]:,}" if isinstance(values[k], int) else values[k])
               for k in [f"{a}_{d}" for a in APPS for d in ("dl", "ul")] + list(MEASURES) + list(RETRANS)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
+from telco_console.clock import zone
 from telco_console.errors import ValidationError
 from telco_console.repositories.usage import APPS
 from telco_console.services.collection import fields as F
@@ -166,9 +167,9 @@ def parse_asterisk(row: list[str], tz: str, now: datetime) -> Call:
     src, dst = row[1].strip(), row[2].strip()
     start = F.record_time(row[9], tz, now)
     end = F.record_time(row[11], tz, now) if row[11].strip() else None
-    if end is not None and end < start:
-        raise ValidationError("the end is before the start")
     duration = _int(row[12], "duration")
+    if end is not None:             # in real time: a call across the autumn change is not backwards
+        start, end = zone(tz).span(start, end, duration)
     billsec = _int(row[13], "billsec")
     disposition = row[14].strip().upper()
     if not disposition:
@@ -219,7 +220,9 @@ def parse_asterisk_fast(row: list[str], tz: str, now: datetime) -> Call:
         duration, billsec = row[12], row[13]
         disposition = row[14].strip().upper()
         uniqueid = row[16].strip()
+        plain = zone(tz).plain          # times near a clock change take the general path
         if (start is not None and (end is not None or not end_text) and (end is None or end >= start)
+                and plain(start) and (end is None or plain(end))
                 and duration.isdigit() and duration.isascii() and billsec.isdigit() and billsec.isascii()
                 and disposition and uniqueid):
             duration, billsec = int(duration), int(billsec)
@@ -250,9 +253,9 @@ def parse_freeswitch(row: list[str], tz: str, now: datetime) -> Call:
     start = F.record_time(row[4], tz, now)
     answer = row[5].strip()
     end = F.record_time(row[6], tz, now) if row[6].strip() else None
-    if end is not None and end < start:
-        raise ValidationError("the end is before the start")
     duration = _int(row[7], "duration")
+    if end is not None:
+        start, end = zone(tz).span(start, end, duration)
     billsec = _int(row[8], "billsec")
     cause = row[9].strip().upper()
     if not cause:
@@ -336,11 +339,11 @@ def parse_tellco(row: list[str], layout: TellcoLayout, tz: str, now: datetime) -
         raise ValidationError("the Bearer Id is empty")
     start = _time_ms(g("Start"), g("Start ms"), tz, now, "Start")
     end = _time_ms(g("End"), g("End ms"), tz, now, "End")
-    if end < start:
-        raise ValidationError("the end is before the start")
-    v: dict = {}
     dur = F.count(g("Dur. (ms)"), "Dur. (ms)", required=False)
-    v["duration_ms"] = dur if dur is not None else int((end - start).total_seconds() * 1000)
+    z = zone(tz)
+    start, end = z.span(start, end, dur / 1000 if dur is not None else None)
+    v: dict = {}
+    v["duration_ms"] = dur if dur is not None else int(z.elapsed(start, end).total_seconds() * 1000)
     for name, col in TELLCO_BYTES.items():
         v[col] = F.byte_volume(g(name), name, required=col in ("bytes_dl", "bytes_ul"))
     for name, col in TELLCO_MEASURES.items():
@@ -443,11 +446,12 @@ def parse_csv(row: list[str], layout: CsvLayout, tz: str, now: datetime):
         ref = _ref(g("record_id"))
         start = F.record_time(g("started_at"), tz, now)
         end = F.record_time(g("ended_at"), tz, now)
-        if end < start:
-            raise ValidationError("ended_at is before started_at")
-        if end - start > timedelta(days=7):
+        z = zone(tz)
+        start, end = z.span(start, end, what="ended_at is before started_at")
+        real = z.elapsed(start, end)
+        if real > timedelta(days=7):
             raise ValidationError("a data session longer than 7 days is not plausible")
-        v = {"duration_ms": int((end - start).total_seconds() * 1000),
+        v = {"duration_ms": int(real.total_seconds() * 1000),
              "bytes_dl": F.byte_volume(g("bytes_dl"), "bytes_dl"),
              "bytes_ul": F.byte_volume(g("bytes_ul"), "bytes_ul")}
         for col in DATA_OPTIONAL:
@@ -490,7 +494,8 @@ def csv_calls_parser(layout: CsvLayout) -> Callable:
             start = _plain_time(row[i_at], now + _MINUTE)
             duration, billsec = row[i_dur], row[i_bill]
             disp = row[i_disp] if i_disp is not None else ""
-            if (ref and len(ref) <= 128 and start is not None and duration.isdigit() and duration.isascii()
+            if (ref and len(ref) <= 128 and start is not None and zone(tz).plain(start)
+                    and duration.isdigit() and duration.isascii()
                     and billsec.isdigit() and billsec.isascii() and (not disp or disp in _DISPOSITION_SET)):
                 duration, billsec = int(duration), int(billsec)
                 if not disp:

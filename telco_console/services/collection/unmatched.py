@@ -78,7 +78,7 @@ def reprocess(ctx: AppContext, chunk: int = CHUNK) -> ReprocessResult:
                 calls, sms, data, unmatched = m.split(conn, records)
                 still = {(u[0], u[2], u[3]) for u in unmatched}
                 done = [r["id"] for r in group if (r["kind"], r["source_ref"], r["started_at"]) not in still]
-                got = usage.write_batch(conn, source, None, calls=calls, sms=sms, data=data)
+                got = usage.write_batch(conn, source, None, calls=calls, sms=sms, data=data, tz=ctx.tz)
                 unmatched_repo.mark_processed(conn, done, ctx.now())
                 counts[1] += len(calls) + len(sms) + len(data)
                 counts[2] += sum(got.values())

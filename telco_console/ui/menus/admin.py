@@ -5,6 +5,7 @@ from __future__ import annotations
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn
 from telco_console.services.collection import fields as F
+from telco_console.timeutil import parse_date
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -16,7 +17,6 @@ def _msisdn(console):
 
 def add_customer(console) -> None:
     from telco_console.services import customers, plans
-    from telco_console.timeutil import parse_date
 
     ctx = console.ctx
     msisdn = prompts.ask("MSISDN (phone number):", _msisdn(console))
@@ -31,7 +31,7 @@ def add_customer(console) -> None:
     since = prompts.ask("Customer since (optional, default today):",
                         lambda t: parse_date(t, ctx.tz), required=False)
     c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since, email)
-    console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']})")
+    console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']}), customer since {c['created_on']}")
 
 
 def list_customers(console) -> None:
@@ -76,6 +76,14 @@ def edit_customer(console) -> None:
     msisdn = prompts.ask_customer(console, "MSISDN:")
     current = customers.get_customer(console.ctx, msisdn)
     console.show(customers.customer_report(console.ctx, msisdn))
+    if current["status"] == "closed":           # only its dates can be corrected
+        since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
+                            default=str(current["created_on"]))
+        closed = prompts.ask("Closed on (YYYY-MM-DD):", lambda t: _closing_date(console, t),
+                             default=str(current["closed_on"]))
+        c = customers.edit_customer(console.ctx, msisdn, since=since, closed_on=closed)
+        console.out.success(f"saved {c['msisdn']}, customer from {c['created_on']} to {c['closed_on']}")
+        return
     name = prompts.ask("Name:", F.customer_name, default=current["name"])
     region = prompts.ask("Region:", F.region_name, default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
@@ -85,9 +93,18 @@ def edit_customer(console) -> None:
                         default=current.get("email") or "", required=False)
     status = prompts.choose("Status", ["active", "suspended"],
                             default=current["status"] if current["status"] != "closed" else "active")
+    since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
+                        default=str(current["created_on"]))
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
-                                handset=handset or "", email=email or "", status=status)
-    console.out.success(f"saved {c['msisdn']}")
+                                handset=handset or "", email=email or "", status=status, since=since)
+    console.out.success(f"saved {c['msisdn']}, customer since {c['created_on']}")
+
+
+def _closing_date(console, text: str):
+    d = parse_date(text, console.ctx.tz)
+    if d > console.ctx.now().date():
+        raise ValidationError(f"{d:%Y-%m-%d} is in the future: close the customer on that day instead")
+    return d
 
 
 def close_customer(console) -> None:
@@ -95,8 +112,11 @@ def close_customer(console) -> None:
 
     msisdn = prompts.ask_customer(console, "MSISDN:")
     cust = customers.get_customer(console.ctx, msisdn)
-    if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']})?"):
-        c = customers.close_customer(console.ctx, msisdn)
+    on = prompts.ask("Closing date (today or earlier; default today):",
+                     lambda t: _closing_date(console, t), required=False)
+    when = f" on {on}" if on else " today"
+    if prompts.confirm(f"Close {cust['msisdn']} ({cust['name']}){when}?"):
+        c = customers.close_customer(console.ctx, msisdn, on)
         console.out.success(f"closed {c['msisdn']} on {c['closed_on']}")
 
 

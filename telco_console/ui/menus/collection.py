@@ -3,6 +3,7 @@
 saving), import a file, list and re-process unmatched records, recent imports."""
 from __future__ import annotations
 
+from telco_console.clock import zone
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -15,11 +16,11 @@ def _customer(console):
     return prompts.ask_customer(console, parse=lambda t: manual.customer(console.ctx, t))
 
 
-def _start(console, label: str):
+def _start(console, label: str, cust):
     from telco_console.services.collection import manual
 
-    value = prompts.ask(f"{label} {TIME_HINT}:", lambda t: manual.when(console.ctx, t))
-    console.out.info(f"  read as {value:%Y-%m-%d %H:%M:%S}")
+    value = prompts.ask(f"{label} {TIME_HINT}:", lambda t: manual.start_for(console.ctx, cust, t))
+    console.out.info(f"  read as {zone(console.ctx.tz).label(value)}")
     return value
 
 
@@ -31,7 +32,7 @@ def _duration_or_end(console, start, what: str):
     if how == "duration":
         return prompts.ask("Duration (90, 1:30, 2m30s):", fields.duration_seconds), None
     end = prompts.ask(f"End time {TIME_HINT}:", lambda t: manual.end_after(console.ctx, start, t))
-    console.out.info(f"  read as {end:%Y-%m-%d %H:%M:%S}")
+    console.out.info(f"  read as {zone(console.ctx.tz).label(end)}")
     return None, end
 
 
@@ -52,7 +53,7 @@ def log_call(console) -> None:
     cust = _customer(console)
     direction = prompts.choose("Direction", ["out", "in"])
     other = prompts.ask("Other party (number or extension):", lambda t: manual.other_party(ctx, t))
-    start = _start(console, "Start time")
+    start = _start(console, "Start time", cust)
     duration, end = _duration_or_end(console, start, "call")
     answered = prompts.confirm("Answered?", default=True)
     rec, preview = manual.call_preview(ctx, cust, other, direction, start, duration, end, answered)
@@ -66,7 +67,7 @@ def log_sms(console) -> None:
     cust = _customer(console)
     direction = prompts.choose("Direction", ["out", "in"])
     other = prompts.ask("Other party (number or short code):", lambda t: manual.other_party(ctx, t))
-    at = _start(console, "Time sent or received")
+    at = _start(console, "Time sent or received", cust)
     length = prompts.ask("Length (characters):", manual.sms_length)
     rec, preview = manual.sms_preview(ctx, cust, other, direction, at, length)
     _save(console, "SMS", preview, lambda: manual.save_sms(ctx, rec))
@@ -77,7 +78,7 @@ def log_data(console) -> None:
 
     ctx = console.ctx
     cust = _customer(console)
-    start = _start(console, "Start time")
+    start = _start(console, "Start time", cust)
     duration, end = _duration_or_end(console, start, "session")
     dl = prompts.ask("Downloaded (bytes, or 1.5 MB, 3 GB):", lambda t: fields.byte_volume(t, "the downloaded volume"))
     ul = prompts.ask("Uploaded (bytes, or 1.5 MB, 3 GB):", lambda t: fields.byte_volume(t, "the uploaded volume"))

@@ -107,13 +107,12 @@ def set_plan_deck(console) -> None:
 
 
 def section() -> Section:
-    admin = ("admin",)
     return Section("Rate decks", ("admin", "analyst", "staff"), [
-        Item("Quote a call", quote),
-        Item("Look up a number", lookup),
-        Item("Page through a deck", list_deck),
-        Item("List decks and versions", list_decks),
-        Item("Import a deck CSV", import_csv, admin),
-        Item("Import a CGRateS tariff plan", import_cgrates, admin),
-        Item("Set a plan's rate deck", set_plan_deck, admin),
+        Item("Quote a call", quote, action="rates.quote"),
+        Item("Look up a number", lookup, action="rates.lookup"),
+        Item("Page through a deck", list_deck, action="rates.list"),
+        Item("List decks and versions", list_decks, action="rates.decks"),
+        Item("Import a deck CSV", import_csv, action="rates.import"),
+        Item("Import a CGRateS tariff plan", import_cgrates, action="rates.import-cgrates"),
+        Item("Set a plan's rate deck", set_plan_deck, action="plan.edit"),
     ])
