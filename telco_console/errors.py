@@ -69,3 +69,10 @@ def database_error_message(exc: BaseException) -> str:
     code = f" (error {errno})" if isinstance(errno, int) and errno > 0 else ""
     return (f"the database refused the request{code}; nothing was written. "
             "If it happens again, report it with the command you ran")
+
+
+def digits(text: str, max_len: int = 18) -> bool:
+    """True for plain ASCII digits 0-9, at most max_len of them: what int() may be given safely
+    (str.isdigit() is also true for '¹' or '①', which int() refuses, and int() of thousands of
+    digits raises)."""
+    return isinstance(text, str) and 0 < len(text) <= max_len and text.isascii() and text.isdigit()

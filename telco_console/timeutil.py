@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # the dates a person may type (records before 1990 are refused; the end leaves room for date sums)
@@ -182,7 +182,7 @@ def preset_range(name: str, tz: str, today: date | None = None) -> tuple[date, d
     if key == "last-month":
         p = Period(today.year, today.month).previous()
         return p.first_day, p.last_day
-    if len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit():
+    if len(key) == 7 and key[4] == "-" and _digits(key[:4]) and _digits(key[5:]):
         p = Period.parse(key)        # a billing month, YYYY-MM
         return p.first_day, p.last_day
     raise ValidationError(f"unknown period preset '{name}': use one of {', '.join(PRESETS)}")

@@ -46,7 +46,8 @@ HOSTILE = ["", " ", "\x00", "a\x00b", "'; DROP TABLE customers; --", "\" OR 1=1 
            "99999999999999999999999", "NaN", "Infinity", "12,50", "1,250", "0x10", "\u202e\u0661\u0662",
            "\U0001F4A9" * 20, "x" * 5000, "2026-13-45", "0001-01-01", "9999-12-31", "2026-10", "today",
            "Mon-Sun 00:00-24:00", "\n\r\t", "+447911123456", "07911123456", "0740099ABCD", "BASIC",
-           "admin", "csv", "table", "json", "html", "--help", "-h", "--", "-", "yes", "no"]
+           "admin", "csv", "table", "json", "html", "--help", "-h", "--", "-", "yes", "no", "¹", "①", "٣",
+           "#¹"]
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40),
                          st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=200),
                          st.integers().map(str), st.floats().map(str))
@@ -131,7 +132,7 @@ def world(ctx, cli_env, monkeypatch):
     # in process, hundreds of runs: the argparse tree is built once and the schema (migrated by
     # the session) is not checked again at each start; the subprocess runs do both for real
     monkeypatch.setattr(cli, "build_parser", functools.lru_cache(maxsize=1)(cli.build_parser))
-    monkeypatch.setattr(migrations, "migrate", lambda db, progress=None: [])
+    monkeypatch.setattr(migrations, "migrate", lambda db, *args, **kwargs: [])
     make_plan(ctx)
     make_customer(ctx)
     make_user(ctx, "boss", "admin")

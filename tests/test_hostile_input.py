@@ -100,6 +100,18 @@ def test_an_absurd_duration_is_a_reject_with_its_line_and_the_rest_imports(books
     assert "is not a number" in lines[1]
 
 
+@pytest.mark.parametrize("text", ["¹", "①", "²⁰²⁶", "9" * 5000])
+def test_digits_that_int_refuses_are_plain_refusals(books, run_cli, text):
+    """str.isdigit() is true for '¹' and '①', which int() refuses (found by the soak profile:
+    `log show ¹` ended in a ValueError traceback)."""
+    from telco_console.services.collection import records
+
+    with pytest.raises(ValidationError):
+        records.parse_number(text)
+    code, out, err = run_cli("log", "show", text, **ADMIN)
+    assert code in (1, 2) and "Traceback" not in err and "ValueError" not in err, err
+
+
 # -- 7: ranges, pages and sizes; never SQL text ------------------------------------------------
 
 def test_an_absurd_date_range_is_one_line(books, run_cli):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mysql.connector
 
 from telco_console.context import AppContext
-from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError, database_error_message
+from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError, database_error_message, digits as _digits
 from telco_console.reporting.output import Output
 from telco_console.reporting.report import Report
 from telco_console.ui import prompts
@@ -64,7 +64,7 @@ def numbered_menu(console: Console, title: str, labels: list[str], back_label: s
 
     def parse(text: str) -> int:
         t = text.strip()
-        if not t.isdigit() or not 0 <= int(t) <= len(labels):
+        if not _digits(t) or not 0 <= int(t) <= len(labels):
             from telco_console.errors import ValidationError
 
             raise ValidationError(f"type a number from 0 to {len(labels)}")

@@ -13,7 +13,7 @@ import questionary
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.styles import Style
 
-from telco_console.errors import TelcoError, ValidationError
+from telco_console.errors import TelcoError, ValidationError, digits as _digits
 
 STYLE = Style([("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("answer", "fg:#00af87 bold"),
                ("instruction", "fg:#808080")])
@@ -226,7 +226,7 @@ def ask_customer(console, message: str = "Customer MSISDN:", parse: Callable[[st
 
         def pick(text: str) -> int:
             t = text.strip()
-            if not t.isdigit() or not 0 <= int(t) <= len(found):
+            if not _digits(t) or not 0 <= int(t) <= len(found):
                 raise ValidationError(f"type a number from 0 to {len(found)}")
             return int(t)
 

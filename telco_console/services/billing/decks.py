@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 
 ROUNDINGS = {"*up": ROUND_CEILING, "*down": ROUND_FLOOR, "*middle": ROUND_HALF_UP}
 ANY = "*any"
@@ -235,7 +235,7 @@ def parse_set(text: str, what: str, low: int, high: int) -> frozenset:
     out = set()
     for part in re.split(r"[;,]", t):
         part = part.strip()
-        if not part.isdigit() or not low <= int(part) <= high:
+        if not _digits(part) or not low <= int(part) <= high:
             raise ValidationError(f"bad {what} '{text}' ({low}-{high} separated by ';', or *any)")
         out.add(int(part))
     return frozenset(out)
@@ -263,7 +263,7 @@ def parse_rounding(text: str) -> str:
 @lru_cache(maxsize=4096)
 def parse_decimals(text: str) -> int:
     t = (text or "").strip() or "4"
-    if not t.isdigit() or int(t) > 8:
+    if not _digits(t) or int(t) > 8:
         raise ValidationError(f"bad rounding decimals '{text}' (0-8)")
     return int(t)
 

@@ -2,7 +2,7 @@
 and admins of a region for their region; each item as the permission matrix allows)."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 from telco_console.phone import normalise_msisdn
 from telco_console.services.collection import fields as F
 from telco_console.timeutil import parse_date
@@ -57,7 +57,7 @@ def list_customers(console) -> None:
             page = min(result.pages, page + 1)
         elif nav.lower() == "p":
             page = max(1, page - 1)
-        elif nav.isdigit() and 1 <= int(nav) <= result.pages:
+        elif _digits(nav) and 1 <= int(nav) <= result.pages:
             page = int(nav)
         else:
             console.out.warning(f"type n, p or a number from 1 to {result.pages}")
