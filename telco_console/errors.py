@@ -4,7 +4,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1      # bad input or not found
 EXIT_USAGE = 2          # command-line usage
-EXIT_DB_UNAVAILABLE = 3
+EXIT_DB_UNAVAILABLE = 3   # the database cannot be reached, or failed a statement
 EXIT_FORBIDDEN = 4
 
 
@@ -38,6 +38,17 @@ class DatabaseUnavailable(TelcoError):
     exit_code = EXIT_DB_UNAVAILABLE
 
 
+class DatabaseError(TelcoError):
+    """A statement the database server refused or failed (db/ makes it from the driver's error:
+    nothing above db/ sees mysql.connector). `errno` is the server's error number."""
+
+    exit_code = EXIT_DB_UNAVAILABLE
+
+    def __init__(self, message: str, errno: int | None = None):
+        super().__init__(message)
+        self.errno = errno
+
+
 class ServerError(TelcoError):
     """The managed server could not be installed, initialised, started or stopped."""
 
@@ -66,8 +77,8 @@ def database_error_message(exc: BaseException) -> str:
     """What a user is told about a database error that has no plainer translation: its number,
     never the server's message (which may quote the SQL)."""
     errno = getattr(exc, "errno", None)
-    code = f" (error {errno})" if isinstance(errno, int) and errno > 0 else ""
-    return (f"the database refused the request{code}; nothing was written. "
+    head = f"database error {errno}" if isinstance(errno, int) and errno > 0 else "database error"
+    return (f"{head}: the database refused the request; nothing was written. "
             "If it happens again, report it with the command you ran")
 
 

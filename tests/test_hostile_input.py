@@ -12,7 +12,7 @@ import time
 import pytest
 
 from helpers import make_customer, make_plan, make_user
-from telco_console.errors import ValidationError
+from telco_console.errors import EXIT_DB_UNAVAILABLE, ValidationError
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_value
 from telco_console.services.collection import fields as F
 
@@ -142,7 +142,7 @@ def test_a_database_error_never_shows_the_servers_sql_message(books, run_cli, mo
 
     monkeypatch.setattr(customers_repo, "find", broken)
     code, out, err = run_cli("customer", "list", **ADMIN)
-    assert code == 1 and "error 1064" in err and _one_line_error(err), err
+    assert code == EXIT_DB_UNAVAILABLE and "database error 1064" in err and _one_line_error(err), err
     assert "SQL" not in err and "LIMIT" not in err and "syntax" not in err
 
 

@@ -18,7 +18,7 @@ def register(sub) -> None:
     p.add_argument("--region", help="ISO region for numbers written nationally (default [operator] "
                                     "default_region; RU for the Russian Asterisk sample)")
     p.add_argument("--reject-file", metavar="F", help="where rejected rows go (file, line, original line, "
-                                                      "reason); default rejects/FILE.IMPORTID.rejects.csv")
+                   "reason); default rejects/FILE.IMPORTID.rejects.csv in the data folder ([paths] data_dir)")
     p.add_argument("--max-rejects", type=MAX_REJECTS, metavar="N",
                    help="stop the import after N rejected rows (default 10,000)")
     p.add_argument("--batch-size", type=BATCH_SIZE, help="rows per transaction (default 25,000)")

@@ -6,7 +6,7 @@ import io
 
 from telco_console.errors import ValidationError
 from telco_console.reporting.files import check_output, write_private
-from telco_console.reporting.report import Heatmap, Lines
+from telco_console.reporting.report import Bars, Heatmap, Lines
 
 
 def save(report, path: str, overwrite: bool = False) -> str:

@@ -173,7 +173,8 @@ def import_files(ctx: AppContext, fmt: str, paths: list[str], region: str | None
     return summary(results)
 
 
-def _check_region(region: str) -> str:
+def check_region(region: str) -> str:
+    """An ISO region code known to phonenumbers, upper-cased (for prompts too)."""
     import phonenumbers
 
     code = (region or "").strip().upper()
@@ -325,7 +326,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
     fmt = (fmt or "").strip().lower()
     if fmt not in parsers.FORMATS:
         raise ValidationError(f"unknown format '{fmt}': use one of {', '.join(parsers.FORMATS)}")
-    region = _check_region(region or ctx.region)
+    region = check_region(region or ctx.region)
     file = Path(path)
     if not file.is_file():
         raise NotFoundError(f"no such file: {path}")
@@ -344,7 +345,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username,
                                                             socket.gethostname(), os.getpid()))
         result = ImportResult(import_id, fmt, str(file), kind)
-        rejects = Rejects(reject_file, str(Path("rejects") / f"{file.name}.{import_id}.rejects.csv"),
+        rejects = Rejects(reject_file, str(ctx.config.rejects_dir / f"{file.name}.{import_id}.rejects.csv"),
                           max_rejects)
         matcher = Matcher(region, ctx.region, fmt, import_id)
         progress = Progress(ctx, os.path.getsize(file), file.name)
