@@ -6,24 +6,43 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 SCALE  ?= 1000000
+# the settings `make run` and `make clean-db` use (the checkout's own; its data in var/)
+CONFIG ?= $(or $(TELCO_CONFIG),$(CURDIR)/config.ini)
+TC      = TELCO_CONFIG=$(CONFIG) $(BIN)/telco-console
 
-.PHONY: setup server-binaries run test bench demo clean-db cluster-up cluster-down cluster-test permissions-doc
+# make test-fast: the inner loop, without the tests marked e2e (pexpect), kill (kill -9 of a
+# server), property (Hypothesis) or slow (wheel builds), on two workers
+FAST_MARKERS    ?= not e2e and not kill and not property and not slow
+# make cluster-test: what matters on a cluster (every test of the database and the cluster's own),
+# not the Hypothesis properties or the single-server kill -9 and terminal tests
+CLUSTER_MARKERS ?= not e2e and not kill and not property and not slow
+PYTEST          = bash scripts/pytest.sh $(BIN)/python
+
+.PHONY: setup server-binaries run test test-fast lint bench clean-db cluster-up cluster-down cluster-test \
+        permissions-doc
 
 setup: server-binaries $(STAMP)
 
 server-binaries:
 	@bash scripts/install-server.sh
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml
 	@bash scripts/install-python.sh $(PYTHON) $(VENV)
 	@touch $(STAMP)
 
 run: setup
-	@$(BIN)/telco-console demo load --if-empty
-	@$(BIN)/telco-console
+	@$(TC) demo load --if-empty
+	@$(TC)
 
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(PYTEST) $(PYTEST_ARGS)
+
+test-fast: setup
+	@$(PYTEST) -q -n 2 -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+
+# ruff: lint and import order (settings in pyproject.toml)
+lint: setup
+	@$(BIN)/ruff check .
 
 # docs/permissions.md from the permission matrix (telco_console/permissions.py); a test checks they agree
 permissions-doc: setup
@@ -33,7 +52,7 @@ bench: setup
 	$(BIN)/python -m bench --scale $(SCALE)
 
 clean-db:
-	-@$(BIN)/telco-console server stop
+	-@$(TC) server stop
 	rm -rf var/mysql
 
 # A 3-node MariaDB Galera cluster on loopback ports 3401-3403 (var/cluster/, nodes run as mysql).
@@ -43,8 +62,9 @@ cluster-up: setup
 cluster-down:
 	@bash scripts/cluster.sh down
 
-# The test suite against the cluster (TELCO_TEST_DSN = node 1), including the test that stops
-# node 1 during an import and a bill run. PYTEST_ARGS narrows it, e.g. PYTEST_ARGS=tests/test_cluster.py
+# The suite against the cluster (TELCO_TEST_DSN = node 1, TELCO_CLUSTER=1) with CLUSTER_MARKERS,
+# including tests/test_cluster.py, which stops node 1 during an import and a bill run.
+# PYTEST_ARGS narrows it, e.g. PYTEST_ARGS=tests/test_cluster.py
 cluster-test: cluster-up
 	@set -a && eval "$$(bash scripts/cluster.sh env | grep -E '^TELCO_TEST_DSN=')" && set +a && \
-	  TELCO_CLUSTER=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	  TELCO_CLUSTER=1 $(PYTEST) -m "$(CLUSTER_MARKERS)" $(PYTEST_ARGS)

@@ -6,7 +6,7 @@
 #   scripts/cluster.sh stop-node N / start-node N   (used by the failover test)
 #   scripts/cluster.sh env     print the settings that point the console at the cluster
 # Nodes run as the `mysql` user, which owns var/cluster/nodeN (the rsync state transfer fails
-# as root). Installs Debian's galera-4 package with apt when the provider library is missing.
+# as root). scripts/install-server.sh --cluster installs galera-4 and rsync when missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BASE="${TELCO_CLUSTER_DIR:-$ROOT/var/cluster}"
@@ -18,10 +18,7 @@ NODES=(1 2 3)
 GCOMM="gcomm://127.0.0.1:4571,127.0.0.1:4572,127.0.0.1:4573"
 
 need_provider() {
-  if [ ! -f "$PROVIDER" ]; then
-    echo "installing galera-4 (the Galera provider library)..."
-    DEBIAN_FRONTEND=noninteractive apt-get install -y galera-4 >/dev/null
-  fi
+  WSREP_PROVIDER="$PROVIDER" bash "$ROOT/scripts/install-server.sh" --cluster
   command -v mariadbd >/dev/null || { echo "mariadbd is not installed: run make setup" >&2; exit 1; }
   id "$RUN_AS" >/dev/null 2>&1 || { echo "there is no '$RUN_AS' user to run the nodes as" >&2; exit 1; }
 }

@@ -10,6 +10,8 @@ if ! "$PYTHON" -m venv --help >/dev/null 2>&1 || ! "$PYTHON" -c "import ensurepi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv >/dev/null
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+# setuptools announces how it made the editable install; nothing to act on
+export PYTHONWARNINGS="ignore:Editable installation"
 "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 "$VENV/bin/python" -c "import telco_console, mysql.connector, prettytable, questionary, numpy, sklearn, dateutil, phonenumbers, pytest, pexpect, hypothesis" \

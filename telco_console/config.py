@@ -4,7 +4,6 @@ from __future__ import annotations
 import configparser
 import os
 import stat
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -12,10 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telco_console.errors import ConfigError
 
-# (section, key) -> (kind, default). The kinds are checked when the file is read.
+# (section, key) -> (kind, default). The kinds are checked when the file is read, in this order.
+# "path": relative to the settings file's folder; "datapath:SUB": the same, and empty means
+# SUB inside [paths] data_dir.
 SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
+    ("paths", "data_dir"): ("path", "var"),
     ("database", "mode"): ("choice:managed,external", "managed"),
-    ("database", "datadir"): ("path", "var/mysql"),
+    ("database", "datadir"): ("datapath:mysql", ""),
     ("database", "host"): ("str", "127.0.0.1"),
     ("database", "port"): ("port", "3407"),
     ("database", "socket"): ("str", ""),
@@ -34,7 +36,7 @@ SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("billing", "tax_rate"): ("decimal:0:1", "0.20"),
     ("billing", "due_days"): ("int:0:365", "14"),
     ("billing", "reminder_days"): ("intlist", "1, 7, 14"),
-    ("billing", "outbox"): ("path", "var/outbox"),
+    ("billing", "outbox"): ("datapath:outbox", ""),
     ("mail", "host"): ("str", ""),
     ("mail", "port"): ("port", "25"),
     ("mail", "sender"): ("str", "billing@telco.example"),
@@ -45,7 +47,7 @@ SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("security", "lockout_minutes"): ("int:1:10080", "15"),
     ("ui", "page_size"): ("int:5:500", "20"),
     ("ui", "colour"): ("bool", "true"),
-    ("analytics", "models_dir"): ("path", "var/models"),
+    ("analytics", "models_dir"): ("datapath:models", ""),
     ("analytics", "minibatch_threshold"): ("int:1:1000000000", "50000"),
 }
 
@@ -53,16 +55,36 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def default_config_path() -> Path:
-    """config.ini beside main.py in a checkout; the installed copy otherwise."""
-    env = os.environ.get("TELCO_CONFIG")
-    if env:
-        return Path(env)
-    checkout = Path(__file__).resolve().parent.parent / "config.ini"
-    if checkout.exists():
-        return checkout
-    installed = Path(sys.prefix) / "share" / "telco-console" / "config.ini"
-    return installed if installed.exists() else Path.cwd() / "config.ini"
+def user_config_path(environ=None) -> Path:
+    """$XDG_CONFIG_HOME/telco-console/config.ini (~/.config/telco-console/config.ini)."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "telco-console" / "config.ini"
+
+
+def user_data_dir(environ=None) -> Path:
+    """$XDG_DATA_HOME/telco-console (~/.local/share/telco-console): the data folder when no
+    settings file is in use."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "telco-console"
+
+
+def default_config_path(environ=None) -> Path | None:
+    """TELCO_CONFIG, else the user's config.ini when it exists, else None (built-in defaults).
+    Never a file in the working directory or beside the installed package."""
+    environ = os.environ if environ is None else environ
+    if environ.get("TELCO_CONFIG"):
+        return Path(environ["TELCO_CONFIG"])
+    user = user_config_path(environ)
+    return user if user.exists() else None
+
+
+def default_config_text() -> str:
+    """The commented default settings file shipped in the package (the repository's config.ini)."""
+    from telco_console import resources
+
+    return resources.default_config().read_text(encoding="utf-8")
 
 
 @dataclass
@@ -73,20 +95,35 @@ class Config:
     values: dict[tuple[str, str], object] = field(default_factory=dict)
     sources: dict[tuple[str, str], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    builtin: bool = False       # no settings file: the package's defaults, data in user_data_dir()
 
     def get(self, section: str, key: str):
         return self.values[(section, key)]
 
-    def __getitem__(self, item: str) -> "_Section":
+    def __getitem__(self, item: str) -> _Section:
         return _Section(self, item)
 
     @property
     def base_dir(self) -> Path:
+        """The folder relative paths in the settings start from."""
         return self.path.resolve().parent
 
-    def with_overrides(self, **overrides) -> "Config":
+    @property
+    def data_dir(self) -> Path:
+        """[paths] data_dir: the managed server's data, the outbox, models, rejects, history."""
+        return self.values[("paths", "data_dir")]
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.data_dir / "rejects"
+
+    @property
+    def shown_path(self) -> str:
+        return "built-in defaults" if self.builtin else str(self.path)
+
+    def with_overrides(self, **overrides) -> Config:
         """A copy with some values replaced, e.g. with_overrides(database__name='x')."""
-        new = Config(self.path, dict(self.values), dict(self.sources), list(self.warnings))
+        new = Config(self.path, dict(self.values), dict(self.sources), list(self.warnings), self.builtin)
         for k, v in overrides.items():
             section, key = k.split("__", 1)
             new.values[(section, key)] = v
@@ -116,13 +153,15 @@ class _Section:
             raise AttributeError(f"no setting [{self._section}] {key}") from None
 
 
-def _convert(kind: str, raw: str, where: str, base: Path):
+def _convert(kind: str, raw: str, where: str, base: Path, data_dir: Path | None = None):
     raw = raw.strip()
     name, _, arg = kind.partition(":")
     try:
         if name in ("str", "secret"):
             return raw
-        if name == "path":
+        if name == "datapath" and not raw:
+            return data_dir / arg
+        if name in ("path", "datapath"):
             p = Path(raw).expanduser()
             return p if p.is_absolute() else (base / p)
         if name == "choice":
@@ -194,19 +233,27 @@ def _convert(kind: str, raw: str, where: str, base: Path):
 
 
 def load_config(path: str | os.PathLike | None = None, environ: dict | None = None) -> Config:
-    """Read the file (if any), apply TELCO_<SECTION>_<KEY> overrides, check every value."""
+    """Read the settings file, apply TELCO_<SECTION>_<KEY> overrides, check every value.
+
+    The file is `path`, else TELCO_CONFIG, else the user's config.ini; with none of them, the
+    package's default config.ini, with the data folder in user_data_dir()."""
     environ = os.environ if environ is None else environ
-    cfg_path = Path(path) if path else default_config_path()
+    explicit = path or environ.get("TELCO_CONFIG")
+    cfg_path = Path(path) if path else default_config_path(environ)
     parser = configparser.ConfigParser(inline_comment_prefixes=(";", "#"), interpolation=None)
-    if path and not cfg_path.exists():
+    if explicit and not cfg_path.exists():
         raise ConfigError(f"config file {cfg_path} does not exist")
-    if cfg_path.exists():
-        try:
+    builtin = cfg_path is None
+    try:
+        if builtin:
+            cfg_path = user_config_path(environ)
+            parser.read_string(default_config_text(), source="the default config.ini")
+        else:
             parser.read(cfg_path, encoding="utf-8")
-        except configparser.Error as exc:
-            raise ConfigError(f"{cfg_path}: cannot be read: {str(exc).splitlines()[0]}") from None
-    config = Config(cfg_path)
-    base = config.base_dir
+    except configparser.Error as exc:
+        raise ConfigError(f"{cfg_path}: cannot be read: {str(exc).splitlines()[0]}") from None
+    config = Config(cfg_path, builtin=builtin)
+    base = user_data_dir(environ) if builtin else config.base_dir
     for section in parser.sections():
         for key in parser[section]:
             if (section, key) not in SCHEMA:
@@ -215,15 +262,19 @@ def load_config(path: str | os.PathLike | None = None, environ: dict | None = No
         env_name = f"TELCO_{section.upper()}_{key.upper()}"
         if env_name in environ:
             raw, where, src = environ[env_name], f"environment variable {env_name}", "env"
-        elif parser.has_option(section, key):
+        elif parser.has_option(section, key) and not (builtin and (section, key) == ("paths", "data_dir")):
             raw, where, src = parser.get(section, key), f"{cfg_path} [{section}] {key}", "file"
         else:
             raw, where, src = default, f"default [{section}] {key}", "default"
-        config.values[(section, key)] = _convert(kind, raw, where, base)
+        if builtin and (section, key) == ("paths", "data_dir") and src == "default":
+            raw = "."                   # the user's data folder itself
+        if builtin and src == "file":
+            src = "default"
+        config.values[(section, key)] = _convert(kind, raw, where, base, config.values.get(("paths", "data_dir")))
         config.sources[(section, key)] = src
     has_secret = any(config.sources[k] == "file" and config.values[k]
                      for k, (kind, _) in SCHEMA.items() if kind == "secret")
-    if has_secret and cfg_path.exists():
+    if has_secret and not builtin and cfg_path.exists():
         mode = cfg_path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             config.warnings.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1      # bad input or not found
 EXIT_USAGE = 2          # command-line usage
-EXIT_DB_UNAVAILABLE = 3
+EXIT_DB_UNAVAILABLE = 3   # the database cannot be reached, or failed a statement
 EXIT_FORBIDDEN = 4
 
 
@@ -36,6 +36,17 @@ class DatabaseUnavailable(TelcoError):
     """The database cannot be reached; the message carries a plain hint."""
 
     exit_code = EXIT_DB_UNAVAILABLE
+
+
+class DatabaseError(TelcoError):
+    """A statement the database server refused or failed (db/ makes it from the driver's error:
+    nothing above db/ sees mysql.connector). `errno` is the server's error number."""
+
+    exit_code = EXIT_DB_UNAVAILABLE
+
+    def __init__(self, message: str, errno: int | None = None):
+        super().__init__(message)
+        self.errno = errno
 
 
 class ServerError(TelcoError):

@@ -187,6 +187,7 @@ LOCAL = {
     "db.migrate": "apply the schema migrations",
     "db.status": "show the schema's state",
     "config.show": "show the settings (secrets masked)",
+    "config.init": "write the commented default settings to a file to edit",
 }
 
 # Who may add, enable, disable or reset the password of which accounts. An account with a region (the

@@ -14,14 +14,31 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_DATA = ROOT.parent / "shared" / "data" / "real"
+REAL_DATA = ROOT / "tests" / "data"      # real third-party files, each folder's SOURCE.txt says whence
 sys.path.insert(0, str(ROOT))
 
+from helpers import free_port as _free_port  # noqa: E402
 from telco_console.config import load_config  # noqa: E402
 from telco_console.context import SYSTEM, AppContext, User  # noqa: E402
 from telco_console.db import migrations  # noqa: E402
 from telco_console.db.pool import Database  # noqa: E402
-from helpers import free_port as _free_port  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every Hypothesis test is marked `property` (make test-fast and make cluster-test leave
+    them out). Tests marked `cluster` need the Galera cluster: left out (deselected, not
+    skipped) unless TELCO_CLUSTER=1 (make cluster-test)."""
+    from hypothesis import is_hypothesis_test
+
+    for item in items:
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.property)
+    if os.environ.get("TELCO_CLUSTER") == "1":
+        return
+    keep = [i for i in items if i.get_closest_marker("cluster") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("cluster")])
+        items[:] = keep
 
 
 def _write_config(path: Path, database: dict, tmp: Path) -> Path:
@@ -158,9 +175,7 @@ def cli_env(config_path):
 
 @pytest.fixture
 def real_data():
-    """Path to ../shared/data/real, or skip the test when it is absent."""
-    if not REAL_DATA.is_dir():
-        pytest.skip("../shared/data/real is not present")
+    """tests/data: real Asterisk, FreeSWITCH, TellCo and CGRateS files (the BigML churn split is package data)."""
     return REAL_DATA
 
 

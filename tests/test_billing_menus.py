@@ -9,13 +9,13 @@ import pytest
 
 from billing_support import add_calls
 from helpers import make_customer, make_plan
-from typed_input import typing
 from telco_console.errors import PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories.base import fetch_value
 from telco_console.services.billing import account, billrun
 from telco_console.ui.app import Console, run_action
 from telco_console.ui.menus import billing, sections_for, self_service
+from typed_input import typing
 
 
 def _console(ctx):
@@ -28,7 +28,7 @@ def test_sections_by_role():
     assert "Billing" in [s.title for s in sections_for("regional")]
     assert [s.title for s in sections_for("customer")].count("My account") == 1
     assert "Billing" not in [s.title for s in sections_for("customer")]
-    staff = [s for s in sections_for("staff") if s.title == "Billing"][0]
+    staff = next(s for s in sections_for("staff") if s.title == "Billing")
     assert [i.label for i in staff.visible_items("staff")] == ["Log an enquiry", "Open enquiries",
                                                                "Answer an enquiry", "Close an enquiry"]
 
@@ -78,8 +78,8 @@ def test_customer_sees_own_account_only(ctx, as_role):
         account.my_plan(ctx)
 
 
+@pytest.mark.e2e
 def test_billing_menu_end_to_end_in_a_terminal(ctx, cli_env, tmp_path):
-    pytest.importorskip("pexpect")
     from helpers import make_user
     from test_e2e import PASSWORD, Session
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 import sys
 
+import pexpect
 import pytest
 
 from helpers import make_plan, make_user
-
-pexpect = pytest.importorskip("pexpect")
 
 pytestmark = pytest.mark.e2e
 

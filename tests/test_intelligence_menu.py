@@ -6,8 +6,6 @@ import pytest
 
 from helpers import make_plan, make_user
 
-pexpect = pytest.importorskip("pexpect")
-
 pytestmark = pytest.mark.e2e
 
 
@@ -29,5 +27,5 @@ def test_command_prompt_in_the_console(ctx, cli_env, config, tmp_path):
     s.answer("intelligence>", "quit")
     s.pick("Back")
     s.quit()
-    history = (config.base_dir / "var" / "command_history").read_text()
+    history = (config.data_dir / "command_history").read_text()
     assert "show me the money" in history and "help" in history

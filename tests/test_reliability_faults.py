@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 import mysql.connector
 import pytest
 
+from helpers import free_port as _free_port
+from helpers import make_customer, make_plan
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db import migrations
 from telco_console.db.pool import Database
 from telco_console.db.server import ManagedServer
-from telco_console.errors import DatabaseUnavailable, PermissionDenied
+from telco_console.errors import DatabaseError, DatabaseUnavailable, PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
-
-from helpers import free_port as _free_port, make_customer, make_plan
 
 
 def _config_file(path, database: dict):
@@ -152,11 +152,12 @@ def test_lost_connection_inside_a_run_is_retried_once_and_said(fresh):
     db.close()
 
 
+@pytest.mark.kill
 def test_kill9_during_import_then_rerun_gives_no_duplicate_and_nothing_lost(fresh):
     srv, cfg, external_path, ctx, custs = fresh
     rows = _source(custs)
     db = Database(load_config(external_path))      # no automatic restart: the import fails
-    with pytest.raises(DatabaseUnavailable, match="cannot reach the database at 127.0.0.1"):
+    with pytest.raises(DatabaseUnavailable, match=r"cannot reach the database at 127\.0\.0\.1"):
         import_rows(db, rows, during=lambda k: k == 3 and srv.kill())
     assert not srv.is_running()
     srv.start()
@@ -171,6 +172,7 @@ def test_kill9_during_import_then_rerun_gives_no_duplicate_and_nothing_lost(fres
     db.close()
 
 
+@pytest.mark.kill
 def test_kill9_during_import_in_managed_mode_restarts_the_server_and_completes(fresh):
     srv, cfg, _, ctx, custs = fresh
     rows = _source(custs)
@@ -189,6 +191,7 @@ def test_kill9_during_import_in_managed_mode_restarts_the_server_and_completes(f
     db.close()
 
 
+@pytest.mark.kill
 def test_database_down_says_so_plainly_and_recovers_without_restart(fresh, tmp_path):
     from telco_console.cli import run
     from telco_console.ui.app import Console, run_action
@@ -255,6 +258,7 @@ def test_account_without_write_grants_gives_a_clear_error(fresh, tmp_path):
     rdb.close()
 
 
+@pytest.mark.kill
 def test_full_table_or_disk_gives_a_clear_error(fresh):
     srv, cfg, _, ctx, custs = fresh
 
@@ -293,14 +297,15 @@ def _cdr_file(path, custs, n=200):
     lines = ["record_id,caller,callee,started_at,duration_s,billsec,disposition"]
     t0 = datetime(2026, 10, 6, 8, 0)
     for i in range(n):
-        lines.append(f"k{i:04d},{custs[i % 3]['msisdn']},+447700900123,{t0 + timedelta(minutes=7 * i):%Y-%m-%d %H:%M:%S},"
-                     f"{30 + i % 50},{30 + i % 50},ANSWERED")
+        lines.append(f"k{i:04d},{custs[i % 3]['msisdn']},+447700900123,"
+                     f"{t0 + timedelta(minutes=7 * i):%Y-%m-%d %H:%M:%S},{30 + i % 50},{30 + i % 50},ANSWERED")
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
+@pytest.mark.kill
 def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(fresh, tmp_path):
-    importer = pytest.importorskip("telco_console.services.collection.importer")
+    from telco_console.services.collection import importer
     srv, cfg, external_path, ctx, custs = fresh
     src = _cdr_file(tmp_path / "cdr.csv", custs)
     db = KillingDatabase(load_config(external_path), srv, after=80)     # killed in the third batch of 40
@@ -316,8 +321,9 @@ def test_kill9_in_the_middle_of_a_file_import_then_the_same_import_completes_it(
     db.close()
 
 
+@pytest.mark.kill
 def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh, monkeypatch):
-    billrun = pytest.importorskip("telco_console.services.billing.billrun")
+    from telco_console.services.billing import billrun
     srv, cfg, external_path, ctx, custs = fresh
     import_rows(ctx.db, _source(custs, 90))
     db = Database(load_config(external_path))
@@ -328,7 +334,7 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
         srv.kill()
         return original(conn, *a, **kw)
     monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", kill_then)
-    with pytest.raises((DatabaseUnavailable, mysql.connector.Error)):
+    with pytest.raises((DatabaseUnavailable, DatabaseError)):
         billrun.run(bctx, "2026-10")
     monkeypatch.setattr(billrun.bills_repo, "apply_open_credits", original)
     srv.start()
@@ -341,12 +347,12 @@ def test_kill9_in_the_middle_of_a_bill_run_then_the_same_run_completes_it(fresh,
     db.close()
 
 
+@pytest.mark.kill
+@pytest.mark.e2e
 def test_the_console_keeps_its_menu_while_the_database_is_down_and_recovers(fresh, tmp_path):
     """The real program in a pseudo-terminal: the server dies under a signed-in session."""
-    pytest.importorskip("pexpect")
-    from test_e2e import Session
-
     from helpers import make_user
+    from test_e2e import Session
 
     srv, cfg, external_path, ctx, custs = fresh
     make_user(ctx, "boss", "admin")

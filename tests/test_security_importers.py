@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from telco_console.errors import TelcoError
-
-importer = pytest.importorskip("telco_console.services.collection.importer")
+from telco_console.services.collection import importer
 
 ASTERISK = ('"","89265955154","211474","stadion-pstn","""89265955154"" <89265955154>","SIP/211474-00740715",'
             '"","Hangup","","2024-01-27 15:07:24","2024-01-27 15:07:24","2024-01-27 15:07:51",27,27,"ANSWERED",'

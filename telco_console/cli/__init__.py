@@ -12,15 +12,14 @@ import importlib
 import os
 import sys
 
-import mysql.connector
-
 from telco_console import __version__
-from telco_console.errors import (EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, AuthError, TelcoError,
-                                  exit_code_for)
+from telco_console.errors import EXIT_OK, EXIT_USAGE, AuthError, TelcoError
 from telco_console.reporting.output import Output
+from telco_console.startup import make_context, prepare_database, settings
 
 # modules under telco_console/cli/ that add subcommands, in --help order
-COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report", "bill", "rates", "enquiry"]
+COMMANDS = ["server", "db", "users", "customers", "plans", "log", "imports", "leads", "demo", "config_cmd", "report",
+            "bill", "rates", "enquiry"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,7 +35,8 @@ def build_parser() -> Parser:
     parser = Parser(prog="telco-console",
                     description="Back-office console for a telecom operator. With no command, "
                                 "opens the interactive menu.")
-    parser.add_argument("--config", metavar="FILE", help="settings file (default: config.ini)")
+    parser.add_argument("--config", metavar="FILE", help="settings file (default: TELCO_CONFIG, else "
+                        "~/.config/telco-console/config.ini when it exists, else the built-in defaults)")
     parser.add_argument("--version", action="version", version=f"telco-console {__version__}")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -104,39 +104,26 @@ def credentials_from_env_or_prompt(out: Output) -> tuple[str, str]:
     return user, password
 
 
-def make_context(config, out: Output, progress: bool = True):
-    from telco_console.context import AppContext
-    from telco_console.db.pool import Database
-
-    db = Database(config, notify=out.warning)
-    return AppContext(config, db, notify=out.warning, progress=progress)
-
-
-def prepare_database(ctx) -> None:
-    """Start the managed server if needed and apply pending migrations (owner account)."""
-    from telco_console.db import migrations
-
-    migrations.migrate(ctx.owner_db(), tz=ctx.tz)
-
-
 def run(argv: list[str], out: Output | None = None) -> int:
-    from telco_console.config import load_config
-
-    out = out or Output()
+    """Run one subcommand (argv without the program name); no subcommand prints the help."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    return run_command(args, out)
+
+
+def run_command(args: argparse.Namespace, out: Output | None = None) -> int:
+    """Run the subcommand build_parser() parsed into `args`: sign in when it needs it, then
+    args.func. Every failure ends as out.fail(): one line and errors.exit_code_for()'s status."""
+    out = out or Output()
     if not hasattr(args, "func"):
-        parser.parse_args([args.command, "--help"])
+        build_parser().parse_args([args.command, "--help"])
         return EXIT_USAGE
-    ctx = None
     _SIGNED_IN.clear()
     try:
-        config = load_config(args.config)
-        for w in config.warnings:
-            out.warning(w)
+        config = settings(args.config, out)
         ctx = make_context(config, out, progress=not args.no_progress and sys.stderr.isatty())
         if getattr(args, "auth", True):
             from telco_console.services import auth
@@ -154,16 +141,7 @@ def run(argv: list[str], out: Output | None = None) -> int:
         code = args.func(ctx, args, out)
         return EXIT_OK if code is None else code
     except TelcoError as exc:
-        out.error(str(exc))
-        return exit_code_for(exc)
-    except mysql.connector.Error as exc:
-        if ctx is not None:
-            err = ctx.db.translate(exc) if ctx.db.is_connection_error(exc) else None
-            if err is not None:
-                out.error(str(err))
-                return exit_code_for(err)
-        out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
-        return EXIT_BAD_INPUT
+        return out.fail(exc)
     except KeyboardInterrupt:
         out.error("interrupted")
         return 130

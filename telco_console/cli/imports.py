@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--region", help="ISO region for numbers written nationally (default [operator] "
                                     "default_region; RU for the Russian Asterisk sample)")
     p.add_argument("--reject-file", metavar="F", help="where rejected rows go (file, line, original line, "
-                                                      "reason); default rejects/FILE.IMPORTID.rejects.csv")
+                   "reason); default rejects/FILE.IMPORTID.rejects.csv in the data folder ([paths] data_dir)")
     p.add_argument("--batch-size", type=int, help="rows per transaction (default 25,000)")
     p.add_argument("--no-load-data", action="store_true",
                    help="use INSERT IGNORE instead of LOAD DATA LOCAL INFILE")

@@ -16,7 +16,8 @@ def register_db(ps) -> None:
     a = ps.add_parser("archive", help="export each month before YYYY-MM to DIR/usage-YYYY-MM.zip "
                                       "(CSV + manifest with row counts and checksums) and drop its partitions")
     a.add_argument("--before", required=True, metavar="YYYY-MM", help="archive the months before this one")
-    a.add_argument("--dir", default="var/archive", metavar="DIR", help="where to write (default var/archive)")
+    a.add_argument("--dir", metavar="DIR", help="where to write (default archive/ in the data folder, "
+                   "[paths] data_dir)")
     a.set_defaults(func=cmd_archive)
     a = ps.add_parser("restore-archive", help="verify an archive file and bring its month back")
     a.add_argument("file", metavar="FILE", help="a usage-YYYY-MM.zip written by `db archive`")

@@ -24,6 +24,10 @@ from datetime import date, datetime
 import mysql.connector
 from mysql.connector import errors
 
+# The driver's base error, for repository code that handles one on a raw connection inside
+# Database.run() (such as a DDL retry); the code above repositories only sees errors.py's.
+DriverError = errors.Error
+
 
 def _translated(method):
     @functools.wraps(method)

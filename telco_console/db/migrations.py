@@ -5,31 +5,28 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
+from telco_console import resources
 from telco_console.errors import TelcoError
 
 NAME_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
-def migrations_dir() -> Path:
-    """sql/migrations in a checkout (or editable install), else the installed data files."""
-    checkout = Path(__file__).resolve().parents[2] / "sql" / "migrations"
-    if checkout.is_dir():
-        return checkout
-    installed = Path(sys.prefix) / "share" / "telco-console" / "sql" / "migrations"
-    if installed.is_dir():
-        return installed
-    raise TelcoError(f"cannot find the SQL migrations (looked in {checkout} and {installed})")
+def migrations_dir() -> Traversable:
+    """sql/migrations of the repository, shipped in the package as telco_console.sql."""
+    found = resources.migrations()
+    if not found.is_dir():
+        raise TelcoError(f"cannot find the SQL migrations in the installed package ({found})")
+    return found
 
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
-    path: Path
+    path: Traversable
 
     @property
     def sql(self) -> str:
@@ -45,10 +42,10 @@ class Migration:
         return [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip()]
 
 
-def available(directory: Path | None = None) -> list[Migration]:
+def available(directory: Traversable | None = None) -> list[Migration]:
     directory = directory or migrations_dir()
     found = []
-    for p in sorted(directory.iterdir()):
+    for p in sorted(directory.iterdir(), key=lambda p: p.name):
         m = NAME_RE.match(p.name)
         if m:
             found.append(Migration(int(m.group(1)), m.group(2), p))

@@ -3,22 +3,33 @@
 Database(config) connects as the runtime (app) account; Database(config, owner=True) as the
 schema owner (migrations, archives, backups). In managed mode the private server is started
 on first use, so the console needs no manual set-up.
+
+No driver error leaves this class: run(), read(), connection() and transaction() turn each one
+into the project's own (errors.py): DatabaseUnavailable, PermissionDenied, or DatabaseError with
+the server's error number (error_for()).
 """
 from __future__ import annotations
 
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import mysql.connector
 from mysql.connector import errorcode
 
 from telco_console.db import driver  # noqa: F401  (the C extension's commit/rollback raise driver errors)
-from telco_console.errors import DatabaseUnavailable, PermissionDenied, TelcoError
+from telco_console.errors import DatabaseError, DatabaseUnavailable, PermissionDenied, TelcoError
 
 T = TypeVar("T")
+
+
+class Info(str):
+    """A notice about progress, not a problem (Output.notify shows it as a plain line)."""
+
+    level = "info"
 
 # errors that mean "the connection or server went away"
 LOST = {errorcode.CR_SERVER_GONE_ERROR, errorcode.CR_SERVER_LOST, 2055, 4031,
@@ -150,7 +161,7 @@ class Database:
         if self.managed:
             srv = self.server()
             if not srv.is_running():
-                self.notify("starting the managed database server...")
+                self.notify(Info("starting the managed database server..."))
                 srv.start()
             creds = srv.credentials()
             user, pw = ((creds.owner_user, creds.owner_password) if self.owner
@@ -232,6 +243,17 @@ class Database:
                 else "check [database] host/port and that the server is running")
         return DatabaseUnavailable(f"cannot reach the database at {where}: is the server running? {hint}")
 
+    def error_for(self, exc: BaseException) -> TelcoError:
+        """The project's error for a driver error: translate()'s plain words when the server cannot
+        be reached, refuses the login, is read-only or full, or lacks a grant; otherwise a
+        DatabaseError that names the server's error number and message."""
+        no = _errno(exc)
+        if (self.is_connection_error(exc) or no in READ_ONLY or no in DISK_FULL or no in NO_GRANT
+                or no in (errorcode.ER_ACCESS_DENIED_ERROR, 1044, errorcode.ER_BAD_DB_ERROR)):
+            return self.translate(exc)
+        msg = getattr(exc, "msg", None) or str(exc)
+        return DatabaseError(f"database error {no}: {msg}" if no else f"database error: {msg}", errno=no)
+
     def is_connection_error(self, exc: BaseException) -> bool:
         no = _errno(exc)
         return (isinstance(exc, (mysql.connector.InterfaceError, mysql.connector.OperationalError))
@@ -244,7 +266,31 @@ class Database:
         """A pooled connection, returned to the pool afterwards: after a session reset, unless
         reset=False (for work that changes nothing in the session, see read()). A read node's
         connections are never reset: Galera ignores wsrep_sync_wait after a reset (see
-        _causal_reads)."""
+        _causal_reads). A driver error inside becomes the project's own (error_for())."""
+        try:
+            with self._connection(reset) as conn:      # back in the pool before the error is raised
+                yield conn
+        except mysql.connector.Error as exc:
+            raise self._fail(exc) from exc
+
+    @contextmanager
+    def transaction(self, reset: bool = True) -> Iterator:
+        """Commit on success, roll back on any exception. Yields the connection. A driver error
+        (from the work or from the commit) becomes the project's own (error_for())."""
+        try:
+            with self._transaction(reset) as conn:
+                yield conn
+        except mysql.connector.Error as exc:
+            raise self._fail(exc) from exc
+
+    def _fail(self, exc: BaseException) -> TelcoError:
+        err = self.error_for(exc)
+        if not isinstance(err, DatabaseError):      # the connection is suspect: start afresh
+            self.close()
+        return err
+
+    @contextmanager
+    def _connection(self, reset: bool = True) -> Iterator:
         try:
             pool = self._get_pool()
             conn = pool.get()
@@ -259,9 +305,9 @@ class Database:
         pool.put(conn, reset=reset and not self.read_only_hosts)
 
     @contextmanager
-    def transaction(self, reset: bool = True) -> Iterator:
-        """Commit on success, roll back on any exception. Yields the connection."""
-        with self.connection(reset) as conn:
+    def _transaction(self, reset: bool = True) -> Iterator:
+        """transaction() with the driver's own errors (for run()'s retries)."""
+        with self._connection(reset) as conn:
             try:
                 yield conn
                 conn.commit()
@@ -281,7 +327,7 @@ class Database:
         attempt, lost_retried = 0, False
         while True:
             try:
-                with self.transaction(reset) as conn:
+                with self._transaction(reset) as conn:
                     if self.read_only_hosts:
                         self._causal_reads(conn)
                     return fn(conn, *args, **kwargs)
@@ -296,10 +342,7 @@ class Database:
                     self.notify("the database connection was lost; reconnecting and retrying once...")
                     self.close()
                     continue
-                if self.is_connection_error(exc) or no in READ_ONLY or no in DISK_FULL or no in NO_GRANT:
-                    self.close()
-                    raise self.translate(exc) from None
-                raise
+                raise self._fail(exc) from exc
 
     def read(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """Like run() for read-only work (same retries); sent to `[database] read_hosts` when
@@ -330,7 +373,7 @@ class Database:
         finally:
             cur.close()
 
-    def reader(self) -> "Database":
+    def reader(self) -> Database:
         """A pool on the read nodes ([database] read_hosts), made once."""
         with self._lock:
             if getattr(self, "_reader", None) is None:

@@ -33,6 +33,29 @@ class Output:
         self.stderr.write(self._c("33", f"warning: {text}") + "\n")
         self.stderr.flush()
 
+    def note(self, text: str) -> None:
+        """A plain status line on stderr (what is happening, not a problem), so that it never
+        mixes with a report written to stdout."""
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    def notify(self, text: str) -> None:
+        """The callback for the database layer and services: progress notices (those with
+        level "info", such as "starting the managed database server...") as plain lines, the
+        rest as warnings."""
+        if getattr(text, "level", None) == "info":
+            self.note(text)
+        else:
+            self.warning(text)
+
+    def fail(self, exc: BaseException) -> int:
+        """The one way a failure ends a command or the console: its one-line message, and the
+        exit status errors.exit_code_for() gives it."""
+        from telco_console.errors import exit_code_for
+
+        self.error(str(exc))
+        return exit_code_for(exc)
+
     def error(self, text: str) -> None:
         """One line on stderr."""
         line = " ".join(str(text).split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from telco_console.errors import ValidationError
-from telco_console.reporting.report import Heatmap, Lines
+from telco_console.reporting.report import Bars, Heatmap, Lines
 
 
 def save(report, path: str) -> str:

@@ -44,7 +44,8 @@ def _usage_ctes(time_filter: str, key: str) -> str:
     (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
     time_filter restricts each usage table (alias u) to the rated period."""
     on = "u.customer_id = cu.customer_id"
-    keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
+    # grouped by the usage table's own column: its index (customer_id, started_at) gives the order
+    keys_cu = ", ".join(f"{'u' if k.strip() == 'customer_id' else 'cu'}.{k.strip()}" for k in key.split(","))
     return f"""
 cr AS (
   SELECT {keys_cu}, u.id, u.started_at,

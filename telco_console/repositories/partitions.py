@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterator, Sequence
 
-import mysql.connector
-
+from telco_console.db.driver import DriverError
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value
 from telco_console.timeutil import next_month
 
@@ -96,7 +95,7 @@ def ddl(conn, sql: str, attempts: int = 4) -> None:
             try:
                 execute(conn, sql)
                 return
-            except mysql.connector.Error as exc:
+            except DriverError as exc:
                 if getattr(exc, "errno", None) != 1205 or attempt == attempts - 1:
                     raise
                 time.sleep(0.5 * (attempt + 1))

@@ -426,15 +426,14 @@ def _write_usage(ctx, result: DemoResult, seed: int, people: Population, cust_id
 
 def _write_chunk(ctx, fast_load, scratch: str, calls, sms, data):
     """(counts, the fast loader or None once the server refused LOAD DATA LOCAL)."""
-    import mysql.connector
-
+    from telco_console.errors import DatabaseError
     from telco_console.repositories import usage
 
     if fast_load is not None:
         try:
             return ctx.db.run(fast_load, SOURCE, None, scratch, calls, sms, data, ctx.tz), fast_load
-        except mysql.connector.Error as exc:
-            if getattr(exc, "errno", None) not in LOCAL_INFILE_REFUSED:
+        except DatabaseError as exc:
+            if exc.errno not in LOCAL_INFILE_REFUSED:
                 raise
             ctx.notify("the server refuses LOAD DATA LOCAL (local_infile=0): using INSERT, slower")
     return ctx.db.run(usage.write_batch, SOURCE, None, calls, sms, data, ctx.tz), None

@@ -121,16 +121,17 @@ def months_to_archive(conn, before: date) -> list[date]:
     return sorted(found)
 
 
-def archive(ctx, before: str, directory: str | os.PathLike = "var/archive",
+def archive(ctx, before: str, directory: str | os.PathLike | None = None,
             progress=None) -> list[ArchiveResult]:
-    """Export every month before `before` (YYYY-MM) that has records to DIR/usage-YYYY-MM.zip and
-    drop its partitions. Refuses the current and future months."""
+    """Export every month before `before` (YYYY-MM) that has records to DIR/usage-YYYY-MM.zip
+    (default archive/ in the data folder) and drop its partitions. Refuses the current and
+    future months."""
     ctx.check("db.archive")
     cutoff = _month(before)
     today = ctx.now().date()
     if cutoff > date(today.year, today.month, 1):
         raise ValidationError(f"--before {before} is in the future: only past months can be archived")
-    out_dir = Path(directory)
+    out_dir = Path(directory) if directory else ctx.config.data_dir / "archive"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mysql.connector
-
 from telco_console.context import AppContext
 from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError
 from telco_console.reporting.output import Output
@@ -89,13 +87,6 @@ def run_action(console: Console, handler) -> None:
         console.ctx.db.close()
     except TelcoError as exc:
         console.out.error(str(exc))
-    except mysql.connector.Error as exc:
-        db = console.ctx.db
-        if db.is_connection_error(exc):
-            console.out.error(f"{db.translate(exc)} (the menu stays; try again when the database is back)")
-            db.close()
-        else:
-            console.out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
 
 
 def section_menu(console: Console, section) -> None:
@@ -165,16 +156,14 @@ def sign_in(console: Console):
     raise AuthError("too many failed sign-in attempts")
 
 
-def run_interactive(argv: list[str]) -> int:
-    from telco_console.cli import make_context, prepare_database
-    from telco_console.config import load_config
+def run_interactive(config_path: str | None = None, out: Output | None = None) -> int:
+    """The console with the settings file `config_path` (None: TELCO_CONFIG or the defaults).
+    A failure before the menu ends as it does for a subcommand (Output.fail)."""
+    from telco_console.startup import make_context, prepare_database, settings
 
-    out = Output()
-    config_path = argv[argv.index("--config") + 1] if "--config" in argv[:-1] else None
+    out = out or Output()
     try:
-        config = load_config(config_path)
-        for w in config.warnings:
-            out.warning(w)
+        config = settings(config_path, out)
         ctx = make_context(config, out)
         prepare_database(ctx)
         console = Console(ctx, out)
@@ -191,13 +180,7 @@ def run_interactive(argv: list[str]) -> int:
         out.info("Goodbye.")
         return 0
     except TelcoError as exc:
-        out.error(str(exc))
-        from telco_console.errors import exit_code_for
-
-        return exit_code_for(exc)
+        return out.fail(exc)
     except KeyboardInterrupt:
         out.info("Goodbye.")
         return 130
-    except mysql.connector.Error as exc:
-        out.error(f"database error {getattr(exc, 'errno', '')}: {getattr(exc, 'msg', exc)}")
-        return 3

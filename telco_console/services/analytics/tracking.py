@@ -30,13 +30,13 @@ def git_commit() -> str | None:
 
 
 def models_dir(ctx) -> Path:
-    """Where artefacts go: [analytics] models_dir when configured, else var/models beside the config."""
+    """Where artefacts go: [analytics] models_dir (models/ in the data folder unless set)."""
     from telco_console.services.analytics.features import setting
 
     configured = setting(ctx, "models_dir", None)
     if configured:
         return Path(configured)
-    return Path(ctx.config.base_dir) / "var" / "models"
+    return ctx.config.data_dir / "models"
 
 
 def _clean(value: Any) -> Any:

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-import mysql.connector
-
 from telco_console.db.pool import RETRYABLE
-from telco_console.errors import ValidationError
+from telco_console.errors import DatabaseError, ValidationError
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import bills as bills_repo
 from telco_console.services.billing.rating import money
@@ -132,10 +130,10 @@ def run(ctx, period, dry: bool = False, skip_unrated: bool = False, force: bool 
             calls = _unrated(ctx, p)
             raise UnratedCalls(f"bill run {p} stopped: {len(calls)} calls have no rate in their plan's deck"
                                f" (nothing written; add the rates, or run with --skip-unrated)", calls, str(p))
-        except mysql.connector.Error as exc:
+        except DatabaseError as exc:
             # a deadlock on the period row, a lock wait timeout, or a Galera certification conflict:
             # the other run has committed or will; run again (it then creates only what is missing)
-            if getattr(exc, "errno", None) in RETRYABLE and attempt < 5:
+            if exc.errno in RETRYABLE and attempt < 5:
                 attempt += 1
                 time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
                 continue

@@ -21,7 +21,8 @@ def _text(value: str | None, what: str, maximum: int) -> str:
     return t
 
 
-def _parse_id(enquiry_id) -> int:
+def parse_id(enquiry_id) -> int:
+    """An enquiry number as typed ("12" or "#12"), for prompts and subcommands."""
     try:
         v = int(str(enquiry_id).strip().lstrip("#"))
     except ValueError:
@@ -79,7 +80,7 @@ def list_enquiries(ctx, status: str | None = "unclosed", msisdn: str | None = No
 
 def answer(ctx, enquiry_id, text: str) -> dict:
     ctx.check("enquiry.answer")
-    eid = _parse_id(enquiry_id)
+    eid = parse_id(enquiry_id)
     text = _text(text, "the answer", 5000)
 
     def do(conn):
@@ -95,7 +96,7 @@ def answer(ctx, enquiry_id, text: str) -> dict:
 
 def close(ctx, enquiry_id) -> dict:
     ctx.check("enquiry.close")
-    eid = _parse_id(enquiry_id)
+    eid = parse_id(enquiry_id)
 
     def do(conn):
         e = _check(ctx, repo.by_id(conn, eid, for_update=True), eid)

@@ -132,7 +132,8 @@ def import_files(ctx: AppContext, fmt: str, paths: list[str], region: str | None
     return summary(results)
 
 
-def _check_region(region: str) -> str:
+def check_region(region: str) -> str:
+    """An ISO region code known to phonenumbers, upper-cased (for prompts too)."""
     import phonenumbers
 
     code = (region or "").strip().upper()
@@ -274,7 +275,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
     fmt = (fmt or "").strip().lower()
     if fmt not in parsers.FORMATS:
         raise ValidationError(f"unknown format '{fmt}': use one of {', '.join(parsers.FORMATS)}")
-    region = _check_region(region or ctx.region)
+    region = check_region(region or ctx.region)
     file = Path(path)
     if not file.is_file():
         raise NotFoundError(f"no such file: {path}")
@@ -291,7 +292,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
             ctx.check("import.customers")
         import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username))
         result = ImportResult(import_id, fmt, str(file), kind)
-        rejects = Rejects(reject_file, str(Path("rejects") / f"{file.name}.{import_id}.rejects.csv"))
+        rejects = Rejects(reject_file, str(ctx.config.rejects_dir / f"{file.name}.{import_id}.rejects.csv"))
         matcher = Matcher(region, ctx.region, fmt, import_id)
         progress = Progress(ctx, os.path.getsize(file), file.name)
         writer = Writer(ctx, kind, matcher, import_id, fast, region, rejects, str(file), result, progress, reader)

@@ -159,7 +159,7 @@ def open_enquiries(console) -> None:
 def answer_enquiry(console) -> None:
     from telco_console.services.billing import enquiries
 
-    eid = prompts.ask("Enquiry number:", enquiries._parse_id)
+    eid = prompts.ask("Enquiry number:", enquiries.parse_id)
     text = prompts.ask("Answer:")
     e = enquiries.answer(console.ctx, eid, text)
     console.out.success(f"answered enquiry #{e['id']}")
@@ -171,7 +171,7 @@ def answer_enquiry(console) -> None:
 def close_enquiry(console) -> None:
     from telco_console.services.billing import enquiries
 
-    eid = prompts.ask("Enquiry number:", enquiries._parse_id)
+    eid = prompts.ask("Enquiry number:", enquiries.parse_id)
     enquiries.close(console.ctx, eid)
     console.out.success(f"closed enquiry #{eid}")
 

@@ -147,7 +147,7 @@ def import_file(console) -> None:
 
     path = prompts.ask("File to import:", existing)
     region = prompts.ask(f"Region for national numbers (optional, default {console.ctx.region}):",
-                         lambda t: importer._check_region(t), required=False)
+                         lambda t: importer.check_region(t), required=False)
     result = importer.import_file(console.ctx, fmt, path, region)
     console.show(importer.summary([result]))
 

@@ -12,8 +12,8 @@ ROLES = ("analyst", "admin")
 
 
 def history_path(console) -> Path:
-    """var/command_history beside the settings file (kept between sessions)."""
-    return Path(console.ctx.config.base_dir) / "var" / "command_history"
+    """command_history in the data folder ([paths] data_dir), kept between sessions."""
+    return Path(console.ctx.config.data_dir) / "command_history"
 
 
 def _history(console):

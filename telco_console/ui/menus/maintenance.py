@@ -38,7 +38,7 @@ def archive(console) -> None:
     from telco_console.services import maintenance
 
     before = prompts.ask("Archive every month before (YYYY-MM):", _month)
-    directory = prompts.ask("Directory for the archive files:", default="var/archive")
+    directory = prompts.ask("Directory for the archive files:", default=str(console.ctx.config.data_dir / "archive"))
     if not prompts.confirm(f"Export the months before {before} to {directory} and remove them from the "
                            "database?"):
         console.out.info("nothing archived")

@@ -7,7 +7,7 @@ from telco_console.ui.menus import Item, Section
 
 
 def show_settings(console) -> None:
-    from telco_console.cli.config_cmd import settings_report
+    from telco_console.services.settings import settings_report
 
     console.ctx.check("settings.show")
     console.show(settings_report(console.ctx.config))
