@@ -33,6 +33,7 @@ SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("operator", "default_region"): ("region", "GB"),
     ("operator", "currency"): ("str", "GBP"),
     ("operator", "minor_unit"): ("minor", "2"),
+    ("operator", "decimal_separator"): ("choice:point,comma", "point"),
     ("billing", "tax_rate"): ("decimal:0:1", "0.20"),
     ("billing", "due_days"): ("int:0:365", "14"),
     ("billing", "reminder_days"): ("intlist", "1, 7, 14"),

@@ -71,3 +71,19 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, TelcoError):
         return exc.exit_code
     return EXIT_BAD_INPUT
+
+
+def database_error_message(exc: BaseException) -> str:
+    """What a user is told about a database error that has no plainer translation: its number,
+    never the server's message (which may quote the SQL)."""
+    errno = getattr(exc, "errno", None)
+    head = f"database error {errno}" if isinstance(errno, int) and errno > 0 else "database error"
+    return (f"{head}: the database refused the request; nothing was written. "
+            "If it happens again, report it with the command you ran")
+
+
+def digits(text: str, max_len: int = 18) -> bool:
+    """True for plain ASCII digits 0-9, at most max_len of them: what int() may be given safely
+    (str.isdigit() is also true for '¹' or '①', which int() refuses, and int() of thousands of
+    digits raises)."""
+    return isinstance(text, str) and 0 < len(text) <= max_len and text.isascii() and text.isdigit()

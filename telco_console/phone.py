@@ -62,6 +62,9 @@ def normalise_msisdn(text: str, region: str) -> str:
         raise ValidationError("a phone number is required")
     if len(raw) > 32:
         raise ValidationError("that is too long to be a phone number")
+    if any(c.isalpha() for c in raw):     # phonenumbers would read keypad letters as digits
+        raise ValidationError(f"'{text}' is not a phone number" +
+                              (": letters are not allowed" if any(c.isdigit() for c in raw) else ""))
     try:
         num = parse(raw, region)
     except phonenumbers.NumberParseException:

@@ -30,3 +30,6 @@ def prepare_database(ctx: AppContext) -> None:
     from telco_console.db import migrations
 
     migrations.migrate(ctx.owner_db(), tz=ctx.tz)
+    from telco_console.services.collection import import_runs
+
+    import_runs.close_stale(ctx)      # imports left running by a process that is gone

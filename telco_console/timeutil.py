@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# the dates a person may type (records before 1990 are refused; the end leaves room for date sums)
+MIN_DATE = date(1990, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 # a date written with the day and the month as numbers, in either order: 03/10/2026, 3.10.26
 NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
 
@@ -100,11 +103,17 @@ def parse_date(text: str, tz: str | None = None) -> date:
     if raw.lower() in ("today", "yesterday") and tz:
         d = now_local(tz).date()
         return d if raw.lower() == "today" else d - timedelta(days=1)
+    if len(raw) > 64:
+        raise ValidationError("that is too long to be a date")
     check_day_month(raw)
     try:
-        return dateparser.parse(raw, dayfirst=_day_first(raw)).date()
+        value = dateparser.parse(raw, dayfirst=_day_first(raw)).date()
     except (ValueError, OverflowError, TypeError):
         raise ValidationError(f"'{text}' is not a date I can read (try 2026-10-03)") from None
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValidationError(f"{value.isoformat()} is out of range: dates run from {MIN_DATE:%Y-%m-%d} "
+                              f"to {MAX_DATE:%Y-%m-%d}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,7 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> "Period":
         m = PERIOD_RE.match((text or "").strip())
-        if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1990:
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 1990 <= int(m.group(1)) <= MAX_DATE.year:
             raise ValidationError(f"'{text}' is not a billing period: use YYYY-MM, e.g. 2026-10")
         return cls(int(m.group(1)), int(m.group(2)))
 
@@ -173,7 +182,7 @@ def preset_range(name: str, tz: str, today: date | None = None) -> tuple[date, d
     if key == "last-month":
         p = Period(today.year, today.month).previous()
         return p.first_day, p.last_day
-    if len(key) == 7 and key[4] == "-" and key[:4].isdigit() and key[5:].isdigit():
+    if len(key) == 7 and key[4] == "-" and _digits(key[:4]) and _digits(key[5:]):
         p = Period.parse(key)        # a billing month, YYYY-MM
         return p.first_day, p.last_day
     raise ValidationError(f"unknown period preset '{name}': use one of {', '.join(PRESETS)}")

@@ -143,7 +143,7 @@ def test_the_menu_edit_asks_from_when_the_plan_changes(ctx):
     make_customer(ctx, "07911123456", plan="CHEAP", since="2026-01-01")
     buf = io.StringIO()
     console = Console(ctx, Output(buf, buf, colour=False))
-    with typing("07911123456", "", "", "big", "2099-01-01", "2026-10-11", "", "", "") as keys:
+    with typing("07911123456", "", "", "big", "2099-01-01", "2026-10-11", "", "", "", "") as keys:
         run_action(console, admin.edit_customer)
     assert keys.refused == ["2099-01-01 is in the future: change the plan on that day instead"], buf.getvalue()
     history = customers.customer_report(ctx, "+447911123456").rows

@@ -64,7 +64,7 @@ def test_exit_2_usage(ctx, run_cli, tmp_path, capsys):
     assert code == 2 and err.splitlines()[-1].startswith("error: argument ACTION: invalid choice: 'frobnicate'")
     code, _, _ = run_cli("customer", "list", "--page", "x")
     err = capsys.readouterr().err
-    assert code == 2 and err.splitlines()[-1] == "error: argument --page: invalid int value: 'x'"
+    assert code == 2 and err.splitlines()[-1] == "error: argument --page: 'x' is not a page number: give 1 to 1,000,000"
     bad = tmp_path / "bad.ini"
     bad.write_text("[ui]\npage_size = lots\n")
     code, out, err = run_cli("--config", str(bad), "config", "show")

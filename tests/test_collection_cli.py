@@ -79,7 +79,7 @@ def test_log_commands(ctx, run_cli):
                              "in", "--at", "now", "--length", "20", user="clerk", password=PW)
     assert code == 0 and "SMS saved" in out, err
     code, out, err = run_cli("log", "data", "--msisdn", "07911123456", "--start", "yesterday 10:00", "--end",
-                             "yesterday 11:00", "--dl", "1.5 MB", "--ul", "2000", "--app", "youtube=1MB:10kB",
+                             "yesterday 11:00", "--dl", "1.5 MB", "--ul", "20000", "--app", "youtube=1MB:10kB",
                              "--rtt-dl", "40", "--handset", "Pixel 7", user="clerk", password=PW)
     assert code == 0 and "Data session saved" in out and "1,500,000" in out, err
     code, _, err = run_cli("log", "data", "--msisdn", "07911123456", "--start", "yesterday 10:00", "--duration",

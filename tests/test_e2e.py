@@ -97,6 +97,10 @@ def test_admin_session(accounts, cli_env, tmp_path):
     s.answer("Plan", "1")
     s.answer("Region (optional):", "North")
     s.answer("Handset (optional):", "")
+    s.answer("E-mail (optional):", "not-an-email")
+    s.expect("is not an e-mail address")     # the same validator as `customer add --email`
+    s.child.send("\x15")
+    s.child.send("\r")
     s.answer("Customer since (optional, default today):", "")
     s.expect(r"added customer #\d+ \+447911123456 \(Erin Example\)")
 

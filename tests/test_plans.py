@@ -37,7 +37,7 @@ def test_money_places():
         parse_money("0.12345", "the rate", places=4)
     with pytest.raises(ValidationError, match="must be zero or positive"):
         parse_money("-1", "the fee")
-    with pytest.raises(ValidationError, match="must be a number like 12.50, not 'ten'"):
+    with pytest.raises(ValidationError, match="the fee 'ten' is not a number"):
         parse_money("ten", "the fee")
     for bad in ("NaN", "Infinity"):
         with pytest.raises(ValidationError):

@@ -87,7 +87,7 @@ def test_backup_refuses_to_overwrite_and_restore_checks_the_file(ctx, run_cli, t
     dump = tmp_path / "x.sql"
     dump.write_text("DROP TABLE customers;\n")
     code, out, err = run_cli("db", "backup", str(dump), **ADMIN)
-    assert code == 1 and "exists already" in err
+    assert code == 1 and "already exists" in err
     code, out, err = run_cli("db", "restore", str(dump), "--yes", **ADMIN)
     assert code == 1 and "is not a backup" in err
     assert ctx.db.run(lambda conn: _q(conn, "SELECT COUNT(*) FROM customers"))[0][0] == 0

@@ -18,8 +18,16 @@ def test_every_panel_kind(tmp_path):
               {"A": list(range(13)), "B": list(range(13, 0, -1))}),
         Heatmap("matrix", ["r1", "r2"], ["c1", "c2"], [[1.0, -1.0], [0.5, 0.0]], vmin=-1, vmax=1)])
     path = tmp_path / "sub" / "all.png"
+    with pytest.raises(ValidationError, match="does not exist"):     # a missing folder is not created
+        save(r, str(path))
+    assert not path.parent.exists()
+    path.parent.mkdir()
     assert save(r, str(path)) == str(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ValidationError, match="already exists"):
+        save(r, str(path))
+    assert save(r, str(path), overwrite=True) == str(path)
 
 
 def test_nothing_to_draw(tmp_path):

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import importlib
 import os
+import signal
 import sys
 
 from telco_console import __version__
@@ -66,21 +67,35 @@ def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
 def add_format(parser, formats=("table", "csv", "json"), output: bool = True) -> None:
     parser.add_argument("--format", choices=formats, default="table", help="output format (default table)")
     if output:
-        parser.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
+        add_output(parser)
+
+
+def add_output(parser, plot: bool = False) -> None:
+    parser.add_argument("--output", metavar="FILE", help="write to FILE (mode 600) instead of the screen; "
+                                                         "the folder must exist")
+    if plot:
+        parser.add_argument("--plot", metavar="FILE.png", help="also save the report's chart as a PNG "
+                                                                "(matplotlib, mode 600)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output file "
+                                                                 "(at a terminal you are asked)")
 
 
 _SIGNED_IN: dict = {}     # the signed-in context of the running command, for emit()
 
 
-def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx=None) -> None:
+def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx=None,
+         overwrite: bool | None = None) -> None:
     """Render a Report in a format, to the screen or a file (recorded in the audit log)."""
     from telco_console.reporting.render import render
 
     text = render(report, fmt)
+    if overwrite is None:
+        overwrite = _SIGNED_IN.get("overwrite", False)
     ctx = ctx or _SIGNED_IN.get("ctx")      # every --output of a signed-in command is an audited export
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text if text.endswith("\n") else text + "\n")
+        from telco_console.reporting.files import write_private
+
+        write_private(output, text if text.endswith("\n") else text + "\n", overwrite=overwrite)
         out.success(f"wrote {report.title} ({fmt}) to {output}")
         if ctx is not None:
             from telco_console.services import exports
@@ -88,6 +103,33 @@ def emit(out: Output, report, fmt: str = "table", output: str | None = None, ctx
             exports.record_export(ctx, report.title, fmt, output)
     else:
         out.write(text.rstrip("\n"))
+
+
+def check_outputs(args) -> None:
+    """--output and --plot are checked before any work is done: a folder, a missing folder or an
+    existing file (without --overwrite, or a yes at a terminal) is refused in one line."""
+    from telco_console.errors import ValidationError
+    from telco_console.reporting.files import check_output
+
+    overwrite = bool(getattr(args, "overwrite", False))
+    for attr in ("output", "plot"):
+        path = getattr(args, attr, None)
+        if not path:
+            continue
+        try:
+            check_output(path, overwrite)
+        except ValidationError:
+            import os
+
+            if overwrite or not os.path.isfile(path) or not sys.stdin.isatty():
+                raise
+            check_output(path, True)
+            if input(f"{path} exists. Replace it? [y/N] ").strip().lower() not in ("y", "yes"):
+                raise ValidationError(f"{path} was left as it was: nothing done") from None
+            overwrite = True
+    if overwrite:
+        args.overwrite = True
+    _SIGNED_IN["overwrite"] = overwrite
 
 
 def credentials_from_env_or_prompt(out: Output) -> tuple[str, str]:
@@ -122,7 +164,9 @@ def run_command(args: argparse.Namespace, out: Output | None = None) -> int:
         build_parser().parse_args([args.command, "--help"])
         return EXIT_USAGE
     _SIGNED_IN.clear()
+    previous = _handle_sigterm()
     try:
+        check_outputs(args)
         config = settings(args.config, out)
         ctx = make_context(config, out, progress=not args.no_progress and sys.stderr.isatty())
         if getattr(args, "auth", True):
@@ -142,8 +186,33 @@ def run_command(args: argparse.Namespace, out: Output | None = None) -> int:
         return EXIT_OK if code is None else code
     except TelcoError as exc:
         return out.fail(exc)
-    except KeyboardInterrupt:
-        out.error("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:
+        out.error("stopped by a SIGTERM" if isinstance(exc, Terminated) else "interrupted")
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwinds like Ctrl-C, so an import records itself 'interrupted' and a
+    transaction in flight is rolled back."""
+
+
+def _handle_sigterm():
+    """Turn SIGTERM into Terminated while a command runs (main thread only); returns the
+    previous handler, or None when it could not be set."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from telco_console.cli import add_format, emit
+from telco_console.cli.argtypes import PAGE, PAGE_SIZE
 
 
 def register(sub) -> None:
@@ -22,8 +23,8 @@ def register(sub) -> None:
     a.add_argument("--region")
     a.add_argument("--status", choices=("active", "suspended", "closed"))
     a.add_argument("--plan", help="plan code")
-    a.add_argument("--page", type=int, default=1)
-    a.add_argument("--page-size", type=int)
+    a.add_argument("--page", type=PAGE, default=1, help="page number (1 to 1,000,000)")
+    a.add_argument("--page-size", type=PAGE_SIZE, help="rows per page (1 to 1,000; default [ui] page_size)")
     add_format(a)
     a.set_defaults(func=cmd_list)
     a = ps.add_parser("show", help="one customer")

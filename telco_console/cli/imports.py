@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from telco_console.cli import add_format, emit
+from telco_console.cli.argtypes import BATCH_SIZE, LIMIT, MAX_REJECTS, PAGE, PAGE_SIZE
 
 
 def register(sub) -> None:
@@ -18,14 +19,16 @@ def register(sub) -> None:
                                     "default_region; RU for the Russian Asterisk sample)")
     p.add_argument("--reject-file", metavar="F", help="where rejected rows go (file, line, original line, "
                    "reason); default rejects/FILE.IMPORTID.rejects.csv in the data folder ([paths] data_dir)")
-    p.add_argument("--batch-size", type=int, help="rows per transaction (default 25,000)")
+    p.add_argument("--max-rejects", type=MAX_REJECTS, metavar="N",
+                   help="stop the import after N rejected rows (default 10,000)")
+    p.add_argument("--batch-size", type=BATCH_SIZE, help="rows per transaction (default 25,000)")
     p.add_argument("--no-load-data", action="store_true",
                    help="use INSERT IGNORE instead of LOAD DATA LOCAL INFILE")
     add_format(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("imports", help="recent imports and their counts")
-    p.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    p.add_argument("--limit", type=LIMIT, default=20, help="how many (1 to 10,000; default 20)")
     add_format(p)
     p.set_defaults(func=cmd_imports)
 
@@ -35,8 +38,8 @@ def register(sub) -> None:
     a.add_argument("--status", choices=("pending", "processed", "all"), default="pending")
     a.add_argument("--kind", choices=("call", "sms", "data"))
     a.add_argument("--source", help="asterisk, freeswitch, tellco or csv")
-    a.add_argument("--page", type=int, default=1)
-    a.add_argument("--page-size", type=int, default=50)
+    a.add_argument("--page", type=PAGE, default=1, help="page number (1 to 1,000,000)")
+    a.add_argument("--page-size", type=PAGE_SIZE, default=50, help="rows per page (1 to 1,000)")
     add_format(a)
     a.set_defaults(func=cmd_unmatched_list)
     a = ps.add_parser("reprocess", help="match pending records again against the customers on the books now")
@@ -48,8 +51,10 @@ def cmd_import(ctx, args, out) -> int:
     from telco_console.services.collection import importer
 
     size = importer.BATCH_SIZE if args.batch_size is None else args.batch_size
+    limit = importer.DEFAULT_MAX_REJECTS if args.max_rejects is None else args.max_rejects
+    importer.check_reject_file(args.reject_file, args.files)
     results = [importer.import_file(ctx, args.fmt, f, args.region, args.reject_file, size,
-                                    fast=not args.no_load_data) for f in args.files]
+                                    fast=not args.no_load_data, max_rejects=limit) for f in args.files]
     emit(out, importer.summary(results), args.format, args.output)
     return 0
 

@@ -4,7 +4,8 @@ The subcommands are built from the report catalogue (services/report_registry), 
 registered by any module appears here with its own options."""
 from __future__ import annotations
 
-from telco_console.cli import emit
+from telco_console.cli import add_output, emit
+from telco_console.cli.argtypes import TOP
 
 COMMON_HELP = {
     "from": ("--from", dict(dest="date_from", metavar="DATE", help="first day (e.g. 2026-10-01, '3 Oct', today)")),
@@ -13,7 +14,7 @@ COMMON_HELP = {
                                                         "(instead of --from/--to)")),
     "region": ("--region", dict(help="one region only (a regional manager always sees their own)")),
     "customer": ("--customer", dict(metavar="MSISDN", help="one customer's number")),
-    "top": ("--top", dict(metavar="N", type=int, help="show the first N rows")),
+    "top": ("--top", dict(metavar="N", type=TOP, help="show the first N rows (1 to 10,000)")),
 }
 
 
@@ -44,8 +45,7 @@ def register(sub) -> None:
             a.add_argument(f"--{opt.name}", **kw)
         a.add_argument("--format", choices=("table", "csv", "json", "html"), default="table",
                        help="output format (default table)")
-        a.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
-        a.add_argument("--plot", metavar="FILE.png", help="also save the report's chart as a PNG (matplotlib)")
+        add_output(a, plot=True)
         a.set_defaults(func=cmd_run, spec_name=spec.name)
 
 
@@ -93,6 +93,6 @@ def cmd_run(ctx, args, out) -> int:
         else:
             from telco_console.reporting.plot import save
 
-            save(report, args.plot)
+            save(report, args.plot, overwrite=args.overwrite)
             out.success(f"saved the chart to {args.plot}")
     return 0

@@ -21,7 +21,8 @@ import mysql.connector
 from mysql.connector import errorcode
 
 from telco_console.db import driver  # noqa: F401  (the C extension's commit/rollback raise driver errors)
-from telco_console.errors import DatabaseError, DatabaseUnavailable, PermissionDenied, TelcoError
+from telco_console.errors import (DatabaseError, DatabaseUnavailable, PermissionDenied, TelcoError,
+                                  database_error_message)
 
 T = TypeVar("T")
 
@@ -251,8 +252,10 @@ class Database:
         if (self.is_connection_error(exc) or no in READ_ONLY or no in DISK_FULL or no in NO_GRANT
                 or no in (errorcode.ER_ACCESS_DENIED_ERROR, 1044, errorcode.ER_BAD_DB_ERROR)):
             return self.translate(exc)
-        msg = getattr(exc, "msg", None) or str(exc)
-        return DatabaseError(f"database error {no}: {msg}" if no else f"database error: {msg}", errno=no)
+        # the server's own message can quote the SQL: it stays on the exception, never in its text
+        err = DatabaseError(database_error_message(exc), errno=no)
+        err.server_message = getattr(exc, "msg", None) or str(exc)
+        return err
 
     def is_connection_error(self, exc: BaseException) -> bool:
         no = _errno(exc)

@@ -2,16 +2,19 @@
 drawn with matplotlib (Agg, imported lazily)."""
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from telco_console.errors import ValidationError
+from telco_console.reporting.files import check_output, write_private
 from telco_console.reporting.report import Bars, Heatmap, Lines
 
 
-def save(report, path: str) -> str:
-    """Draw the report's chart to a PNG file; ValidationError when the report has no chart."""
+def save(report, path: str, overwrite: bool = False) -> str:
+    """Draw the report's chart to a PNG file (mode 600, in an existing folder; an existing file
+    only with overwrite); ValidationError when the report has no chart."""
     if not str(path).lower().endswith(".png"):
         raise ValidationError(f"--plot needs a file name ending in .png, not '{path}'")
+    check_output(path, overwrite)
     spec = report.plot
     if spec is None or not spec.panels:
         raise ValidationError(f"'{report.title}' has no chart to plot" if not report.is_empty()
@@ -41,9 +44,10 @@ def save(report, path: str) -> str:
         ax.set_title(p.title)
     fig.suptitle(report.title)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
+    write_private(path, buf.getvalue(), overwrite)
     return str(path)
 
 

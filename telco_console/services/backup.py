@@ -146,11 +146,9 @@ def _where(config) -> str:
 def backup(ctx: AppContext, path: str | os.PathLike, overwrite: bool = False) -> BackupResult:
     """Dump the whole database to `path` (written to a temporary name, then renamed; mode 600)."""
     ctx.check("db.backup")
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise ValidationError(f"{target} exists already: choose another name or pass --overwrite")
-    if not target.parent.is_dir():
-        raise ValidationError(f"the folder {target.parent} does not exist")
+    from telco_console.reporting.files import check_output
+
+    target = check_output(str(path), overwrite, "choose another name or pass --overwrite")
     tool = find_tool(DUMP_TOOLS)
     options = owner_client_options(ctx.config)
     tmp = target.with_name(target.name + ".partial")

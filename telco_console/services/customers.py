@@ -8,22 +8,12 @@ from telco_console.context import AppContext
 from telco_console.errors import DuplicateError, NotFoundError, ValidationError
 from telco_console.phone import normalise_msisdn, search_digits, try_normalise
 from telco_console.reporting.report import Column, Report
+from telco_console.services.collection import fields as F
 from telco_console.repositories import customers as customers_repo
 from telco_console.repositories import plans as plans_repo
 from telco_console.timeutil import parse_date
 
 STATUSES = ("active", "suspended", "closed")
-
-
-def _clean_text(value: str | None, what: str, maximum: int, required: bool = False) -> str | None:
-    text = (value or "").strip()
-    if "\x00" in text:
-        raise ValidationError(f"{what} must not contain a NUL character")
-    if required and not text:
-        raise ValidationError(f"{what} is required")
-    if len(text) > maximum:
-        raise ValidationError(f"{what} is longer than {maximum} characters")
-    return text or None
 
 
 def scope_region(ctx: AppContext, region: str | None) -> str | None:
@@ -34,15 +24,13 @@ def scope_region(ctx: AppContext, region: str | None) -> str | None:
 def add_customer(ctx: AppContext, msisdn: str, name: str, plan: str, region: str | None = None,
                  handset: str | None = None, since: str | date | None = None, email: str | None = None) -> dict:
     ctx.check("customer.add")
-    number = normalise_msisdn(msisdn, ctx.region)
-    name = _clean_text(name, "the customer's name", 120, required=True)
-    region = _clean_text(region, "the region", 60) or ""
+    number = F.msisdn(msisdn, ctx.region)
+    name = F.customer_name(name)
+    region = F.region_name(region)
     if ctx.user.scope_region is not None:               # an admin of a region adds to its region only
         region = ctx.narrow_region(region)
-    handset = _clean_text(handset, "the handset", 120)
-    email = _clean_text(email, "the e-mail address", 200)
-    if email and ("@" not in email or " " in email):
-        raise ValidationError(f"'{email}' is not an e-mail address")
+    handset = F.handset(handset)
+    email = F.email(email)
     if isinstance(since, date):
         created_on = since
     elif since:
@@ -89,13 +77,13 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
     number = normalise_msisdn(msisdn, ctx.region)
     clean: dict = {}
     if values.get("name") is not None:
-        clean["name"] = _clean_text(values["name"], "the customer's name", 120, required=True)
+        clean["name"] = F.customer_name(values["name"])
     if values.get("region") is not None:
-        clean["region"] = _clean_text(values["region"], "the region", 60) or ""
+        clean["region"] = F.region_name(values["region"])
     if values.get("handset") is not None:
-        clean["handset"] = _clean_text(values["handset"], "the handset", 120)
+        clean["handset"] = F.handset(values["handset"])
     if values.get("email") is not None:
-        clean["email"] = _clean_text(values["email"], "the e-mail address", 200)
+        clean["email"] = F.email(values["email"])
     if values.get("status") is not None:
         if values["status"] not in ("active", "suspended"):
             raise ValidationError("status can be set to active or suspended (use close to close)")
@@ -233,6 +221,8 @@ def list_customers(ctx: AppContext, search: str | None = None, region: str | Non
         raise ValidationError(f"status must be one of {', '.join(STATUSES)}")
     region = scope_region(ctx, region)
     size = page_size or ctx.config.get("ui", "page_size")
+    if not 1 <= size <= 1_000 or not 1 <= page <= 1_000_000:
+        raise ValidationError("the page runs from 1 to 1,000,000 and the page size from 1 to 1,000")
     plan_code = plan.strip().upper() if plan else None
 
     numbers = _search_numbers(ctx, search)
@@ -290,7 +280,7 @@ def find_customers(ctx: AppContext, text: str, limit: int = 10) -> list[dict]:
         return []
     prefixes = _number_prefixes(fragment, ctx.region)
     looks_like_number = bool(prefixes) and all(ch.isdigit() or ch in "+ -()" for ch in fragment)
-    name = None if looks_like_number else _clean_text(fragment, "the search", 100)
+    name = None if looks_like_number else F.text_field(fragment, "the search", 100)
     region = ctx.narrow_region(None)
     return ctx.db.run(customers_repo.suggest, prefixes if looks_like_number else [], name, region, limit)
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from telco_console import money
 from telco_console.context import AppContext
 from telco_console.errors import DuplicateError, NotFoundError, ValidationError
 from telco_console.reporting.report import Column, Report
@@ -14,18 +15,9 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def parse_money(text, what: str, places: int = 2, allow_zero: bool = True) -> Decimal:
-    try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"{what} must be a number like 12.50, not '{text}'") from None
-    if not value.is_finite() or value < 0 or (not allow_zero and value == 0):
-        raise ValidationError(f"{what} must be {'zero or ' if allow_zero else ''}positive")
-    if value >= Decimal(10) ** 8:
-        raise ValidationError(f"{what} is too large")
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ValidationError(f"{what} has more than {places} decimal places")
-    return value.quantize(Decimal(1).scaleb(-places))
+def parse_money(text, what: str, places: int = 2, allow_zero: bool = True, separator: str = "point") -> Decimal:
+    """A fee or rate: the one money parser (telco_console.money), zero or more, under 100,000,000."""
+    return money.parse_money(text, what, places, allow_zero=allow_zero, separator=separator)
 
 
 def parse_count(text, what: str, maximum: int = 10_000_000) -> int:
@@ -76,7 +68,7 @@ def describe_peak(plan: dict) -> str:
     return f"{span} {hhmm(plan['peak_start'])}-{hhmm(plan['peak_end'])}"
 
 
-def validate_plan(values: dict, partial: bool = False) -> dict:
+def validate_plan(values: dict, partial: bool = False, separator: str = "point") -> dict:
     """Check and convert plan fields; `partial` for edits (only the given fields)."""
     out: dict = {}
     required = ("code", "name", "monthly_fee", "included_minutes", "included_sms", "included_mb",
@@ -95,7 +87,7 @@ def validate_plan(values: dict, partial: bool = False) -> dict:
             raise ValidationError("a plan name is 1-100 characters")
         out["name"] = name
     if values.get("monthly_fee") not in (None, ""):
-        out["monthly_fee"] = parse_money(values["monthly_fee"], "the monthly fee")
+        out["monthly_fee"] = parse_money(values["monthly_fee"], "the monthly fee", separator=separator)
     for key, what in (("included_minutes", "included minutes"), ("included_sms", "included SMS"),
                       ("included_mb", "included MB")):
         if values.get(key) not in (None, ""):
@@ -103,7 +95,7 @@ def validate_plan(values: dict, partial: bool = False) -> dict:
     for key, what in (("peak_rate", "the peak rate"), ("offpeak_rate", "the off-peak rate"),
                       ("sms_rate", "the SMS rate"), ("mb_rate", "the MB rate")):
         if values.get(key) not in (None, ""):
-            out[key] = parse_money(values[key], what, places=4)
+            out[key] = parse_money(values[key], what, places=4, separator=separator)
     if values.get("increment_seconds") not in (None, ""):
         inc = parse_count(values["increment_seconds"], "the billing increment", 3600)
         if inc < 1:
@@ -138,7 +130,7 @@ def _resolve_deck(conn, clean: dict) -> None:
 
 def add_plan(ctx: AppContext, **values) -> dict:
     ctx.check("plan.add")
-    clean = validate_plan(values)
+    clean = validate_plan(values, separator=money.separator_of(ctx))
 
     def do(conn):
         existing = plans_repo.by_code(conn, clean["code"])
@@ -155,7 +147,7 @@ def add_plan(ctx: AppContext, **values) -> dict:
 def edit_plan(ctx: AppContext, code: str, **values) -> dict:
     ctx.check("plan.edit")
     values.pop("code", None)
-    clean = validate_plan(values, partial=True)
+    clean = validate_plan(values, partial=True, separator=money.separator_of(ctx))
 
     def do(conn):
         plan = plans_repo.by_code(conn, (code or "").strip().upper())

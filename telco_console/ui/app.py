@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from telco_console.context import AppContext
-from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError
+from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError, digits as _digits
 from telco_console.reporting.output import Output
 from telco_console.reporting.report import Report
 from telco_console.ui import prompts
@@ -35,6 +35,7 @@ class Console:
         self.last_report = report
 
     def save_last_report(self) -> None:
+        from telco_console.reporting.files import write_private
         from telco_console.reporting.render import render
         from telco_console.services import exports
 
@@ -43,9 +44,8 @@ class Console:
             return
         fmt = prompts.choose("Format", ["csv", "json", "html"], default="csv")
         default = f"exports/{_slug(self.last_report.title)}.{fmt}"
-        path = prompts.ask("File", default=default)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(render(self.last_report, fmt), encoding="utf-8")
+        path = prompts.ask_output_file("File", default=default, create_folder="exports")
+        write_private(path, render(self.last_report, fmt), overwrite=True)
         exports.record_export(self.ctx, self.last_report.title, fmt, path)
         self.out.success(f"saved {self.last_report.title} to {path}")
 
@@ -64,7 +64,7 @@ def numbered_menu(console: Console, title: str, labels: list[str], back_label: s
 
     def parse(text: str) -> int:
         t = text.strip()
-        if not t.isdigit() or not 0 <= int(t) <= len(labels):
+        if not _digits(t) or not 0 <= int(t) <= len(labels):
             from telco_console.errors import ValidationError
 
             raise ValidationError(f"type a number from 0 to {len(labels)}")
@@ -87,6 +87,8 @@ def run_action(console: Console, handler) -> None:
         console.ctx.db.close()
     except TelcoError as exc:
         console.out.error(str(exc))
+    except OSError as exc:          # a file that could not be read or written: the menu stays
+        console.out.error(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
 
 
 def section_menu(console: Console, section) -> None:

@@ -13,7 +13,7 @@ import questionary
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.styles import Style
 
-from telco_console.errors import TelcoError, ValidationError
+from telco_console.errors import TelcoError, ValidationError, digits as _digits
 
 STYLE = Style([("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("answer", "fg:#00af87 bold"),
                ("instruction", "fg:#808080")])
@@ -123,6 +123,36 @@ def say(text: str, style: str | None = None) -> None:
     questionary.print(text, style=style)
 
 
+def ask_output_file(message: str, default: str = "", suffix: str | None = None, required: bool = True,
+                    create_folder: str | None = None, **kwargs) -> str | None:
+    """Ask for a file to write: a folder, a missing folder or a wrong suffix re-asks with the
+    reason; an existing file is replaced only after a yes. `create_folder` names the one folder
+    (the default exports folder) that may be created when missing."""
+    from pathlib import Path
+
+    from telco_console.reporting.files import check_output
+
+    def parse(text: str) -> str:
+        path = text.strip()
+        if suffix and not path.lower().endswith(suffix):
+            raise ValidationError(f"the file name must end in {suffix}")
+        if create_folder and str(Path(path).parent) == create_folder and not Path(create_folder).exists():
+            if Path(path).suffix:
+                return path
+        check_output(path, overwrite=True)
+        return path
+
+    while True:
+        path = ask(message, parse, default=default, required=required, **kwargs)
+        if path is None:
+            return None
+        if create_folder and str(Path(path).parent) == create_folder:
+            Path(create_folder).mkdir(parents=True, exist_ok=True)
+        if Path(path).exists() and not confirm(f"{path} exists. Replace it?", default=False, **kwargs):
+            continue
+        return path
+
+
 # -- finding a customer at an MSISDN prompt ---------------------------------------------------------
 
 class CustomerCompleter(Completer):
@@ -196,7 +226,7 @@ def ask_customer(console, message: str = "Customer MSISDN:", parse: Callable[[st
 
         def pick(text: str) -> int:
             t = text.strip()
-            if not t.isdigit() or not 0 <= int(t) <= len(found):
+            if not _digits(t) or not 0 <= int(t) <= len(found):
                 raise ValidationError(f"type a number from 0 to {len(found)}")
             return int(t)
 

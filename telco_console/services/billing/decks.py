@@ -10,12 +10,12 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 
 ROUNDINGS = {"*up": ROUND_CEILING, "*down": ROUND_FLOOR, "*middle": ROUND_HALF_UP}
 ANY = "*any"
@@ -193,9 +193,9 @@ def as_deck(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
 def parse_duration(text: str, what: str = "a duration") -> int:
     """'60s', '1m', '1m30s', '2h', or bare seconds '60' -> whole seconds."""
     t = (text or "").strip()
-    if t.isdigit():
+    if t.isascii() and t.isdigit() and len(t) <= 9:
         return int(t)
-    m = DURATION_RE.match(t)
+    m = DURATION_RE.match(t) if len(t) <= 40 else None
     if not t or not m or not any(m.groups()):
         raise ValidationError(f"bad {what} '{text}' (write e.g. 60s, 1m, 1m30s or 60)")
     h, mi, s = (int(x or 0) for x in m.groups())
@@ -207,15 +207,14 @@ def parse_decimal(text: str, what: str, allow_empty: bool = False) -> Decimal | 
     t = (text or "").strip()
     if not t and allow_empty:
         return None
+    from telco_console.money import parse_money     # the one bounded money parser (a point in files)
+
     try:
-        v = Decimal(t)
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"bad {what} '{text}' (a number like 0.05)") from None
-    if not v.is_finite() or v < 0:
-        raise ValidationError(f"bad {what} '{text}' (zero or more)")
-    if v >= Decimal(10) ** 9:
-        raise ValidationError(f"{what} '{text}' is too large")
-    return v
+        return parse_money(t, what, places=8, maximum=Decimal(10) ** 9, quantize=False)
+    except ValidationError:
+        shown = t if len(t) <= 30 else t[:27] + "..."
+        raise ValidationError(f"bad {what} '{shown}' (a plain number like 0.05: zero or more, at most 8 "
+                              "decimals, under 1,000,000,000)") from None
 
 
 def parse_prefix(text: str) -> str:
@@ -236,7 +235,7 @@ def parse_set(text: str, what: str, low: int, high: int) -> frozenset:
     out = set()
     for part in re.split(r"[;,]", t):
         part = part.strip()
-        if not part.isdigit() or not low <= int(part) <= high:
+        if not _digits(part) or not low <= int(part) <= high:
             raise ValidationError(f"bad {what} '{text}' ({low}-{high} separated by ';', or *any)")
         out.add(int(part))
     return frozenset(out)
@@ -264,7 +263,7 @@ def parse_rounding(text: str) -> str:
 @lru_cache(maxsize=4096)
 def parse_decimals(text: str) -> int:
     t = (text or "").strip() or "4"
-    if not t.isdigit() or int(t) > 8:
+    if not _digits(t) or int(t) > 8:
         raise ValidationError(f"bad rounding decimals '{text}' (0-8)")
     return int(t)
 

@@ -9,8 +9,9 @@ the caller says so (the CLI asks, or takes --accept-credit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from telco_console import money
 from telco_console.errors import DuplicateError, ValidationError
 from telco_console.repositories import bills as bills_repo
 from telco_console.repositories import payments as payments_repo
@@ -19,20 +20,12 @@ from telco_console.services.billing.statements import get_bill, resolve_customer
 METHODS = ("card", "cash", "bank", "direct_debit", "cheque", "other")
 
 
-def parse_amount(text, what: str = "the amount", minor: int = 2, allow_negative: bool = False) -> Decimal:
-    try:
-        v = Decimal(str(text).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"{what} '{text}' is not a number (e.g. 12.50)") from None
-    if not v.is_finite():
-        raise ValidationError(f"{what} must be a finite number")
-    if v == 0 or (v < 0 and not allow_negative):
-        raise ValidationError(f"{what} must be {'non-zero' if allow_negative else 'positive'}, not {text}")
-    if v != v.quantize(Decimal(1).scaleb(-minor)):
-        raise ValidationError(f"{what} has more than {minor} decimal places")
-    if abs(v) >= Decimal("1000000000"):
-        raise ValidationError(f"{what} is too large")
-    return v.quantize(Decimal(1).scaleb(-minor))
+def parse_amount(text, what: str = "the amount", minor: int = 2, allow_negative: bool = False,
+                 separator: str = "point") -> Decimal:
+    """A payment, credit or adjustment: the one money parser (telco_console.money), non-zero,
+    under 1,000,000,000; a comma or an exponent is refused, never dropped."""
+    return money.parse_money(text, what, minor, allow_zero=False, allow_negative=allow_negative,
+                             maximum=Decimal("1000000000"), separator=separator)
 
 
 def status_for(total: Decimal, credit: Decimal, paid: Decimal) -> str:
@@ -69,7 +62,7 @@ def _settlement(conn, bill: dict, excess: Decimal) -> tuple[list[tuple[dict, Dec
 def overpayment(ctx, number: str, amount) -> Decimal:
     """How much of a payment would be left as a credit (0 when none) once the bill and the customer's
     other unpaid bills are settled: for asking before paying."""
-    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"))
+    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), separator=money.separator_of(ctx))
     bill = get_bill(ctx, number)
     excess = max(Decimal("0.00"), amt - max(bill["amount_due"], Decimal("0.00")))
     if excess <= 0:
@@ -80,7 +73,7 @@ def overpayment(ctx, number: str, amount) -> Decimal:
 def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bool = False) -> PaymentResult:
     ctx.check("bill.pay")
     minor = ctx.config.get("operator", "minor_unit")
-    amt = parse_amount(amount, minor=minor)
+    amt = parse_amount(amount, minor=minor, separator=money.separator_of(ctx))
     method = (method or "").strip().lower()
     if method not in METHODS:
         raise ValidationError(f"unknown payment method '{method}': use one of {', '.join(METHODS)}")
@@ -134,7 +127,8 @@ def pay(ctx, number: str, amount, method: str, reference: str, accept_credit: bo
 def adjust(ctx, number: str, amount, reason: str) -> dict:
     """Add an adjustment line (positive or negative, tax included) to an issued bill."""
     ctx.check("bill.adjust")
-    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), allow_negative=True)
+    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), allow_negative=True,
+                       separator=money.separator_of(ctx))
     reason = (reason or "").strip()
     if not reason or len(reason) > 180:
         raise ValidationError("a reason of 1 to 180 characters is required")
@@ -159,7 +153,7 @@ def adjust(ctx, number: str, amount, reason: str) -> dict:
 def credit(ctx, msisdn: str, amount, reason: str) -> dict:
     """A credit (goodwill, correction) for a customer, applied to their next bill."""
     ctx.check("bill.credit")
-    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"))
+    amt = parse_amount(amount, minor=ctx.config.get("operator", "minor_unit"), separator=money.separator_of(ctx))
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise ValidationError("a reason of 1 to 200 characters is required")

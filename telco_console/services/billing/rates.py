@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from telco_console.context import AppContext
-from telco_console.errors import NotFoundError, ValidationError
+from telco_console.errors import NotFoundError, ValidationError, digits as _digits
 from telco_console.phone import try_normalise
 from telco_console.reporting.report import Column, Report
 from telco_console.services.report_registry import ReportSpec
@@ -93,7 +93,7 @@ def parse_at(text: str) -> datetime:
 
 def parse_seconds(text) -> int:
     t = str(text if text is not None else "").strip()
-    if not t.isdigit() or not 1 <= int(t) <= 86400 * 2:
+    if not _digits(t) or not 1 <= int(t) <= 86400 * 2:
         raise ValidationError(f"bad duration '{text}' (whole seconds, 1 to 172800)")
     return int(t)
 

@@ -3,8 +3,9 @@ volumes and phone numbers. Each raises ValidationError with a reason people can 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from telco_console.clock import zone
@@ -13,6 +14,22 @@ from telco_console.phone import normalise_msisdn
 from telco_console.timeutil import parse_when, to_local
 
 MAX_DURATION_S = 24 * 3600
+MAX_NUMBER = 10 ** 15           # no number field of a record goes beyond this
+# a number as written in a file or typed: at most 24 digits before the point, 12 after, and an
+# exponent of at most two digits, checked BEFORE a Decimal or an int is made of it (so `1e5000`
+# or a million digits cost microseconds, not minutes)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,24}(?:\.[0-9]{0,12})?|\.[0-9]{1,12})(?:[eE][+-]?[0-9]{1,2})?", re.ASCII)
+
+
+def bounded_decimal(raw: str, what: str, limit: int = MAX_NUMBER) -> Decimal:
+    """The Decimal of a plain number of bounded size; ValidationError for anything else."""
+    if len(raw) > 40 or not _NUMBER.fullmatch(raw):
+        shown = raw if len(raw) <= 30 else raw[:27] + "..."
+        raise ValidationError(f"{what} '{shown}' is not a number")
+    value = Decimal(raw)
+    if abs(value) > limit:
+        raise ValidationError(f"{what} {raw} is too large")
+    return value
 # 2026-10-03 14:05[:07[.123]], 2026/10/3 14:05 (Asterisk, FreeSWITCH, ISO and our CSV)
 _YMD = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
 # 4/27/2019 1:15[:07] (TellCo: month first)
@@ -67,7 +84,7 @@ def typed_time(text: str, tz: str, now: datetime | None = None) -> datetime:
     return zone(tz).normalise(to_local(parse_when(text, tz, now=now), tz))
 
 
-_DUR = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$", re.I)
+_DUR = re.compile(r"^(?:([0-9]{1,9})\s*h)?\s*(?:([0-9]{1,9})\s*m(?:in)?)?\s*(?:([0-9]{1,9})\s*s)?$", re.I)
 
 
 def duration_seconds(text: str, what: str = "the duration") -> int:
@@ -78,9 +95,9 @@ def duration_seconds(text: str, what: str = "the duration") -> int:
     if raw.startswith("-"):
         raise ValidationError(f"{what} cannot be negative")
     secs: int | None = None
-    if re.fullmatch(r"\d+(\.0+)?", raw):
+    if re.fullmatch(r"[0-9]{1,12}(\.0{1,12})?", raw):
         secs = int(Decimal(raw))
-    elif re.fullmatch(r"\d+(:\d{1,2}){1,2}", raw):
+    elif re.fullmatch(r"[0-9]{1,12}(:[0-9]{1,2}){1,2}", raw):
         parts = [int(p) for p in raw.split(":")]
         if any(p >= 60 for p in parts[1:]):
             raise ValidationError(f"'{raw}' is not a duration: minutes and seconds go up to 59")
@@ -106,16 +123,12 @@ def count(text, what: str, maximum: int | None = None, required: bool = True) ->
         if required:
             raise ValidationError(f"{what} is required")
         return None
-    if raw.isascii() and raw.isdigit():         # the usual case, without a Decimal
-        if maximum is not None and int(raw) > maximum:
+    maximum = MAX_NUMBER if maximum is None else maximum
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:     # the usual case, without a Decimal
+        if int(raw) > maximum:
             raise ValidationError(f"{what} {raw} is too large (at most {maximum})")
         return int(raw)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(f"{what} '{raw}' is not a number") from None
-    if not value.is_finite():
-        raise ValidationError(f"{what} '{raw}' is not a number")
+    value = bounded_decimal(raw, what)
     if value < 0:
         raise ValidationError(f"{what} cannot be negative ({raw})")
     if value != value.to_integral_value():
@@ -131,11 +144,8 @@ def decimal(text, what: str, required: bool = False) -> Decimal | None:
         if required:
             raise ValidationError(f"{what} is required")
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(f"{what} '{raw}' is not a number") from None
-    if not value.is_finite() or value < 0:
+    value = bounded_decimal(raw, what)
+    if value < 0:
         raise ValidationError(f"{what} must be a number of zero or more ({raw})")
     if value >= Decimal(10) ** 11:
         raise ValidationError(f"{what} {raw} is too large")
@@ -154,13 +164,12 @@ def byte_volume(text, what: str = "the volume", required: bool = True) -> int | 
         if required:
             raise ValidationError(f"{what} is required (bytes, or with a unit: 1.5 MB)")
         return None
-    m = re.fullmatch(r"(-?[\d.]+(?:e[+-]?\d+)?)\s*([a-z]*)", raw, re.I)
+    m = re.fullmatch(r"(-?[0-9.]{1,40}(?:e[+-]?[0-9]{1,3})?)\s*([a-z]{0,3})", raw, re.I | re.A) \
+        if len(raw) <= 60 else None
     if not m or m.group(2).lower() not in _UNITS:
-        raise ValidationError(f"{what} '{raw}' is not a byte count (try 2000, 1.5 MB or 3 GB)")
-    try:
-        number = Decimal(m.group(1))
-    except InvalidOperation:
-        raise ValidationError(f"{what} '{raw}' is not a byte count") from None
+        shown = raw if len(raw) <= 30 else raw[:27] + "..."
+        raise ValidationError(f"{what} '{shown}' is not a byte count (try 2000, 1.5 MB or 3 GB)")
+    number = bounded_decimal(m.group(1), what)
     if number < 0:
         raise ValidationError(f"{what} cannot be negative ({raw})")
     value = number * _UNITS[m.group(2).lower()]
@@ -193,3 +202,61 @@ def party(text: str) -> str:
     if len(raw) > 32 or not re.fullmatch(r"\+?[0-9*#][0-9 *#()-]*", raw):
         raise ValidationError(f"'{raw}' is not a phone number, short code or extension")
     return raw
+
+
+# -- the customer's fields: one validator each, used by `customer add|edit`, the menu's prompts and
+# the customers import alike ----------------------------------------------------------------
+NAME_MAX, REGION_MAX, HANDSET_MAX, EMAIL_MAX = 120, 60, 120, 200
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def text_field(value, what: str, maximum: int, required: bool = False) -> str | None:
+    """Trimmed text of at most `maximum` characters with no control characters (NUL, line breaks,
+    escapes); None when empty and not required."""
+    text = str(value if value is not None else "").strip()
+    if required and not text:
+        raise ValidationError(f"{what} is required")
+    if len(text) > maximum:
+        raise ValidationError(f"{what} is longer than {maximum} characters")
+    if "\x00" in text:
+        raise ValidationError(f"{what} must not contain a NUL character")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValidationError(f"{what} must not contain control characters (tabs, line breaks, escapes)")
+    return text or None
+
+
+def customer_name(value) -> str:
+    return text_field(value, "the customer's name", NAME_MAX, required=True)
+
+
+def region_name(value) -> str:
+    """A customer's region ('' when none): refused, never cut, when too long."""
+    return text_field(value, "the region", REGION_MAX) or ""
+
+
+def handset(value) -> str | None:
+    return text_field(value, "the handset", HANDSET_MAX)
+
+
+def email(value) -> str | None:
+    text = text_field(value, "the e-mail address", EMAIL_MAX)
+    if text and not _EMAIL.fullmatch(text):
+        raise ValidationError(f"'{text}' is not an e-mail address (name@example.com)")
+    return text
+
+
+def msisdn(value, region: str) -> str:
+    """A subscriber's number as E.164 (telco_console.phone.normalise_msisdn: letters refused)."""
+    return normalise_msisdn(str(value if value is not None else ""), region)
+
+
+def app_volumes(values: dict, dl: int | None, ul: int | None) -> None:
+    """Per-application volumes ({'youtube_dl': bytes, ...}) of a data session: none may exceed the
+    session's own downloaded (for *_dl) or uploaded (for *_ul) bytes."""
+    for key, value in values.items():
+        if value is None or not key.endswith(("_dl", "_ul")) or key in ("bytes_dl", "bytes_ul"):
+            continue
+        total = dl if key.endswith("_dl") else ul
+        if total is not None and value > total:
+            way = "downloaded" if key.endswith("_dl") else "uploaded"
+            raise ValidationError(f"{key} of {value:,} bytes is more than the session's {total:,} bytes {way}")

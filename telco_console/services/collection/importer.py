@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -19,10 +20,11 @@ from telco_console.reporting.report import Column, Report
 from telco_console.repositories import imports as imports_repo
 from telco_console.repositories import unmatched as unmatched_repo
 from telco_console.repositories import usage
-from telco_console.services.collection import parsers
+from telco_console.services.collection import import_runs, parsers
 from telco_console.services.collection.matching import Matcher
 
 BATCH_SIZE = 25_000             # rows per transaction (cli/imports.py's help says so too)
+DEFAULT_MAX_REJECTS = 10_000    # an import stops after this many rejected rows (--max-rejects)
 SWITCH_INTERVAL = 0.0005        # seconds, while an import's writer thread runs (sys.setswitchinterval)
 
 
@@ -78,23 +80,60 @@ def summary(results: list[ImportResult]) -> Report:
     return report
 
 
-class Rejects:
-    """The reject file, opened on the first rejected row: file, line, original line, reason."""
+class TooManyRejects(ValidationError):
+    """More rejected rows than --max-rejects: the import stops (what was written stays whole)."""
 
-    def __init__(self, path: str | None, default: str):
+
+def check_reject_file(reject_file: str | None, inputs: list[str]) -> None:
+    """A reject file may not be one of the files imported (the same path, a link to it or the same
+    inode: the import would read its own rejects forever), nor a folder."""
+    if not reject_file:
+        return
+    target = Path(reject_file)
+    if target.is_dir():
+        raise ValidationError(f"the reject file {reject_file} is a folder: give a file name")
+    real = os.path.realpath(target)
+    for path in inputs:
+        same = os.path.realpath(path) == real
+        try:
+            same = same or (target.exists() and os.path.exists(path) and os.path.samefile(target, path))
+        except OSError:
+            pass
+        if same:
+            raise ValidationError(f"the reject file {reject_file} is the input file {path} (or a link to it): "
+                                  "give another --reject-file")
+
+
+class Rejects:
+    """The reject file (mode 600), opened on the first rejected row: file, line, original line,
+    reason. More than `limit` rows stops the import with TooManyRejects; an original line is
+    kept up to MAX_LINE characters."""
+
+    MAX_LINE = 2_000
+
+    def __init__(self, path: str | None, default: str, limit: int = DEFAULT_MAX_REJECTS):
         self.path = path or default
         self.fh = None
         self.writer = None
         self.count = 0
+        self.limit = limit
 
     def add(self, file: str, line_no: int, line: str, reason: str) -> None:
+        if self.count >= self.limit:
+            raise TooManyRejects(
+                f"stopped at line {line_no} of {file}: more than {self.limit:,} rejected rows (--max-rejects); "
+                f"the rows before were imported (importing the file again skips them); the rejected rows "
+                f"are in {self.path}")
         if self.fh is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
-            self.fh = open(self.path, "a", encoding="utf-8", newline="")
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self.fh = open(fd, "a", encoding="utf-8", newline="")
             self.writer = csv.writer(self.fh)
             if new:
                 self.writer.writerow(["file", "line", "original_line", "reason"])
+        if len(line) > self.MAX_LINE:
+            line = line[:self.MAX_LINE] + f"... ({len(line):,} characters)"
         self.writer.writerow([file, line_no, line, reason])
         self.count += 1
 
@@ -126,9 +165,11 @@ class Progress:
 
 
 def import_files(ctx: AppContext, fmt: str, paths: list[str], region: str | None = None,
-                 reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True) -> Report:
+                 reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True,
+                 max_rejects: int = DEFAULT_MAX_REJECTS) -> Report:
     """Import several files of one format; returns the summary table."""
-    results = [import_file(ctx, fmt, p, region, reject_file, batch_size, fast) for p in paths]
+    check_reject_file(reject_file, paths)
+    results = [import_file(ctx, fmt, p, region, reject_file, batch_size, fast, max_rejects) for p in paths]
     return summary(results)
 
 
@@ -166,21 +207,30 @@ class Reader:
         parse, keep_lines = self.parse, self.kind == "customers"
         batch: list = []
         rejected = 0
-        for line_no, line, row in self.stream:
-            if isinstance(row, Exception):
-                rejects.add(file, line_no, line, f"not CSV: {row}")
-                rejected += 1
-                continue
-            try:
-                rec = parse(row, tz, now)
-                batch.append((line_no, line, rec) if keep_lines else rec)
-            except ValidationError as exc:
-                rejects.add(file, line_no, line, str(exc))
-                rejected += 1
-                continue
-            if len(batch) >= batch_size:
+        try:
+            for line_no, line, row in self.stream:
+                if isinstance(row, Exception):
+                    rejects.add(file, line_no, line, f"not CSV: {row}")
+                    rejected += 1
+                    continue
+                try:
+                    rec = parse(row, tz, now)
+                    batch.append((line_no, line, rec) if keep_lines else rec)
+                except ValidationError as exc:
+                    rejects.add(file, line_no, line, str(exc))
+                    rejected += 1
+                    continue
+                except (ValueError, ArithmeticError) as exc:    # a row no field parser foresaw
+                    rejects.add(file, line_no, line, f"not readable ({type(exc).__name__})")
+                    rejected += 1
+                    continue
+                if len(batch) >= batch_size:
+                    yield batch, rejected
+                    batch, rejected = [], 0
+        except TooManyRejects:
+            if batch or rejected:           # the good rows read before the stop are imported
                 yield batch, rejected
-                batch, rejected = [], 0
+            raise
         if batch or rejected:
             yield batch, rejected
 
@@ -256,17 +306,18 @@ class Writer:
 
 
 def _finish(ctx: AppContext, import_id: int, status: str, fmt: str, file: str, result: ImportResult,
-            sha: str | None) -> None:
-    """The import's row closed (status, time, SHA-256 of a whole file, reject file) and the
-    audit entry, in one transaction."""
-    ctx.db.run(lambda c: (imports_repo.finish(c, import_id, status, ctx.now(), sha, result.reject_file),
+            sha: str | None, note: str | None = None) -> None:
+    """The import's row closed (status, time, SHA-256 of a whole file, reject file, a note on why
+    it stopped) and the audit entry, in one transaction."""
+    ctx.db.run(lambda c: (imports_repo.finish(c, import_id, status, ctx.now(), sha, result.reject_file, note),
                           ctx.audit(c, "import." + status, file,
                                     f"{fmt} {result.kind}: read {result.read}, inserted {result.inserted},"
                                     f" unmatched {result.unmatched}, rejected {result.rejected}")))
 
 
 def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
-                reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True) -> ImportResult:
+                reject_file: str | None = None, batch_size: int = BATCH_SIZE, fast: bool = True,
+                max_rejects: int = DEFAULT_MAX_REJECTS) -> ImportResult:
     """Import one file. Numbers written nationally are read in `region` (default: the operator's
     [operator] default_region). Interrupted, the batches written stay written and consistent;
     running it again completes the import (duplicates are skipped). A pipeline: the Reader's
@@ -279,6 +330,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
     file = Path(path)
     if not file.is_file():
         raise NotFoundError(f"no such file: {path}")
+    check_reject_file(reject_file, [path])
     try:
         fh = open(file, "rb")
     except OSError as exc:
@@ -290,21 +342,29 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
         kind = reader.kind
         if kind == "customers":
             ctx.check("import.customers")
-        import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username))
+        import_id = ctx.db.run(lambda c: imports_repo.start(c, fmt, str(file.resolve()), now, ctx.user.username,
+                                                            socket.gethostname(), os.getpid()))
         result = ImportResult(import_id, fmt, str(file), kind)
-        rejects = Rejects(reject_file, str(ctx.config.rejects_dir / f"{file.name}.{import_id}.rejects.csv"))
+        rejects = Rejects(reject_file, str(ctx.config.rejects_dir / f"{file.name}.{import_id}.rejects.csv"),
+                          max_rejects)
         matcher = Matcher(region, ctx.region, fmt, import_id)
         progress = Progress(ctx, os.path.getsize(file), file.name)
         writer = Writer(ctx, kind, matcher, import_id, fast, region, rejects, str(file), result, progress, reader)
         started = time.perf_counter()
-        status = "failed"
+        status, note = "failed", None
         try:
             for batch, rejected in reader.batches(ctx.tz, now, batch_size, rejects, str(file)):
                 writer.submit(batch, rejected)
             writer.flush()
             status = "done"
-        except KeyboardInterrupt:
+        except TooManyRejects as exc:
+            status, note = "stopped", str(exc)
+            writer.flush()
+            raise
+        except KeyboardInterrupt as exc:
             status = "interrupted"
+            note = ("stopped by a SIGTERM" if type(exc).__name__ == "Terminated" else "stopped by Ctrl-C") + \
+                "; importing the file again completes it (rows already imported are skipped)"
             raise
         finally:
             writer.close()
@@ -315,7 +375,7 @@ def import_file(ctx: AppContext, fmt: str, path: str, region: str | None = None,
             result.reject_file = rejects.path if rejects.count else None
             try:
                 _finish(ctx, import_id, status, fmt, str(file), result,
-                        reader.sha256() if status == "done" else None)
+                        reader.sha256() if status == "done" else None, note)
             except Exception:
                 if status == "done":
                     raise
@@ -363,51 +423,59 @@ def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> d
 
 
 def _write_customers(ctx, batch, rejected, import_id, region, rejects, file) -> dict:
-    from telco_console.phone import normalise_msisdn
+    from telco_console.services.collection import fields as F
     from telco_console.timeutil import parse_date
 
     today = ctx.now().date()
     plans = ctx.db.run(imports_repo.plan_ids)
-    rows, seen, bad = [], set(), 0
-    for line_no, line, rec in batch:
+    rows, seen, bad, stop = [], set(), 0, None
+    processed = len(batch)
+    for i, (line_no, line, rec) in enumerate(batch):
         try:
-            number = normalise_msisdn(rec.msisdn, region)
-            if len(rec.name) > 120:
-                raise ValidationError("the name is longer than 120 characters")
+            number = F.msisdn(rec.msisdn, region)
+            name, cust_region = F.customer_name(rec.name), F.region_name(rec.region)
+            email, handset = F.email(rec.email), F.handset(rec.handset)
             code = rec.plan.strip().upper()
             if code not in plans:
                 raise ValidationError(f"no plan with code {rec.plan}")
             if not plans[code][1]:
                 raise ValidationError(f"plan {code} is withdrawn and takes no new customers")
-            if rec.email and ("@" not in rec.email or " " in rec.email or len(rec.email) > 200):
-                raise ValidationError(f"'{rec.email}' is not an e-mail address")
             since = parse_date(rec.since, ctx.tz) if rec.since else today
             if since > today:
                 raise ValidationError("the start date is in the future")
         except ValidationError as exc:
-            rejects.add(str(file), line_no, line, str(exc))
+            try:
+                rejects.add(str(file), line_no, line, str(exc))
+            except TooManyRejects as too_many:      # the rows before it are still written
+                stop, processed = too_many, i
+                break
             bad += 1
             continue
         if number in seen:
             continue
         seen.add(number)
-        rows.append((number, rec.name, rec.email or None, rec.region[:60], plans[code][0],
-                     rec.handset[:120] or None, since))
+        rows.append((number, name, email, cust_region, plans[code][0], handset, since))
 
     def do(conn):
         added = imports_repo.add_customers(conn, rows)
-        counts = {"rows_read": len(batch) + rejected, "inserted": added,
-                  "duplicates": (len(batch) - bad - len(rows)) + (len(rows) - added), "rejected": rejected + bad}
+        counts = {"rows_read": processed + rejected, "inserted": added,
+                  "duplicates": (processed - bad - len(rows)) + (len(rows) - added), "rejected": rejected + bad}
         imports_repo.add_counts(conn, import_id, counts)
         if added:
             ctx.audit(conn, "customer.import", str(file), f"{added} customer(s)")
         return counts
 
-    return ctx.db.run(do)
+    counts = ctx.db.run(do)
+    if stop is not None:
+        raise stop
+    return counts
 
 
 def recent_imports(ctx: AppContext, limit: int = 20) -> Report:
     ctx.check("imports")
+    if not 1 <= int(limit) <= 10_000:
+        raise ValidationError("the number of imports shown runs from 1 to 10,000")
+    import_runs.close_stale(ctx)
     rows = ctx.db.run(imports_repo.recent, limit)
     report = Report("Recent imports", [Column("Id", "int"), Column("Started", "datetime"), Column("Format"),
                                        Column("File"), Column("Status"), Column("Read", "int"),
@@ -418,4 +486,6 @@ def recent_imports(ctx: AppContext, limit: int = 20) -> Report:
         report.rows.append([r["id"], r["started_at"], r["format"], os.path.basename(r["file_name"]), r["status"],
                             r["rows_read"], r["inserted"], r["duplicates"], r["unmatched"], r["rejected"],
                             r["username"]])
+        if r["status"] in ("interrupted", "stopped", "failed") and r.get("note"):
+            report.notes.append(f"import {r['id']} ({os.path.basename(r['file_name'])}) {r['status']}: {r['note']}")
     return report

@@ -244,6 +244,7 @@ def data_preview(ctx: AppContext, msisdn, started, duration=None, ended=None, dl
         if k not in [f"{a}_{d}" for a in APPS for d in ("dl", "ul")]:
             raise ValidationError(f"unknown application volume {k}: use {', '.join(APPS)} with _dl or _ul")
         values[k] = v if isinstance(v, int) else F.byte_volume(v, k)
+    F.app_volumes({k: values[k] for k in (apps or {})}, dl, ul)
     for k, v in (measures or {}).items():
         if k not in MEASURES:
             raise ValidationError(f"unknown measure {k}")
@@ -252,9 +253,7 @@ def data_preview(ctx: AppContext, msisdn, started, duration=None, ended=None, dl
         if k not in RETRANS:
             raise ValidationError(f"unknown measure {k}")
         values[k] = v if isinstance(v, int) or v is None else F.byte_volume(v, k, required=False)
-    handset = (handset or "").strip()
-    if len(handset) > 120:
-        raise ValidationError("the handset is longer than 120 characters")
+    handset = F.handset(handset) or ""
     values.update(customer_id=cust["id"], started_at=start, ended_at=end,
                   duration_ms=int(real.total_seconds() * 1000), bytes_dl=dl, bytes_ul=ul,
                   handset_type=handset or None, source="manual")

@@ -316,12 +316,10 @@ def _number_text(text: str) -> str:
     if not raw:
         return ""
     try:
-        from decimal import Decimal
-
-        d = Decimal(raw)
-        if d.is_finite() and d == d.to_integral_value() and d >= 0:
+        d = F.bounded_decimal(raw, "the number", 10 ** 24)     # 6.917538e+18 yes, 1e1000000 never
+        if d == d.to_integral_value() and d >= 0:
             return str(int(d))
-    except Exception:
+    except ValidationError:
         pass
     return raw
 
@@ -352,6 +350,8 @@ def parse_tellco(row: list[str], layout: TellcoLayout, tz: str, now: datetime) -
         v[col] = F.decimal(g(name), name)
     for col, idx in layout.app_cols.items():
         v[col] = F.byte_volume(row[idx], col, required=False)
+    # not F.app_volumes: TellCo's own files carry application volumes above the session totals
+    # (docs/decisions.md 39); they are kept as delivered
     maker, model = g("Handset Manufacturer"), g("Handset Type")
     v["handset_manufacturer"] = None if maker.lower() in ("", "undefined") else maker[:80]
     v["handset_type"] = None if model.lower() in ("", "undefined") else model[:120]
@@ -462,6 +462,7 @@ def parse_csv(row: list[str], layout: CsvLayout, tz: str, now: datetime):
                 v[col] = text[:120] or None
             else:
                 v[col] = F.byte_volume(text, col, required=False)
+        F.app_volumes(v, v["bytes_dl"], v["bytes_ul"])
         if not g("msisdn"):
             raise ValidationError("the msisdn is empty")
         return Data(ref, start, end, g("msisdn"), v)

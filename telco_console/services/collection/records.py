@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telco_console import permissions
 from telco_console.context import AppContext
-from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
+from telco_console.errors import NotFoundError, PermissionDenied, ValidationError, digits as _digits
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import manual_records
 
@@ -31,7 +31,7 @@ class Undone:
 
 def parse_number(text) -> int:
     t = str(text).strip().lstrip("#")
-    if not t.isdigit() or int(t) < 1:
+    if not _digits(t) or int(t) < 1:
         raise ValidationError(f"'{text}' is not a record number (a whole number such as 12)")
     return int(t)
 

@@ -24,8 +24,8 @@ def list_unmatched(ctx: AppContext, status: str | None = "pending", kind: str | 
         raise ValidationError(f"status is one of {', '.join(STATUSES)}")
     if kind and kind not in KINDS:
         raise ValidationError(f"kind is one of {', '.join(KINDS)}")
-    if page < 1 or limit < 1:
-        raise ValidationError("the page and the page size start at 1")
+    if not 1 <= page <= 1_000_000 or not 1 <= limit <= 1_000:
+        raise ValidationError("the page runs from 1 to 1,000,000 and the page size from 1 to 1,000")
     rows, total = ctx.db.run(lambda c: (unmatched_repo.find(c, status, kind, source, limit, (page - 1) * limit),
                                         unmatched_repo.count(c, status, kind, source)))
     report = Report("Unmatched records", [Column("Id", "int"), Column("Kind"), Column("Source"),

@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 
 MAX_TOP = 1000
 DEFAULT_TOP = 10
@@ -48,7 +48,7 @@ class Command:
 def _top(text: str | None) -> int:
     if text is None:
         return DEFAULT_TOP
-    if not text.isdigit() or not 1 <= int(text) <= MAX_TOP:
+    if not _digits(text) or not 1 <= int(text) <= MAX_TOP:
         raise ValidationError(f"'top {text}': N must be a whole number from 1 to {MAX_TOP}")
     return int(text)
 

@@ -1,6 +1,8 @@
 """The customer intelligence reports in the catalogue (services/report_registry.py)."""
 from __future__ import annotations
 
+import math
+
 from telco_console.errors import ValidationError
 from telco_console.services.report_registry import ReportOption, ReportSpec
 
@@ -10,10 +12,10 @@ ROLES = ("analyst", "admin")
 
 def _int(name: str, low: int, high: int):
     def parse(text):
-        try:
-            value = int(str(text).strip())
-        except ValueError:
-            raise ValidationError(f"--{name} takes a whole number, not '{text}'") from None
+        raw = str(text).strip()
+        if not (len(raw) <= 12 and raw.lstrip("+-").isascii() and raw.lstrip("+-").isdigit()):
+            raise ValidationError(f"--{name} takes a whole number, not '{raw[:30]}'")
+        value = int(raw)
         if not low <= value <= high:
             raise ValidationError(f"--{name} must be from {low} to {high}")
         return value
@@ -22,11 +24,12 @@ def _int(name: str, low: int, high: int):
 
 def _float(name: str, low: float, high: float | None = None):
     def parse(text):
+        raw = str(text).strip()
         try:
-            value = float(str(text).strip())
+            value = float(raw) if len(raw) <= 30 else float("nan")
         except ValueError:
-            raise ValidationError(f"--{name} takes a number, not '{text}'") from None
-        if value != value or value < low or (high is not None and value > high):
+            raise ValidationError(f"--{name} takes a number, not '{raw[:30]}'") from None
+        if not math.isfinite(value) or value < low or (high is not None and value > high):
             raise ValidationError(f"--{name} must be from {low:g}" + (f" to {high:g}" if high is not None else " up"))
         return value
     return parse

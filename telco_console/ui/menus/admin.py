@@ -2,8 +2,9 @@
 and admins of a region for their region; each item as the permission matrix allows)."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 from telco_console.phone import normalise_msisdn
+from telco_console.services.collection import fields as F
 from telco_console.timeutil import parse_date
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
@@ -19,17 +20,17 @@ def add_customer(console) -> None:
 
     ctx = console.ctx
     msisdn = prompts.ask("MSISDN (phone number):", _msisdn(console))
-    name = prompts.ask("Name:", lambda t: t.strip()[:120] if len(t.strip()) <= 120 else
-                       (_ for _ in ()).throw(ValidationError("at most 120 characters")))
+    name = prompts.ask("Name:", F.customer_name)
     codes = [r[0] for r in plans.list_plans(ctx).rows]
     if not codes:
         raise ValidationError("there are no plans yet: add one first")
     plan = prompts.choose("Plan", codes)
-    region = prompts.ask("Region (optional):", required=False)
-    handset = prompts.ask("Handset (optional):", required=False)
+    region = prompts.ask("Region (optional):", F.region_name, required=False)
+    handset = prompts.ask("Handset (optional):", F.handset, required=False)
+    email = prompts.ask("E-mail (optional):", F.email, required=False)
     since = prompts.ask("Customer since (optional, default today):",
                         lambda t: parse_date(t, ctx.tz), required=False)
-    c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since)
+    c = customers.add_customer(ctx, msisdn, name, plan, region, handset, since, email)
     console.out.success(f"added customer #{c['id']} {c['msisdn']} ({c['name']}), customer since {c['created_on']}")
 
 
@@ -56,7 +57,7 @@ def list_customers(console) -> None:
             page = min(result.pages, page + 1)
         elif nav.lower() == "p":
             page = max(1, page - 1)
-        elif nav.isdigit() and 1 <= int(nav) <= result.pages:
+        elif _digits(nav) and 1 <= int(nav) <= result.pages:
             page = int(nav)
         else:
             console.out.warning(f"type n, p or a number from 1 to {result.pages}")
@@ -83,21 +84,24 @@ def edit_customer(console) -> None:
         c = customers.edit_customer(console.ctx, msisdn, since=since, closed_on=closed)
         console.out.success(f"saved {c['msisdn']}, customer from {c['created_on']} to {c['closed_on']}")
         return
-    name = prompts.ask("Name:", default=current["name"])
-    region = prompts.ask("Region:", default=current["region"], required=False)
+    name = prompts.ask("Name:", F.customer_name, default=current["name"])
+    region = prompts.ask("Region:", F.region_name, default=current["region"], required=False)
     plan = prompts.ask("Plan code:", default=current["plan_code"])
     plan_from = None
     if plan.strip().upper() != current["plan_code"]:
         plan_from = prompts.ask("New plan from (YYYY-MM-DD; empty = the first day not billed yet):",
                                 lambda t: _plan_change_date(console, t), required=False) or None
-    handset = prompts.ask("Handset (- for none):", default=current["handset"] or "", required=False)
-    handset = None if handset == "-" else handset
+    handset = prompts.ask("Handset (- for none):", lambda t: None if t.strip() == "-" else F.handset(t),
+                          default=current["handset"] or "", required=False)
+    email = prompts.ask("E-mail (- for none):", lambda t: None if t.strip() == "-" else F.email(t),
+                        default=current.get("email") or "", required=False)
     status = prompts.choose("Status", ["active", "suspended"],
                             default=current["status"] if current["status"] != "closed" else "active")
     since = prompts.ask("Customer since (YYYY-MM-DD):", lambda t: parse_date(t, console.ctx.tz),
                         default=str(current["created_on"]))
     c = customers.edit_customer(console.ctx, msisdn, name=name, region=region or "", plan=plan,
-                                handset=handset or "", status=status, since=since, plan_from=plan_from)
+                                handset=handset or "", email=email or "", status=status, since=since,
+                                plan_from=plan_from)
     console.out.success(f"saved {c['msisdn']}, customer since {c['created_on']}, on plan {c['plan_code']}")
 
 
@@ -134,22 +138,26 @@ def _plan_values(console, current: dict | None = None) -> dict:
     cur = current or {}
 
     def money(places):
-        return lambda t: plans.parse_money(t, "the amount", places)
+        from telco_console.money import separator_of
+
+        return lambda t: plans.parse_money(t, "the amount", places, separator=separator_of(console.ctx))
 
     def count(t):
         return plans.parse_count(t, "the number")
 
     d = lambda k, dv="": str(cur.get(k, dv))  # noqa: E731
+    sep = "," if console.ctx.config.get("operator", "decimal_separator") == "comma" else "."
+    dm = lambda k: d(k).replace(".", sep)  # noqa: E731  (a current amount as the operator types it)
     values = dict(
         name=prompts.ask("Name:", default=d("name")),
-        monthly_fee=prompts.ask("Monthly fee:", money(2), default=d("monthly_fee")),
+        monthly_fee=prompts.ask("Monthly fee:", money(2), default=dm("monthly_fee")),
         included_minutes=prompts.ask("Included minutes:", count, default=d("included_minutes", "0")),
         included_sms=prompts.ask("Included SMS:", count, default=d("included_sms", "0")),
         included_mb=prompts.ask("Included MB:", count, default=d("included_mb", "0")),
-        peak_rate=prompts.ask("Peak rate per minute:", money(4), default=d("peak_rate")),
-        offpeak_rate=prompts.ask("Off-peak rate per minute:", money(4), default=d("offpeak_rate")),
-        sms_rate=prompts.ask("Rate per SMS:", money(4), default=d("sms_rate")),
-        mb_rate=prompts.ask("Rate per MB:", money(4), default=d("mb_rate")),
+        peak_rate=prompts.ask("Peak rate per minute:", money(4), default=dm("peak_rate")),
+        offpeak_rate=prompts.ask("Off-peak rate per minute:", money(4), default=dm("offpeak_rate")),
+        sms_rate=prompts.ask("Rate per SMS:", money(4), default=dm("sms_rate")),
+        mb_rate=prompts.ask("Rate per MB:", money(4), default=dm("mb_rate")),
         increment_seconds=prompts.ask("Billing increment (seconds):", count, default=d("increment_seconds", "60")),
         peak_window=prompts.ask("Peak window:", plans.parse_peak_window,
                                 default=plans.describe_peak(cur) if cur else "Mon-Fri 08:00-20:00"),

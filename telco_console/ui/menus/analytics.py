@@ -2,7 +2,7 @@
 parameters each report declares (with date presets), shown paged and kept for saving."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -11,7 +11,7 @@ RANGES = ["all time", "today", "yesterday", "last-7-days", "this-month", "last-m
 
 def _positive(text: str) -> int:
     t = text.strip()
-    if not t.isdigit() or int(t) < 1:
+    if not _digits(t) or int(t) < 1:
         raise ValidationError("type a whole number of 1 or more")
     return int(t)
 
@@ -60,14 +60,12 @@ def run_spec(console, spec) -> None:
     report = run_report(console.ctx, spec.name, params)
     console.show(report)
     if report.plot and not report.is_empty():
-        path = prompts.ask("Save the chart as PNG (file name, optional):",
-                           lambda t: t.strip() if t.strip().lower().endswith(".png") else
-                           (_ for _ in ()).throw(ValidationError("the file name must end in .png")),
-                           required=False)
+        path = prompts.ask_output_file("Save the chart as PNG (file name, optional):", suffix=".png",
+                                       required=False)
         if path:
             from telco_console.reporting.plot import save
 
-            save(report, path)
+            save(report, path, overwrite=True)
             console.out.success(f"saved the chart to {path}")
 
 

@@ -12,10 +12,12 @@ def _period(text):
     return str(Period.parse(text))
 
 
-def _amount(negative=False):
+def _amount(console, negative=False):
+    from telco_console.money import separator_of
     from telco_console.services.billing.payments import parse_amount
 
-    return lambda t: parse_amount(t, allow_negative=negative)
+    minor = console.ctx.config.get("operator", "minor_unit")
+    return lambda t: parse_amount(t, minor=minor, allow_negative=negative, separator=separator_of(console.ctx))
 
 
 def _bill_number(console):
@@ -82,7 +84,7 @@ def record_payment(console) -> None:
     number = prompts.ask("Bill number:", _bill_number(console))
     bill = statements.get_bill(console.ctx, number)
     console.out.info(f"{bill['name']} ({bill['msisdn']}): amount due {bill['amount_due']}")
-    amount = prompts.ask("Amount paid:", _amount())
+    amount = prompts.ask("Amount paid:", _amount(console))
     method = prompts.choose("Method", list(payments.METHODS))
     reference = prompts.ask("Reference:", lambda t: t.strip() if 0 < len(t.strip()) <= 80 else
                             (_ for _ in ()).throw(ValidationError("1 to 80 characters")))
@@ -103,7 +105,7 @@ def adjust_bill(console) -> None:
     from telco_console.services.billing import payments
 
     number = prompts.ask("Bill number:", _bill_number(console))
-    amount = prompts.ask("Adjustment (negative reduces the bill, tax included):", _amount(negative=True))
+    amount = prompts.ask("Adjustment (negative reduces the bill, tax included):", _amount(console, negative=True))
     reason = prompts.ask("Reason:")
     r = payments.adjust(console.ctx, number, amount, reason)
     console.out.success(f"added line {r['line_no']} to {r['bill_number']}: total {r['total']}")
@@ -113,7 +115,7 @@ def give_credit(console) -> None:
     from telco_console.services.billing import payments
 
     msisdn = prompts.ask_customer(console)
-    amount = prompts.ask("Credit amount:", _amount())
+    amount = prompts.ask("Credit amount:", _amount(console))
     reason = prompts.ask("Reason:")
     r = payments.credit(console.ctx, msisdn, amount, reason)
     console.out.success(f"credited {r['amount']} to {r['msisdn']} (applied to the next bill)")

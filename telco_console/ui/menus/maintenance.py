@@ -3,7 +3,7 @@ archiving old months and restoring them, rollup check and rebuild. Same services
 `telco-console db partitions|archive|restore-archive|archives|rollups`."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 from telco_console.timeutil import Period
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
@@ -14,7 +14,7 @@ def _month(text: str) -> str:
 
 
 def _months_ahead(text: str) -> int:
-    if not text.strip().isdigit() or not 0 <= int(text) <= 120:
+    if not _digits(text.strip()) or not 0 <= int(text) <= 120:
         raise ValidationError("a number of months from 0 to 120")
     return int(text)
 

@@ -1,7 +1,7 @@
 """Set-up (admin): the settings in use and the demo data set."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError
+from telco_console.errors import ValidationError, digits as _digits
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
@@ -16,7 +16,7 @@ def show_settings(console) -> None:
 def _whole(lo: int, hi: int, what: str):
     def parse(text: str) -> int:
         t = text.strip().replace(",", "").replace("_", "")
-        if not t.isdigit() or not lo <= int(t) <= hi:
+        if not _digits(t) or not lo <= int(t) <= hi:
             raise ValidationError(f"{what} is a whole number from {lo:,} to {hi:,}")
         return int(t)
     return parse
