@@ -18,10 +18,10 @@ database: point --config at a scratch one. Records it writes have source 'load'.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 import random
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telco_console.context import SYSTEM, AppContext  # noqa: E402
-from telco_console.db.pool import Database  # noqa: E402
-from telco_console.repositories import usage  # noqa: E402
+from telco_console.context import SYSTEM, AppContext
+from telco_console.db.pool import Database
+from telco_console.repositories import usage
 
 PERIOD = "2026-10"
 T0 = datetime(2026, 10, 1)
@@ -74,7 +74,7 @@ def _sms(cid: int, when: datetime, ref: str) -> tuple:
 def _data(cid: int, when: datetime, ref: str) -> tuple:
     from telco_console.repositories.usage import DATA_COLS
 
-    row = {c: None for c in DATA_COLS}
+    row = dict.fromkeys(DATA_COLS)
     row.update(customer_id=cid, started_at=when, ended_at=when + timedelta(minutes=5), duration_ms=300000,
                bytes_dl=1_500_000, bytes_ul=200_000, source="load", source_ref=ref)
     for c in DATA_COLS:

@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown()
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
-        print(f"wrote {args.write}")
+        sys.stdout.write(f"wrote {args.write}\n")
     else:
         sys.stdout.write(text)
     return 0

@@ -2,12 +2,11 @@ import re
 
 import pytest
 
+from helpers import make_plan, make_user
 from telco_console.errors import AuthError, DuplicateError, PermissionDenied, ValidationError
 from telco_console.repositories.base import fetch_all
 from telco_console.security import hash_password, verify_password
 from telco_console.services import auth
-
-from helpers import make_plan, make_user
 
 PW = "correct-horse-9"
 

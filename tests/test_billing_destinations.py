@@ -9,7 +9,6 @@ import pytest
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.repositories import usage
-from telco_console.services.billing import decks as D
 from telco_console.services.billing import rates, statements
 from telco_console.services.billing.rating import Call, rate_customers, rate_usage
 

@@ -18,8 +18,8 @@ import pytest
 
 from billing_support import set_clock
 from helpers import make_plan
-from telco_console.repositories import usage
 from telco_console.repositories import plans as plans_repo
+from telco_console.repositories import usage
 from telco_console.repositories.base import execute, fetch_all
 from telco_console.repositories.usage import DATA_COLS
 from telco_console.services import customers

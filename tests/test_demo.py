@@ -2,12 +2,11 @@ from datetime import timedelta
 
 import pytest
 
+from helpers import make_user
 from telco_console.errors import PermissionDenied, ValidationError
 from telco_console.repositories import rollups
 from telco_console.repositories.base import fetch_all, fetch_value
 from telco_console.services import auth, demo
-
-from helpers import make_user
 
 
 def _fingerprint(ctx):

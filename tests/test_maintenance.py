@@ -131,7 +131,7 @@ def test_archive_then_restore_round_trip(ctx, usage_data, tmp_path):
     with ctx.owner_db().connection() as conn:
         assert any(p.is_month(march) for p in parts.partitions(conn, "calls"))
     # a second restore adds nothing
-    assert maintenance.restore_archive(ctx, file)["inserted"] == {t: 0 for t in parts.USAGE_TABLES}
+    assert maintenance.restore_archive(ctx, file)["inserted"] == dict.fromkeys(parts.USAGE_TABLES, 0)
     assert [a[1] for a in maintenance.list_archives(ctx).rows] == ["2026-03"]
 
 

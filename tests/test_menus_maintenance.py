@@ -3,13 +3,13 @@ import io
 from datetime import datetime
 
 from helpers import make_customer, make_plan
-from typed_input import typing
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
 from telco_console.repositories.base import execute
 from telco_console.ui.app import Console
 from telco_console.ui.menus import maintenance as menu
 from telco_console.ui.menus import sections_for
+from typed_input import typing
 
 
 def _console(ctx):

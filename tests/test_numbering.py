@@ -7,12 +7,12 @@ from __future__ import annotations
 import phonenumbers as P
 import pytest
 
+from helpers import make_customer, make_plan, make_user
 from telco_console.context import AppContext
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn, search_digits
 from telco_console.services.collection import importer
 from telco_console.services.collection.matching import candidate
-from helpers import make_customer, make_plan, make_user
 
 FMT = P.PhoneNumberFormat
 TYPES = (P.PhoneNumberType.MOBILE, P.PhoneNumberType.FIXED_LINE)

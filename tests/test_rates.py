@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import make_plan, make_user
 from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
 from telco_console.services.billing import rates
-
-from helpers import make_plan, make_user
 
 TUTORIAL = Path(__file__).parent / "data" / "cgrates-tutorial"
 PW = "correct-horse-9"

@@ -6,9 +6,8 @@ import stat
 from datetime import date, datetime
 from decimal import Decimal
 
-from telco_console.repositories import usage
-
 from helpers import make_customer, make_plan, make_user
+from telco_console.repositories import usage
 
 ADMIN = dict(user="boss", password="correct-horse-9")
 

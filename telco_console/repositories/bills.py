@@ -6,9 +6,10 @@ chronological order with a running sum (window function, ordered by started_at, 
 part of each call beyond the allowance is charged at that call's peak or off-peak rate."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
 from telco_console.repositories.rates import deck_ctes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal, localcontext
+
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, insert
 
 BEGINNING = datetime(1000, 1, 1)

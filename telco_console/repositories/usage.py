@@ -3,8 +3,8 @@ and per-customer reads. Every insert belongs to an ingest batch whose rows are a
 rollups in the same transaction (see rollups.apply_batch)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from telco_console.applications import APPS
 from telco_console.clock import zone
@@ -188,7 +188,7 @@ class Prepared:
     LOAD_MIN rows) and their rollup sums (None when they cannot be summed exactly)."""
     rows: list
     text: str | None
-    sums: "RollupSums | None"
+    sums: RollupSums | None
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -180,7 +180,7 @@ def _archive_month(ctx, conn, first: date, out_dir: Path) -> ArchiveResult:
                     buf = io.StringIO()
                     w = csv.writer(buf, lineterminator="\n")
 
-                    def flush():
+                    def flush(buf=buf, digest=digest, raw=raw):
                         data = buf.getvalue().encode("utf-8")
                         digest.update(data)
                         raw.write(data)

@@ -11,13 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from telco_console.context import AppContext
-from telco_console.errors import NotFoundError, ValidationError, digits as _digits
+from telco_console.errors import NotFoundError, ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.phone import try_normalise
 from telco_console.reporting.report import Column, Report
-from telco_console.services.report_registry import ReportSpec
 from telco_console.repositories import plans as plans_repo
 from telco_console.repositories import rates as rates_repo
 from telco_console.services.billing import decks as D
+from telco_console.services.report_registry import ReportSpec
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

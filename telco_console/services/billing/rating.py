@@ -53,7 +53,7 @@ class Rating:
     unrated_n: int = 0                     # calls of a decked plan that no entry covers (not billed)
 
     @classmethod
-    def from_row(cls, r: dict) -> "Rating":
+    def from_row(cls, r: dict) -> Rating:
         counts = ("days_active", "call_s", "sms_sent", "bytes_used", "peak_s", "offpeak_s", "sms_n", "mb_n",
                   "unrated_n")
         return cls(**{f.name: int(r[f.name] or 0) if f.name in counts else r[f.name] for f in fields(cls)})

@@ -40,7 +40,7 @@ def baskets(ctx: AppContext, min_mb: float = 0.0, used: str = "share", date_from
             out.append(frozenset(a for a in repo.APPS if total > 0 and float(r[a] or 0) >= min_share * total))
         return out
     if used == "any":
-        limits = {a: min_mb * 1_000_000 for a in repo.APPS}
+        limits = dict.fromkeys(repo.APPS, min_mb * 1000000)
     else:
         limits = {}
         for a in repo.APPS:

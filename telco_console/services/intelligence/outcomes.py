@@ -191,7 +191,7 @@ def fit_compare(X, y, names: list[str], seed: int = 0) -> dict:
                         None])
         imp = permutation_importance(trees, X[te], y[te], n_repeats=5, random_state=seed)
     ranking = sorted(zip(names, imp.importances_mean.tolist()), key=lambda t: -t[1])[:8]
-    return {"results": results, "importance": ranking, "test_rows": int(len(te)), "iterations": int(trees.n_iter_)}
+    return {"results": results, "importance": ranking, "test_rows": len(te), "iterations": int(trees.n_iter_)}
 
 
 def regression_report(ctx: AppContext, target: str = "data", months: int = 3, seed: int = 0) -> Report:
