@@ -139,7 +139,8 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
                 assert counts[kind] == 1, counts
                 stats.ack(kind, [ref])
             elif role == "import" and importer is not None:     # a CDR file through the importer
-                rows = [(rnd.choice(custs)[1], T0 + timedelta(seconds=rnd.randrange(30 * 86400)), f"{tag}-i{n}-{seq}-{k}")
+                rows = [(rnd.choice(custs)[1], T0 + timedelta(seconds=rnd.randrange(30 * 86400)),
+                         f"{tag}-i{n}-{seq}-{k}")
                         for k in range(batch)]
                 resend = previous[: batch // 4]
                 path = Path(workdir) / f"s{n}.csv"
@@ -151,7 +152,8 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
                 stats.ack("call", [r[-1] for r in rows])
                 previous = rows
             elif role == "import":
-                rows = [_call(rnd.choice(ids), T0 + timedelta(seconds=rnd.randrange(30 * 86400)), f"{tag}-i{n}-{seq}-{k}")
+                rows = [_call(rnd.choice(ids), T0 + timedelta(seconds=rnd.randrange(30 * 86400)),
+                              f"{tag}-i{n}-{seq}-{k}")
                         for k in range(batch)]
                 resend = previous[: batch // 4]          # part of the previous batch again: skipped
                 counts = ctx.db.run(usage.write_batch, "load", None, calls=rows + resend)
@@ -244,7 +246,7 @@ def run_load(config, sessions: int = 8, seconds: float = 60, customers: int = 40
     ctx = AppContext(config, db, SYSTEM, progress=False)
     ids = setup(ctx, customers)
     stats = Stats()
-    roles = [r for r in (ROLES * (sessions // len(ROLES) + 1))[:sessions]]
+    roles = list((ROLES * (sessions // len(ROLES) + 1))[:sessions])
     if not has_billing():
         roles = ["log" if r == "bill" else r for r in roles]
     stop = time.monotonic() + seconds

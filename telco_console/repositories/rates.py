@@ -265,7 +265,8 @@ def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = 
         decks, join = "%(deck)s", "CROSS JOIN dv"
     else:
         decks = "SELECT deck_id FROM plans WHERE deck_id IS NOT NULL"
-        join = "JOIN customers c ON c.id = k.customer_id JOIN plans p ON p.id = c.plan_id JOIN dv ON dv.deck_id = p.deck_id"
+        join = ("JOIN customers c ON c.id = k.customer_id JOIN plans p ON p.id = c.plan_id"
+                " JOIN dv ON dv.deck_id = p.deck_id")
     cur = conn.cursor()
     cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
     cur.execute("""
@@ -279,7 +280,8 @@ WITH dv AS (
 nn AS (
   SELECT DISTINCT dv.version_id, k.other_party AS num
   FROM calls k """ + join + """
-  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s
+    AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
     AND NOT EXISTS (SELECT 1 FROM rate_numbers r WHERE r.version_id = dv.version_id AND r.num = k.other_party
                     AND r.prefix = '~')

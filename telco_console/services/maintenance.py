@@ -304,7 +304,7 @@ def restore_archive(ctx, path: str | os.PathLike, progress=None) -> dict:
             if missing:
                 raise ValidationError(f"the archive's {table} has columns the table lacks: {', '.join(missing)}")
         conn.commit()
-        for table, info in manifest["tables"].items():
+        for table in manifest["tables"]:
             parts.split_out_month(conn, table, first)
             conn.commit()
             n = 0

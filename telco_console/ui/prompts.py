@@ -138,9 +138,9 @@ def ask_output_file(message: str, default: str = "", suffix: str | None = None, 
         path = text.strip()
         if suffix and not path.lower().endswith(suffix):
             raise ValidationError(f"the file name must end in {suffix}")
-        if create_folder and str(Path(path).parent) == create_folder and not Path(create_folder).exists():
-            if Path(path).suffix:
-                return path
+        if (create_folder and str(Path(path).parent) == create_folder and not Path(create_folder).exists()
+                and Path(path).suffix):
+            return path
         check_output(path, overwrite=True)
         return path
 

@@ -55,7 +55,8 @@ class ImportResult:
     seconds: float
 
     def report(self) -> Report:
-        eff = "the beginning" if self.effective_from == rates_repo.BEGINNING else f"{self.effective_from:%Y-%m-%d %H:%M:%S}"
+        eff = ("the beginning" if self.effective_from == rates_repo.BEGINNING
+               else f"{self.effective_from:%Y-%m-%d %H:%M:%S}")
         return Report(f"Rate deck {self.deck}: version {self.version} imported", [Column("Field"), Column("Value")],
                       [["Deck", self.deck], ["Version", str(self.version)], ["Entries", f"{self.entries:,}"],
                        ["Rate groups", f"{self.groups:,}"], ["In force from", eff],
@@ -363,7 +364,8 @@ def list_decks(ctx: AppContext) -> Report:
         if v is None:
             rows.append([d["name"], d["kind"], None, "", None, "", d["plans"] or ""])
             continue
-        eff = "the beginning" if v["effective_from"] <= rates_repo.BEGINNING else f"{v['effective_from']:%Y-%m-%d %H:%M:%S}"
+        eff = ("the beginning" if v["effective_from"] <= rates_repo.BEGINNING
+               else f"{v['effective_from']:%Y-%m-%d %H:%M:%S}")
         rows.append([d["name"], d["kind"], v["version"], eff, v["entries"],
                      v["source"] + (f" ({v['rating_plan']})" if v["rating_plan"] else ""), d["plans"] or ""])
     report = Report("Rate decks", [Column("Deck"), Column("Kind"), Column("Version", "int"), Column("In force from"),

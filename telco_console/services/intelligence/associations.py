@@ -73,7 +73,7 @@ def rules(baskets_: list[frozenset[str]], min_support: float = 0.05, min_confide
     for r in found.itertuples(index=False):
         out.append({"antecedent": " + ".join(sorted(r.antecedents)), "consequent": " + ".join(sorted(r.consequents)),
                     "support": float(r.support), "confidence": float(r.confidence), "lift": float(r.lift),
-                    "count": int(round(float(r.support) * n)), "items": len(r.antecedents) + len(r.consequents)})
+                    "count": round(float(r.support) * n), "items": len(r.antecedents) + len(r.consequents)})
     out.sort(key=lambda r: (-r["lift"], -r["confidence"], -r["support"], r["antecedent"], r["consequent"]))
     return out
 
