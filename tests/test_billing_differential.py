@@ -175,7 +175,8 @@ class World:
             for kind, q, unit in (("peak_calls", r.peak_s, 60), ("offpeak_calls", r.offpeak_s, 60),
                                   ("sms", r.sms_n, 1), ("data", r.mb_n, 1)):
                 if q > 0:
-                    lines.append((kind, None, (Decimal(q) / unit).quantize(Decimal("0.001"), ROUND_HALF_UP), r.lines[kind]))
+                    lines.append((kind, None, (Decimal(q) / unit).quantize(Decimal("0.001"), ROUND_HALF_UP),
+                                  r.lines[kind]))
             subtotal = r.subtotal
             for old in sorted(c.billed):
                 now = self._rated(c, old)

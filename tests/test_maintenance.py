@@ -144,7 +144,7 @@ def test_restore_refuses_a_damaged_archive(ctx, usage_data, tmp_path):
             if item == "calls.csv":
                 data = data.replace(b"ANSWERED", b"ANSWERES")
             dst.writestr(item, data)
-    with pytest.raises(ValidationError, match="checksum of calls.csv"):
+    with pytest.raises(ValidationError, match=r"checksum of calls\.csv"):
         maintenance.restore_archive(ctx, bad)
     assert _counts(ctx, date(2026, 3, 1))["calls"] == 0
     with pytest.raises(ValidationError, match="not a usage archive"):

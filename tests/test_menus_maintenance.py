@@ -19,7 +19,7 @@ def _console(ctx):
 
 def test_section_roles():
     assert "Database maintenance" in [s.title for s in sections_for("admin")]
-    analyst = [s for s in sections_for("analyst") if s.title == "Database maintenance"][0]
+    analyst = next(s for s in sections_for("analyst") if s.title == "Database maintenance")
     assert [i.label for i in analyst.visible_items("analyst")] == ["Check the rollups"]
     assert "Database maintenance" not in [s.title for s in sections_for("staff")]
 

@@ -55,7 +55,8 @@ def test_backup_restore_round_trip(ctx, clean_db, run_cli, tmp_path):
     assert stat.S_IMODE(os.stat(dump).st_mode) == 0o600
     text = dump.read_text(encoding="utf-8")
     assert "INSERT INTO `bills`" in text
-    assert "db.backup" in clean_db.run(lambda conn: [r[0] for r in _q(conn, "SELECT action FROM audit_log ORDER BY id")])
+    actions = clean_db.run(lambda conn: [r[0] for r in _q(conn, "SELECT action FROM audit_log ORDER BY id")])
+    assert "db.backup" in actions
     # damage the data, then restore
     with clean_db.transaction() as conn:
         cur = conn.cursor()
