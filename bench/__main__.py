@@ -13,12 +13,12 @@ import sys
 import tempfile
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 
 def main(argv=None) -> int:
@@ -39,7 +39,7 @@ def main(argv=None) -> int:
             ap.error(f"no bench module {', '.join(unknown)} (have: {', '.join(present)})")
         missing = [m for m in missing if m in args.only]
         present = [m for m in present if m in args.only]
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     result = {"date": started.isoformat(timespec="seconds"), "scale": args.scale, "machine": common.machine(),
               "note": "2 shared cores: figures are under contention from other work on the machine",
               "figures": [], "skipped": {}}

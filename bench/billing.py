@@ -29,14 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 _server = common.server_from_dsn
 _connect = common.connect
 
 
 def _config(workdir: Path, server: dict, name: str) -> Path:
-    return common.write_config(workdir / "bench-billing.ini", server, name, ["[billing]", "tax_rate = 0.20", "due_days = 14", f"outbox = {workdir / 'outbox'}", ""])
+    return common.write_config(workdir / "bench-billing.ini", server, name,
+                               ["[billing]", "tax_rate = 0.20", "due_days = 14", f"outbox = {workdir / 'outbox'}", ""])
 
 DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DEFAULT_CUSTOMERS = 10_000

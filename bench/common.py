@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -92,7 +92,7 @@ def _num(v, places: int | None = None) -> str:
 
 
 def write_json(result: dict, when: datetime | None = None) -> Path:
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{when.strftime('%Y-%m-%d')}.json"
     if path.exists():

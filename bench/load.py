@@ -18,10 +18,10 @@ database: point --config at a scratch one. Records it writes have source 'load'.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 import random
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telco_console.context import SYSTEM, AppContext  # noqa: E402
-from telco_console.db.pool import Database  # noqa: E402
-from telco_console.repositories import usage  # noqa: E402
+from telco_console.context import SYSTEM, AppContext
+from telco_console.db.pool import Database
+from telco_console.repositories import usage
 
 PERIOD = "2026-10"
 T0 = datetime(2026, 10, 1)
@@ -74,7 +74,7 @@ def _sms(cid: int, when: datetime, ref: str) -> tuple:
 def _data(cid: int, when: datetime, ref: str) -> tuple:
     from telco_console.repositories.usage import DATA_COLS
 
-    row = {c: None for c in DATA_COLS}
+    row = dict.fromkeys(DATA_COLS)
     row.update(customer_id=cid, started_at=when, ended_at=when + timedelta(minutes=5), duration_ms=300000,
                bytes_dl=1_500_000, bytes_ul=200_000, source="load", source_ref=ref)
     for c in DATA_COLS:
@@ -139,7 +139,8 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
                 assert counts[kind] == 1, counts
                 stats.ack(kind, [ref])
             elif role == "import" and importer is not None:     # a CDR file through the importer
-                rows = [(rnd.choice(custs)[1], T0 + timedelta(seconds=rnd.randrange(30 * 86400)), f"{tag}-i{n}-{seq}-{k}")
+                rows = [(rnd.choice(custs)[1], T0 + timedelta(seconds=rnd.randrange(30 * 86400)),
+                         f"{tag}-i{n}-{seq}-{k}")
                         for k in range(batch)]
                 resend = previous[: batch // 4]
                 path = Path(workdir) / f"s{n}.csv"
@@ -151,7 +152,8 @@ def session(n: int, role: str, ctx, custs: list[tuple[int, str]], stop: float, s
                 stats.ack("call", [r[-1] for r in rows])
                 previous = rows
             elif role == "import":
-                rows = [_call(rnd.choice(ids), T0 + timedelta(seconds=rnd.randrange(30 * 86400)), f"{tag}-i{n}-{seq}-{k}")
+                rows = [_call(rnd.choice(ids), T0 + timedelta(seconds=rnd.randrange(30 * 86400)),
+                              f"{tag}-i{n}-{seq}-{k}")
                         for k in range(batch)]
                 resend = previous[: batch // 4]          # part of the previous batch again: skipped
                 counts = ctx.db.run(usage.write_batch, "load", None, calls=rows + resend)
@@ -244,7 +246,7 @@ def run_load(config, sessions: int = 8, seconds: float = 60, customers: int = 40
     ctx = AppContext(config, db, SYSTEM, progress=False)
     ids = setup(ctx, customers)
     stats = Stats()
-    roles = [r for r in (ROLES * (sessions // len(ROLES) + 1))[:sessions]]
+    roles = list((ROLES * (sessions // len(ROLES) + 1))[:sessions])
     if not has_billing():
         roles = ["log" if r == "bill" else r for r in roles]
     stop = time.monotonic() + seconds

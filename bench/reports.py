@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 _server = common.server_from_dsn
 _connect = common.connect
@@ -264,7 +264,7 @@ def measure(ctx, conn, customer_msisdn: str, customer_id: int, only: tuple[str, 
         name = figure.split()[0]
         if only and name not in only:
             continue
-        out.append(_versus(figure, lambda: run_report(ctx, name, params), floor_fn))
+        out.append(_versus(figure, lambda name=name, params=params: run_report(ctx, name, params), floor_fn))
     # what the usage summary's SQL adds to the bare per-customer sums (naming, spend, units, order)
     if not only or "usage-summary" in only:
         full = _sql_runner(conn, *repo.usage_report_sql())

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from telco_console.errors import ValidationError
 
-UTC = timezone.utc
+UTC = UTC
 _DAY = timedelta(days=1)
 
 

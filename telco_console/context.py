@@ -1,13 +1,14 @@
 """The application context that every service receives: settings, database, the signed-in user."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from telco_console import permissions
 from telco_console.config import Config
-from telco_console.permissions import ROLES, Role, Scope  # noqa: F401  (ROLES and Role re-exported)
+from telco_console.permissions import ROLES, Role, Scope
 from telco_console.timeutil import now_local
 
 if TYPE_CHECKING:     # typing only: the driver is imported when a context is made, not with this module
@@ -92,5 +93,5 @@ class AppContext:
             self._owner_db = Database(self.config, owner=True, notify=self.notify)
         return self._owner_db
 
-    def with_user(self, user: User) -> "AppContext":
+    def with_user(self, user: User) -> AppContext:
         return AppContext(self.config, self.db, user, self.notify, self.progress, self._owner_db)

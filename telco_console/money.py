@@ -12,7 +12,7 @@ from telco_console.errors import ValidationError
 
 SEPARATORS = {"point": ".", "comma": ","}
 MAX_INTEGER_DIGITS = 12          # up to 999,999,999,999: any bound a caller sets is below this
-_SHAPE = {sep: re.compile(r"([+-]?)([0-9]{1,%d})(?:%s([0-9]{1,8}))?" % (MAX_INTEGER_DIGITS, re.escape(sep)),
+_SHAPE = {sep: re.compile(rf"([+-]?)([0-9]{{1,{MAX_INTEGER_DIGITS}}})(?:{re.escape(sep)}([0-9]{{1,8}}))?",
                           re.ASCII)
           for sep in SEPARATORS.values()}
 
@@ -59,7 +59,10 @@ def parse_money(text, what: str = "the amount", places: int = 2, *, allow_zero: 
     if frac and len(frac.rstrip("0")) > places:
         raise ValidationError(f"{what} has more than {places} decimal places")
     value = Decimal(f"{sign}{whole}.{frac or '0'}")
-    value = value.quantize(Decimal(1).scaleb(-places)) if quantize else Decimal(f"{sign}{whole}" + (f".{frac}" if frac else ""))
+    if quantize:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    else:
+        value = Decimal(f"{sign}{whole}" + (f".{frac}" if frac else ""))
     if value < 0 and not allow_negative:
         raise ValidationError(f"{what} must be {'zero or ' if allow_zero else ''}positive")
     if value == 0 and not allow_zero:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from telco_console.errors import PermissionDenied
 
 
-class Role(str, Enum):
-    """The roles; the values are what staff_users.role stores."""
+class Role(StrEnum):
+    """The roles; the values are what staff_users.role stores (str() and format() give the value)."""
 
     ADMIN = "admin"
     ANALYST = "analyst"
@@ -29,26 +29,18 @@ class Role(str, Enum):
     REGIONAL = "regional"
     CUSTOMER = "customer"
 
-    def __str__(self) -> str:
-        return self.value
-
-    __format__ = str.__format__
-
 
 ROLES = tuple(r.value for r in Role)
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     ALL = "all"
     REGION = "region"
     OWN = "own"
     SELF = "self"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-A, R, O, S, _ = Scope.ALL, Scope.REGION, Scope.OWN, Scope.SELF, None
+A, R, O, S, _ = Scope.ALL, Scope.REGION, Scope.OWN, Scope.SELF, None  # noqa: E741 -- one-letter cells keep the matrix readable
 
 
 @dataclass(frozen=True)
@@ -361,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown()
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
-        print(f"wrote {args.write}")
+        sys.stdout.write(f"wrote {args.write}\n")
     else:
         sys.stdout.write(text)
     return 0

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # the dates a person may type (records before 1990 are refused; the end leaves room for date sums)
@@ -124,7 +125,7 @@ class Period:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         m = PERIOD_RE.match((text or "").strip())
         if not m or not 1 <= int(m.group(2)) <= 12 or not 1990 <= int(m.group(1)) <= MAX_DATE.year:
             raise ValidationError(f"'{text}' is not a billing period: use YYYY-MM, e.g. 2026-10")
@@ -151,11 +152,11 @@ class Period:
         """Exclusive end: midnight at the start of the next month."""
         return self.start + relativedelta(months=1)
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         d = self.first_day + relativedelta(months=1)
         return Period(d.year, d.month)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         d = self.first_day - relativedelta(months=1)
         return Period(d.year, d.month)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from helpers import make_customer, make_plan
-
 from telco_console.repositories import usage
 
 A, B = "+447911000001", "+447911000002"

@@ -17,7 +17,7 @@ ALL = {"date_from": None, "date_to": None, "region": None}
 def experience_groups():
     """10 good (low RTT and retransmission, high throughput), 10 middling, 10 poor customers."""
     rows, cid = [], 1
-    for quality, rtt, tp, tcp, handset in (("good", 20, 9000, 1000, "Phone A"), ("mid", 60, 3000, 20000, "Phone B"),
+    for _quality, rtt, tp, tcp, handset in (("good", 20, 9000, 1000, "Phone A"), ("mid", 60, 3000, 20000, "Phone B"),
                                             ("poor", 150, 300, 90000, "Phone C")):
         for i in range(10):
             j = 1 + (i % 3) * 0.02
@@ -101,8 +101,9 @@ def test_demo_data_has_missing_measures_at_tellco_rates_and_imputation_is_exerci
     from telco_console.services import demo
 
     demo.load_demo(ctx, customers=120, days=10, seed=9, bootstrap=True)
-    share = ctx.db.run(fetch_one, "SELECT COUNT(*) AS n, AVG(rtt_dl_ms IS NULL) AS rtt, AVG(tcp_retrans_dl_bytes IS NULL)"
-                                  " AS tcp, AVG(tp_dl_kbps IS NULL) AS tp, AVG(handset_type = 'undefined') AS hs"
+    share = ctx.db.run(fetch_one, "SELECT COUNT(*) AS n, AVG(rtt_dl_ms IS NULL) AS rtt,"
+                                  " AVG(tcp_retrans_dl_bytes IS NULL) AS tcp, AVG(tp_dl_kbps IS NULL) AS tp,"
+                                  " AVG(handset_type = 'undefined') AS hs"
                                   " FROM data_sessions")
     assert share["n"] > 1000
     assert 0.15 < share["rtt"] < 0.23 and 0.54 < share["tcp"] < 0.64

@@ -57,7 +57,7 @@ def test_report_saves_scores_under_a_run_and_shows_them_back(ctx, tmp_path):
     top = rep.sections[0]
     assert len(top.rows) == 10 and top.rows[0][4] >= top.rows[-1][4]
     reg = rep.sections[1]
-    values = dict((r[0], r[1]) for r in reg.rows)
+    values = {r[0]: r[1] for r in reg.rows}
     assert values["held-out customers"] == 15 and "R² of a linear model (ridge)" in values
     assert values["R² of predicting the mean"] <= 0
     clusters = rep.sections[2]
@@ -117,7 +117,7 @@ def test_the_regression_learns_from_plan_and_handset_not_from_the_score_ingredie
                                 tcp=(int((1000 if good else 60000) * rng.uniform(0.8, 1.2)), 100)))
     insert(ctx, rows)
     rep = satisfaction.report(ctx, ReportParams(top=10))
-    values = dict((r[0], r[1]) for r in rep.sections[1].rows)
+    values = {r[0]: r[1] for r in rep.sections[1].rows}
     assert values["R² on held-out customers"] > 0.5 > values["R² of predicting the mean"]
     top = rep.sections[0].rows
     assert all(int(r[1][-2:]) % 2 == 0 for r in top)      # the MAX-plan customers

@@ -35,9 +35,8 @@ def test_the_artefact_directory_is_configurable(ctx, tmp_path):
 
 
 def test_a_failed_run_is_marked_failed(ctx):
-    with pytest.raises(ValidationError):
-        with tracking.tracked(ctx, "satisfaction", {}) as run:
-            raise ValidationError("boom")
+    with pytest.raises(ValidationError), tracking.tracked(ctx, "satisfaction", {}) as run:
+        raise ValidationError("boom")
     r = ctx.db.run(repo.get_run, run.id)
     assert r["status"] == "failed" and json.loads(r["metrics"]) == {"error": "boom"}
 

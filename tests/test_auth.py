@@ -2,12 +2,11 @@ import re
 
 import pytest
 
+from helpers import make_plan, make_user
 from telco_console.errors import AuthError, DuplicateError, PermissionDenied, ValidationError
 from telco_console.repositories.base import fetch_all
 from telco_console.security import hash_password, verify_password
 from telco_console.services import auth
-
-from helpers import make_plan, make_user
 
 PW = "correct-horse-9"
 
@@ -41,9 +40,9 @@ def test_login_records_success_and_failure(ctx):
     waits, sleep = no_sleep_log()
     user = auth.login(ctx, " Boss ", PW, sleep=sleep)
     assert (user.username, user.role) == ("boss", "admin") and waits == []
-    with pytest.raises(AuthError, match="^wrong username or password$"):
+    with pytest.raises(AuthError, match=r"^wrong username or password$"):
         auth.login(ctx, "boss", "wrong-one", sleep=sleep)
-    with pytest.raises(AuthError, match="^wrong username or password$"):
+    with pytest.raises(AuthError, match=r"^wrong username or password$"):
         auth.login(ctx, "nobody", "wrong-one", sleep=sleep)
     assert len(waits) == 2
     rows = audit_rows(ctx)
@@ -57,7 +56,7 @@ def test_failures_slow_down_then_lock_the_account(ctx, config):
     maximum = config.get("security", "max_failed_logins")
     waits, sleep = no_sleep_log()
     for _ in range(maximum + 1):                 # the lock is never announced to a wrong password
-        with pytest.raises(AuthError, match="^wrong username or password$"):
+        with pytest.raises(AuthError, match=r"^wrong username or password$"):
             auth.login(ctx, "boss", "nope-nope", sleep=sleep)
     assert waits == sorted(waits) and waits[-1] > waits[0]          # each failure waits longer
     details = [r["detail"] for r in audit_rows(ctx, "login.failed")]
@@ -73,9 +72,9 @@ def test_disabled_account(ctx):
     make_user(ctx, "boss", "admin")
     make_user(ctx, "stan", "staff")
     auth.set_active(ctx, "stan", False)
-    with pytest.raises(AuthError, match="^wrong username or password$"):
+    with pytest.raises(AuthError, match=r"^wrong username or password$"):
         auth.login(ctx, "stan", "not-his-password", sleep=lambda s: None)
-    with pytest.raises(AuthError, match="^this account is disabled"):
+    with pytest.raises(AuthError, match=r"^this account is disabled"):
         auth.login(ctx, "stan", PW, sleep=lambda s: None)
     assert [(r["action"], r["target"]) for r in audit_rows(ctx, "user.disable")] == [("user.disable", "stan")]
     boss = auth.login(ctx, "boss", PW, sleep=lambda s: None)
@@ -288,7 +287,7 @@ def test_a_region_must_exist_unless_declared(ctx, run_cli):
     make_user(ctx, "boss", "admin")
     make_plan(ctx)
     make_customer(ctx, region="Scotland")
-    with pytest.raises(ValidationError, match="there is no region 'Scotlnd'.*--new-region"):
+    with pytest.raises(ValidationError, match=r"there is no region 'Scotlnd'.*--new-region"):
         auth.add_user(ctx, "scot", PW, "regional", region="Scotlnd")
     assert auth.add_user(ctx, "scot", PW, "regional", region="scotland").region == "Scotland"   # its spelling
     assert auth.add_user(ctx, "wales", PW, "regional", region="Wales", new_region=True).region == "Wales"

@@ -206,7 +206,7 @@ def test_durations(text, seconds):
 
 @pytest.mark.parametrize("text", ["60x", "", "s", "1.5s", "-1s", "m"])
 def test_bad_durations(text):
-    with pytest.raises(Exception, match="bad a duration|bad"):
+    with pytest.raises(Exception, match=r"bad a duration|bad"):
         D.parse_duration(text)
 
 

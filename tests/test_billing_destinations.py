@@ -9,7 +9,6 @@ import pytest
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.repositories import usage
-from telco_console.services.billing import decks as D
 from telco_console.services.billing import rates, statements
 from telco_console.services.billing.rating import Call, rate_customers, rate_usage
 
@@ -200,7 +199,8 @@ def test_demo_decks_price_international_calls_and_offers_rerate_with_them(ctx):
     listing = rates.list_decks(ctx)
     assert {r[0] for r in listing.rows} == {"DEMO-PAYG", "DEMO-STARTER", "DEMO-SMART", "DEMO-MAX"}
     q = rates.quote(ctx, "PAYG", "+33612345678", "2026-11-02 09:00:00", 61)
-    assert q.rows[0][1].startswith("Europe +33 (prefix +33), group Europe") and q.rows[-1][-1] == "0.3750"   # 0.10 + 30 s + 36 s at 0.25
+    # 0.10 + 30 s + 36 s at 0.25
+    assert q.rows[0][1].startswith("Europe +33 (prefix +33), group Europe") and q.rows[-1][-1] == "0.3750"
     p = Period(res.last_day.year, res.last_day.month)
     got = ctx.db.run(lambda conn: rate_customers(conn, p))
     assert sum(r.unrated_n for r in got.values()) == 0

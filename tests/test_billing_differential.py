@@ -18,8 +18,8 @@ import pytest
 
 from billing_support import set_clock
 from helpers import make_plan
-from telco_console.repositories import usage
 from telco_console.repositories import plans as plans_repo
+from telco_console.repositories import usage
 from telco_console.repositories.base import execute, fetch_all
 from telco_console.repositories.usage import DATA_COLS
 from telco_console.services import customers
@@ -175,7 +175,8 @@ class World:
             for kind, q, unit in (("peak_calls", r.peak_s, 60), ("offpeak_calls", r.offpeak_s, 60),
                                   ("sms", r.sms_n, 1), ("data", r.mb_n, 1)):
                 if q > 0:
-                    lines.append((kind, None, (Decimal(q) / unit).quantize(Decimal("0.001"), ROUND_HALF_UP), r.lines[kind]))
+                    lines.append((kind, None, (Decimal(q) / unit).quantize(Decimal("0.001"), ROUND_HALF_UP),
+                                  r.lines[kind]))
             subtotal = r.subtotal
             for old in sorted(c.billed):
                 now = self._rated(c, old)
@@ -431,10 +432,12 @@ class PlanChangeWorld(World):
         for i, (frm, plan) in enumerate(hist):
             to = hist[i + 1][0] if i + 1 < len(hist) else None        # exclusive
             lo_day = max(frm, c.since, period.first_day)
-            hi_day = min(c.closed or period.last_day, period.last_day, (to - timedelta(days=1)) if to else period.last_day)
+            hi_day = min(c.closed or period.last_day, period.last_day,
+                         (to - timedelta(days=1)) if to else period.last_day)
             if (to is not None and to <= period.first_day) or frm > period.last_day:
                 continue
-            inside = lambda when: (i == 0 or when.date() >= frm) and (to is None or when.date() < to)  # noqa: E731
+            def inside(when, i=i, frm=frm, to=to):
+                return (i == 0 or when.date() >= frm) and (to is None or when.date() < to)
             spans.append(PlanSpan(plan, max(0, (hi_day - lo_day).days + 1),
                                   [k for k in c.calls.get(p, []) if inside(k.started_at)],
                                   sum(1 for w in self.sms_at.get((c.id, p), []) if inside(w)),

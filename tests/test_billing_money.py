@@ -262,7 +262,7 @@ def test_overpayment_settles_the_oldest_unpaid_bill_then_becomes_a_credit(ctx, r
     assert due == {"2026-08-000001": ("paid", D("0.00")), "2026-09-000001": ("partially_paid", D("4.00")),
                    "2026-10-000001": ("paid", D("0.00"))}
     assert payments.overpayment(ctx, "2026-09-000001", "10.00") == D("6.00")
-    with pytest.raises(ValidationError, match="6.00 more than the 4.00 due"):
+    with pytest.raises(ValidationError, match=r"6\.00 more than the 4\.00 due"):
         payments.pay(ctx, "2026-09-000001", "10.00", "card", "MORE")
     r = payments.pay(ctx, "2026-09-000001", "10.00", "card", "MORE", accept_credit=True)
     assert (r.settled, r.credit, r.status) == ([], D("6.00"), "paid")

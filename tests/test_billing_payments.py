@@ -64,7 +64,7 @@ def test_unknown_and_void_bill(ctx, billed):
 
 def test_overpayment_needs_confirmation_then_becomes_credit_for_next_bill(ctx, billed):
     assert payments.overpayment(ctx, NO, "15.00") == D("3.00")
-    with pytest.raises(ValidationError, match="3.00 more than"):
+    with pytest.raises(ValidationError, match=r"3\.00 more than"):
         payments.pay(ctx, NO, "15.00", "card", "OVER")
     assert ctx.db.run(fetch_value, "SELECT COUNT(*) FROM payments") == 0
     r = payments.pay(ctx, NO, "15.00", "card", "OVER", accept_credit=True)

@@ -1,8 +1,7 @@
 import argparse
 
-from telco_console.cli import COMMANDS, build_parser
-
 from helpers import free_port, make_plan, make_user
+from telco_console.cli import COMMANDS, build_parser
 
 PW = "correct-horse-9"
 PLAN_ARGS = ["plan", "add", "--code", "GOLD", "--name", "Gold", "--monthly-fee", "20", "--minutes", "100",

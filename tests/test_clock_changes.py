@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from test_numbering import operator_ctx
 
 from helpers import make_customer, make_plan
 from telco_console.clock import zone
 from telco_console.errors import ValidationError
 from telco_console.repositories import rollups, usage
 from telco_console.services.collection import importer, manual
-from test_numbering import operator_ctx
 
 D = datetime
 # region, zone, our customer as written there, and for each change day: the calls across it

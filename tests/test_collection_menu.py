@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pytest
-
 from helpers import make_customer, make_plan
 from telco_console.reporting.output import Output
 from telco_console.ui.app import Console, run_action

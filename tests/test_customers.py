@@ -1,9 +1,8 @@
 import pytest
 
+from helpers import make_customer, make_plan
 from telco_console.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from telco_console.services import customers
-
-from helpers import make_customer, make_plan
 
 
 def test_add_normalises_to_e164_and_refuses_duplicates(ctx):

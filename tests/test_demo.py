@@ -2,12 +2,11 @@ from datetime import timedelta
 
 import pytest
 
+from helpers import make_user
 from telco_console.errors import PermissionDenied, ValidationError
 from telco_console.repositories import rollups
 from telco_console.repositories.base import fetch_all, fetch_value
 from telco_console.services import auth, demo
-
-from helpers import make_user
 
 
 def _fingerprint(ctx):
@@ -15,7 +14,8 @@ def _fingerprint(ctx):
         return (fetch_all(conn, "SELECT msisdn, name, region, handset, status, created_on, closed_on"
                                 " FROM customers ORDER BY msisdn"),
                 fetch_value(conn, "SELECT CONCAT(COUNT(*), '/', SUM(billsec), '/', SUM(international)) FROM calls"),
-                fetch_value(conn, "SELECT CONCAT(COUNT(*), '/', SUM(bytes_dl), '/', SUM(youtube_dl)) FROM data_sessions"),
+                fetch_value(conn, "SELECT CONCAT(COUNT(*), '/', SUM(bytes_dl), '/', SUM(youtube_dl))"
+                                  " FROM data_sessions"),
                 fetch_value(conn, "SELECT CONCAT(COUNT(*), '/', SUM(length)) FROM sms"))
     return ctx.db.run(q)
 
@@ -95,7 +95,7 @@ def test_cli_if_empty_and_sign_in(run_cli, ctx):
     code, out, err = run_cli("demo", "load", "--customers", "8", "--days", "2", "--if-empty")
     assert code == 0, err
     assert "loaded 8 customers" in out and "admin" in out and "5 leads on 2 listings call and message them" in out
-    pw = [ln.split()[1] for ln in out.splitlines() if ln.strip().startswith("admin ")][0]
+    pw = next(ln.split()[1] for ln in out.splitlines() if ln.strip().startswith("admin "))
     code, out, err = run_cli("demo", "load", "--if-empty")
     assert (code, out.strip()) == (0, "demo load: customers exist already, nothing loaded")
     code, out, err = run_cli("demo", "load", "--customers", "3", "--days", "1")

@@ -27,7 +27,7 @@ def test_rules_support_confidence_lift():
 
 
 def _session(cid, ref, apps: dict[str, int]):
-    row = {c: None for c in usage.DATA_COLS}
+    row = dict.fromkeys(usage.DATA_COLS)
     start = datetime(2026, 10, 3, 12, 0)
     row.update(customer_id=cid, started_at=start, ended_at=start + timedelta(minutes=5), duration_ms=300000,
                bytes_dl=sum(apps.values()), bytes_ul=0, source="test", source_ref=ref)

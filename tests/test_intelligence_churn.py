@@ -120,7 +120,7 @@ def _world(ctx, fade: bool):
             calls += _calls(c["id"], days, 3, today, f"{group}{i}")
             people[f"{group}{i}"] = (c, closes_ago)
     ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, calls=calls))
-    for key, (c, closes_ago) in people.items():
+    for c, closes_ago in people.values():
         if closes_ago:
             customers.close_customer(ctx, c["msisdn"], today - timedelta(days=closes_ago))
     return {k: c for k, (c, _) in people.items()}

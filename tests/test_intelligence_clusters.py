@@ -25,7 +25,7 @@ def test_planted_groups_are_recovered_and_the_elbow_is_three(ctx):
     rng = np.random.default_rng(1)
     truth = {}
     n = 0
-    for g, (plan, region, handset, days) in enumerate(GROUPS):
+    for g, (_plan, _region, _handset, days) in enumerate(GROUPS):
         for i in range(12):
             # one feature in five is drawn from another group: noise the modes must see through
             noisy = rng.random(3) < 0.2

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from telco_console.errors import ValidationError
 from telco_console.services.intelligence.command_prompt import DEFAULT_TOP, Command, parse

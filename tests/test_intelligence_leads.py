@@ -138,10 +138,11 @@ def test_run_command_and_cli(world, run_cli):
 
 
 def test_menu_prompt_loop(world):
+    import io
+
     from telco_console.reporting.output import Output
     from telco_console.ui.app import Console
     from telco_console.ui.menus import intelligence
-    import io
 
     _import(world)
     out, err = io.StringIO(), io.StringIO()

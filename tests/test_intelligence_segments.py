@@ -1,6 +1,7 @@
 """Value and risk segments: the rule on hand-made customers, campaign lists, KNN placement."""
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -14,21 +15,22 @@ from telco_console.services.report_registry import ReportParams, find
 from tests.helpers import make_customer, make_plan
 
 N = {i: f"+4479111234{i:02d}" for i in range(1, 9)}
+_BILL_SEQ = itertools.count(1)          # the bills' numbers, unique across the module's tests
 
 
-def add_bill(conn, cid, period, total, paid_on=None, seq=[0]):
-    seq[0] += 1
+def add_bill(conn, cid, period, total, paid_on=None):
+    seq = next(_BILL_SEQ)
     due = date(int(period[:4]), int(period[5:]), 28)
     status = "paid" if paid_on else "issued"
     bid = execute(conn, "INSERT INTO bills (bill_number, period, seq, customer_id, plan_id, issued_at, due_date,"
                         " subtotal, tax, total, amount_paid, status) SELECT %s, %s, %s, id, plan_id, %s, %s, %s, 0,"
                         " %s, %s, %s FROM customers WHERE id = %s",
-                  (f"T{seq[0]:06d}", period, seq[0], datetime(2026, 1, 1), due, total, total,
+                  (f"T{seq:06d}", period, seq, datetime(2026, 1, 1), due, total, total,
                    total if paid_on else 0, status, cid))
     if paid_on:
         execute(conn, "INSERT INTO payments (bill_id, customer_id, amount, method, reference, paid_at, recorded_by)"
                       " SELECT id, customer_id, total, 'card', CONCAT('P', id), %s, 'test' FROM bills"
-                      " WHERE bill_number = %s", (paid_on, f"T{seq[0]:06d}"))
+                      " WHERE bill_number = %s", (paid_on, f"T{seq:06d}"))
     return bid
 
 

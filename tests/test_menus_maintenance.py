@@ -3,13 +3,13 @@ import io
 from datetime import datetime
 
 from helpers import make_customer, make_plan
-from typed_input import typing
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
 from telco_console.repositories.base import execute
 from telco_console.ui.app import Console
 from telco_console.ui.menus import maintenance as menu
 from telco_console.ui.menus import sections_for
+from typed_input import typing
 
 
 def _console(ctx):
@@ -19,7 +19,7 @@ def _console(ctx):
 
 def test_section_roles():
     assert "Database maintenance" in [s.title for s in sections_for("admin")]
-    analyst = [s for s in sections_for("analyst") if s.title == "Database maintenance"][0]
+    analyst = next(s for s in sections_for("analyst") if s.title == "Database maintenance")
     assert [i.label for i in analyst.visible_items("analyst")] == ["Check the rollups"]
     assert "Database maintenance" not in [s.title for s in sections_for("staff")]
 

@@ -1,11 +1,10 @@
 import io
 
-from typed_input import typing
-
 from telco_console.reporting.output import Output
 from telco_console.ui.app import Console
 from telco_console.ui.menus import sections_for
 from telco_console.ui.menus import setup as setup_menu
+from typed_input import typing
 
 
 def _console(ctx):

@@ -35,7 +35,7 @@ def test_exponents_and_absurd_numbers_are_refused_at_once(text):
 
 def test_comma_as_the_operators_separator():
     assert parse_money("12,50", "the amount", separator="comma") == Decimal("12.50")
-    with pytest.raises(ValidationError, match="ambiguous.*comma"):
+    with pytest.raises(ValidationError, match=r"ambiguous.*comma"):
         parse_money("12.50", "the amount", separator="comma")
     assert parse_money(Decimal("12.5"), "the amount", separator="comma") == Decimal("12.50")
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import phonenumbers as P
 import pytest
 
+from helpers import make_customer, make_plan, make_user
 from telco_console.context import AppContext
 from telco_console.errors import ValidationError
 from telco_console.phone import normalise_msisdn, search_digits
 from telco_console.services.collection import importer
 from telco_console.services.collection.matching import candidate
-from helpers import make_customer, make_plan, make_user
 
 FMT = P.PhoneNumberFormat
 TYPES = (P.PhoneNumberType.MOBILE, P.PhoneNumberType.FIXED_LINE)
@@ -138,7 +138,7 @@ def test_import_matches_every_written_form(ctx, tmp_path, region, tz, fast):
     calls = ["record_id,caller,callee,started_at,duration_s,billsec,disposition"]
     sms = ["record_id,sender,recipient,sent_at,length"]
     n = 0
-    for e164, forms in custs:
+    for _e164, forms in custs:
         for text in forms:
             n += 1
             calls.append(f'c{n},"{text}",+33612345678,2026-05-0{1 + n % 9} 10:{n % 60:02d}:00,60,55,ANSWERED')

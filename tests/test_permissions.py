@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import make_customer, make_plan, make_user
 from telco_console import permissions
 from telco_console.cli import build_parser, leaves
 from telco_console.context import User
 from telco_console.permissions import MATRIX, Role, Scope
-
-from helpers import make_customer, make_plan, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 PW = "correct-horse-9"
@@ -241,12 +240,11 @@ def test_every_subcommand_as_every_role(world, config_path, clean_db, _tables, m
     """Each leaf of the argparse tree (new ones included: a leaf without a sample fails), as every
     persona: refused with exit 4 and nothing written, or allowed (not 4, no traceback, not a usage error)."""
     import telco_console.cli as cli
-    from telco_console.reporting.output import Output
-    from telco_console.services import auth
-
     import telco_console.config as config_mod
     from telco_console.context import AppContext
     from telco_console.db.pool import Database
+    from telco_console.reporting.output import Output
+    from telco_console.services import auth
 
     users = world["users"]
     # in process and shared: one parser, one settings object and one pool for every run; the sign-in

@@ -2,11 +2,10 @@ from decimal import Decimal
 
 import pytest
 
+from helpers import DEFAULT_PLAN, make_plan
 from telco_console.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from telco_console.services import plans
 from telco_console.services.plans import parse_money, parse_peak_window, validate_plan
-
-from helpers import DEFAULT_PLAN, make_plan
 
 
 @pytest.mark.parametrize("code", ["basic", "BASIC10", "X", "A_B-C", "A" * 20])

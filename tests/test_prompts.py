@@ -134,7 +134,8 @@ def test_editing_a_customer_enter_keeps_each_value(ctx):
     make_plan(ctx)
     make_customer(ctx, "07911123456", name="Ann Smith", region="North", handset="Pixel 7")
     console, buf = _console(ctx)
-    with typing("07911123456", "", "South", "", "-", "", "2", "") as keys:   # name kept, region changed, handset cleared, e-mail and since kept
+    # name kept, region changed, handset cleared, e-mail and since kept
+    with typing("07911123456", "", "South", "", "-", "", "2", "") as keys:
         run_action(console, admin.edit_customer)
     assert keys.refused == [], buf.getvalue()
     c = customers.get_customer(ctx, "+447911123456")

@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import make_plan, make_user
 from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
 from telco_console.services.billing import rates
-
-from helpers import make_plan, make_user
 
 TUTORIAL = Path(__file__).parent / "data" / "cgrates-tutorial"
 PW = "correct-horse-9"
@@ -174,7 +173,7 @@ def test_menu_imports_quotes_and_sets_a_deck(admin, as_role, tmp_path, monkeypat
     run_action(console, menu.quote)
     text = buf.getvalue()
     assert "version 1 imported" in text and "0.4034" in text and "France (prefix 33)" in text
-    staff = [s for s in sections_for("staff") if s.title == "Rate decks"][0]
+    staff = next(s for s in sections_for("staff") if s.title == "Rate decks")
     assert [i.label for i in staff.visible_items("staff")] == ["Quote a call", "Look up a number",
                                                                "Page through a deck", "List decks and versions"]
     buf.truncate(0)

@@ -6,9 +6,8 @@ import stat
 from datetime import date, datetime
 from decimal import Decimal
 
-from telco_console.repositories import usage
-
 from helpers import make_customer, make_plan, make_user
+from telco_console.repositories import usage
 
 ADMIN = dict(user="boss", password="correct-horse-9")
 
@@ -56,7 +55,8 @@ def test_backup_restore_round_trip(ctx, clean_db, run_cli, tmp_path):
     assert stat.S_IMODE(os.stat(dump).st_mode) == 0o600
     text = dump.read_text(encoding="utf-8")
     assert "INSERT INTO `bills`" in text
-    assert "db.backup" in clean_db.run(lambda conn: [r[0] for r in _q(conn, "SELECT action FROM audit_log ORDER BY id")])
+    actions = clean_db.run(lambda conn: [r[0] for r in _q(conn, "SELECT action FROM audit_log ORDER BY id")])
+    assert "db.backup" in actions
     # damage the data, then restore
     with clean_db.transaction() as conn:
         cur = conn.cursor()

@@ -8,9 +8,9 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+
 from helpers import make_user
 from reports_data import A, B, basic
-
 from telco_console.reporting.render import format_value, safe_cell
 from telco_console.services.report_registry import ReportParams, all_reports
 from telco_console.services.reports import run_report

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 
 from reports_data import A, basic
-from typed_input import typing
-
 from telco_console.reporting.output import Output
 from telco_console.ui.app import Console
 from telco_console.ui.menus import analytics
+from typed_input import typing
 
 
 def console_for(c):

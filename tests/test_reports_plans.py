@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 from helpers import make_customer, make_plan
-
 from telco_console.repositories.base import execute
 from telco_console.services import customers
 from telco_console.services.report_registry import ReportParams

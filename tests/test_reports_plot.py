@@ -37,5 +37,5 @@ def test_nothing_to_draw(tmp_path):
     table_only = Report("Table", [Column("x")], [["a"]])
     with pytest.raises(ValidationError, match="no chart"):
         save(table_only, str(tmp_path / "t.png"))
-    with pytest.raises(ValidationError, match=".png"):
+    with pytest.raises(ValidationError, match=r"\.png"):
         save(table_only, str(tmp_path / "t.jpg"))

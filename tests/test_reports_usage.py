@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from reports_data import A, B, basic
 
+from reports_data import A, B, basic
 from telco_console.errors import PermissionDenied, ValidationError
 from telco_console.services.report_registry import ReportParams
 from telco_console.services.reports import run_report

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from helpers import make_customer, make_plan
-from analytics_data import TELLCO_SAMPLE
-from reports_data import data, write
 
+from analytics_data import TELLCO_SAMPLE
+from helpers import make_customer, make_plan
+from reports_data import data, write
 from telco_console.services.report_registry import ReportParams
 from telco_console.services.reports import run_report
 from telco_console.services.reports.xdr import clean_column, deciles, describe

@@ -3,8 +3,8 @@ with the other rollups, and read by the usage reports for the whole months of a 
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 

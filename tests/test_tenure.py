@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from test_numbering import operator_ctx
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.errors import ValidationError
 from telco_console.services import customers
 from telco_console.services.collection import importer, manual, unmatched
-from test_numbering import operator_ctx
 
 PW = "correct-horse-9"
 

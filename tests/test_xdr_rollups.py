@@ -7,9 +7,9 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
-from reports_data import data
 
 from helpers import make_customer, make_plan
+from reports_data import data
 from telco_console.repositories import reports as repo
 from telco_console.repositories import usage
 from telco_console.repositories.base import execute, fetch_all

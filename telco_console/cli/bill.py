@@ -74,7 +74,6 @@ def register(sub) -> None:
 
 def cmd_run(ctx, args, out) -> int:
     from telco_console.services.billing import billrun, delivery
-
     from telco_console.services.billing.rates import UnratedCalls
 
     try:

@@ -15,10 +15,12 @@ def register(sub) -> None:
             "accounts admin/analyst/staff (their passwords are printed once); needs an admin, except on an "
             "empty database")
     a = ps.add_parser("load", help=text, description=text)
-    a.add_argument("--customers", type=whole(1, 1_000_000, "a number of customers"), default=1000, metavar="N", help="how many customers (default 1000)")
-    a.add_argument("--days", type=whole(1, 3_660, "a number of days"), default=30, metavar="D", help="days of usage, up to yesterday (default 30)")
-    a.add_argument("--seed", type=whole(0, 2 ** 32 - 1, "a seed"), default=42, metavar="S", help="random seed: the same seed gives the same "
-                                                                     "data (default 42)")
+    a.add_argument("--customers", type=whole(1, 1_000_000, "a number of customers"), default=1000, metavar="N",
+                   help="how many customers (default 1000)")
+    a.add_argument("--days", type=whole(1, 3_660, "a number of days"), default=30, metavar="D",
+                   help="days of usage, up to yesterday (default 30)")
+    a.add_argument("--seed", type=whole(0, 2 ** 32 - 1, "a seed"), default=42, metavar="S",
+                   help="random seed: the same seed gives the same data (default 42)")
     a.add_argument("--if-empty", action="store_true",
                    help="do nothing when customers exist already (for `make run`)")
     a.set_defaults(func=cmd_load, auth=False, needs_db=True)

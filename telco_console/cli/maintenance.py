@@ -10,7 +10,8 @@ def register_db(ps) -> None:
     """Add the maintenance actions to the `db` command's subparsers."""
     a = ps.add_parser("partitions", help="list the monthly partitions of the usage tables; "
                                          "--add-months N gives the next N months their own partitions")
-    a.add_argument("--add-months", type=whole(1, 120, "a number of months"), metavar="N", help="split the catch-all so each month from "
+    a.add_argument("--add-months", type=whole(1, 120, "a number of months"), metavar="N",
+                   help="split the catch-all so each month from "
                    "now to N months ahead has its own partition (for a monthly cron job)")
     add_format(a)
     a.set_defaults(func=cmd_partitions)

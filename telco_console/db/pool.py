@@ -21,8 +21,13 @@ import mysql.connector
 from mysql.connector import errorcode
 
 from telco_console.db import driver  # noqa: F401  (the C extension's commit/rollback raise driver errors)
-from telco_console.errors import (DatabaseError, DatabaseUnavailable, PermissionDenied, TelcoError,
-                                  database_error_message)
+from telco_console.errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    PermissionDenied,
+    TelcoError,
+    database_error_message,
+)
 
 T = TypeVar("T")
 

@@ -69,7 +69,7 @@ class Credentials:
     app_password: str
 
     @classmethod
-    def generate(cls) -> "Credentials":
+    def generate(cls) -> Credentials:
         return cls(secrets.token_urlsafe(18), OWNER_USER, secrets.token_urlsafe(18),
                    APP_USER, secrets.token_urlsafe(18))
 
@@ -85,7 +85,7 @@ class Credentials:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path) -> "Credentials":
+    def load(cls, path: Path) -> Credentials:
         cp = configparser.ConfigParser(interpolation=None)
         cp.read(path)
         return cls(cp["root"]["password"], cp["owner"]["user"], cp["owner"]["password"],

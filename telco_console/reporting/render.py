@@ -54,12 +54,12 @@ def human_duration(seconds: float) -> str:
     s = abs(seconds)
     if s < 10:
         return f"{sign}{s:.1f} s" if s != int(s) else f"{sign}{int(s)} s"
-    total = int(round(s))
+    total = round(s)
     if total < 60:
         return f"{sign}{total} s"
     if total < 3600:
         return f"{sign}{total // 60} min {total % 60} s"
-    minutes = int(round(s / 60))
+    minutes = round(s / 60)
     return f"{sign}{minutes // 60:,} h {minutes % 60:02d} min"
 
 

@@ -1,8 +1,9 @@
 """The Report: what every service returns for display. Plain data, no SQL, no printing."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence, Union
+from typing import Any
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Heatmap:
     vmax: float | None = None
 
 
-Panel = Union[Bars, Lines, Heatmap]
+Panel = Bars | Lines | Heatmap
 
 
 @dataclass
@@ -97,12 +98,12 @@ class Report:
     totals: list[Any] | None = None
     notes: list[str] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-    sections: list["Report"] = field(default_factory=list)
+    sections: list[Report] = field(default_factory=list)
     empty_message: str = "no data for these filters"
     plot: Plot | None = None     # optional figure for a PNG (reporting.plot)
 
     @classmethod
-    def simple(cls, title: str, headers: list[str], rows: list[list[Any]], **kw) -> "Report":
+    def simple(cls, title: str, headers: list[str], rows: list[list[Any]], **kw) -> Report:
         """Columns whose kinds are guessed from the first row's values."""
         from datetime import date, datetime
         from decimal import Decimal
@@ -140,7 +141,7 @@ class Report:
     def as_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.headers, r)) for r in self.rows]
 
-    def all_reports(self) -> list["Report"]:
+    def all_reports(self) -> list[Report]:
         """This report and its sections, depth first."""
         out = [self]
         for s in self.sections:

@@ -3,8 +3,9 @@ model_runs and customer_scores. Aggregates are read with an unbuffered cursor in
 caller can fill preallocated arrays in bounded memory."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from telco_console.applications import APPS
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert

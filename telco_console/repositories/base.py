@@ -1,7 +1,8 @@
 """Small helpers shared by the repositories: rows as dicts, one-row fetches."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def fetch_all(conn, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:

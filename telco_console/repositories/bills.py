@@ -6,9 +6,10 @@ chronological order with a running sum (window function, ordered by started_at, 
 part of each call beyond the allowance is charged at that call's peak or off-peak rate."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
 from telco_console.repositories.rates import deck_ctes
@@ -409,7 +410,8 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
         # every expression from the values before the update (whatever the order of assignment)
         tax = "ROUND((subtotal + late_amount) * CAST(%(tax_rate)s AS DECIMAL(10,6)), %(minor)s)"
         _exec(conn, f"UPDATE billrun_rating SET tax = {tax}, total = subtotal + late_amount + {tax},"
-                    " subtotal = subtotal + late_amount WHERE late_amount > 0", dict(tax_rate=str(tax_rate), minor=minor))
+                    " subtotal = subtotal + late_amount WHERE late_amount > 0",
+              dict(tax_rate=str(tax_rate), minor=minor))
         _exec(conn, """
     UPDATE bills b JOIN billrun_rating t ON t.customer_id = b.customer_id
     SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')

@@ -1,7 +1,7 @@
 """Bulk writes for the demo data set: many customers in one statement."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from telco_console.repositories.base import fetch_value
 

@@ -2,7 +2,7 @@
 on the phone number (leads.phone and calls/sms.other_party are both E.164)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_value
 

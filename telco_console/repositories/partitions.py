@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator, Sequence
 
 from telco_console.db.driver import DriverError
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value

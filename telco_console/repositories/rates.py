@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal, localcontext
+
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, insert
 
 BEGINNING = datetime(1000, 1, 1)
@@ -170,7 +171,8 @@ def deck_ctes(cust: str = "cust") -> str:
     row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
     to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
     (calls no entry covers). `cust` must give one row per customer and plan segment: customer_id,
-    hfrom/hto (the segment's days), deck_id, inc (the plan's increment) and allow_s (its allowance). Named parameters: start, end, minor.
+    hfrom/hto (the segment's days), deck_id, inc (the plan's increment) and allow_s (its allowance).
+    Named parameters: start, end, minor.
 
     Set-based: the version in force at each call's start; the prefixes each number matches, from
     rate_numbers (resolve_numbers() first); the entry by prefix length, then latest timing start,
@@ -197,7 +199,8 @@ dk AS (
     AND k.billsec > 0
 ),
 de AS (
-  SELECT dk.customer_id, dk.hfrom, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s, e.entry_no,
+  SELECT dk.customer_id, dk.hfrom, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s,
+         e.entry_no,
          ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
                             LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
   FROM dk LEFT JOIN (rate_numbers dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
@@ -283,7 +286,8 @@ WITH dv AS (
 nn AS (
   SELECT DISTINCT dv.version_id, k.other_party AS num
   FROM calls k """ + join + """
-  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s
+    AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
     AND NOT EXISTS (SELECT 1 FROM rate_numbers r WHERE r.version_id = dv.version_id AND r.num = k.other_party
                     AND r.prefix = '~')

@@ -12,7 +12,6 @@ from telco_console.applications import APPS
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_rows
 from telco_console.timeutil import next_month
 
-
 # usage_daily/usage_monthly sums per customer: alias -> SQL expression. Whole numbers come back
 # as integers (a SUM is a DECIMAL, which costs the driver a Decimal per value)
 DAILY_SUMS = {alias: f"CAST(SUM({expr}) AS SIGNED)" for alias, expr in {

@@ -1,8 +1,8 @@
 """unmatched_records: records whose subscriber is not on our books, kept with the reason."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from telco_console.repositories.base import execute, fetch_all, fetch_value
 

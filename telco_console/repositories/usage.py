@@ -3,8 +3,8 @@ and per-customer reads. Every insert belongs to an ingest batch whose rows are a
 rollups in the same transaction (see rollups.apply_batch)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from telco_console.applications import APPS
 from telco_console.clock import zone
@@ -188,7 +188,7 @@ class Prepared:
     LOAD_MIN rows) and their rollup sums (None when they cannot be summed exactly)."""
     rows: list
     text: str | None
-    sums: "RollupSums | None"
+    sums: RollupSums | None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -410,11 +410,11 @@ def _regions_unchanged(conn, sums: RollupSums) -> bool:
 
 
 def add_rollups(conn, kind: str, rows: Sequence[Sequence], sums: RollupSums | None = None) -> bool:
-    """Add call, SMS or data session rows that were all inserted to usage_daily, usage_monthly and usage_hourly, summed here
-    (the same sums as rollups.apply_batch). sums: rollup_sums of these rows made beforehand, used
-    when the customers' regions are still the ones they were made with. Returns False, having
-    written nothing, when the rows are not ones it can sum exactly (the caller then reads the
-    batch back)."""
+    """Add call, SMS or data session rows that were all inserted to usage_daily, usage_monthly and
+    usage_hourly, summed here (the same sums as rollups.apply_batch). sums: rollup_sums of these
+    rows made beforehand, used when the customers' regions are still the ones they were made with.
+    Returns False, having written nothing, when the rows are not ones it can sum exactly (the
+    caller then reads the batch back)."""
     from telco_console.repositories.base import execute
 
     if sums is not None and sums.kind == kind:
@@ -432,8 +432,9 @@ def add_rollups(conn, kind: str, rows: Sequence[Sequence], sums: RollupSums | No
 
 def _upsert_statements(table: str, keys: Sequence[str], cols: Sequence[str], sums: dict) -> list[tuple[str, list]]:
     """(sql, params) of INSERT ... ON DUPLICATE KEY UPDATE col = col + VALUES(col) (NULL-aware
-    for the application columns), in key order, 1,000 rows a statement. Numbers and dates are written as literals (they are ints and
-    dates, nothing else: '%d' refuses anything else); text keys (the region) go as parameters."""
+    for the application columns), in key order, 1,000 rows a statement. Numbers and dates are written
+    as literals (they are ints and dates, nothing else: '%d' refuses anything else); text keys (the
+    region) go as parameters."""
     from datetime import date
 
     items = sorted(sums.items())
@@ -452,7 +453,9 @@ def _upsert_statements(table: str, keys: Sequence[str], cols: Sequence[str], sum
     if nullable:                    # an application's bytes may be None: NULL, else the int
         for i in nullable:
             val_fmt[i] = "%s"
-        items = [(key, [v if i not in nullable else "NULL" if v is None else "%d" % v for i, v in enumerate(vals)])
+        # '%d' as in row_fmt (not an f-string): the same check that the value is a number
+        items = [(key, [v if i not in nullable else "NULL" if v is None else "%d" % v  # noqa: UP031
+                        for i, v in enumerate(vals)])
                  for key, vals in items]
     row_fmt = "(" + ", ".join(key_fmt + val_fmt) + ")"
     for i in range(0, len(items), 1000):

@@ -13,10 +13,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from telco_console.context import AppContext
 from telco_console.errors import DatabaseUnavailable, NotFoundError, ServerError, ValidationError

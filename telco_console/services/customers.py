@@ -8,9 +8,9 @@ from telco_console.context import AppContext
 from telco_console.errors import DuplicateError, NotFoundError, ValidationError
 from telco_console.phone import normalise_msisdn, search_digits, try_normalise
 from telco_console.reporting.report import Column, Report
-from telco_console.services.collection import fields as F
 from telco_console.repositories import customers as customers_repo
 from telco_console.repositories import plans as plans_repo
+from telco_console.services.collection import fields as F
 from telco_console.timeutil import parse_date
 
 STATUSES = ("active", "suspended", "closed")

@@ -180,7 +180,7 @@ def _archive_month(ctx, conn, first: date, out_dir: Path) -> ArchiveResult:
                     buf = io.StringIO()
                     w = csv.writer(buf, lineterminator="\n")
 
-                    def flush():
+                    def flush(buf=buf, digest=digest, raw=raw):
                         data = buf.getvalue().encode("utf-8")
                         digest.update(data)
                         raw.write(data)
@@ -304,7 +304,7 @@ def restore_archive(ctx, path: str | os.PathLike, progress=None) -> dict:
             if missing:
                 raise ValidationError(f"the archive's {table} has columns the table lacks: {', '.join(missing)}")
         conn.commit()
-        for table, info in manifest["tables"].items():
+        for table in manifest["tables"]:
             parts.split_out_month(conn, table, first)
             conn.commit()
             n = 0

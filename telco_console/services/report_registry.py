@@ -6,9 +6,10 @@ flags/prompts a report needs beyond the common ones (ReportParams.extra holds th
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 # modules that define REPORTS, in menu order
 REPORT_MODULES: list[str] = [

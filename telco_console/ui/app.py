@@ -2,10 +2,9 @@
 Ctrl-C at any prompt goes back to the menu; a database outage is reported and the menu stays."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from telco_console.context import AppContext
-from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError, digits as _digits
+from telco_console.errors import AuthError, DatabaseUnavailable, TelcoError
+from telco_console.errors import digits as _digits
 from telco_console.reporting.output import Output
 from telco_console.reporting.report import Report
 from telco_console.ui import prompts

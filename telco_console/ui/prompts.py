@@ -6,14 +6,16 @@ database. A default is never typed into the answer for the user to erase: it is 
 ("Enter: csv") and an empty answer takes it. Yes/no questions are questionary confirms (one key)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import questionary
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.styles import Style
 
-from telco_console.errors import TelcoError, ValidationError, digits as _digits
+from telco_console.errors import TelcoError, ValidationError
+from telco_console.errors import digits as _digits
 
 STYLE = Style([("qmark", "fg:#5f87ff bold"), ("question", "bold"), ("answer", "fg:#00af87 bold"),
                ("instruction", "fg:#808080")])
@@ -136,9 +138,9 @@ def ask_output_file(message: str, default: str = "", suffix: str | None = None, 
         path = text.strip()
         if suffix and not path.lower().endswith(suffix):
             raise ValidationError(f"the file name must end in {suffix}")
-        if create_folder and str(Path(path).parent) == create_folder and not Path(create_folder).exists():
-            if Path(path).suffix:
-                return path
+        if (create_folder and str(Path(path).parent) == create_folder and not Path(create_folder).exists()
+                and Path(path).suffix):
+            return path
         check_output(path, overwrite=True)
         return path
 
@@ -224,7 +226,7 @@ def ask_customer(console, message: str = "Customer MSISDN:", parse: Callable[[st
             console.out.write(f"  {i:>2}) {r['msisdn']}  {r['name']}  ({r['region']}, {r['status']})")
         console.out.write("   0) search again")
 
-        def pick(text: str) -> int:
+        def pick(text: str, found=found) -> int:
             t = text.strip()
             if not _digits(t) or not 0 <= int(t) <= len(found):
                 raise ValidationError(f"type a number from 0 to {len(found)}")

@@ -27,7 +27,7 @@ def shown(metric: str, value: float) -> float | int:
     """A raw metric in display units: sessions as a count, duration in seconds (shown as h/min/s),
     traffic in MB."""
     if metric == "sessions":
-        return int(round(value))
+        return int(round(value))  # noqa: RUF046 -- value may be a numpy float (v.min(), v.mean())
     if metric == "duration_ms":
         return Seconds(round(value / 1000.0, 1))
     return round(value / 1e6, 3)

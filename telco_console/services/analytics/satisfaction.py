@@ -19,9 +19,8 @@ from telco_console.phone import normalise_msisdn
 from telco_console.reporting.report import Bars, Column, Plot, Report
 from telco_console.repositories import analytics as repo
 from telco_console.repositories import customers as customers_repo
-from telco_console.services.analytics import engagement, experience
+from telco_console.services.analytics import engagement, experience, tracking
 from telco_console.services.analytics import features as F
-from telco_console.services.analytics import tracking
 
 MODEL = "satisfaction"
 MIN_REGRESSION_ROWS = 20
@@ -92,7 +91,7 @@ def regression(X, y, seed: int = F.SEED, train=None, test=None) -> dict[str, Any
     baseline = np.full_like(yte, float(np.mean(ytr)))
     return {"r2": float(r2_score(yte, pred)), "linear_r2": float(r2_score(yte, lin)),
             "baseline_r2": float(r2_score(yte, baseline)), "mae": float(mean_absolute_error(yte, pred)),
-            "train_rows": int(len(ytr)), "test_rows": int(len(yte)), "iterations": int(model.n_iter_),
+            "train_rows": len(ytr), "test_rows": len(yte), "iterations": int(model.n_iter_),
             "model": "gradient-boosted trees (HistGradientBoostingRegressor)"}
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from telco_console.errors import NotFoundError, ValidationError
 from telco_console.reporting.report import Column, Report

@@ -126,10 +126,10 @@ def run(ctx, period, dry: bool = False, skip_unrated: bool = False, force: bool 
         try:
             s, run_id, unrated_n = _run_once(ctx, p, skip_unrated)
             break
-        except UnratedCalls:
+        except UnratedCalls as exc:
             calls = _unrated(ctx, p)
             raise UnratedCalls(f"bill run {p} stopped: {len(calls)} calls have no rate in their plan's deck"
-                               f" (nothing written; add the rates, or run with --skip-unrated)", calls, str(p))
+                               f" (nothing written; add the rates, or run with --skip-unrated)", calls, str(p)) from exc
         except DatabaseError as exc:
             # a deadlock on the period row, a lock wait timeout, or a Galera certification conflict:
             # the other run has committed or will; run again (it then creates only what is missing)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 
 ROUNDINGS = {"*up": ROUND_CEILING, "*down": ROUND_FLOOR, "*middle": ROUND_HALF_UP}
 ANY = "*any"
@@ -207,7 +208,7 @@ def parse_decimal(text: str, what: str, allow_empty: bool = False) -> Decimal | 
     t = (text or "").strip()
     if not t and allow_empty:
         return None
-    from telco_console.money import parse_money     # the one bounded money parser (a point in files)
+    from telco_console.money import parse_money  # the one bounded money parser (a point in files)
 
     try:
         return parse_money(t, what, places=8, maximum=Decimal(10) ** 9, quantize=False)

@@ -11,13 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from telco_console.context import AppContext
-from telco_console.errors import NotFoundError, ValidationError, digits as _digits
+from telco_console.errors import NotFoundError, ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.phone import try_normalise
 from telco_console.reporting.report import Column, Report
-from telco_console.services.report_registry import ReportSpec
 from telco_console.repositories import plans as plans_repo
 from telco_console.repositories import rates as rates_repo
 from telco_console.services.billing import decks as D
+from telco_console.services.report_registry import ReportSpec
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -54,7 +55,8 @@ class ImportResult:
     seconds: float
 
     def report(self) -> Report:
-        eff = "the beginning" if self.effective_from == rates_repo.BEGINNING else f"{self.effective_from:%Y-%m-%d %H:%M:%S}"
+        eff = ("the beginning" if self.effective_from == rates_repo.BEGINNING
+               else f"{self.effective_from:%Y-%m-%d %H:%M:%S}")
         return Report(f"Rate deck {self.deck}: version {self.version} imported", [Column("Field"), Column("Value")],
                       [["Deck", self.deck], ["Version", str(self.version)], ["Entries", f"{self.entries:,}"],
                        ["Rate groups", f"{self.groups:,}"], ["In force from", eff],
@@ -362,7 +364,8 @@ def list_decks(ctx: AppContext) -> Report:
         if v is None:
             rows.append([d["name"], d["kind"], None, "", None, "", d["plans"] or ""])
             continue
-        eff = "the beginning" if v["effective_from"] <= rates_repo.BEGINNING else f"{v['effective_from']:%Y-%m-%d %H:%M:%S}"
+        eff = ("the beginning" if v["effective_from"] <= rates_repo.BEGINNING
+               else f"{v['effective_from']:%Y-%m-%d %H:%M:%S}")
         rows.append([d["name"], d["kind"], v["version"], eff, v["entries"],
                      v["source"] + (f" ({v['rating_plan']})" if v["rating_plan"] else ""), d["plans"] or ""])
     report = Report("Rate decks", [Column("Deck"), Column("Kind"), Column("Version", "int"), Column("In force from"),

@@ -53,7 +53,7 @@ class Rating:
     unrated_n: int = 0                     # calls of a decked plan that no entry covers (not billed)
 
     @classmethod
-    def from_row(cls, r: dict) -> "Rating":
+    def from_row(cls, r: dict) -> Rating:
         counts = ("days_active", "call_s", "sms_sent", "bytes_used", "peak_s", "offpeak_s", "sms_n", "mb_n",
                   "unrated_n")
         return cls(**{f.name: int(r[f.name] or 0) if f.name in counts else r[f.name] for f in fields(cls)})
@@ -176,7 +176,7 @@ def rate_spans(spans: list[PlanSpan], days_active: int = 30, days_in_period: int
     x = dict.fromkeys(("subscription", "peak_calls", "offpeak_calls", "sms", "data"), Decimal(0))
     for sp in spans:
         plan = sp.plan
-        share = (lambda v: v * sp.days // days_active) if days_active > 0 else (lambda v: v)  # noqa: E731
+        share = (lambda v, sp=sp: v * sp.days // days_active) if days_active > 0 else (lambda v: v)
         inc = max(int(plan.get("increment_seconds", 60)), 1)
         allow = share(int(plan.get("included_minutes", 0)) * 60)
         used = 0
@@ -209,7 +209,7 @@ def rate_spans(spans: list[PlanSpan], days_active: int = 30, days_in_period: int
         sms_n = max(0, int(sp.sms_sent) - share(int(plan.get("included_sms", 0))))
         over = max(0, int(sp.bytes_used) - share(int(plan.get("included_mb", 0)) * MB))
         mb_n = -(-over // MB)
-        d = lambda k: Decimal(str(plan[k]))  # noqa: E731
+        d = lambda k, plan=plan: Decimal(str(plan[k]))  # noqa: E731
         x["subscription"] += d("monthly_fee") * sp.days
         x["peak_calls"] += peak_s * d("peak_rate")
         x["offpeak_calls"] += offpeak_s * d("offpeak_rate")

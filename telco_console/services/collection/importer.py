@@ -201,7 +201,7 @@ class Reader:
         self.parse, _ = parsers.row_parser(fmt, header, fast)
         self.kind = getattr(self.parse, "kind", "data" if fmt == "tellco" else "calls")
 
-    def batches(self, tz: str, now, batch_size: int, rejects: "Rejects", file: str):
+    def batches(self, tz: str, now, batch_size: int, rejects: Rejects, file: str):
         """(records, rows rejected meanwhile) of at most batch_size records, in file order (a
         customers file's records come with their line number and text)."""
         parse, keep_lines = self.parse, self.kind == "customers"
@@ -249,7 +249,7 @@ class Writer:
     thread. Customers files are written in line (their checks need the plans)."""
 
     def __init__(self, ctx: AppContext, kind: str, matcher: Matcher, import_id: int, fast: bool, region: str,
-                 rejects: "Rejects", file: str, result: ImportResult, progress: Progress, reader: Reader):
+                 rejects: Rejects, file: str, result: ImportResult, progress: Progress, reader: Reader):
         self.ctx, self.kind, self.matcher, self.import_id = ctx, kind, matcher, import_id
         self.fast, self.region, self.rejects, self.file = fast, region, rejects, file
         self.result, self.progress, self.reader = result, progress, reader

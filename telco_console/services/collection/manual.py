@@ -14,8 +14,7 @@ from telco_console.errors import NotFoundError, ValidationError
 from telco_console.phone import is_international, normalise_msisdn, try_normalise
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import customers as customers_repo
-from telco_console.repositories import manual_records
-from telco_console.repositories import usage
+from telco_console.repositories import manual_records, usage
 from telco_console.services.collection import fields as F
 
 DIRECTIONS = ("out", "in")
@@ -239,7 +238,7 @@ def data_preview(ctx: AppContext, msisdn, started, duration=None, ended=None, dl
     ul = ul if isinstance(ul, int) else F.byte_volume(ul, "the uploaded volume")
     if dl < 0 or ul < 0:
         raise ValidationError("volumes cannot be negative")
-    values = {c: None for c in usage.DATA_COLS}
+    values = dict.fromkeys(usage.DATA_COLS)
     for k, v in (apps or {}).items():
         if k not in [f"{a}_{d}" for a in APPS for d in ("dl", "ul")]:
             raise ValidationError(f"unknown application volume {k}: use {', '.join(APPS)} with _dl or _ul")

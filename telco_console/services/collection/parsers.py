@@ -8,9 +8,9 @@ import hashlib
 import io
 import itertools
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
 
 from telco_console.clock import zone
 from telco_console.errors import ValidationError

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from telco_console import permissions
 from telco_console.context import AppContext
-from telco_console.errors import NotFoundError, PermissionDenied, ValidationError, digits as _digits
+from telco_console.errors import NotFoundError, PermissionDenied, ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.reporting.report import Column, Report
 from telco_console.repositories import manual_records
 

@@ -40,7 +40,7 @@ def baskets(ctx: AppContext, min_mb: float = 0.0, used: str = "share", date_from
             out.append(frozenset(a for a in repo.APPS if total > 0 and float(r[a] or 0) >= min_share * total))
         return out
     if used == "any":
-        limits = {a: min_mb * 1_000_000 for a in repo.APPS}
+        limits = dict.fromkeys(repo.APPS, min_mb * 1000000)
     else:
         limits = {}
         for a in repo.APPS:
@@ -73,7 +73,7 @@ def rules(baskets_: list[frozenset[str]], min_support: float = 0.05, min_confide
     for r in found.itertuples(index=False):
         out.append({"antecedent": " + ".join(sorted(r.antecedents)), "consequent": " + ".join(sorted(r.consequents)),
                     "support": float(r.support), "confidence": float(r.confidence), "lift": float(r.lift),
-                    "count": int(round(float(r.support) * n)), "items": len(r.antecedents) + len(r.consequents)})
+                    "count": round(float(r.support) * n), "items": len(r.antecedents) + len(r.consequents)})
     out.sort(key=lambda r: (-r["lift"], -r["confidence"], -r["support"], r["antecedent"], r["consequent"]))
     return out
 

@@ -97,7 +97,7 @@ def learn(codes, names: list[str], states: list[list[str]], max_parents: int = M
     """Greedy hill climbing on the total BIC from the empty graph; returns the fitted Network."""
     cards = [len(s) for s in states]
     p = len(names)
-    parents: dict[int, tuple[int, ...]] = {v: () for v in range(p)}
+    parents: dict[int, tuple[int, ...]] = dict.fromkeys(range(p), ())
     cache: dict[tuple, float] = {}
 
     def score(child, ps) -> float:
@@ -107,7 +107,7 @@ def learn(codes, names: list[str], states: list[list[str]], max_parents: int = M
         return cache[key]
 
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 -- read after the loop: the passes made
         best, move = 1e-9, None
         for a in range(p):
             for b in range(p):

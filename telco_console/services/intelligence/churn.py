@@ -48,7 +48,7 @@ def single_thread():
     """Limit OpenMP/BLAS to one thread around model work: on a small, shared machine the
     gradient-boosting grower spins its threads against other processes (measured: a 300-row fit
     takes 12.9 s with the default threads under load, 0.28 s with one)."""
-    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime, so that the limit reaches it)
+    import sklearn.ensemble
     import sklearn.neighbors  # noqa: F401
     from threadpoolctl import threadpool_limits
 
@@ -62,7 +62,7 @@ def metrics(y_true, proba, threshold: float = 0.5) -> dict:
     out = {"accuracy": float(accuracy_score(y_true, pred)),
            "precision_churn": float(precision_score(y_true, pred, zero_division=0)),
            "recall_churn": float(recall_score(y_true, pred, zero_division=0)),
-           "rows": int(len(y_true)), "churners": int(sum(y_true))}
+           "rows": len(y_true), "churners": int(sum(y_true))}
     out["roc_auc"] = float(roc_auc_score(y_true, proba)) if 0 < sum(y_true) < len(y_true) else None
     return out
 
@@ -262,7 +262,7 @@ def validate_bigml(directory: str | Path | None = None, seed: int = 0) -> dict:
         proba = model.predict_proba(bigml_features(Xte, fs, st))[:, 1]
         train_loss = log_loss_of(ytr, model.predict_proba(Mtr)[:, 1])
     m = metrics(yte, proba, choice["threshold"])
-    m.update(train_rows=int(len(ytr)), model=type(model).__name__, n_iter=int(model.n_iter_),
+    m.update(train_rows=len(ytr), model=type(model).__name__, n_iter=int(model.n_iter_),
              train_loss=train_loss,
              ci=bootstrap_ci(yte, proba, choice["threshold"], seed=seed), choice=choice,
              accuracy_at_half=float(((proba >= 0.5) == yte).mean()))

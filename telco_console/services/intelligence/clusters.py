@@ -149,6 +149,7 @@ def report(ctx: AppContext, months: int = 6, k: int | None = None) -> Report:
                        f"k at which one more cluster lowers the cost by less than {ELBOW_RULE:.0%} of the cost at "
                        f"k=1 (--k overrides it)")
     report.sections.append(elbow)
-    report.notes.append(f"{len(rows):,} active and suspended customers; K-modes (Huang init, 5 starts; 2 a k for the curve), "
-                        f"{r['iterations']} iterations, final cost {r['cost']:,.0f}; model run #{run.id}")
+    report.notes.append(f"{len(rows):,} active and suspended customers; K-modes (Huang init, 5 starts; "
+                        f"2 a k for the curve), {r['iterations']} iterations, final cost {r['cost']:,.0f}; "
+                        f"model run #{run.id}")
     return report

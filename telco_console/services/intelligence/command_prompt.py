@@ -12,7 +12,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 
 MAX_TOP = 1000
 DEFAULT_TOP = 10

@@ -112,7 +112,8 @@ def knn_report(ctx: AppContext, top: int = 20, window_days: int = churn.WINDOW_D
     report.sections.append(Report(f"Time split: trained at {first}, scored at {second}",
                                   [Column("Measure"), Column("Value", "float", 3)],
                                   [["accuracy", held["accuracy"]], ["balanced accuracy", held["balanced_accuracy"]],
-                                   ["ROC AUC", held["roc_auc"]], ["majority-class accuracy", held["majority_accuracy"]]]))
+                                   ["ROC AUC", held["roc_auc"]],
+                                   ["majority-class accuracy", held["majority_accuracy"]]]))
     order = np.lexsort((np.array([now.ids[i] for i in active]), -p_now))[:top] if active else []
     report.sections.append(Report(f"Active customers whose {best} nearest neighbours left most often",
                                   [Column("MSISDN"), Column("Neighbours who left", "percent", 0)],
@@ -191,7 +192,7 @@ def fit_compare(X, y, names: list[str], seed: int = 0) -> dict:
                         None])
         imp = permutation_importance(trees, X[te], y[te], n_repeats=5, random_state=seed)
     ranking = sorted(zip(names, imp.importances_mean.tolist()), key=lambda t: -t[1])[:8]
-    return {"results": results, "importance": ranking, "test_rows": int(len(te)), "iterations": int(trees.n_iter_)}
+    return {"results": results, "importance": ranking, "test_rows": len(te), "iterations": int(trees.n_iter_)}
 
 
 def regression_report(ctx: AppContext, target: str = "data", months: int = 3, seed: int = 0) -> Report:

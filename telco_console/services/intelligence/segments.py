@@ -154,8 +154,8 @@ def segments_report(ctx: AppContext, months: int = 6) -> Report:
             report.notes.append("no bills in these months (run the bill run first): the value split falls back "
                                 "on usage only")
         report.notes.append(f"rule: high-risk = owes past due or >= 1/3 of bills overdue (collect); else average "
-                            f"bill >= median {placed.median_bill} (and > 0) -> high-value/low-risk (retain); else usage "
-                            f"index >= 0.5 -> low-profit/high-value/low-risk (up-sell); else low-value/low-risk "
+                            f"bill >= median {placed.median_bill} (and > 0) -> high-value/low-risk (retain); else "
+                            f"usage index >= 0.5 -> low-profit/high-value/low-risk (up-sell); else low-value/low-risk "
                             f"(cross-sell). Centres are the segment means. Usage index = mean percentile of "
                             f"minutes, SMS and MB. Bills from {placed.since:%Y-%m}.")
         run.rows = len(rows)

@@ -7,8 +7,16 @@ from telco_console.errors import ValidationError
 from telco_console.reporting.report import Bars, Chart, Column, Heatmap, Lines, Plot, Report
 from telco_console.repositories import reports as repo
 from telco_console.services.report_registry import ReportOption, ReportSpec
-from telco_console.services.reports.common import (WEEKDAYS, currency, mb, minutes, money, read_scoped,
-                                                   scope, sum_columns)
+from telco_console.services.reports.common import (
+    WEEKDAYS,
+    currency,
+    mb,
+    minutes,
+    money,
+    read_scoped,
+    scope,
+    sum_columns,
+)
 
 GROUP = "Usage and network"
 SORTS = repo.SORT_KEYS

@@ -7,8 +7,8 @@ item without an action (an older form) is shown to its roles, or to the whole au
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from telco_console import permissions
 

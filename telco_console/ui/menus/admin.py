@@ -2,7 +2,8 @@
 and admins of a region for their region; each item as the permission matrix allows)."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.phone import normalise_msisdn
 from telco_console.services.collection import fields as F
 from telco_console.timeutil import parse_date

@@ -2,7 +2,8 @@
 parameters each report declares (with date presets), shown paged and kept for saving."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 

@@ -91,7 +91,8 @@ def record_payment(console) -> None:
     accept = False
     excess = payments.overpayment(console.ctx, number, amount)
     if excess > 0:
-        accept = prompts.confirm(f"That is {excess} more than is due (this bill and any older unpaid ones). Keep {excess} as a credit for the next bill?")
+        accept = prompts.confirm(f"That is {excess} more than is due (this bill and any older unpaid ones). "
+                                 f"Keep {excess} as a credit for the next bill?")
         if not accept:
             console.out.warning("payment not recorded")
             return

@@ -3,7 +3,8 @@ archiving old months and restoring them, rollup check and rebuild. Same services
 `telco-console db partitions|archive|restore-archive|archives|rollups`."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.timeutil import Period
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section

@@ -1,7 +1,8 @@
 """Set-up (admin): the settings in use and the demo data set."""
 from __future__ import annotations
 
-from telco_console.errors import ValidationError, digits as _digits
+from telco_console.errors import ValidationError
+from telco_console.errors import digits as _digits
 from telco_console.ui import prompts
 from telco_console.ui.menus import Item, Section
 
