@@ -9,7 +9,11 @@ if ! "$PYTHON" -m venv --help >/dev/null 2>&1 || ! "$PYTHON" -c "import ensurepi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv >/dev/null
 fi
-[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+# a venv left half-made (no pip) by an interrupted run is made again
+if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
 # setuptools announces how it made the editable install; nothing to act on
 export PYTHONWARNINGS="ignore:Editable installation"
 "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true

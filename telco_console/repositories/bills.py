@@ -50,7 +50,7 @@ def _usage_ctes(time_filter: str, key: str) -> str:
     keys_cu = ", ".join(f"{'u' if k.strip() == 'customer_id' else 'cu'}.{k.strip()}" for k in key.split(","))
     return f"""
 cr AS (
-  SELECT {keys_cu}, u.id, u.started_at,
+  SELECT {keys_cu}, u.id, u.started_at, u.started_utc,
          (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
          (FIND_IN_SET(WEEKDAY(u.started_at), cu.peak_days) > 0 AND TIME(u.started_at) >= cu.peak_start
           AND TIME(u.started_at) < cu.peak_end) AS is_peak,
@@ -61,7 +61,7 @@ cr AS (
 ),
 cc AS (
   SELECT {key}, r, is_peak, allow_s,
-         SUM(r) OVER (PARTITION BY {key} ORDER BY started_at, id ROWS UNBOUNDED PRECEDING) AS cum
+         SUM(r) OVER (PARTITION BY {key} ORDER BY started_utc, id ROWS UNBOUNDED PRECEDING) AS cum
   FROM cr
 ),
 ca AS (

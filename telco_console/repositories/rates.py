@@ -190,7 +190,7 @@ dv AS (
   FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
 ),
 dk AS (
-  SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.billsec, k.other_party AS num, dv.version_id,
+  SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, k.other_party AS num, dv.version_id,
          (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s
   FROM calls k JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
@@ -199,8 +199,8 @@ dk AS (
     AND k.billsec > 0
 ),
 de AS (
-  SELECT dk.customer_id, dk.hfrom, dk.id, dk.started_at, dk.billsec, dk.num, dk.version_id, dk.r, dk.allow_s,
-         e.entry_no,
+  SELECT dk.customer_id, dk.hfrom, dk.id, dk.started_at, dk.started_utc, dk.billsec, dk.num, dk.version_id, dk.r,
+         dk.allow_s, e.entry_no,
          ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
                             LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
   FROM dk LEFT JOIN (rate_numbers dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
@@ -212,9 +212,9 @@ de AS (
     AND e.start_time <= TIME(dk.started_at)
 ),
 dw AS (
-  SELECT de.customer_id, de.hfrom, de.id, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
+  SELECT de.customer_id, de.hfrom, de.id, de.started_utc, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
          e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
-         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id, de.hfrom ORDER BY de.started_at, de.id
+         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id, de.hfrom ORDER BY de.started_utc, de.id
                                           ROWS UNBOUNDED PRECEDING) AS cum
   FROM de LEFT JOIN rate_entries e ON e.version_id = de.version_id AND e.entry_no = de.entry_no
   WHERE de.rk = 1

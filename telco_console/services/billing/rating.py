@@ -92,6 +92,11 @@ class Call:
     direction: str = "out"
     answered: bool = True
     to: str = ""            # the other party (E.164 or as written), for plans with a rate deck
+    started_utc: datetime | None = None   # the real instant; allowances are used in its order
+
+    @property
+    def instant(self) -> datetime:
+        return self.started_utc or self.started_at
 
 
 @dataclass
@@ -181,7 +186,7 @@ def rate_spans(spans: list[PlanSpan], days_active: int = 30, days_in_period: int
         allow = share(int(plan.get("included_minutes", 0)) * 60)
         used = 0
         peak_s = offpeak_s = 0
-        for c in sorted(sp.calls, key=lambda c: (c.started_at, c.id)):
+        for c in sorted(sp.calls, key=lambda c: (c.instant, c.id)):
             if c.direction != "out" or not c.answered or c.billsec <= 0:
                 continue
             r = -(-c.billsec // inc) * inc
