@@ -150,7 +150,8 @@ def world(ctx, cli_env, monkeypatch):
     # `server start|stop|status` act on a managed server's processes: they get a server of the
     # sandbox (its own data folder and port), never the server this suite's database runs on
     from helpers import free_port
-    server_env = dict(env, TELCO_DATABASE_MODE="managed", TELCO_DATABASE_DATADIR=tempfile.mkdtemp(prefix="telco-fuzz-server-"),
+    server_env = dict(env, TELCO_DATABASE_MODE="managed",
+                      TELCO_DATABASE_DATADIR=tempfile.mkdtemp(prefix="telco-fuzz-server-"),
                       TELCO_DATABASE_PORT=str(free_port()))
     env = _EnvFor(env, server_env)
     yield ctx, sandbox, env
