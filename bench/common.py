@@ -159,3 +159,23 @@ def drop_scratch(admin, name: str, keep: bool = False) -> None:
     if not keep:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
     admin.close()
+
+
+def print_results(rows: list[dict], as_json: bool, ratio_places: int = 2) -> None:
+    """A standalone bench's figures: JSON with the load average, or a table of figure, value, unit,
+    floor and ratio, then the load average at the end."""
+    import json
+    import os
+
+    load = os.getloadavg()[0]
+    if as_json:
+        print(json.dumps({"load_avg": load, "results": rows}, indent=2))
+        return
+    from prettytable import PrettyTable
+
+    t = PrettyTable(["figure", "value", "unit", "floor", "ratio"])
+    for r in rows:
+        t.add_row([r["figure"], f"{r['value']:,.2f}", r["unit"], f"{r['floor']:,.2f}",
+                   f"{r['ratio']:.{ratio_places}f}" if r["ratio"] is not None else ""])
+    print(t)
+    print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores")

@@ -12,7 +12,6 @@ figure, value, unit, floor, ratio.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import sys
@@ -98,18 +97,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(args.customers, args.days, Path(tmp), args.dsn)
-    load = os.getloadavg()[0]
-    if args.json:
-        print(json.dumps({"load_avg": load, "results": rows}, indent=2))
-        return 0
-    from prettytable import PrettyTable
-
-    t = PrettyTable(["figure", "value", "unit", "floor", "ratio"])
-    for r in rows:
-        t.add_row([r["figure"], f"{r['value']:,.2f}", r["unit"], f"{r['floor']:,.2f}",
-                   f"{r['ratio']:.2f}" if r["ratio"] is not None else ""])
-    print(t)
-    print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores")
+    common.print_results(rows, args.json, ratio_places=2)
     return 0
 
 
