@@ -30,6 +30,9 @@ from hypothesis import strategies as st
 from helpers import make_customer, make_plan, make_user
 from telco_console.cli import build_parser, leaves
 
+# a Hypothesis run over every subcommand: the full suite runs it, the fast lane and the cluster run do not
+pytestmark = pytest.mark.property
+
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 EXAMPLES = {"ci": 4, "soak": 150}.get(PROFILE, 4)      # per subcommand, in process
 PW = "correct-horse-9"

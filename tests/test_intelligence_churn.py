@@ -16,6 +16,7 @@ from telco_console.services.report_registry import ReportParams, find
 from tests.helpers import make_customer, make_plan
 
 
+@pytest.mark.slow
 def test_bigml_validation_from_the_packaged_data(ctx):
     """No --path: the copy shipped in the package; the figures the issue asks for, with CIs."""
     rep = find("churn-validation").run(ctx, ReportParams())

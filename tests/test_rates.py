@@ -135,6 +135,7 @@ def test_plan_without_deck_quotes_its_own_rates(admin):
     assert r.rows[-1][-1] == "0.20"         # 120 s at 0.10 a minute, peak
 
 
+@pytest.mark.slow
 def test_fifty_thousand_rows_in_one_transaction(admin, tmp_path):
     lines = ["prefix,destination,group,rate,unit,increment"]
     lines += [f"{1000000 + i},Zone {i % 50},Zone {i % 50},0.{i % 97:02d},60,1" for i in range(50_000)]
