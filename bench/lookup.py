@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import time
@@ -38,12 +37,9 @@ def _median_ms(fn) -> float:
 
 
 def measure(customers: int, workdir: Path, dsn: str) -> list[dict]:
-    import mysql.connector
     import numpy as np
 
-    from telco_console.config import load_config
     from telco_console.context import AppContext, User
-    from telco_console.db import migrations
     from telco_console.db.pool import Database
     from telco_console.repositories import customers as customers_repo
     from telco_console.repositories import demo as demo_repo
@@ -51,18 +47,9 @@ def measure(customers: int, workdir: Path, dsn: str) -> list[dict]:
     from telco_console.services import demo, plans
 
     server = common.server_from_dsn(dsn)
-    name = f"telco_bench_{secrets.token_hex(4)}"
-    admin = mysql.connector.connect(**server, collation="utf8mb4_general_ci", autocommit=True)
-    admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
-    cfg = workdir / "bench-lookup.ini"
-    cfg.write_text("\n".join(["[database]", "mode = external", *(f"{k} = {v}" for k, v in server.items()),
-                              f"name = {name}", "", "[operator]", "timezone = Europe/London",
-                              "default_region = GB", ""]))
-    os.chmod(cfg, 0o600)
+    admin, name, config = common.create_scratch(
+        server, lambda name: common.write_config(workdir / "bench-lookup.ini", server, name))
     try:
-        config = load_config(cfg)
-        owner = Database(config, owner=True)
-        migrations.migrate(owner)
         db = Database(config)
         ctx = AppContext(config, db, User(None, "bench", "staff"), progress=False)
         plan_id = plans.add_plan(AppContext(config, db, progress=False), **demo.PLANS[0])["id"]
@@ -88,10 +75,8 @@ def measure(customers: int, workdir: Path, dsn: str) -> list[dict]:
             out.append({"figure": f"lookup over {customers:,} customers: {label}, {found[text]} found",
                         "value": ms, "unit": "ms", "floor": floor, "ratio": ms / floor if floor else None})
         db.close()
-        owner.close()
     finally:
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
+        common.drop_scratch(admin, name)
     return out
 
 

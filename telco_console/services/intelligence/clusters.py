@@ -7,6 +7,7 @@ kmodes is imported here only (the report that uses it)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from telco_console.context import AppContext
 from telco_console.errors import ValidationError
@@ -110,8 +111,8 @@ def report(ctx: AppContext, months: int = 6, k: int | None = None) -> Report:
                                                             "seed": 0}) as run:
         r = compute(X, k)
         labels = r["labels"]
-        revenue = np.array([float(x["revenue"]) for x in rows])
-        total_rev = float(revenue.sum())
+        revenue = [Decimal(x["revenue"] or 0) for x in rows]        # money: summed as Decimal
+        total_rev = sum(revenue, Decimal(0))
         run.rows = len(rows)
         run.metrics = {"k": r["k"], "elbow_k": r["elbow_k"], "costs": r["costs"],
                        "cluster_sizes": np.bincount(labels, minlength=r["k"]).tolist(),
@@ -130,8 +131,9 @@ def report(ctx: AppContext, months: int = 6, k: int | None = None) -> Report:
             values, counts = np.unique(X[member, j], return_counts=True)
             best = int(np.argmax(counts))
             profile.append(f"{values[best]} ({100.0 * counts[best] / n:.0f}%)")
+        cluster_rev = sum((revenue[i] for i in np.flatnonzero(member)), Decimal(0))
         report.rows.append([c, n, 100.0 * n / len(rows),
-                            100.0 * float(revenue[member].sum()) / total_rev if total_rev else 0.0, *profile])
+                            float(100 * cluster_rev / total_rev) if total_rev else 0.0, *profile])
     report.notes.append("each feature shows the cluster's mode and the share of its customers who have it; usage "
                         f"bands: none, or low/medium/high by the terciles of the customers who used it in the last "
                         f"{months} months; revenue: bills of those months")
