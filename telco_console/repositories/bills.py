@@ -43,26 +43,23 @@ def _exec(conn, sql: str, params: dict | Iterable[Any] = ()) -> int:
 def _usage_ctes(time_filter: str, key: str) -> str:
     """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
     (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
-    time_filter restricts each usage table (alias u) to the rated period."""
+    time_filter restricts each usage table (alias u) to the rated period. The allowance's running
+    sum (cc) is taken in the same step as the join of the calls, so the rows are sorted once."""
     on = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
           " AND (cu.hto IS NULL OR u.started_at < cu.hto)")
     # grouped by the usage table's own column: its index (customer_id, started_at) gives the order
     keys_cu = ", ".join(f"{'u' if k.strip() == 'customer_id' else 'cu'}.{k.strip()}" for k in key.split(","))
     return f"""
-cr AS (
-  SELECT {keys_cu}, u.id, u.started_at, u.started_utc,
-         (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
+cc AS (
+  SELECT {keys_cu}, (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
          (FIND_IN_SET(WEEKDAY(u.started_at), cu.peak_days) > 0 AND TIME(u.started_at) >= cu.peak_start
           AND TIME(u.started_at) < cu.peak_end) AS is_peak,
-         cu.allow_s
+         cu.allow_s,
+         SUM((u.billsec + cu.inc - 1) DIV cu.inc * cu.inc) OVER (PARTITION BY {keys_cu}
+           ORDER BY u.started_utc, u.id ROWS UNBOUNDED PRECEDING) AS cum
   FROM calls u JOIN cust cu ON {on}
   WHERE {time_filter} AND u.direction = 'out' AND u.answered = 1
     AND u.billsec > 0 AND cu.deck_id IS NULL
-),
-cc AS (
-  SELECT {key}, r, is_peak, allow_s,
-         SUM(r) OVER (PARTITION BY {key} ORDER BY started_utc, id ROWS UNBOUNDED PRECEDING) AS cum
-  FROM cr
 ),
 ca AS (
   SELECT {key},
@@ -151,12 +148,10 @@ FROM (SELECT customer_id, plan_id, valid_from FROM customer_plans
       WHERE NOT EXISTS (SELECT 1 FROM customer_plans cx WHERE cx.customer_id = cn.id)) hh"""
 
 
-def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
-               exclude_billed: bool = False, for_run: bool = False) -> str:
-    """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
-    and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
-    and the usage fingerprint of the month (read in the same statement as the records rated).
-    for_run adds the bill run's working columns (late_amount, late_lines)."""
+def cust_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
+             exclude_billed: bool = False) -> str:
+    """The rated customers' plan segments of the period (segments_sql with the eligibility rules;
+    named parameters first, last, period and p_* for an overridden plan)."""
     where = ["c.created_on <= %(last)s", "(c.closed_on IS NULL OR c.closed_on >= %(first)s)",
              "(c.status <> 'closed' OR c.closed_on IS NOT NULL)"]
     if customer_ids is not None:
@@ -164,10 +159,32 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
         where.append("c.id IN (" + ", ".join(str(i) for i in ids) + ")")
     if exclude_billed:
         where.append("NOT EXISTS (SELECT 1 FROM bills bx WHERE bx.customer_id = c.id AND bx.period = %(period)s)")
+    return segments_sql("first", "last", " AND ".join(where), plan_override)
+
+
+def materialise_cust(conn, table: str, params: dict, plan_override: dict | None = None,
+                     customer_ids: list[int] | None = None, exclude_billed: bool = False) -> None:
+    """The rated customers' segments (cust_sql) into a temporary table, read by rating_sql(cust_table=...):
+    the rating refers to them from each usage type and from the deck's CTEs, and a CTE is worked out
+    again at each reference."""
+    _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {table}")
+    _exec(conn, f"CREATE TEMPORARY TABLE {table} (PRIMARY KEY (customer_id, hfrom)) "
+          + cust_sql(plan_override, customer_ids, exclude_billed), params)
+
+
+def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
+               exclude_billed: bool = False, for_run: bool = False, cust_table: str | None = None) -> str:
+    """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
+    and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
+    and the usage fingerprint of the month (read in the same statement as the records rated).
+    for_run adds the bill run's working columns (late_amount, late_lines). cust_table: the
+    customers' segments from a table made by materialise_cust() (with the same arguments) instead
+    of worked out in the statement."""
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
+    cust = f"SELECT * FROM {cust_table}" if cust_table else cust_sql(plan_override, customer_ids, exclude_billed)
     return f"""
-WITH cust AS ({segments_sql("first", "last", " AND ".join(where), plan_override)}
+WITH cust AS ({cust}
 ),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust")},
 qs AS (
   SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
@@ -323,8 +340,12 @@ def rating_params(period, minor: int, tax_rate: Decimal, plan_override: dict | N
 
 def rate(conn, period, minor: int, tax_rate: Decimal, plan_override: dict | None = None,
          customer_ids: list[int] | None = None, exclude_billed: bool = False) -> list[dict]:
-    sql = rating_sql(plan_override, customer_ids, exclude_billed) + " ORDER BY customer_id"
-    return _rows(conn, sql, rating_params(period, minor, tax_rate, plan_override))
+    params = rating_params(period, minor, tax_rate, plan_override)
+    materialise_cust(conn, "rating_cust", params, plan_override, customer_ids, exclude_billed)
+    try:
+        return _rows(conn, rating_sql(plan_override, cust_table="rating_cust") + " ORDER BY customer_id", params)
+    finally:
+        _exec(conn, "DROP TEMPORARY TABLE IF EXISTS rating_cust")
 
 
 # -- the bill run -------------------------------------------------------------------------------
@@ -379,8 +400,10 @@ def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date,
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     params = rating_params(period, minor, tax_rate)
-    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating " + rating_sql(None, None, exclude_billed=True, for_run=True),
-          params)
+    materialise_cust(conn, "billrun_cust", params, exclude_billed=True)
+    _exec(conn, "CREATE TEMPORARY TABLE billrun_rating (PRIMARY KEY (customer_id)) "
+          + rating_sql(for_run=True, cust_table="billrun_cust"), params)
+    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_cust")
     if check is not None:
         check(conn)
     base = fetch_value(conn, "SELECT COALESCE(MAX(seq), 0) FROM bills WHERE period = %s", (str(period),))
