@@ -47,8 +47,9 @@ def _usage_ctes(time_filter: str, key: str) -> str:
     sum (cc) is taken in the same step as the join of the calls, so the rows are sorted once."""
     on = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
           " AND (cu.hto IS NULL OR u.started_at < cu.hto)")
-    # grouped by the usage table's own column: its index (customer_id, started_at) gives the order
-    keys_cu = ", ".join(f"{'u' if k.strip() == 'customer_id' else 'cu'}.{k.strip()}" for k in key.split(","))
+    # the customers' segments drive each join (STRAIGHT_JOIN): read in their key's order, each one's
+    # usage by the index (customer_id, started_at), so the groups come out in order
+    keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
     return f"""
 cc AS (
   SELECT {keys_cu}, (u.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r,
@@ -57,7 +58,7 @@ cc AS (
          cu.allow_s,
          SUM((u.billsec + cu.inc - 1) DIV cu.inc * cu.inc) OVER (PARTITION BY {keys_cu}
            ORDER BY u.started_utc, u.id ROWS UNBOUNDED PRECEDING) AS cum
-  FROM calls u JOIN cust cu ON {on}
+  FROM cust cu STRAIGHT_JOIN calls u ON {on}
   WHERE {time_filter} AND u.direction = 'out' AND u.answered = 1
     AND u.billsec > 0 AND cu.deck_id IS NULL
 ),
@@ -70,13 +71,13 @@ ca AS (
 ),
 sa AS (
   SELECT {keys_cu}, COUNT(*) AS n
-  FROM sms u JOIN cust cu ON {on}
+  FROM cust cu STRAIGHT_JOIN sms u ON {on}
   WHERE {time_filter} AND u.direction = 'out'
   GROUP BY {keys_cu}
 ),
 da AS (
   SELECT {keys_cu}, SUM(u.bytes_dl + u.bytes_ul) AS b
-  FROM data_sessions u JOIN cust cu ON {on}
+  FROM cust cu STRAIGHT_JOIN data_sessions u ON {on}
   WHERE {time_filter}
   GROUP BY {keys_cu}
 )"""
