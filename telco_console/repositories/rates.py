@@ -181,7 +181,7 @@ def deck_ctes(cust: str = "cust") -> str:
     the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance
     in chronological order; per-call cost at the deck's precision; one line per destination group."""
     cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
-    capped = f"IF(dx.max_cost > 0 AND {cost} > dx.max_cost, dx.max_cost, {cost})"
+    capped = f"IF(dx.max_cost > 0, LEAST({cost}, dx.max_cost), {cost})"      # the cost evaluated once
     rounded = (f"CASE rounding WHEN '*up' THEN {_rounded('capped', '*up')} WHEN '*down' THEN "
                f"{_rounded('capped', '*down')} ELSE {_rounded('capped', '*middle')} END")
     return f""",
@@ -327,30 +327,30 @@ def resolve_new(conn) -> int:
                     " s VARCHAR(64) NOT NULL) SELECT version_id, num, num AS s FROM rate_numbers_new")
         cur.execute("INSERT INTO rate_numbers_forms SELECT version_id, num, SUBSTRING(num, 2) FROM rate_numbers_new"
                     " WHERE num REGEXP '^[+][0-9]+$'")
-        # every matching prefix (k orders them as the entry choice does), then only those down to the
-        # longest complete one
+        # every matching prefix (k orders them as the entry choice does; '' once), of which the chain
+        # keeps those down to the longest complete one (floor)
         cur.execute(f"""
 CREATE TEMPORARY TABLE rate_numbers_match (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
   prefix VARCHAR(32) NOT NULL, k INT NOT NULL, complete TINYINT NOT NULL, KEY (version_id, num))
-SELECT DISTINCT f.version_id, f.num, x.prefix,
+SELECT f.version_id, f.num, x.prefix,
        CHAR_LENGTH(REPLACE(x.prefix, '+', '')) * 2 + (LEFT(x.prefix, 1) = '+') AS k, x.complete
 FROM rate_numbers_forms f
 JOIN (SELECT DISTINCT version_id, CHAR_LENGTH(prefix) AS len FROM rate_prefixes
       WHERE version_id IN ({versions})) dl
-  ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
+  ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s) AND (dl.len > 0 OR f.s = f.num)
 STRAIGHT_JOIN rate_prefixes x ON x.version_id = f.version_id AND x.prefix = LEFT(f.s, dl.len)""")
         cur.execute("CREATE TEMPORARY TABLE rate_numbers_floor (PRIMARY KEY (version_id, num))"
                     " SELECT version_id, num, MAX(k) AS k FROM rate_numbers_match WHERE complete = 1"
                     " GROUP BY version_id, num")
-        cur.execute("DELETE m FROM rate_numbers_match m JOIN rate_numbers_floor b"
-                    " ON b.version_id = m.version_id AND b.num = m.num WHERE m.k < b.k")
         # each number's chain: its prefixes, longest first ('/' after each, so that the chain of
         # the empty prefix alone differs from no prefix at all)
         cur.execute("""
 CREATE TEMPORARY TABLE rate_numbers_key (PRIMARY KEY (version_id, num))
 SELECT n.version_id, n.num,
        MD5(COALESCE(GROUP_CONCAT(CONCAT(m.prefix, '/') ORDER BY m.k DESC SEPARATOR ''), '')) AS chain_key
-FROM rate_numbers_new n LEFT JOIN rate_numbers_match m ON m.version_id = n.version_id AND m.num = n.num
+FROM rate_numbers_new n
+LEFT JOIN (rate_numbers_match m LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num)
+  ON m.version_id = n.version_id AND m.num = n.num AND (b.k IS NULL OR m.k >= b.k)
 GROUP BY n.version_id, n.num""")
         cur.execute("INSERT IGNORE INTO rate_chains (version_id, chain_key)"
                     " SELECT DISTINCT version_id, chain_key FROM rate_numbers_key")
@@ -363,7 +363,9 @@ WHERE c.built = 0 AND c.version_id IN ({versions})
 GROUP BY c.id, t.version_id""")
         cur.execute("INSERT IGNORE INTO rate_chain_prefixes (chain_id, prefix, k)"
                     " SELECT r.chain_id, m.prefix, m.k FROM rate_numbers_rep r"
-                    " JOIN rate_numbers_match m ON m.version_id = r.version_id AND m.num = r.num")
+                    " JOIN rate_numbers_match m ON m.version_id = r.version_id AND m.num = r.num"
+                    " LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num"
+                    " WHERE b.k IS NULL OR m.k >= b.k")
         built = f"c.built = 0 AND c.version_id IN ({versions})"
         cur.execute(f"""
 UPDATE rate_chains c SET c.general = EXISTS (
