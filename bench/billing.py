@@ -3,7 +3,7 @@ one hand-written SQL aggregate over the same rows (per customer: rounded call se
 bytes), measured in the same run on the same server. Goal: within 2x of the floor.
 
     .venv/bin/python bench/billing.py [-n CUSTOMERS] [--records M] [--dsn mysql://root@127.0.0.1:3306]
-                                      [--keep] [--json]
+                                      [--keep] [--json] [--no-deck | --only-deck]
 
 A throwaway database `telco_bench_<hex>` is created on the server named by --dsn (or TELCO_BENCH_DSN),
 migrated, and filled with LOAD DATA LOCAL INFILE: customers on three plans, and records for one month
@@ -363,9 +363,20 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
     ap.add_argument("--no-deck", action="store_true", help="leave out the rate deck case")
+    ap.add_argument("--only-deck", action="store_true", help="only the rate deck case")
     args = ap.parse_args(argv)
-    results = run(args.customers, args.workdir, args.dsn, args.records, args.keep,
-                  notify=lambda m: print(m, file=sys.stderr), deck=not args.no_deck)
+    notify = lambda m: print(m, file=sys.stderr)   # noqa: E731
+    if args.only_deck:
+        import tempfile
+
+        workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-billing-"))
+        workdir.mkdir(parents=True, exist_ok=True)
+        server = _server(args.dsn or os.environ.get("TELCO_BENCH_DSN", DEFAULT_DSN))
+        results = deck_case(args.customers, args.records or args.customers * RECORDS_PER_CUSTOMER, workdir, server,
+                            notify, args.keep)
+    else:
+        results = run(args.customers, args.workdir, args.dsn, args.records, args.keep, notify=notify,
+                      deck=not args.no_deck)
     if not args.json:
         print(f"{'figure':75} {'value':>8} {'unit':>4} {'floor':>8} {'ratio':>6}")
         for r in results:

@@ -233,3 +233,58 @@ def test_cgrates_tutorial_plan_through_a_bill_and_through_quotes(ctx):
     lines = {row[1].split(" (")[0]: row[5] for row in inv.rows}
     assert lines["DST_FS"] == Decimal("4.93") == sum(quoted[:5]).quantize(Decimal("0.01"))
     assert lines["DST_1007"] == Decimal("0.62")
+
+
+def _dated_deck(rng) -> str:
+    """A random deck with entries restricted by month, day of month and year besides weekday and time: the
+    numbers whose prefixes have one choose their entry call by call, the others by weekday and time slice."""
+    lines = _random_deck(rng).splitlines()
+    rows = [lines[0] + ",months,month_days,years"] + [ln + ",,," for ln in lines[1:]]
+    for p in rng.sample(["44", "447", "+4479", "33", "1", "*any"], 3):
+        for months, days, years, tm in [("10", "1;2;3;15;31", "", "00:00:00"), ("10", "", "2026", "12:00:00"),
+                                        ("11", "", "", "00:00:00"), ("", "7;8", "2025;2026", "06:30:00")]:
+            if rng.random() < 0.6:
+                wd = rng.choice(["", "1;2;3;4;5", "6;7"])
+                rows.append(f"{p},X{p},Dated,0.01,0,{rng.choice(['0.02', '0.9'])},60,{rng.choice([1, 60])},"
+                            f"D{months}-{days}-{years}-{wd},{wd},{tm},{rng.choice(['0', '10', '20'])},,*up,4,"
+                            f"{rng.choice(['yes', 'no'])},{months},{days},{years}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("seed", [3, 44])
+def test_sql_agrees_with_the_reference_on_decks_with_dated_timings(ctx, tmp_path, seed):
+    rng = random.Random(seed)
+    numbers = ["+442071234567", "+447911123456", "+447811123456", "+33612345678", "+12125550100", "2001", "12345",
+               "+4930123456"]
+    for d in range(2):
+        rates.import_csv(ctx, deck_file(tmp_path, _dated_deck(rng), f"d{d}.csv"), f"T{d}")
+        make_plan(ctx, code=f"Q{d}", deck=f"T{d}", included_minutes=rng.choice([0, 30]), increment_seconds=1)
+    customers = []
+    for i in range(8):
+        c = make_customer(ctx, msisdn=f"+4479222{i:05d}", plan=f"Q{i % 2}")
+        customers.append(c)
+        add_calls(ctx, c["id"], [((datetime(2026, 10, 1) + timedelta(seconds=rng.randint(0, 31 * 86400 - 1)))
+                                  .isoformat(sep=" "), rng.choice([1, 30, 61, 600]), rng.choice(numbers))
+                                 for _ in range(40)])
+    sql = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))
+    from telco_console.services import plans as plans_svc
+
+    dated = 0
+    for i, c in enumerate(customers):
+        plan = plans_svc.get_plan(ctx, f"Q{i % 2}")
+        ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, f"T{i % 2}"))
+        got = sql[c["id"]]
+        want = sum((v for k, v in ref.lines.items() if k.startswith("destination:")), Decimal(0))
+        assert got.deck_amount == want, (i, got.deck_lines, ref.lines)
+        assert got.unrated_n == len(ref.unrated)
+        dated += "destination:Dated" in ref.lines
+    assert dated >= 2
+    general = ctx.db.run(_count_general)
+    assert general[0] >= 1 and general[1] >= 1       # both ways of choosing the entry were taken
+
+
+def _count_general(conn):
+    from telco_console.repositories.base import fetch_value
+
+    return (fetch_value(conn, "SELECT COUNT(*) FROM rate_number_chains WHERE general = 1"),
+            fetch_value(conn, "SELECT COUNT(*) FROM rate_number_chains WHERE general = 0"))

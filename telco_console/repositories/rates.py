@@ -170,16 +170,18 @@ def deck_ctes(cust: str = "cust") -> str:
     """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
     row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
     to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
-    (calls no entry covers). `cust` must give one row per customer and plan segment: customer_id,
-    hfrom/hto (the segment's days), deck_id, inc (the plan's increment) and allow_s (its allowance).
-    Named parameters: start, end, minor.
+    (calls no entry covers, and calls whose number is not resolved yet for the version in force: the
+    caller resolves them with resolve_numbers() and rates again). `cust` must give one row per customer
+    and plan segment: customer_id, hfrom/hto (the segment's days), deck_id, inc (the plan's increment)
+    and allow_s (its allowance). Named parameters: start, end, minor.
 
-    Set-based: the version in force at each call's start; the prefixes each number matches, from
-    rate_numbers (resolve_numbers() first); the entry by prefix length, then latest timing start,
-    weight, name; the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance in
-    chronological order; per-call cost at the deck's precision; one line per destination group."""
+    Set-based: the version in force at each call's start; the number's chain (rate_number_chains) and
+    the entry of that chain at the call's weekday and time of day (rate_chain_slices: one index probe;
+    for a general chain, the first of its entries by prefix length, latest timing start, weight, name);
+    the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance
+    in chronological order; per-call cost at the deck's precision; one line per destination group."""
     cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
-    capped = f"IF(dx.max_cost > 0 AND {cost} > dx.max_cost, dx.max_cost, {cost})"
+    capped = f"IF(dx.max_cost > 0, LEAST({cost}, dx.max_cost), {cost})"      # the cost evaluated once
     rounded = (f"CASE rounding WHEN '*up' THEN {_rounded('capped', '*up')} WHEN '*down' THEN "
                f"{_rounded('capped', '*down')} ELSE {_rounded('capped', '*middle')} END")
     return f""",
@@ -189,27 +191,18 @@ dv AS (
                   CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
   FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
 ),
-dk AS (
+de AS (
   SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, k.other_party AS num, dv.version_id,
-         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s
+         (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s,
+         IF(nc.general, ({GENERAL_ENTRY}), s.entry_no) AS entry_no
   FROM calls k JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
+  LEFT JOIN rate_number_chains nc ON nc.version_id = dv.version_id AND nc.num = k.other_party
+  LEFT JOIN rate_chain_slices s ON s.chain_id = nc.chain_id AND s.weekday = WEEKDAY(k.started_at) + 1
+    AND s.t_from <= TIME(k.started_at) AND s.t_to > TIME(k.started_at)
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
-),
-de AS (
-  SELECT dk.customer_id, dk.hfrom, dk.id, dk.started_at, dk.started_utc, dk.billsec, dk.num, dk.version_id, dk.r,
-         dk.allow_s, e.entry_no,
-         ROW_NUMBER() OVER (PARTITION BY dk.id ORDER BY CHAR_LENGTH(REPLACE(dm.prefix, '+', '')) DESC,
-                            LEFT(dm.prefix, 1) = '+' DESC, e.start_time DESC, e.weight DESC, e.name, e.timing) AS rk
-  FROM dk LEFT JOIN (rate_numbers dm JOIN rate_entries e ON e.version_id = dm.version_id AND e.prefix = dm.prefix)
-    ON dm.version_id = dk.version_id AND dm.num = dk.num
-    AND (e.weekdays = '' OR FIND_IN_SET(WEEKDAY(dk.started_at) + 1, e.weekdays) > 0)
-    AND (e.months = '' OR FIND_IN_SET(MONTH(dk.started_at), e.months) > 0)
-    AND (e.month_days = '' OR FIND_IN_SET(DAYOFMONTH(dk.started_at), e.month_days) > 0)
-    AND (e.years = '' OR FIND_IN_SET(YEAR(dk.started_at), e.years) > 0)
-    AND e.start_time <= TIME(dk.started_at)
 ),
 dw AS (
   SELECT de.customer_id, de.hfrom, de.id, de.started_utc, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
@@ -217,7 +210,6 @@ dw AS (
          SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id, de.hfrom ORDER BY de.started_utc, de.id
                                           ROWS UNBOUNDED PRECEDING) AS cum
   FROM de LEFT JOIN rate_entries e ON e.version_id = de.version_id AND e.entry_no = de.entry_no
-  WHERE de.rk = 1
 ),
 dx AS (
   SELECT dw.*, CASE WHEN entry_no IS NULL THEN 0
@@ -258,12 +250,28 @@ dsum AS (
 )"""
 
 
-def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = None) -> int:
-    """Match the numbers called from decked plans in [start, end) that are not resolved yet for the
-    version in force at the call against that version's prefixes, set-based: every prefix length
-    the deck has, each number in E.164 with and without its '+' (or only as written). Returns how
-    many numbers were resolved. With deck_id: every call of the period against that deck (a plan
-    put in place of each customer's own, e.g. for offers)."""
+# the entry choice, ordered as in decks.find_entry: longest prefix (with '+' first), then latest
+# timing start, weight, name (entry_no last, the deck's order)
+ENTRY_ORDER = "cp.k DESC, e.start_time DESC, e.weight DESC, e.name, e.timing, e.entry_no"
+
+# the entry of a call (k) whose number's chain (nc) is general, chosen among the chain's entries
+GENERAL_ENTRY = f"""SELECT e.entry_no FROM rate_chain_prefixes cp
+           JOIN rate_entries e ON e.version_id = nc.version_id AND e.prefix = cp.prefix
+           WHERE cp.chain_id = nc.chain_id
+             AND (e.weekdays = '' OR FIND_IN_SET(WEEKDAY(k.started_at) + 1, e.weekdays) > 0)
+             AND (e.months = '' OR FIND_IN_SET(MONTH(k.started_at), e.months) > 0)
+             AND (e.month_days = '' OR FIND_IN_SET(DAYOFMONTH(k.started_at), e.month_days) > 0)
+             AND (e.years = '' OR FIND_IN_SET(YEAR(k.started_at), e.years) > 0)
+             AND e.start_time <= TIME(k.started_at)
+           ORDER BY {ENTRY_ORDER} LIMIT 1"""
+
+
+WEEKDAYS = ("SELECT 1 AS w UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5"
+            " UNION ALL SELECT 6 UNION ALL SELECT 7")
+
+
+def _calls_sql(deck_id: int | None) -> str:
+    """The (version_id, num) of the decked calls of [start, end) with no rate_number_chains row yet."""
     if deck_id is not None:
         decks, join = "%(deck)s", "CROSS JOIN dv"
     else:
@@ -273,58 +281,128 @@ def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = 
         join = ("JOIN (" + HISTORY + ") h ON h.customer_id = k.customer_id AND k.started_at >= h.hfrom"
                 " AND (h.hto IS NULL OR k.started_at < h.hto)"
                 " JOIN plans p ON p.id = h.plan_id JOIN dv ON dv.deck_id = p.deck_id")
-    cur = conn.cursor()
-    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
-    cur.execute("""
-CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL, s VARCHAR(64) NOT NULL)
+    return """
 WITH dv AS (
   SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
          COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
                   CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
   FROM rate_deck_versions v WHERE v.deck_id IN (""" + decks + """)
-),
-nn AS (
-  SELECT DISTINCT dv.version_id, k.other_party AS num
-  FROM calls k """ + join + """
-  WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s
-    AND k.direction = 'out' AND k.answered = 1
-    AND k.billsec > 0
-    AND NOT EXISTS (SELECT 1 FROM rate_numbers r WHERE r.version_id = dv.version_id AND r.num = k.other_party
-                    AND r.prefix = '~')
 )
-SELECT version_id, num, num AS s FROM nn
-UNION ALL SELECT version_id, num, SUBSTRING(num, 2) FROM nn WHERE num REGEXP '^[+][0-9]+$'""",
-                dict(start=start, end=end, deck=deck_id))
-    cur.execute("SELECT version_id, COUNT(DISTINCT num) FROM rate_numbers_new GROUP BY version_id")
+SELECT DISTINCT dv.version_id, k.other_party AS num
+FROM calls k """ + join + """
+WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s
+  AND k.direction = 'out' AND k.answered = 1 AND k.billsec > 0
+  AND NOT EXISTS (SELECT 1 FROM rate_number_chains r WHERE r.version_id = dv.version_id AND r.num = k.other_party)"""
+
+
+def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = None) -> int:
+    """Resolve the numbers called from decked plans in [start, end) that are not resolved yet for the
+    version in force at the call, set-based. Returns how many numbers were resolved. With deck_id: every
+    call of the period against that deck (a plan put in place of each customer's own, e.g. for offers)."""
+    cur = conn.cursor()
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.execute("CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
+                " PRIMARY KEY (version_id, num))" + _calls_sql(deck_id), dict(start=start, end=end, deck=deck_id))
+    cur.close()
+    return resolve_new(conn)
+
+
+def resolve_new(conn) -> int:
+    """Resolve the numbers of the temporary table rate_numbers_new (version_id, num), set-based: match
+    each against every prefix length the version has (in E.164 with and without its '+', or only as
+    written), keep the prefixes down to the longest complete one (the number's chain), write the chains
+    not seen before (their prefixes, and their entry by weekday and time of day), then the numbers.
+    Drops rate_numbers_new. Returns how many numbers were resolved."""
+    cur = conn.cursor()
+    cur.execute("SELECT version_id, COUNT(*) FROM rate_numbers_new GROUP BY version_id")
     counts = cur.fetchall()
     n = sum(c for _, c in counts)
+    temps = ("rate_numbers_forms", "rate_numbers_match", "rate_numbers_floor", "rate_numbers_key",
+             "rate_numbers_rep", "rate_chains_ce", "rate_chains_bnd")
     if n:
         versions = ", ".join(str(int(v)) for v, _ in counts)
-        # every matching prefix (k orders them as the entry choice does), then only those down to the
-        # longest complete one
-        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_match")
+        for t in temps:
+            cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
+        cur.execute("CREATE TEMPORARY TABLE rate_numbers_forms (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
+                    " s VARCHAR(64) NOT NULL) SELECT version_id, num, num AS s FROM rate_numbers_new")
+        cur.execute("INSERT INTO rate_numbers_forms SELECT version_id, num, SUBSTRING(num, 2) FROM rate_numbers_new"
+                    " WHERE num REGEXP '^[+][0-9]+$'")
+        # every matching prefix (k orders them as the entry choice does; '' once), of which the chain
+        # keeps those down to the longest complete one (floor)
         cur.execute(f"""
 CREATE TEMPORARY TABLE rate_numbers_match (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
   prefix VARCHAR(32) NOT NULL, k INT NOT NULL, complete TINYINT NOT NULL, KEY (version_id, num))
-SELECT f.version_id, f.num, x.prefix, CHAR_LENGTH(REPLACE(x.prefix, '+', '')) * 2 + (LEFT(x.prefix, 1) = '+') AS k,
-       x.complete
-FROM rate_numbers_new f
+SELECT f.version_id, f.num, x.prefix,
+       CHAR_LENGTH(REPLACE(x.prefix, '+', '')) * 2 + (LEFT(x.prefix, 1) = '+') AS k, x.complete
+FROM rate_numbers_forms f
 JOIN (SELECT DISTINCT version_id, CHAR_LENGTH(prefix) AS len FROM rate_prefixes
       WHERE version_id IN ({versions})) dl
-  ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s)
+  ON dl.version_id = f.version_id AND dl.len <= CHAR_LENGTH(f.s) AND (dl.len > 0 OR f.s = f.num)
 STRAIGHT_JOIN rate_prefixes x ON x.version_id = f.version_id AND x.prefix = LEFT(f.s, dl.len)""")
-        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
         cur.execute("CREATE TEMPORARY TABLE rate_numbers_floor (PRIMARY KEY (version_id, num))"
                     " SELECT version_id, num, MAX(k) AS k FROM rate_numbers_match WHERE complete = 1"
                     " GROUP BY version_id, num")
-        cur.execute("INSERT IGNORE INTO rate_numbers (version_id, num, prefix)"
-                    " SELECT m.version_id, m.num, m.prefix FROM rate_numbers_match m"
+        # each number's chain: its prefixes, longest first ('/' after each, so that the chain of
+        # the empty prefix alone differs from no prefix at all)
+        cur.execute("""
+CREATE TEMPORARY TABLE rate_numbers_key (PRIMARY KEY (version_id, num))
+SELECT n.version_id, n.num,
+       MD5(COALESCE(GROUP_CONCAT(CONCAT(m.prefix, '/') ORDER BY m.k DESC SEPARATOR ''), '')) AS chain_key
+FROM rate_numbers_new n
+LEFT JOIN (rate_numbers_match m LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num)
+  ON m.version_id = n.version_id AND m.num = n.num AND (b.k IS NULL OR m.k >= b.k)
+GROUP BY n.version_id, n.num""")
+        cur.execute("INSERT IGNORE INTO rate_chains (version_id, chain_key)"
+                    " SELECT DISTINCT version_id, chain_key FROM rate_numbers_key")
+        # the chains not built yet: their prefixes from one number of each
+        cur.execute(f"""
+CREATE TEMPORARY TABLE rate_numbers_rep (PRIMARY KEY (version_id, num))
+SELECT c.id AS chain_id, t.version_id, MIN(t.num) AS num
+FROM rate_numbers_key t STRAIGHT_JOIN rate_chains c ON c.version_id = t.version_id AND c.chain_key = t.chain_key
+WHERE c.built = 0 AND c.version_id IN ({versions})
+GROUP BY c.id, t.version_id""")
+        cur.execute("INSERT IGNORE INTO rate_chain_prefixes (chain_id, prefix, k)"
+                    " SELECT r.chain_id, m.prefix, m.k FROM rate_numbers_rep r"
+                    " JOIN rate_numbers_match m ON m.version_id = r.version_id AND m.num = r.num"
                     " LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num"
                     " WHERE b.k IS NULL OR m.k >= b.k")
-        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_match")
-        cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_floor")
-        cur.execute("INSERT IGNORE INTO rate_numbers (version_id, num, prefix)"
-                    " SELECT DISTINCT version_id, num, '~' FROM rate_numbers_new")
+        built = f"c.built = 0 AND c.version_id IN ({versions})"
+        cur.execute(f"""
+UPDATE rate_chains c SET c.general = EXISTS (
+  SELECT 1 FROM rate_chain_prefixes cp JOIN rate_entries e ON e.version_id = c.version_id AND e.prefix = cp.prefix
+  WHERE cp.chain_id = c.id AND (e.years <> '' OR e.months <> '' OR e.month_days <> ''))
+WHERE {built}""")
+        # the entry of each chain by weekday, from each timing start on: the slices' bounds are
+        # 00:00 and the starts of the chain's entries of that weekday
+        cur.execute(f"""
+CREATE TEMPORARY TABLE rate_chains_ce (KEY (chain_id, w, start_time))
+SELECT c.id AS chain_id, wd.w, cp.k, e.entry_no, e.start_time, e.weight, e.name, e.timing
+FROM rate_chains c JOIN rate_chain_prefixes cp ON cp.chain_id = c.id
+JOIN rate_entries e ON e.version_id = c.version_id AND e.prefix = cp.prefix
+JOIN ({WEEKDAYS}) wd ON e.weekdays = '' OR FIND_IN_SET(wd.w, e.weekdays) > 0
+WHERE {built} AND c.general = 0""")
+        cur.execute(f"""
+CREATE TEMPORARY TABLE rate_chains_bnd (PRIMARY KEY (chain_id, w, t))
+SELECT c.id AS chain_id, wd.w, CAST('00:00:00' AS TIME) AS t FROM rate_chains c CROSS JOIN ({WEEKDAYS}) wd
+WHERE {built} AND c.general = 0""")
+        cur.execute("INSERT IGNORE INTO rate_chains_bnd SELECT DISTINCT chain_id, w, start_time FROM rate_chains_ce")
+        cur.execute(f"""
+INSERT IGNORE INTO rate_chain_slices (chain_id, weekday, t_from, t_to, entry_no)
+SELECT chain_id, w, t, t_to, entry_no FROM (
+  SELECT bt.chain_id, bt.w, bt.t, bt.t_to, cp.entry_no,
+         ROW_NUMBER() OVER (PARTITION BY bt.chain_id, bt.w, bt.t
+                            ORDER BY {ENTRY_ORDER.replace('e.', 'cp.')}) AS rk
+  FROM (SELECT chain_id, w, t, COALESCE(LEAD(t) OVER (PARTITION BY chain_id, w ORDER BY t),
+                                        CAST('24:00:00' AS TIME)) AS t_to
+        FROM rate_chains_bnd) bt
+  LEFT JOIN rate_chains_ce cp ON cp.chain_id = bt.chain_id AND cp.w = bt.w AND cp.start_time <= bt.t
+) x WHERE rk = 1""")
+        cur.execute(f"UPDATE rate_chains c SET c.built = 1 WHERE {built}")
+        cur.execute("INSERT IGNORE INTO rate_number_chains (version_id, num, chain_id, general)"
+                    " SELECT t.version_id, t.num, c.id, c.general FROM rate_numbers_key t"
+                    " STRAIGHT_JOIN rate_chains c ON c.version_id = t.version_id AND c.chain_key = t.chain_key")
+        for t in temps:
+            cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
     cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
     cur.close()
     return n
@@ -356,7 +434,7 @@ SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, de.
 FROM de JOIN customers c ON c.id = de.customer_id
 JOIN ({HISTORY}) h ON h.customer_id = de.customer_id AND h.hfrom = de.hfrom
 JOIN plans p ON p.id = h.plan_id JOIN rate_decks d ON d.id = p.deck_id
-WHERE de.rk = 1 AND de.entry_no IS NULL
+WHERE de.entry_no IS NULL
 ORDER BY de.started_at, de.id LIMIT %(limit)s"""
     cur = conn.cursor()
     cur.execute(sql, params)

@@ -85,9 +85,12 @@ def dry_run(ctx, period, force: bool = False) -> RunResult:
     tax_rate = ctx.config.get("billing", "tax_rate")
 
     def read(conn):
-        rates_repo.resolve_numbers(conn, p.start, p.end)     # derived data: the numbers' deck prefixes
-        return (bills_repo.rate(conn, p, minor, tax_rate, None, None, True),
-                bills_repo.late_usage(conn, p, minor))
+        rows = bills_repo.rate(conn, p, minor, tax_rate, None, None, True)
+        # a call whose number is not resolved for its deck version counts as unrated: resolve the
+        # period's new numbers (derived data, set-based) and rate again
+        if any(r["unrated_n"] for r in rows) and rates_repo.resolve_numbers(conn, p.start, p.end):
+            rows = bills_repo.rate(conn, p, minor, tax_rate, None, None, True)
+        return rows, bills_repo.late_usage(conn, p, minor)
     rows, late = ctx.db.run(read)
     extra: dict[int, Decimal] = {}
     for r in late:
@@ -119,13 +122,20 @@ def run(ctx, period, dry: bool = False, skip_unrated: bool = False, force: bool 
     if dry:
         return dry_run(ctx, p, force)
     check_period(ctx, p, force)
+    from telco_console.repositories import rates as rates_repo
     from telco_console.services.billing.rates import UnratedCalls
 
-    attempt = 0
+    attempt, resolved = 0, False
     while True:
         try:
-            s, run_id, unrated_n = _run_once(ctx, p, skip_unrated)
+            s, run_id, unrated_n = _run_once(ctx, p, skip_unrated, resolved)
             break
+        except _Unresolved:
+            # calls counted unrated may only lack their number's resolution (numbers not resolved
+            # at ingest, a new deck version, a plan change): resolve the period's new numbers in a
+            # transaction of their own (derived data), then rate again; what is still unrated is
+            ctx.db.run(rates_repo.resolve_numbers, p.start, p.end)
+            resolved = True
         except UnratedCalls as exc:
             calls = _unrated(ctx, p)
             raise UnratedCalls(f"bill run {p} stopped: {len(calls)} calls have no rate in their plan's deck"
@@ -142,8 +152,13 @@ def run(ctx, period, dry: bool = False, skip_unrated: bool = False, force: bool 
                      s["first_number"], s["last_number"], _unrated(ctx, p, False) if unrated_n else None)
 
 
-def _run_once(ctx, p: Period, skip_unrated: bool = False) -> tuple[dict, int, int]:
-    """One transaction: lock the period's row, rate and insert, commit."""
+class _Unresolved(Exception):
+    """The rating has calls counted unrated before the period's numbers were resolved."""
+
+
+def _run_once(ctx, p: Period, skip_unrated: bool = False, resolved: bool = True) -> tuple[dict, int, int]:
+    """One transaction: lock the period's row, rate and insert, commit. Unless `resolved`, calls counted
+    unrated raise _Unresolved (nothing written) so that the caller resolves the numbers first."""
     minor = ctx.config.get("operator", "minor_unit")
     tax_rate = ctx.config.get("billing", "tax_rate")
     due_days = ctx.config.get("billing", "due_days")
@@ -162,12 +177,11 @@ def _run_once(ctx, p: Period, skip_unrated: bool = False) -> tuple[dict, int, in
                 from telco_console.services.billing.rates import UnratedCalls
 
                 unrated.append(bills_repo.unrated_in_rating(conn))
+                if unrated[0] and not resolved:
+                    raise _Unresolved()
                 if unrated[0] and not skip_unrated:
                     raise UnratedCalls("unrated calls", [], str(p))
 
-            from telco_console.repositories import rates as rates_repo
-
-            rates_repo.resolve_numbers(conn, p.start, p.end)
             bills_repo.create_bills(conn, p, run_id, now, now.date() + timedelta(days=due_days), minor,
                                     tax_rate, ctx.user.username, check=check)
             bills_repo.apply_open_credits(conn, run_id, now)

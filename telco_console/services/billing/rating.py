@@ -62,14 +62,17 @@ class Rating:
 def rate_customers(conn, period, plan_override: dict | None = None, customer_ids: list[int] | None = None, *,
                    tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> dict[int, Rating]:
     """{customer_id: Rating} for every customer billable in the period (or those of customer_ids).
-    One query whatever the number of customers; it writes nothing but the resolved deck prefixes
-    of numbers not seen before (rate_numbers, derived data)."""
+    One query whatever the number of customers (two when some numbers were not resolved for their
+    deck yet); it writes nothing but those numbers' resolution (rate_number_chains, derived data)."""
     from telco_console.repositories import rates as rates_repo
 
     p = _period(period)
-    # the deck prefixes of the period's numbers (derived data, written once per number and version)
-    rates_repo.resolve_numbers(conn, p.start, p.end, (plan_override or {}).get("deck_id") if plan_override else None)
     rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
+    # a call whose number is not resolved for its deck version counts as unrated: resolve the period's
+    # new numbers (derived data, written once per number and version) and rate again
+    deck = (plan_override or {}).get("deck_id") if plan_override else None
+    if any(r["unrated_n"] for r in rows) and rates_repo.resolve_numbers(conn, p.start, p.end, deck):
+        rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
     return {r["customer_id"]: Rating.from_row(r) for r in rows}
 
 
