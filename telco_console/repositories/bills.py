@@ -42,9 +42,10 @@ def _exec(conn, sql: str, params: dict | Iterable[Any] = ()) -> int:
 
 # a call's seconds rounded up to the plan's increment, and whether it starts in the plan's peak window
 ROUNDED = "(u.billsec + cu.inc - 1) DIV cu.inc * cu.inc"
-IS_PEAK = ("((cu.peak_mask >> WEEKDAY(u.started_at)) & 1 = 1 AND TIME(u.started_at) >= cu.peak_start"
-           " AND TIME(u.started_at) < cu.peak_end)")
-# the plan's peak weekdays (a list such as '0,1,2,3,4', 0 = Monday) as bits, worked out once per segment
+IS_PEAK = ("((cu.peak_mask >> WEEKDAY(u.started_at)) & 1 = 1 AND TIME_TO_SEC(u.started_at) >= cu.peak_start_s"
+           " AND TIME_TO_SEC(u.started_at) < cu.peak_end_s)")
+# the plan's peak weekdays (a list such as '0,1,2,3,4', 0 = Monday) as bits, and its peak window in seconds
+# of the day (a call's time of day with its fraction: 09:14:59.999 is before 09:15:00), worked out once per segment
 PEAK_MASK = " + ".join(f"(FIND_IN_SET('{d}', REPLACE(p.peak_days, ' ', '')) > 0) * {1 << d}" for d in range(7))
 SEGMENT_JOIN = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
                 " AND (cu.hto IS NULL OR u.started_at < cu.hto)")
@@ -159,7 +160,8 @@ def segments_sql(first: str, last: str, where: str, plan_override: dict | None =
          (h.hto IS NULL OR h.hto > %({last})s) AS is_last,
          p.monthly_fee, p.included_minutes, p.included_sms, p.included_mb, p.peak_rate, p.offpeak_rate,
          p.sms_rate, p.mb_rate, GREATEST(p.increment_seconds, 1) AS inc, REPLACE(p.peak_days, ' ', '') AS peak_days,
-         {PEAK_MASK} AS peak_mask, p.peak_start, p.peak_end, p.deck_id,
+         {PEAK_MASK} AS peak_mask, p.peak_start, p.peak_end, TIME_TO_SEC(p.peak_start) AS peak_start_s,
+         TIME_TO_SEC(p.peak_end) AS peak_end_s, p.deck_id,
          p.included_minutes * 60 * {seg_days} DIV ({days_active}) AS allow_s,
          p.included_sms * {seg_days} DIV ({days_active}) AS allow_sms,
          p.included_mb * 1000000 * {seg_days} DIV ({days_active}) AS allow_b{extra}
