@@ -52,56 +52,30 @@ SEGMENT_JOIN = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
 RATED_CALL = "u.direction = 'out' AND u.answered = 1 AND u.billsec > 0 AND cu.deck_id IS NULL"
 
 
-def _usage_ctes(time_filter: str, key: str, totals: bool = False) -> str:
+def _usage_ctes(time_filter: str, key: str) -> str:
     """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
     (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
-    time_filter restricts each usage table (alias u) to the rated period.
-
-    The allowance is used in time order, so a segment's calls need a running sum (cc) only when
-    they go past it: with `totals`, cust already carries each segment's rounded seconds (used_s)
-    and those at peak (peak_r) (see call_totals_sql), and only the segments that cross a non-zero
-    allowance are read again and ordered; without usage beyond it nothing is charged, and with no
-    allowance everything is."""
+    time_filter restricts each usage table (alias u) to the rated period. The allowance's running
+    sum (cc) is taken in the same step as the join of the calls, so the rows are sorted once."""
     on = SEGMENT_JOIN
     # the customers' segments drive each join (STRAIGHT_JOIN): read in their key's order, each one's
     # usage by the index (customer_id, started_at), so the groups come out in order
     keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
-    crossing = " AND cu.used_s > cu.allow_s AND cu.allow_s > 0" if totals else ""
     charged = "GREATEST(0, cum - GREATEST(cum - r, allow_s))"
-    head = f"""
+    return f"""
 cc AS (
   SELECT {keys_cu}, {ROUNDED} AS r, {IS_PEAK} AS is_peak, cu.allow_s,
          SUM({ROUNDED}) OVER (PARTITION BY {keys_cu} ORDER BY u.started_utc, u.id ROWS UNBOUNDED PRECEDING) AS cum
   FROM cust cu STRAIGHT_JOIN calls u ON {on}
-  WHERE {time_filter} AND {RATED_CALL}{crossing}
-),"""
-    if totals:
-        head += f"""
-cx AS (
-  SELECT {key},
-         SUM(CASE WHEN is_peak THEN {charged} ELSE 0 END) AS peak_s,
-         SUM(CASE WHEN is_peak THEN 0 ELSE {charged} END) AS offpeak_s
-  FROM cc GROUP BY {key}
+  WHERE {time_filter} AND {RATED_CALL}
 ),
-ca AS (
-  SELECT {keys_cu}, cu.used_s,
-         CASE WHEN cu.used_s <= cu.allow_s THEN 0 WHEN cu.allow_s <= 0 THEN cu.peak_r
-              ELSE COALESCE(cx.peak_s, 0) END AS peak_s,
-         CASE WHEN cu.used_s <= cu.allow_s THEN 0 WHEN cu.allow_s <= 0 THEN cu.used_s - cu.peak_r
-              ELSE COALESCE(cx.offpeak_s, 0) END AS offpeak_s
-  FROM cust cu LEFT JOIN cx ON {" AND ".join(f"cx.{k.strip()} = cu.{k.strip()}" for k in key.split(","))}
-  WHERE cu.deck_id IS NULL AND cu.used_s > 0
-),"""
-    else:
-        head += f"""
 ca AS (
   SELECT {key},
          SUM(r) AS used_s,
          SUM(CASE WHEN is_peak THEN {charged} ELSE 0 END) AS peak_s,
          SUM(CASE WHEN is_peak THEN 0 ELSE {charged} END) AS offpeak_s
   FROM cc GROUP BY {key}
-),"""
-    return head + f"""
+),
 sa AS (
   SELECT {keys_cu}, COUNT(*) AS n
   FROM cust cu STRAIGHT_JOIN sms u ON {on}
@@ -197,35 +171,14 @@ def cust_sql(plan_override: dict | None = None, customer_ids: list[int] | None =
     return segments_sql("first", "last", " AND ".join(where), plan_override)
 
 
-def call_totals_sql(segments: str) -> str:
-    """Each segment's rated calls of the period without their order: rounded seconds (used_s) and
-    those at peak (peak_r); segments on decked plans are left out (their calls are rated by the deck).
-    Named parameters start, end."""
-    return f"""
-SELECT cu.customer_id, cu.hfrom, SUM({ROUNDED}) AS used_s, SUM(IF({IS_PEAK}, {ROUNDED}, 0)) AS peak_r
-FROM {segments} cu STRAIGHT_JOIN calls u ON {SEGMENT_JOIN}
-WHERE u.started_at >= %(start)s AND u.started_at < %(end)s AND {RATED_CALL}
-GROUP BY cu.customer_id, cu.hfrom"""
-
-
 def materialise_cust(conn, table: str, params: dict, plan_override: dict | None = None,
                      customer_ids: list[int] | None = None, exclude_billed: bool = False) -> None:
-    """The rated customers' segments (cust_sql) with their call totals (call_totals_sql) into a
-    temporary table, read by rating_sql(cust_table=...): the rating refers to them from each usage
-    type and from the deck's CTEs, and a CTE is worked out again at each reference. Built in three
-    statements that each name a temporary table once (MySQL cannot reopen one)."""
-    for t in (table, f"{table}_seg", f"{table}_tot"):
-        _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {t}")
-    _exec(conn, f"CREATE TEMPORARY TABLE {table}_seg (PRIMARY KEY (customer_id, hfrom)) "
+    """The rated customers' segments (cust_sql) into a temporary table, read by rating_sql(cust_table=...):
+    the rating refers to them from each usage type and from the deck's CTEs, and a CTE is worked out
+    again at each reference."""
+    _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {table}")
+    _exec(conn, f"CREATE TEMPORARY TABLE {table} (PRIMARY KEY (customer_id, hfrom)) "
           + cust_sql(plan_override, customer_ids, exclude_billed), params)
-    _exec(conn, f"CREATE TEMPORARY TABLE {table}_tot (PRIMARY KEY (customer_id, hfrom)) "
-          + call_totals_sql(f"{table}_seg"), params)
-    _exec(conn, f"CREATE TEMPORARY TABLE {table} (PRIMARY KEY (customer_id, hfrom))"
-                f" SELECT s.*, CAST(COALESCE(t.used_s, 0) AS SIGNED) AS used_s,"
-                f" CAST(COALESCE(t.peak_r, 0) AS SIGNED) AS peak_r"
-                f" FROM {table}_seg s LEFT JOIN {table}_tot t ON t.customer_id = s.customer_id AND t.hfrom = s.hfrom")
-    for t in (f"{table}_seg", f"{table}_tot"):
-        _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {t}")
 
 
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
@@ -245,7 +198,7 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
             else cust_sql(plan_override, customer_ids, exclude_billed))
     return f"""
 WITH cust AS ({cust}
-),{_usage_ctes(time_filter, "customer_id, hfrom", totals=bool(cust_table))}{deck_ctes("cust")},
+),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust")},
 qs AS (
   SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
          cu.monthly_fee, cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
