@@ -1,5 +1,9 @@
 """The managed server: a private MariaDB/MySQL in a temporary directory on a free port."""
 
+import secrets
+import tempfile
+from pathlib import Path
+
 import mysql.connector
 import pytest
 
@@ -22,9 +26,16 @@ def server(tmp_path_factory):
     cfg.write_text(f"[database]\nmode = managed\ndatadir = {tmp / 'mysql'}\nport = {_free_port()}\nname = telco\n")
     srv = ManagedServer(load_config(cfg))
     assert srv.status()["running"] is False
-    assert srv.start() is True
-    yield srv, load_config(cfg)
-    srv.stop()
+    # a live temporary table of another server in the shared temporary directory
+    probe = Path(tempfile.gettempdir()) / f"#sql-probe-{secrets.token_hex(4)}.MAI"
+    probe.write_bytes(b"")
+    try:
+        assert srv.start() is True
+        srv.probe_survived = probe.exists()
+        yield srv, load_config(cfg)
+    finally:
+        probe.unlink(missing_ok=True)
+        srv.stop()
 
 
 def _connect(srv, user, password):
@@ -51,6 +62,14 @@ def test_temporary_files_stay_in_the_servers_own_directory(server):
     cur.execute("SELECT @@tmpdir")
     assert cur.fetchone()[0].rstrip("/") == str(srv.base / "tmp")
     conn.close()
+
+
+def test_initialising_a_new_server_leaves_other_servers_temporary_files_alone(server):
+    """mariadb-install-db's bootstrap server removes every `#sql*` file in its tmpdir: with the
+    default /tmp it deleted the live temporary tables of the machine's other servers (their
+    queries then failed with "Error on delete of '/tmp/#sql-temptable-...MAI'")."""
+    srv, _ = server
+    assert srv.probe_survived
 
 
 def test_app_account_reads_and_writes_but_cannot_change_the_schema(server):

@@ -219,13 +219,17 @@ class ManagedServer:
 
     def _install_db(self, binary: str) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.base / "tmp").mkdir(parents=True, exist_ok=True)
         user = ["--user=root"] if os.geteuid() == 0 else []
+        # its own tmpdir here too: the bootstrap server removes every `#sql*` file in its tmpdir, and
+        # in a shared /tmp those are the live temporary tables of other servers (and of other bootstraps)
+        tmp = f"--tmpdir={self.base / 'tmp'}"
         installer = find_binary(("mariadb-install-db", "mysql_install_db"))
         if "mariadbd" in Path(binary).name and installer:
             cmd = [installer, "--no-defaults", f"--datadir={self.data_dir}",
-                   "--auth-root-authentication-method=normal", "--skip-test-db", *user]
+                   "--auth-root-authentication-method=normal", "--skip-test-db", tmp, *user]
         else:   # MySQL 8: the server initialises itself
-            cmd = [binary, "--no-defaults", "--initialize-insecure", f"--datadir={self.data_dir}", *user]
+            cmd = [binary, "--no-defaults", "--initialize-insecure", f"--datadir={self.data_dir}", tmp, *user]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             raise ServerError(f"initialising {self.data_dir} failed: "
