@@ -1,12 +1,14 @@
 """Shared fixtures: a real database for the whole run, emptied before each test.
 
-By default the suite starts its own managed server (the app's own code) in a temporary
-directory on a free port. With TELCO_TEST_DSN=mysql://user:password@host:port it uses that
-server instead, in a throwaway database `telco_test_<random>` that it drops at the end."""
+By default the suite starts its own managed server (the app's own code) on a free port, its
+data in memory (/dev/shm, see helpers.ram_dir) or else in a temporary directory. With
+TELCO_TEST_DSN=mysql://user:password@host:port it uses that server instead, in a throwaway
+database `telco_test_<random>` that it drops at the end."""
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -18,6 +20,7 @@ REAL_DATA = ROOT / "tests" / "data"      # real third-party files, each folder's
 sys.path.insert(0, str(ROOT))
 
 from helpers import free_port as _free_port  # noqa: E402
+from helpers import ram_dir  # noqa: E402
 from telco_console.config import load_config  # noqa: E402
 from telco_console.context import SYSTEM, AppContext, User  # noqa: E402
 from telco_console.db import migrations  # noqa: E402
@@ -59,6 +62,7 @@ def config_path(tmp_path_factory):
     dsn = os.environ.get("TELCO_TEST_DSN")
     server = None
     dropper = None
+    ram = None
     if dsn:
         u = urlparse(dsn)
         name = f"telco_test_{secrets.token_hex(4)}"
@@ -83,8 +87,9 @@ def config_path(tmp_path_factory):
     else:
         from telco_console.db.server import ManagedServer
 
+        ram = ram_dir()
         path = _write_config(tmp / "telco-test.ini", {
-            "mode": "managed", "datadir": tmp / "mysql", "port": _free_port(), "name": "telco"}, tmp)
+            "mode": "managed", "datadir": (ram or tmp) / "mysql", "port": _free_port(), "name": "telco"}, tmp)
         server = ManagedServer(load_config(path))
         server.start()
     owner = Database(load_config(path), owner=True)
@@ -95,6 +100,8 @@ def config_path(tmp_path_factory):
         dropper()
     if server:
         server.stop()
+    if ram:
+        shutil.rmtree(ram, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
