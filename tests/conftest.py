@@ -125,29 +125,49 @@ def _tables(_owner_db):
         return [r[0] for r in cur.fetchall()]
 
 
+# a table with at least this many rows is emptied by TRUNCATE (constant time); a smaller one by
+# DELETE, then its AUTO_INCREMENT set back to 1 when it has used ids
+TRUNCATE_FROM_ROWS = 2000
+
+
 def truncate_all(owner_db, tables) -> None:
-    """Truncate the tables that hold rows or have used ids (found in one query: truncating
-    every table each time costs seconds on a busy machine)."""
+    """Empty every table that holds rows and set back every used AUTO_INCREMENT, so that each test
+    starts from an empty database whose ids start at 1 again. The tables that hold rows (and how
+    many, up to TRUNCATE_FROM_ROWS) are found in one query, those with used ids in another. A
+    small table is emptied by DELETE and its counter reset by ALTER TABLE, a large one truncated:
+    TRUNCATE recreates the table's files (nine for a partitioned usage table), so a test's few
+    rows cost about 15 ms to clear this way against 25 ms by TRUNCATE alone."""
     with owner_db.connection() as conn:
         cur = conn.cursor()
-        probe = " UNION ALL ".join(f"SELECT '{t}' FROM DUAL WHERE EXISTS (SELECT 1 FROM `{t}`)" for t in tables)
+        probe = " UNION ALL ".join(
+            f"SELECT '{t}', (SELECT COUNT(*) FROM (SELECT 1 FROM `{t}` LIMIT {TRUNCATE_FROM_ROWS}) AS n)"
+            f" FROM DUAL WHERE EXISTS (SELECT 1 FROM `{t}`)" for t in tables)
         cur.execute(probe)
-        dirty = {r[0] for r in cur.fetchall()}
+        rows = dict(cur.fetchall())
         cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
                     " AND auto_increment > 1")
-        dirty |= {r[0] for r in cur.fetchall()} & set(tables)
+        used_ids = {r[0] for r in cur.fetchall()} & set(tables)
+        if not rows and not used_ids:
+            conn.commit()
+            return
         cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+        big = {t for t, n in rows.items() if n >= TRUNCATE_FROM_ROWS}
         for t in tables:
-            if t not in dirty:
-                continue
-            cur.execute(f"TRUNCATE TABLE `{t}`")
+            if t in big:
+                cur.execute(f"TRUNCATE TABLE `{t}`")
+            elif t in rows:
+                cur.execute(f"DELETE FROM `{t}`")
+        conn.commit()
+        for t in tables:
+            if t in used_ids and t not in big:
+                cur.execute(f"ALTER TABLE `{t}` AUTO_INCREMENT = 1")
         cur.execute("SET FOREIGN_KEY_CHECKS = 1")
         conn.commit()
 
 
 @pytest.fixture
 def clean_db(_owner_db, _tables):
-    """An empty database (every table truncated) for this test."""
+    """An empty database (every table emptied, ids from 1 again) for this test."""
     truncate_all(_owner_db, _tables)
     return _owner_db
 
