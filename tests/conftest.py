@@ -104,6 +104,22 @@ def config_path(tmp_path_factory):
         shutil.rmtree(ram, ignore_errors=True)
 
 
+# scrypt's cost parameter N for the password hashes that tests make in process (telco_console.security
+# uses 2**14, about 50 ms a hash or a check: some 450 of them made a tenth of the suite's time). The
+# hash format, salt and check are the same; the stored N is the one a check uses. Tests marked
+# production_scrypt (the hash format and the equal work of every failed sign-in) keep the real cost,
+# and so does the program run as a subprocess.
+TEST_SCRYPT_N = 16
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(request, monkeypatch):
+    if request.node.get_closest_marker("production_scrypt") is None:
+        from telco_console import security
+
+        monkeypatch.setattr(security, "N", TEST_SCRYPT_N)
+
+
 @pytest.fixture(scope="session")
 def config(config_path):
     return load_config(config_path)
