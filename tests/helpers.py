@@ -47,6 +47,7 @@ def free_port() -> int:
 
 
 RAM_PREFIX = "telco-test-"
+RAM_NEEDED = 1 << 30        # free space a tmpfs needs for one more test server (it takes about 360 MB)
 
 
 def ram_dir() -> Path | None:
@@ -56,8 +57,9 @@ def ram_dir() -> Path | None:
     every DDL statement (the emptying of tables before each test) costs nothing; a test server's
     data is thrown away at the end anyway, and a kill -9 of the server keeps what it wrote there as
     it would on disk (only the machine's crash would not). About 360 MB a server (its 256 MB redo
-    log). The folder is named after this process; one left by a run that was killed (its process
-    gone) is removed here. The caller removes its own (shutil.rmtree) once the server has stopped."""
+    log); a tmpfs with less than RAM_NEEDED free (a container's small /dev/shm) is not used. The
+    folder is named after this process; one left by a run that was killed (its process gone) is
+    removed here. The caller removes its own (shutil.rmtree) once the server has stopped."""
     base = os.environ.get("TELCO_TEST_RAMDIR", "/dev/shm")
     if not base or not os.path.isdir(base) or not os.access(base, os.W_OK):
         return None
@@ -68,6 +70,9 @@ def ram_dir() -> Path | None:
             shutil.rmtree(old, ignore_errors=True)
         except (ValueError, PermissionError):
             pass
+    fs = os.statvfs(base)
+    if fs.f_bavail * fs.f_frsize < RAM_NEEDED:
+        return None
     return Path(tempfile.mkdtemp(prefix=f"{RAM_PREFIX}{os.getpid()}-", dir=base))
 
 
