@@ -4,6 +4,10 @@
 #   5 no tests collected: an error here, the selection (markers, paths, -k) matched nothing
 # usage: scripts/pytest.sh PYTHON [pytest arguments...]
 PYTHON="$1"; shift
+# Compiled modules are cached (__pycache__, ignored by git) even where the environment sets
+# PYTHONDONTWRITEBYTECODE: without the cache each run, and each xdist worker, compiles every
+# module again and pytest rewrites the asserts of every test file, about 4 s of a worker's start.
+unset PYTHONDONTWRITEBYTECODE
 "$PYTHON" -m pytest "$@"
 rc=$?
 case $rc in

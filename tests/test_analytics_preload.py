@@ -4,7 +4,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow       # a fresh interpreter importing scikit-learn: 2-4 s; make test, not test-fast
 def test_background_import_loads_scikit_learn_for_analysts_only():
     code = ("import sys; from telco_console.services.analytics import preload; "
             "assert preload.start('staff') is None and 'sklearn' not in sys.modules; "

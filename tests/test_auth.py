@@ -25,6 +25,7 @@ def audit_rows(ctx, action=None):
     return ctx.db.run(lambda conn: fetch_all(conn, sql + " ORDER BY id", params))
 
 
+@pytest.mark.production_scrypt
 def test_scrypt_hash_format_and_check():
     h = hash_password("s3cret-pass")
     assert re.fullmatch(r"scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}", h)
@@ -82,6 +83,7 @@ def test_disabled_account(ctx):
         auth.set_active(ctx.with_user(boss), "boss", False)
 
 
+@pytest.mark.production_scrypt
 def test_a_wrong_password_reveals_nothing_about_the_account(ctx, config, monkeypatch):
     """Unknown, active, disabled and locked accounts: the same message, the same scrypt work, the same
     delays for the same number of failures; the state is in the audit log only."""

@@ -3,6 +3,7 @@ and every promise names one."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -17,7 +18,9 @@ def _guarantees() -> str:
     return text[text.index("## Guarantees"):]
 
 
+@functools.cache
 def _tests_in(path: Path) -> set[str]:
+    """The test functions a file defines (each file parsed once, however many tests it names)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
             and n.name.startswith("test_")}

@@ -10,7 +10,7 @@ import mysql.connector
 import pytest
 
 from helpers import free_port as _free_port
-from helpers import make_customer, make_plan
+from helpers import make_customer, make_plan, server_home
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db import migrations
@@ -33,21 +33,22 @@ def server(tmp_path_factory):
     """A private managed server for this module: (ManagedServer, managed config, external config path)."""
     tmp = tmp_path_factory.mktemp("faults")
     port = _free_port()
-    managed_path = _config_file(tmp / "managed.ini", {"mode": "managed", "datadir": tmp / "mysql",
-                                                      "port": port, "name": "telco"})
-    cfg = load_config(managed_path)
-    srv = ManagedServer(cfg)
-    srv.start()
-    owner = Database(cfg, owner=True)
-    migrations.migrate(owner)
-    owner.close()
-    creds = srv.credentials()
-    # the same server seen as an external one (TCP, app account): no automatic restart
-    external_path = _config_file(tmp / "external.ini", {
-        "mode": "external", "host": "127.0.0.1", "port": port, "name": "telco",
-        "user": creds.app_user, "password": creds.app_password})
-    yield srv, cfg, external_path
-    srv.stop()
+    with server_home(tmp) as home:
+        managed_path = _config_file(tmp / "managed.ini", {"mode": "managed", "datadir": home / "mysql",
+                                                          "port": port, "name": "telco"})
+        cfg = load_config(managed_path)
+        srv = ManagedServer(cfg)
+        srv.start()
+        owner = Database(cfg, owner=True)
+        migrations.migrate(owner)
+        owner.close()
+        creds = srv.credentials()
+        # the same server seen as an external one (TCP, app account): no automatic restart
+        external_path = _config_file(tmp / "external.ini", {
+            "mode": "external", "host": "127.0.0.1", "port": port, "name": "telco",
+            "user": creds.app_user, "password": creds.app_password})
+        yield srv, cfg, external_path
+        srv.stop()
 
 
 def _root(srv):

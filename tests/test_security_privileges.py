@@ -10,7 +10,7 @@ import mysql.connector
 import pytest
 
 from helpers import free_port as _free_port
-from helpers import make_customer, make_plan, make_user
+from helpers import make_customer, make_plan, make_user, server_home
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db import migrations
@@ -27,17 +27,18 @@ def managed(tmp_path_factory):
     """A private managed server (owner and app accounts created by the app itself)."""
     tmp = tmp_path_factory.mktemp("priv")
     path = tmp / "managed.ini"
-    path.write_text(f"[database]\nmode = managed\ndatadir = {tmp / 'mysql'}\nport = {_free_port()}\n"
-                    "name = telco\npool_size = 4\n\n[security]\nmax_failed_logins = 3\n")
-    os.chmod(path, 0o600)
-    cfg = load_config(path)
-    srv = ManagedServer(cfg)
-    srv.start()
-    owner = Database(cfg, owner=True)
-    migrations.migrate(owner)
-    owner.close()
-    yield srv, cfg, path
-    srv.stop()
+    with server_home(tmp) as home:
+        path.write_text(f"[database]\nmode = managed\ndatadir = {home / 'mysql'}\nport = {_free_port()}\n"
+                        "name = telco\npool_size = 4\n\n[security]\nmax_failed_logins = 3\n")
+        os.chmod(path, 0o600)
+        cfg = load_config(path)
+        srv = ManagedServer(cfg)
+        srv.start()
+        owner = Database(cfg, owner=True)
+        migrations.migrate(owner)
+        owner.close()
+        yield srv, cfg, path
+        srv.stop()
 
 
 def _cli(config_path, *argv, user=None, password=None):
