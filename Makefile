@@ -11,10 +11,10 @@ CONFIG ?= $(or $(TELCO_CONFIG),$(CURDIR)/config.ini)
 TC      = TELCO_CONFIG=$(CONFIG) $(BIN)/telco-console
 
 # make test-fast: the inner loop, without the tests marked e2e (pexpect), kill (kill -9 of a
-# server), property (Hypothesis) or slow (wheel builds, the 50,000-row deck, the BigML validation,
-# the 4 s load test, scikit-learn imported in a fresh interpreter), on two workers: under a
-# minute on the 2-core machine (docs/performance.md)
-FAST_MARKERS    ?= not e2e and not kill and not property and not slow
+# server), property (Hypothesis), slow (wheel builds, the 50,000-row deck, the BigML validation,
+# scikit-learn imported in a fresh interpreter) or load (8 sessions for 4 s), on two workers:
+# under a minute on the 2-core machine (docs/performance.md)
+FAST_MARKERS    ?= not e2e and not kill and not property and not slow and not load
 # make cluster-test: what matters on a cluster (every test of the database and the cluster's own),
 # not the Hypothesis properties or the single-server kill -9 and terminal tests
 CLUSTER_MARKERS ?= not e2e and not kill and not property and not slow

@@ -8,7 +8,7 @@ import pytest
 from bench.load import has_billing, problems, run_load
 
 
-@pytest.mark.slow       # runs for a fixed 4 s with 8 sessions busy on both cores: make test, not test-fast
+@pytest.mark.load       # runs for a fixed 4 s with 8 sessions busy on both cores: not in make test-fast
 def test_eight_sessions_at_once_lose_nothing_and_duplicate_nothing(config, clean_db):
     res = run_load(config, sessions=8, seconds=4, customers=12, batch=50)
     assert problems(res) == []
