@@ -86,3 +86,17 @@ def server_home(fallback: Path) -> Iterator[Path]:
     finally:
         if ram:
             shutil.rmtree(ram, ignore_errors=True)
+
+
+def start_migrated(cfg):
+    """Start the managed server a config describes and apply the migrations (as its owner)."""
+    from telco_console.db import migrations
+    from telco_console.db.pool import Database
+    from telco_console.db.server import ManagedServer
+
+    srv = ManagedServer(cfg)
+    srv.start()
+    owner = Database(cfg, owner=True)
+    migrations.migrate(owner)
+    owner.close()
+    return srv

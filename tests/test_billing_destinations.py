@@ -58,6 +58,23 @@ def _version_decks(ctx, name):
     return ctx.db.run(do)
 
 
+def _agree_with_reference(ctx, customers, sql, names: str, n: int):
+    """Each customer's SQL rating against the reference's on the plan and deck of its turn (names:
+    'PLAN{} DECK{}', numbered i % n): the deck amount and the unrated calls agree. Yields each
+    (SQL rating, reference)."""
+    from telco_console.services import plans as plans_svc
+
+    plan_name, deck_name = names.split()
+    for i, c in enumerate(customers):
+        plan = plans_svc.get_plan(ctx, plan_name.format(i % n))
+        ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, deck_name.format(i % n)))
+        got = sql[c["id"]]
+        want = sum((v for k, v in ref.lines.items() if k.startswith("destination:")), Decimal(0))
+        assert got.deck_amount == want, (i, got.deck_lines, ref.lines)
+        assert got.unrated_n == len(ref.unrated)
+        yield got, ref
+
+
 def test_bill_lines_per_destination_group(ctx, tmp_path):
     rates.import_csv(ctx, deck_file(tmp_path), "RETAIL")
     plan = make_plan(ctx, code="DECK", deck="RETAIL", included_minutes=3)
@@ -176,15 +193,7 @@ def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, s
                                   rng.choice([1, 29, 30, 31, 59, 60, 61, 119, 600, 3601]), rng.choice(numbers))
                                  for _ in range(25)])
     sql = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))
-    from telco_console.services import plans as plans_svc
-
-    for i, c in enumerate(customers):
-        plan = plans_svc.get_plan(ctx, f"P{i % 3}")
-        ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, f"R{i % 3}"))
-        got = sql[c["id"]]
-        want = sum((v for k, v in ref.lines.items() if k.startswith("destination:")), Decimal(0))
-        assert got.deck_amount == want, (i, got.deck_lines, ref.lines)
-        assert got.unrated_n == len(ref.unrated)
+    for got, ref in _agree_with_reference(ctx, customers, sql, "P{} R{}", 3):
         assert got.subtotal == ref.subtotal
     assert sum(1 for c in customers if sql[c["id"]].unrated_n) >= 2
     assert sum(1 for c in customers if sql[c["id"]].deck_amount > 0) >= 6
@@ -267,16 +276,8 @@ def test_sql_agrees_with_the_reference_on_decks_with_dated_timings(ctx, tmp_path
                                   .isoformat(sep=" "), rng.choice([1, 30, 61, 600]), rng.choice(numbers))
                                  for _ in range(40)])
     sql = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))
-    from telco_console.services import plans as plans_svc
-
     dated = 0
-    for i, c in enumerate(customers):
-        plan = plans_svc.get_plan(ctx, f"Q{i % 2}")
-        ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, f"T{i % 2}"))
-        got = sql[c["id"]]
-        want = sum((v for k, v in ref.lines.items() if k.startswith("destination:")), Decimal(0))
-        assert got.deck_amount == want, (i, got.deck_lines, ref.lines)
-        assert got.unrated_n == len(ref.unrated)
+    for _got, ref in _agree_with_reference(ctx, customers, sql, "Q{} T{}", 2):
         dated += "destination:Dated" in ref.lines
     assert dated >= 2
     general = ctx.db.run(_count_general)

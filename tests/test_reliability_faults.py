@@ -10,12 +10,10 @@ import mysql.connector
 import pytest
 
 from helpers import free_port as _free_port
-from helpers import make_customer, make_plan, server_home
+from helpers import make_customer, make_plan, server_home, start_migrated
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
-from telco_console.db import migrations
 from telco_console.db.pool import Database
-from telco_console.db.server import ManagedServer
 from telco_console.errors import DatabaseError, DatabaseUnavailable, PermissionDenied
 from telco_console.reporting.output import Output
 from telco_console.repositories import usage
@@ -37,11 +35,7 @@ def server(tmp_path_factory):
         managed_path = _config_file(tmp / "managed.ini", {"mode": "managed", "datadir": home / "mysql",
                                                           "port": port, "name": "telco"})
         cfg = load_config(managed_path)
-        srv = ManagedServer(cfg)
-        srv.start()
-        owner = Database(cfg, owner=True)
-        migrations.migrate(owner)
-        owner.close()
+        srv = start_migrated(cfg)
         creds = srv.credentials()
         # the same server seen as an external one (TCP, app account): no automatic restart
         external_path = _config_file(tmp / "external.ini", {

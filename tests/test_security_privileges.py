@@ -10,12 +10,11 @@ import mysql.connector
 import pytest
 
 from helpers import free_port as _free_port
-from helpers import make_customer, make_plan, make_user, server_home
+from helpers import make_customer, make_plan, make_user, server_home, start_migrated
 from telco_console.config import load_config
 from telco_console.context import SYSTEM, AppContext
 from telco_console.db import migrations
 from telco_console.db.pool import Database
-from telco_console.db.server import ManagedServer
 from telco_console.reporting.output import Output
 from telco_console.reporting.render import safe_cell
 
@@ -32,11 +31,7 @@ def managed(tmp_path_factory):
                         "name = telco\npool_size = 4\n\n[security]\nmax_failed_logins = 3\n")
         os.chmod(path, 0o600)
         cfg = load_config(path)
-        srv = ManagedServer(cfg)
-        srv.start()
-        owner = Database(cfg, owner=True)
-        migrations.migrate(owner)
-        owner.close()
+        srv = start_migrated(cfg)
         yield srv, cfg, path
         srv.stop()
 
