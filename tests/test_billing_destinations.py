@@ -58,6 +58,11 @@ def _version_decks(ctx, name):
     return ctx.db.run(do)
 
 
+# called numbers of the random decks' tests: E.164 in several countries, an extension and a short code
+NUMBERS = ["+442071234567", "+447911123456", "+447811123456", "+33612345678", "+12125550100", "2001", "12345",
+           "+4930123456"]
+
+
 def _agree_with_reference(ctx, customers, sql, names: str, n: int):
     """Each customer's SQL rating against the reference's on the plan and deck of its turn (names:
     'PLAN{} DECK{}', numbered i % n): the deck amount and the unrated calls agree. Yields each
@@ -178,8 +183,7 @@ def _random_deck(rng: random.Random) -> str:
 @pytest.mark.parametrize("seed", [16, 7, 2026])
 def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, seed):
     rng = random.Random(seed)
-    numbers = ["+442071234567", "+447911123456", "+447811123456", "+33612345678", "+12125550100", "2001", "12345",
-               "+4930123456"]
+    numbers = NUMBERS
     for d in range(3):
         rates.import_csv(ctx, deck_file(tmp_path, _random_deck(rng), f"d{d}.csv"), f"R{d}")
         make_plan(ctx, code=f"P{d}", deck=f"R{d}", included_minutes=rng.choice([0, 5, 30]),
@@ -263,8 +267,7 @@ def _dated_deck(rng) -> str:
 @pytest.mark.parametrize("seed", [3, 44])
 def test_sql_agrees_with_the_reference_on_decks_with_dated_timings(ctx, tmp_path, seed):
     rng = random.Random(seed)
-    numbers = ["+442071234567", "+447911123456", "+447811123456", "+33612345678", "+12125550100", "2001", "12345",
-               "+4930123456"]
+    numbers = NUMBERS
     for d in range(2):
         rates.import_csv(ctx, deck_file(tmp_path, _dated_deck(rng), f"d{d}.csv"), f"T{d}")
         make_plan(ctx, code=f"Q{d}", deck=f"T{d}", included_minutes=rng.choice([0, 30]), increment_seconds=1)

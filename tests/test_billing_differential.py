@@ -52,6 +52,21 @@ CLOCK_DAYS = {
 }
 
 
+def _to_bill(customers, period: Period):
+    """The customers a run of the period bills (a customer of the period not billed for it yet),
+    each with its days active in the period."""
+    p = str(period)
+    for c in customers:
+        if c.since > period.last_day or (c.closed and c.closed < period.first_day) or p in c.billed:
+            continue
+        yield c, (min(c.closed or period.last_day, period.last_day) - max(c.since, period.first_day)).days + 1
+
+
+def _deck_total(r) -> Decimal:
+    """The sum of a reference rating's destination lines."""
+    return sum((v for k, v in r.lines.items() if k.startswith("destination:")), Decimal(0))
+
+
 @dataclass
 class Cust:
     id: int
@@ -165,11 +180,7 @@ class World:
     def bill(self, period: Period) -> None:
         """The bills a run of the period creates, as the reference computes them."""
         p = str(period)
-        for c in self.customers:
-            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or p in c.billed:
-                continue
-            days_active = ((min(c.closed or period.last_day, period.last_day)
-                            - max(c.since, period.first_day)).days + 1)
+        for c, days_active in _to_bill(self.customers, period):
             r = self._rated(c, p, days_active, period.days)
             lines = [("subscription", None, Decimal(days_active), r.lines["subscription"])]
             for kind, q, unit in (("peak_calls", r.peak_s, 60), ("offpeak_calls", r.offpeak_s, 60),
@@ -291,16 +302,12 @@ class DeckWorld(World):
 
     def _rated(self, c: Cust, p: str, days_active: int = 0, days: int = 30):
         r = rate_usage(c.plan, c.calls.get(p, []), 0, 0, days_active, days, TAX, 2, deck=self.versions)
-        r.lines["deck"] = sum((v for k, v in r.lines.items() if k.startswith("destination:")), Decimal(0))
+        r.lines["deck"] = _deck_total(r)
         return r
 
     def bill(self, period: Period) -> None:
         p = str(period)
-        for c in self.customers:
-            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or p in c.billed:
-                continue
-            days_active = ((min(c.closed or period.last_day, period.last_day)
-                            - max(c.since, period.first_day)).days + 1)
+        for c, days_active in _to_bill(self.customers, period):
             r = self._rated(c, p, days_active, period.days)
             lines = [("subscription", None, Decimal(days_active), r.lines["subscription"])]
             for group, (secs, _) in sorted(r.groups.items()):
@@ -444,16 +451,12 @@ class PlanChangeWorld(World):
                                   sum(b for w, b in self.data_at.get((c.id, p), []) if inside(w)),
                                   self.decks.get(plan["code"])))
         r = rate_spans(spans, days_active, period.days, TAX, 2)
-        r.lines["deck"] = sum((v for k, v in r.lines.items() if k.startswith("destination:")), Decimal(0))
+        r.lines["deck"] = _deck_total(r)
         return r
 
     def bill(self, period: Period) -> None:
         p = str(period)
-        for c in self.customers:
-            if c.since > period.last_day or (c.closed and c.closed < period.first_day) or p in c.billed:
-                continue
-            days_active = ((min(c.closed or period.last_day, period.last_day)
-                            - max(c.since, period.first_day)).days + 1)
+        for c, days_active in _to_bill(self.customers, period):
             r = self._spans_rated(c, period, days_active)
             lines = [("subscription", None, Decimal(days_active), r.lines["subscription"])]
             for kind, q, unit in (("peak_calls", r.peak_s, 60), ("offpeak_calls", r.offpeak_s, 60),
