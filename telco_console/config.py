@@ -36,6 +36,7 @@ SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("operator", "decimal_separator"): ("choice:point,comma", "point"),
     ("billing", "tax_rate"): ("decimal:0:1", "0.20"),
     ("billing", "due_days"): ("int:0:365", "14"),
+    ("billing", "work_memory_mb"): ("int:16:65536", "256"),
     ("billing", "reminder_days"): ("intlist", "1, 7, 14"),
     ("billing", "outbox"): ("datapath:outbox", ""),
     ("mail", "host"): ("str", ""),

@@ -130,7 +130,7 @@ def test_unrated_calls_stop_the_run(ctx, run_cli, tmp_path):
     add_calls(ctx, c["id"], [("2026-10-05 09:00:00", 60, "+4930123456"), ("2026-10-05 09:10:00", 60, "2001"),
                              ("2026-10-05 09:20:00", 60, "+33612345678")])
     code, out, err = run_cli("bill", "run", "--period", "2026-10", user="boss", password=PW)
-    assert code == 1
+    assert code == 1, err
     assert err == ("error: bill run 2026-10 stopped: 2 calls have no rate in their plan's deck (nothing written;"
                    " add the rates, or run with --skip-unrated)\n")
     assert "+4930123456" in out and "2001" in out

@@ -191,11 +191,11 @@ dv AS (
                   CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
   FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
 ),
-de AS (
-  SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, k.other_party AS num, dv.version_id,
+dk AS (
+  SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, dv.version_id,
          (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s,
-         IF(nc.general, ({GENERAL_ENTRY}), s.entry_no) AS entry_no
-  FROM calls k JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
+         IF(nc.general, ({GENERAL_ENTRY}), s.entry_no * 2 + s.covered) AS ec
+  FROM calls k STRAIGHT_JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
   LEFT JOIN rate_number_chains nc ON nc.version_id = dv.version_id AND nc.num = k.other_party
@@ -204,29 +204,31 @@ de AS (
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
 ),
-dw AS (
-  SELECT de.customer_id, de.hfrom, de.id, de.started_utc, de.billsec, de.version_id, de.entry_no, de.r, de.allow_s,
-         e.dest_group, e.timing, e.covered, e.connect_fee, e.max_cost, e.rounding, e.decimals,
-         SUM(IF(e.covered, de.r, 0)) OVER (PARTITION BY de.customer_id, de.hfrom ORDER BY de.started_utc, de.id
+de AS (
+  SELECT customer_id, hfrom, id, started_at, billsec, version_id, ec DIV 2 AS entry_no, r, allow_s,
+         ec MOD 2 AS covered,
+         SUM(IF(ec MOD 2 = 1, r, 0)) OVER (PARTITION BY customer_id, hfrom ORDER BY started_utc, id
                                           ROWS UNBOUNDED PRECEDING) AS cum
-  FROM de LEFT JOIN rate_entries e ON e.version_id = de.version_id AND e.entry_no = de.entry_no
+  FROM dk
 ),
 dx AS (
-  SELECT dw.*, CASE WHEN entry_no IS NULL THEN 0
-                    WHEN covered THEN LEAST(billsec, GREATEST(0, cum - GREATEST(cum - r, allow_s)))
-                    ELSE billsec END AS secs
-  FROM dw
+  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no,
+         CASE WHEN de.entry_no IS NULL THEN 0
+              WHEN de.covered THEN LEAST(de.billsec, GREATEST(0, de.cum - GREATEST(de.cum - de.r, de.allow_s)))
+              ELSE de.billsec END AS secs
+  FROM de
 ),
 dcc AS (
   SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, IF(dx.secs > 0, {rounded}, 0) AS cost
   FROM (
     SELECT dx.*, {capped} AS capped
-    FROM (SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, dx.secs, dx.connect_fee, dx.max_cost,
-                 dx.rounding, dx.decimals,
+    FROM (SELECT dx.customer_id, e.dest_group, e.timing, dx.billsec, dx.secs, e.connect_fee, e.max_cost,
+                 e.rounding, e.decimals,
                  g.base_cost + (dx.secs - g.start_s + g.increment_s - 1) DIV g.increment_s * g.increment_s
                    * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s AS gc
-          FROM dx LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
-                                         AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
+          FROM dx LEFT JOIN rate_entries e ON e.version_id = dx.version_id AND e.entry_no = dx.entry_no
+          LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
+                                 AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
   ) dx
 ),
 dgt AS (
@@ -255,7 +257,7 @@ dsum AS (
 ENTRY_ORDER = "cp.k DESC, e.start_time DESC, e.weight DESC, e.name, e.timing, e.entry_no"
 
 # the entry of a call (k) whose number's chain (nc) is general, chosen among the chain's entries
-GENERAL_ENTRY = f"""SELECT e.entry_no FROM rate_chain_prefixes cp
+GENERAL_ENTRY = f"""SELECT e.entry_no * 2 + e.covered FROM rate_chain_prefixes cp
            JOIN rate_entries e ON e.version_id = nc.version_id AND e.prefix = cp.prefix
            WHERE cp.chain_id = nc.chain_id
              AND (e.weekdays = '' OR FIND_IN_SET(WEEKDAY(k.started_at) + 1, e.weekdays) > 0)
@@ -376,7 +378,7 @@ WHERE {built}""")
         # 00:00 and the starts of the chain's entries of that weekday
         cur.execute(f"""
 CREATE TEMPORARY TABLE rate_chains_ce (KEY (chain_id, w, start_time))
-SELECT c.id AS chain_id, wd.w, cp.k, e.entry_no, e.start_time, e.weight, e.name, e.timing
+SELECT c.id AS chain_id, wd.w, cp.k, e.entry_no, e.covered, e.start_time, e.weight, e.name, e.timing
 FROM rate_chains c JOIN rate_chain_prefixes cp ON cp.chain_id = c.id
 JOIN rate_entries e ON e.version_id = c.version_id AND e.prefix = cp.prefix
 JOIN ({WEEKDAYS}) wd ON e.weekdays = '' OR FIND_IN_SET(wd.w, e.weekdays) > 0
@@ -387,9 +389,9 @@ SELECT c.id AS chain_id, wd.w, CAST('00:00:00' AS TIME) AS t FROM rate_chains c 
 WHERE {built} AND c.general = 0""")
         cur.execute("INSERT IGNORE INTO rate_chains_bnd SELECT DISTINCT chain_id, w, start_time FROM rate_chains_ce")
         cur.execute(f"""
-INSERT IGNORE INTO rate_chain_slices (chain_id, weekday, t_from, t_to, entry_no)
-SELECT chain_id, w, t, t_to, entry_no FROM (
-  SELECT bt.chain_id, bt.w, bt.t, bt.t_to, cp.entry_no,
+INSERT IGNORE INTO rate_chain_slices (chain_id, weekday, t_from, t_to, entry_no, covered)
+SELECT chain_id, w, t, t_to, entry_no, COALESCE(covered, 0) FROM (
+  SELECT bt.chain_id, bt.w, bt.t, bt.t_to, cp.entry_no, cp.covered,
          ROW_NUMBER() OVER (PARTITION BY bt.chain_id, bt.w, bt.t
                             ORDER BY {ENTRY_ORDER.replace('e.', 'cp.')}) AS rk
   FROM (SELECT chain_id, w, t, COALESCE(LEAD(t) OVER (PARTITION BY chain_id, w ORDER BY t),
@@ -430,8 +432,8 @@ WITH cust AS (
   FROM customers c JOIN ({HISTORY}) h ON h.customer_id = c.id JOIN plans p ON p.id = h.plan_id
   WHERE {' AND '.join(where)}
 ){deck_ctes("cust")}
-SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, de.num AS number, de.billsec
-FROM de JOIN customers c ON c.id = de.customer_id
+SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, k.other_party AS number, de.billsec
+FROM de JOIN calls k ON k.id = de.id AND k.started_at = de.started_at JOIN customers c ON c.id = de.customer_id
 JOIN ({HISTORY}) h ON h.customer_id = de.customer_id AND h.hfrom = de.hfrom
 JOIN plans p ON p.id = h.plan_id JOIN rate_decks d ON d.id = p.deck_id
 WHERE de.entry_no IS NULL

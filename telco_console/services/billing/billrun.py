@@ -85,6 +85,7 @@ def dry_run(ctx, period, force: bool = False) -> RunResult:
     tax_rate = ctx.config.get("billing", "tax_rate")
 
     def read(conn):
+        bills_repo.set_work_memory(conn, ctx.config.get("billing", "work_memory_mb"))
         rows = bills_repo.rate(conn, p, minor, tax_rate, None, None, True)
         # a call whose number is not resolved for its deck version counts as unrated: resolve the
         # period's new numbers (derived data, set-based) and rate again
@@ -168,6 +169,7 @@ def _run_once(ctx, p: Period, skip_unrated: bool = False, resolved: bool = True)
             cur = conn.cursor()
             cur.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             cur.close()
+            bills_repo.set_work_memory(conn, ctx.config.get("billing", "work_memory_mb"))
             now = ctx.now()
             bills_repo.lock_period(conn, str(p), now, LOCK_WAIT_S)
             run_id = bills_repo.start_run(conn, str(p), now, ctx.user.username)

@@ -60,13 +60,16 @@ class Rating:
 
 
 def rate_customers(conn, period, plan_override: dict | None = None, customer_ids: list[int] | None = None, *,
-                   tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2) -> dict[int, Rating]:
+                   tax_rate: Decimal | str = Decimal("0.20"), minor: int = 2,
+                   work_memory_mb: int | None = None) -> dict[int, Rating]:
     """{customer_id: Rating} for every customer billable in the period (or those of customer_ids).
     One query whatever the number of customers (two when some numbers were not resolved for their
     deck yet); it writes nothing but those numbers' resolution (rate_number_chains, derived data)."""
     from telco_console.repositories import rates as rates_repo
 
     p = _period(period)
+    if work_memory_mb:
+        bills_repo.set_work_memory(conn, work_memory_mb)
     rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
     # a call whose number is not resolved for its deck version counts as unrated: resolve the period's
     # new numbers (derived data, written once per number and version) and rate again
@@ -82,7 +85,8 @@ def rate_for(ctx, period, plan_override: dict | None = None, customer_ids: list[
     ctx.check("billing.rate")
     return ctx.db.run(lambda conn: rate_customers(conn, period, plan_override, customer_ids,
                                                   tax_rate=ctx.config.get("billing", "tax_rate"),
-                                                  minor=ctx.config.get("operator", "minor_unit")))
+                                                  minor=ctx.config.get("operator", "minor_unit"),
+                                                  work_memory_mb=ctx.config.get("billing", "work_memory_mb")))
 
 
 # -- the pure reference ----------------------------------------------------------------------------
