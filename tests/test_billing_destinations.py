@@ -156,6 +156,38 @@ def test_versions_by_call_start(ctx, tmp_path):
     assert ref.lines["destination:Intl"] == Decimal("0.40")
 
 
+
+def _resolved(ctx, version_id):
+    from telco_console.repositories.base import fetch_all
+
+    return ctx.db.run(lambda conn: sorted(r["num"] for r in fetch_all(
+        conn, "SELECT num FROM rate_number_chains WHERE version_id = %s", (version_id,))))
+
+
+def test_a_new_version_resolves_the_numbers_the_deck_priced_before(ctx, tmp_path):
+    first = rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.30\n"
+                                                      "44,UK,National,0.05\n"), "V")
+    assert first.resolved == 0
+    plan = make_plan(ctx, code="DECK", deck="V")
+    c = make_customer(ctx, plan="DECK")
+    add_calls(ctx, c["id"], [("2026-10-14 10:00:00", 60, "+33612345678"), ("2026-10-20 10:00:00", 60, "+33612345678"),
+                             ("2026-10-20 11:00:00", 60, "+442079460000"), ("2026-10-21 11:00:00", 60, "2001")])
+    ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))       # resolves the numbers for version 1
+    v1, v2 = 1, 2
+    assert _resolved(ctx, v1) == ["+33612345678", "+442079460000", "2001"]
+    # the new version's entries change the destination of the UK number (a longer prefix) and give the
+    # extension a rate: the numbers are resolved for it at import, set-based, not by the next rating
+    second = rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.10\n"
+                                                       "44,UK,National,0.05\n4420,London,National,0.01\n"
+                                                       "2001,Desk,Internal,0\n"), "V", effective_from="2026-10-15")
+    assert second.resolved == 3 and _resolved(ctx, v2) == _resolved(ctx, v1)
+    assert "Numbers resolved for it" in [r[0] for r in second.report().rows]
+    got = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))[c["id"]]
+    assert got.unrated_n == 0 and got.deck_amount == Decimal("0.41")     # 0.30 + 0.10 + 0.01 + 0
+    ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, "V"))
+    assert sum(v for k, v in ref.lines.items() if k.startswith("destination:")) == got.deck_amount
+
+
 def _random_deck(rng: random.Random) -> str:
     rows = ["prefix,destination,group,connect_fee,start,rate,unit,increment,timing,weekdays,time,weight,max_cost,"
             "rounding,decimals,covered"]

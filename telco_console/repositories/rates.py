@@ -219,25 +219,21 @@ dx AS (
   FROM de
 ),
 dcc AS (
-  SELECT dx.customer_id, dx.version_id, dx.entry_no, dx.billsec, IF(dx.secs > 0, {rounded}, 0) AS cost
+  SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, IF(dx.secs > 0, {rounded}, 0) AS cost
   FROM (
     SELECT dx.*, {capped} AS capped
-    FROM (SELECT dx.customer_id, dx.version_id, dx.entry_no, dx.billsec, dx.secs, g.connect_fee, g.max_cost,
-                 g.rounding, g.decimals,
+    FROM (SELECT dx.customer_id, e.dest_group, e.timing, dx.billsec, dx.secs, e.connect_fee, e.max_cost,
+                 e.rounding, e.decimals,
                  g.base_cost + (dx.secs - g.start_s + g.increment_s - 1) DIV g.increment_s * g.increment_s
                    * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s AS gc
-          FROM dx LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
-                                         AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
+          FROM dx LEFT JOIN rate_entries e ON e.version_id = dx.version_id AND e.entry_no = dx.entry_no
+          LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
+                                 AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
   ) dx
 ),
-dge AS (
-  SELECT customer_id, version_id, entry_no, SUM(billsec) AS s, SUM(cost) AS cost, COUNT(*) AS n
-  FROM dcc GROUP BY customer_id, version_id, entry_no
-),
 dgt AS (
-  SELECT dge.customer_id, e.dest_group, e.timing, SUM(dge.s) AS s, SUM(dge.cost) AS cost, SUM(dge.n) AS n
-  FROM dge LEFT JOIN rate_entries e ON e.version_id = dge.version_id AND e.entry_no = dge.entry_no
-  GROUP BY dge.customer_id, e.dest_group, e.timing
+  SELECT customer_id, dest_group, timing, SUM(billsec) AS s, SUM(cost) AS cost, COUNT(*) AS n
+  FROM dcc GROUP BY customer_id, dest_group, timing
 ),
 dgl AS (
   SELECT customer_id, dest_group, SUM(s) AS s, ROUND(SUM(cost), %(minor)s) AS amount, SUM(n) AS n,
@@ -309,6 +305,25 @@ def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = 
     cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
     cur.execute("CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
                 " PRIMARY KEY (version_id, num))" + _calls_sql(deck_id), dict(start=start, end=end, deck=deck_id))
+    cur.close()
+    return resolve_new(conn)
+
+
+def resolve_known(conn, version_id: int) -> int:
+    """Resolve for a new version, set-based, every number already resolved for another version of its
+    deck (the numbers this deck has priced before). Returns how many numbers were resolved."""
+    cur = conn.cursor()
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.execute("""
+CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
+  PRIMARY KEY (version_id, num))
+SELECT DISTINCT nv.id AS version_id, r.num
+FROM rate_deck_versions nv
+JOIN rate_deck_versions ov ON ov.deck_id = nv.deck_id AND ov.id <> nv.id
+STRAIGHT_JOIN rate_number_chains r ON r.version_id = ov.id
+WHERE nv.id = %s
+  AND NOT EXISTS (SELECT 1 FROM rate_number_chains x WHERE x.version_id = nv.id AND x.num = r.num)""",
+                (int(version_id),))
     cur.close()
     return resolve_new(conn)
 

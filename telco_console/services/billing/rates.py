@@ -53,6 +53,8 @@ class ImportResult:
     groups: int
     effective_from: datetime
     seconds: float
+    resolved: int = 0            # numbers priced before by the deck, resolved for the new version
+    resolve_seconds: float = 0.0
 
     def report(self) -> Report:
         eff = ("the beginning" if self.effective_from == rates_repo.BEGINNING
@@ -60,7 +62,8 @@ class ImportResult:
         return Report(f"Rate deck {self.deck}: version {self.version} imported", [Column("Field"), Column("Value")],
                       [["Deck", self.deck], ["Version", str(self.version)], ["Entries", f"{self.entries:,}"],
                        ["Rate groups", f"{self.groups:,}"], ["In force from", eff],
-                       ["Time", f"{self.seconds:.2f} s"]])
+                       ["Time", f"{self.seconds:.2f} s"],
+                       ["Numbers resolved for it", f"{self.resolved:,} ({self.resolve_seconds:.2f} s)"]])
 
 
 def check_deck_name(name: str) -> str:
@@ -120,11 +123,16 @@ def _store(ctx: AppContext, name: str, kind: str, entries: list, source: str, ra
                                              ctx.user.username if ctx.user else "")
         rates_repo.write_entries(conn, vid, entries)
         ctx.audit(conn, "rates.import", name, f"version {number}, {len(entries)} entries from {source}")
-        return number, eff
+        return vid, number, eff
 
-    number, eff = ctx.db.run(do)
-    return ImportResult(name, number, len(entries), sum(len(e.groups) for e in entries), eff,
-                        _time.perf_counter() - t0)
+    vid, number, eff = ctx.db.run(do)
+    took = _time.perf_counter() - t0
+    # the numbers the deck priced before, resolved for the new version now (derived data, in a
+    # transaction of its own: were it lost, the first rating that meets them resolves them)
+    t1 = _time.perf_counter()
+    resolved = ctx.db.run(rates_repo.resolve_known, vid)
+    return ImportResult(name, number, len(entries), sum(len(e.groups) for e in entries), eff, took, resolved,
+                        _time.perf_counter() - t1)
 
 
 def import_csv(ctx: AppContext, path: str, deck: str, effective_from: str | None = None) -> ImportResult:
