@@ -213,7 +213,13 @@ def _random_deck(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize("seed", [16, 7, 2026])
-def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, seed):
+@pytest.mark.parametrize("drive", ["cust", "calls"])
+def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, seed, drive, monkeypatch):
+    # both ways of reading the decked calls (each segment's calls by index; the period's calls in
+    # their stored order, which a run takes from CALLS_DRIVE_MIN decked segments) on the same inputs
+    from telco_console.repositories import rates as rates_repo
+
+    monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive == "calls" else 10 ** 9)
     rng = random.Random(seed)
     numbers = NUMBERS
     for d in range(3):

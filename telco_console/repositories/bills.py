@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
-from telco_console.repositories.rates import deck_ctes
+from telco_console.repositories.rates import deck_ctes, deck_drive
 
 PLAN_FIELDS = ("monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate", "offpeak_rate",
                "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end")
@@ -191,13 +191,14 @@ def materialise_cust(conn, table: str, params: dict, plan_override: dict | None 
 
 
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
-               exclude_billed: bool = False, for_run: bool = False, cust_table: str | None = None) -> str:
+               exclude_billed: bool = False, for_run: bool = False, cust_table: str | None = None,
+               deck_drive: str = "cust") -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
     and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
     and the usage fingerprint of the month (read in the same statement as the records rated).
     for_run adds the bill run's working columns (late_amount, late_lines). cust_table: the
     customers' segments from a table made by materialise_cust() (with the same arguments) instead
-    of worked out in the statement."""
+    of worked out in the statement. deck_drive: how decked calls are read (rates.deck_drive())."""
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
     # DISTINCT: each reference gets its own copy of the table (MariaDB merges a plain SELECT, and
@@ -207,7 +208,7 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
             else cust_sql(plan_override, customer_ids, exclude_billed))
     return f"""
 WITH cust AS ({cust}
-),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust")},
+),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust", deck_drive)},
 qs AS (
   SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
          cu.monthly_fee, cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
@@ -365,7 +366,8 @@ def rate(conn, period, minor: int, tax_rate: Decimal, plan_override: dict | None
     params = rating_params(period, minor, tax_rate, plan_override)
     materialise_cust(conn, "rating_cust", params, plan_override, customer_ids, exclude_billed)
     try:
-        return _rows(conn, rating_sql(plan_override, cust_table="rating_cust") + " ORDER BY customer_id", params)
+        return _rows(conn, rating_sql(plan_override, cust_table="rating_cust",
+                                      deck_drive=deck_drive(conn, "rating_cust")) + " ORDER BY customer_id", params)
     finally:
         _exec(conn, "DROP TEMPORARY TABLE IF EXISTS rating_cust")
 
@@ -424,7 +426,7 @@ def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date,
     params = rating_params(period, minor, tax_rate)
     materialise_cust(conn, "billrun_cust", params, exclude_billed=True)
     _exec(conn, "CREATE TEMPORARY TABLE billrun_rating (PRIMARY KEY (customer_id)) "
-          + rating_sql(for_run=True, cust_table="billrun_cust"), params)
+          + rating_sql(for_run=True, cust_table="billrun_cust", deck_drive=deck_drive(conn, "billrun_cust")), params)
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_cust")
     if check is not None:
         check(conn)

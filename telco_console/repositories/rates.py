@@ -166,7 +166,25 @@ def _rounded(expr: str, method: str) -> str:
     return "CASE decimals " + " ".join(parts) + " END"
 
 
-def deck_ctes(cust: str = "cust") -> str:
+# decked plan segments from which the rating reads the period's calls in their stored order (one pass
+# over the partition) rather than each segment's calls through ix_calls_customer
+CALLS_DRIVE_MIN = 1000
+NO_DECK_CTES = """,
+dsum AS (
+  SELECT CAST(NULL AS SIGNED) AS customer_id, ROUND(CAST(0 AS DECIMAL(20,8)), %(minor)s) AS deck_amount,
+         CAST(NULL AS CHAR) AS deck_lines, 0 AS unrated_n FROM DUAL WHERE FALSE
+)"""
+
+
+def deck_drive(conn, cust_table: str) -> str:
+    """How the rating of a materialised `cust` table reads decked calls: 'none' (no decked segment:
+    the deck's CTEs are left out), 'calls' (CALLS_DRIVE_MIN segments or more: the period's calls in
+    their stored order) or 'cust' (each segment's calls by index)."""
+    n = fetch_value(conn, f"SELECT COUNT(*) FROM {cust_table} WHERE deck_id IS NOT NULL")
+    return "none" if not n else "calls" if n >= CALLS_DRIVE_MIN else "cust"
+
+
+def deck_ctes(cust: str = "cust", drive: str = "cust") -> str:
     """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
     row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
     to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
@@ -179,7 +197,14 @@ def deck_ctes(cust: str = "cust") -> str:
     the entry of that chain at the call's weekday and time of day (rate_chain_slices: one index probe;
     for a general chain, the first of its entries by prefix length, latest timing start, weight, name);
     the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance
-    in chronological order; per-call cost at the deck's precision; one line per destination group."""
+    in chronological order; per-call cost at the deck's precision; one line per destination group.
+    drive: see deck_drive() (the same result whichever the order)."""
+    if drive == "none":
+        return NO_DECK_CTES
+    if drive == "calls":
+        source = f"calls k STRAIGHT_JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL"
+    else:
+        source = f"{cust} cu STRAIGHT_JOIN calls k ON k.customer_id = cu.customer_id AND cu.deck_id IS NOT NULL"
     cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
     capped = f"IF(dx.max_cost > 0, LEAST({cost}, dx.max_cost), {cost})"      # the cost evaluated once
     rounded = (f"CASE rounding WHEN '*up' THEN {_rounded('capped', '*up')} WHEN '*down' THEN "
@@ -195,7 +220,7 @@ dk AS (
   SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, dv.version_id,
          (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s,
          IF(nc.general, ({GENERAL_ENTRY}), s.entry_no * 2 + s.covered) AS ec
-  FROM calls k STRAIGHT_JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL
+  FROM {source}
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
   LEFT JOIN rate_number_chains nc ON nc.version_id = dv.version_id AND nc.num = k.other_party
@@ -450,7 +475,7 @@ WITH cust AS (
          0 AS allow_s
   FROM customers c JOIN ({HISTORY}) h ON h.customer_id = c.id JOIN plans p ON p.id = h.plan_id
   WHERE {' AND '.join(where)}
-){deck_ctes("cust")}
+){deck_ctes("cust", "calls")}
 SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, k.other_party AS number, de.billsec
 FROM de JOIN calls k ON k.id = de.id AND k.started_at = de.started_at JOIN customers c ON c.id = de.customer_id
 JOIN ({HISTORY}) h ON h.customer_id = de.customer_id AND h.hfrom = de.hfrom
