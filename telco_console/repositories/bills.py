@@ -409,8 +409,13 @@ def late_usage(conn, period, minor: int) -> list[dict]:
     out = []
     for late in late_periods(conn, BILLED_NOW_IF_RUN, q):
         params = _late_params(period, late, minor, q_first=period.first_day, q_last=period.last_day)
-        rates_repo.resolve_numbers(conn, params["start"], params["end"])
-        out += _rows(conn, late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id", params)
+        sql = late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id"
+        rows = _rows(conn, sql, params)
+        # calls whose numbers are not resolved yet for their version count as unrated: resolve the
+        # period's new numbers and rate again (as the period's own rating does)
+        if any(r["unrated_n"] for r in rows) and rates_repo.resolve_numbers(conn, params["start"], params["end"]):
+            rows = _rows(conn, sql, params)
+        out += rows
     return out
 
 
@@ -445,9 +450,17 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
     lates = late_periods(conn, BILLED_NOW_IN_RUN, dict(run=run_id, period=str(period)))
     for i, late in enumerate(lates):
         lp = _late_params(period, late, minor, run=run_id)
-        rates_repo.resolve_numbers(conn, lp["start"], lp["end"])
+        for attempt in range(2):
+            _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late_p")
+            _exec(conn, "CREATE TEMPORARY TABLE billrun_late_p " + late_sql(BILLED_NOW_IN_RUN), lp)
+            # calls whose numbers are not resolved yet for their version count as unrated: resolve
+            # the late period's new numbers and rate it again
+            if attempt or not fetch_value(conn, "SELECT COALESCE(SUM(unrated_n), 0) FROM billrun_late_p") \
+                    or not rates_repo.resolve_numbers(conn, lp["start"], lp["end"]):
+                break
         _exec(conn, ("CREATE TEMPORARY TABLE billrun_late " if i == 0 else "INSERT INTO billrun_late ")
-              + late_sql(BILLED_NOW_IN_RUN), lp)
+              + "SELECT * FROM billrun_late_p")
+        _exec(conn, "DROP TEMPORARY TABLE billrun_late_p")
     late = lates and fetch_value(conn, "SELECT COUNT(*) FROM billrun_late WHERE late_amount > 0")
     if late:
         _exec(conn, """
