@@ -157,6 +157,14 @@ def test_versions_by_call_start(ctx, tmp_path):
 
 
 
+def _version_ids(ctx, name):
+    from telco_console.repositories import rates as rates_repo
+
+    def do(conn):
+        return [v["id"] for v in rates_repo.versions(conn, rates_repo.deck_by_name(conn, name)["id"])]
+    return ctx.db.run(do)
+
+
 def _resolved(ctx, version_id):
     from telco_console.repositories.base import fetch_all
 
@@ -173,13 +181,13 @@ def test_a_new_version_resolves_the_numbers_the_deck_priced_before(ctx, tmp_path
     add_calls(ctx, c["id"], [("2026-10-14 10:00:00", 60, "+33612345678"), ("2026-10-20 10:00:00", 60, "+33612345678"),
                              ("2026-10-20 11:00:00", 60, "+442079460000"), ("2026-10-21 11:00:00", 60, "2001")])
     ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))       # resolves the numbers for version 1
-    v1, v2 = 1, 2
-    assert _resolved(ctx, v1) == ["+33612345678", "+442079460000", "2001"]
+    assert _resolved(ctx, _version_ids(ctx, "V")[0]) == ["+33612345678", "+442079460000", "2001"]
     # the new version's entries change the destination of the UK number (a longer prefix) and give the
     # extension a rate: the numbers are resolved for it at import, set-based, not by the next rating
     second = rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.10\n"
                                                        "44,UK,National,0.05\n4420,London,National,0.01\n"
                                                        "2001,Desk,Internal,0\n"), "V", effective_from="2026-10-15")
+    v1, v2 = _version_ids(ctx, "V")          # ids step by more than 1 on a cluster
     assert second.resolved == 3 and _resolved(ctx, v2) == _resolved(ctx, v1)
     assert "Numbers resolved for it" in [r[0] for r in second.report().rows]
     got = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))[c["id"]]
