@@ -407,15 +407,11 @@ def late_usage(conn, period, minor: int) -> list[dict]:
 
     q = dict(q_first=period.first_day, q_last=period.last_day, period=str(period))
     out = []
+    sql = late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id"
     for late in late_periods(conn, BILLED_NOW_IF_RUN, q):
         params = _late_params(period, late, minor, q_first=period.first_day, q_last=period.last_day)
-        sql = late_sql(BILLED_NOW_IF_RUN) + " ORDER BY customer_id"
-        rows = _rows(conn, sql, params)
-        # calls whose numbers are not resolved yet for their version count as unrated: resolve the
-        # period's new numbers and rate again (as the period's own rating does)
-        if any(r["unrated_n"] for r in rows) and rates_repo.resolve_numbers(conn, params["start"], params["end"]):
-            rows = _rows(conn, sql, params)
-        out += rows
+        out += rates_repo.rated_resolving(conn, lambda params=params: _rows(conn, sql, params), params["start"],
+                                          params["end"])
     return out
 
 
@@ -448,16 +444,15 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
     from telco_console.repositories import rates as rates_repo
 
     lates = late_periods(conn, BILLED_NOW_IN_RUN, dict(run=run_id, period=str(period)))
+
+    def rate_late(lp: dict) -> list[dict]:      # one late period into billrun_late_p; its unrated calls
+        _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late_p")
+        _exec(conn, "CREATE TEMPORARY TABLE billrun_late_p " + late_sql(BILLED_NOW_IN_RUN), lp)
+        return _rows(conn, "SELECT COALESCE(SUM(unrated_n), 0) AS unrated_n FROM billrun_late_p")
+
     for i, late in enumerate(lates):
         lp = _late_params(period, late, minor, run=run_id)
-        for attempt in range(2):
-            _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late_p")
-            _exec(conn, "CREATE TEMPORARY TABLE billrun_late_p " + late_sql(BILLED_NOW_IN_RUN), lp)
-            # calls whose numbers are not resolved yet for their version count as unrated: resolve
-            # the late period's new numbers and rate it again
-            if attempt or not fetch_value(conn, "SELECT COALESCE(SUM(unrated_n), 0) FROM billrun_late_p") \
-                    or not rates_repo.resolve_numbers(conn, lp["start"], lp["end"]):
-                break
+        rates_repo.rated_resolving(conn, lambda lp=lp: rate_late(lp), lp["start"], lp["end"])
         _exec(conn, ("CREATE TEMPORARY TABLE billrun_late " if i == 0 else "INSERT INTO billrun_late ")
               + "SELECT * FROM billrun_late_p")
         _exec(conn, "DROP TEMPORARY TABLE billrun_late_p")

@@ -326,29 +326,37 @@ def resolve_numbers(conn, start: datetime, end: datetime, deck_id: int | None = 
     """Resolve the numbers called from decked plans in [start, end) that are not resolved yet for the
     version in force at the call, set-based. Returns how many numbers were resolved. With deck_id: every
     call of the period against that deck (a plan put in place of each customer's own, e.g. for offers)."""
-    cur = conn.cursor()
-    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
-    cur.execute("CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
-                " PRIMARY KEY (version_id, num))" + _calls_sql(deck_id), dict(start=start, end=end, deck=deck_id))
-    cur.close()
-    return resolve_new(conn)
+    return _resolve_selected(conn, _calls_sql(deck_id), dict(start=start, end=end, deck=deck_id))
 
 
 def resolve_known(conn, version_id: int) -> int:
     """Resolve for a new version, set-based, every number already resolved for another version of its
     deck (the numbers this deck has priced before). Returns how many numbers were resolved."""
-    cur = conn.cursor()
-    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
-    cur.execute("""
-CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,
-  PRIMARY KEY (version_id, num))
+    return _resolve_selected(conn, """
 SELECT DISTINCT nv.id AS version_id, r.num
 FROM rate_deck_versions nv
 JOIN rate_deck_versions ov ON ov.deck_id = nv.deck_id AND ov.id <> nv.id
 STRAIGHT_JOIN rate_number_chains r ON r.version_id = ov.id
-WHERE nv.id = %s
+WHERE nv.id = %(version)s
   AND NOT EXISTS (SELECT 1 FROM rate_number_chains x WHERE x.version_id = nv.id AND x.num = r.num)""",
-                (int(version_id),))
+                             dict(version=int(version_id)))
+
+
+def rated_resolving(conn, rate, start: datetime, end: datetime, deck_id: int | None = None) -> list[dict]:
+    """rate() (rows with unrated_n), once more after resolving the numbers of [start, end) when some of
+    its calls were unrated: a number not resolved yet for its version counts as unrated."""
+    rows = rate()
+    if any(r["unrated_n"] for r in rows) and resolve_numbers(conn, start, end, deck_id):
+        rows = rate()
+    return rows
+
+
+def _resolve_selected(conn, select: str, params: dict) -> int:
+    """resolve_new() of the (version_id, num) rows that `select` gives."""
+    cur = conn.cursor()
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.execute("CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
+                " PRIMARY KEY (version_id, num))" + select, params)
     cur.close()
     return resolve_new(conn)
 

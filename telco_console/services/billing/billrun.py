@@ -86,11 +86,8 @@ def dry_run(ctx, period, force: bool = False) -> RunResult:
 
     def read(conn):
         bills_repo.set_work_memory(conn, ctx.config.get("billing", "work_memory_mb"))
-        rows = bills_repo.rate(conn, p, minor, tax_rate, None, None, True)
-        # a call whose number is not resolved for its deck version counts as unrated: resolve the
-        # period's new numbers (derived data, set-based) and rate again
-        if any(r["unrated_n"] for r in rows) and rates_repo.resolve_numbers(conn, p.start, p.end):
-            rows = bills_repo.rate(conn, p, minor, tax_rate, None, None, True)
+        rows = rates_repo.rated_resolving(conn, lambda: bills_repo.rate(conn, p, minor, tax_rate, None, None, True),
+                                          p.start, p.end)
         return rows, bills_repo.late_usage(conn, p, minor)
     rows, late = ctx.db.run(read)
     extra: dict[int, Decimal] = {}

@@ -70,12 +70,11 @@ def rate_customers(conn, period, plan_override: dict | None = None, customer_ids
     p = _period(period)
     if work_memory_mb:
         bills_repo.set_work_memory(conn, work_memory_mb)
-    rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
-    # a call whose number is not resolved for its deck version counts as unrated: resolve the period's
-    # new numbers (derived data, written once per number and version) and rate again
-    deck = (plan_override or {}).get("deck_id") if plan_override else None
-    if any(r["unrated_n"] for r in rows) and rates_repo.resolve_numbers(conn, p.start, p.end, deck):
-        rows = bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids)
+    # numbers not resolved yet for their deck version are resolved (derived data, written once per
+    # number and version) when the rating shows unrated calls, and the period is rated again
+    rows = rates_repo.rated_resolving(
+        conn, lambda: bills_repo.rate(conn, p, minor, Decimal(str(tax_rate)), plan_override, customer_ids),
+        p.start, p.end, plan_override.get("deck_id") if plan_override else None)
     return {r["customer_id"]: Rating.from_row(r) for r in rows}
 
 
