@@ -326,14 +326,15 @@ class DeckWorld(World):
             self.expected[(c.id, p)] = lines
 
 
-@pytest.mark.parametrize("seed,drive", [(16, "cust"), (1916, "calls")])
-def test_decked_plans_agree_with_the_reference(ctx, tmp_path, seed, drive, monkeypatch):
+@pytest.mark.parametrize("zone,seed,drive", [("Europe/London", 16, "cust"), ("America/New_York", 1916, "calls")])
+def test_decked_plans_agree_with_the_reference(ctx, tmp_path, zone, seed, drive, monkeypatch):
     from telco_console.repositories import rates as rates_repo
     from telco_console.services.billing import rates
 
     # the second world's runs read the period's calls in their stored order (as from CALLS_DRIVE_MIN
     # decked segments), the first's each segment's calls by index
     monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive == "calls" else 10 ** 9)
+    ctx.config = ctx.config.with_overrides(operator__timezone=zone)
     rng = random.Random(seed)
     for v, eff in ((1, None), (2, f"{YEAR}-04-01")):
         path = tmp_path / f"deck{v}.csv"
@@ -348,7 +349,7 @@ def test_decked_plans_agree_with_the_reference(ctx, tmp_path, seed, drive, monke
         deck = rates_repo.deck_by_name(conn, "RANDOM")
         return [(x["effective_from"], rates.load_version(conn, x["id"])) for x in rates_repo.versions(conn, deck["id"])]
 
-    w = DeckWorld(ctx, rng, "Europe/London", ctx.db.run(versions))
+    w = DeckWorld(ctx, rng, zone, ctx.db.run(versions))
     for i in range(30):
         since = date(YEAR - 1, 6, 1) if i % 3 else _edge_day(rng, YEAR, rng.randint(1, 6))
         row = customers.add_customer(ctx, f"+4479112{50000 + i:05d}", f"Decked {i}", "PD", "North", since=since)
