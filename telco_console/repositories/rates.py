@@ -420,46 +420,133 @@ GROUP BY c.id, t.version_id""")
                     " JOIN rate_numbers_match m ON m.version_id = r.version_id AND m.num = r.num"
                     " LEFT JOIN rate_numbers_floor b ON b.version_id = m.version_id AND b.num = m.num"
                     " WHERE b.k IS NULL OR m.k >= b.k")
-        built = f"c.built = 0 AND c.version_id IN ({versions})"
-        cur.execute(f"""
+        _build_chains(cur, versions)
+        for t in temps:
+            cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.close()
+    return n
+
+
+def _build_chains(cur, versions: str) -> None:
+    """The chains of `versions` (a list of ids) not built yet, whose prefixes are in
+    rate_chain_prefixes: whether each is general, its entry by weekday and time of day; then the
+    numbers of the temporary table rate_numbers_key (version_id, num, chain_key) with their chain."""
+    built = f"c.built = 0 AND c.version_id IN ({versions})"
+    cur.execute(f"""
 UPDATE rate_chains c SET c.general = EXISTS (
   SELECT 1 FROM rate_chain_prefixes cp JOIN rate_entries e ON e.version_id = c.version_id AND e.prefix = cp.prefix
   WHERE cp.chain_id = c.id AND (e.years <> '' OR e.months <> '' OR e.month_days <> ''))
 WHERE {built}""")
-        # the entry of each chain by weekday, from each timing start on: the slices' bounds are
-        # 00:00 and the starts of the chain's entries of that weekday
-        cur.execute(f"""
+    # the entry of each chain by weekday, from each timing start on: the slices' bounds are
+    # 00:00 and the starts of the chain's entries of that weekday
+    cur.execute(f"""
 CREATE TEMPORARY TABLE rate_chains_ce (KEY (chain_id, w, start_time))
 SELECT c.id AS chain_id, wd.w, cp.k, e.entry_no, e.covered, e.start_time, e.weight, e.name, e.timing
 FROM rate_chains c JOIN rate_chain_prefixes cp ON cp.chain_id = c.id
 JOIN rate_entries e ON e.version_id = c.version_id AND e.prefix = cp.prefix
 JOIN ({WEEKDAYS}) wd ON e.weekdays = '' OR FIND_IN_SET(wd.w, e.weekdays) > 0
 WHERE {built} AND c.general = 0""")
-        cur.execute(f"""
+    cur.execute(f"""
 CREATE TEMPORARY TABLE rate_chains_bnd (PRIMARY KEY (chain_id, w, t))
 SELECT c.id AS chain_id, wd.w, CAST('00:00:00' AS TIME) AS t FROM rate_chains c CROSS JOIN ({WEEKDAYS}) wd
 WHERE {built} AND c.general = 0""")
-        cur.execute("INSERT IGNORE INTO rate_chains_bnd SELECT DISTINCT chain_id, w, start_time FROM rate_chains_ce")
-        cur.execute(f"""
+    cur.execute("INSERT IGNORE INTO rate_chains_bnd SELECT DISTINCT chain_id, w, start_time FROM rate_chains_ce")
+    cur.execute(f"""
 INSERT IGNORE INTO rate_chain_slices (chain_id, weekday, t_from, t_to, entry_no, covered)
 SELECT chain_id, w, t, t_to, entry_no, COALESCE(covered, 0) FROM (
   SELECT bt.chain_id, bt.w, bt.t, bt.t_to, cp.entry_no, cp.covered,
-         ROW_NUMBER() OVER (PARTITION BY bt.chain_id, bt.w, bt.t
-                            ORDER BY {ENTRY_ORDER.replace('e.', 'cp.')}) AS rk
+     ROW_NUMBER() OVER (PARTITION BY bt.chain_id, bt.w, bt.t
+                        ORDER BY {ENTRY_ORDER.replace('e.', 'cp.')}) AS rk
   FROM (SELECT chain_id, w, t, COALESCE(LEAD(t) OVER (PARTITION BY chain_id, w ORDER BY t),
-                                        CAST('24:00:00' AS TIME)) AS t_to
-        FROM rate_chains_bnd) bt
+                                    CAST('24:00:00' AS TIME)) AS t_to
+    FROM rate_chains_bnd) bt
   LEFT JOIN rate_chains_ce cp ON cp.chain_id = bt.chain_id AND cp.w = bt.w AND cp.start_time <= bt.t
 ) x WHERE rk = 1""")
-        cur.execute(f"UPDATE rate_chains c SET c.built = 1 WHERE {built}")
-        cur.execute("INSERT IGNORE INTO rate_number_chains (version_id, num, chain_id, general)"
-                    " SELECT t.version_id, t.num, c.id, c.general FROM rate_numbers_key t"
-                    " STRAIGHT_JOIN rate_chains c ON c.version_id = t.version_id AND c.chain_key = t.chain_key")
-        for t in temps:
-            cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
-    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_numbers_new")
+    cur.execute(f"UPDATE rate_chains c SET c.built = 1 WHERE {built}")
+    cur.execute("INSERT IGNORE INTO rate_number_chains (version_id, num, chain_id, general)"
+                " SELECT t.version_id, t.num, c.id, c.general FROM rate_numbers_key t"
+                " STRAIGHT_JOIN rate_chains c ON c.version_id = t.version_id AND c.chain_key = t.chain_key")
+
+# -- the numbers of an ingest, resolved with chain keys worked out by the importer -------------------
+
+def any_decked_plan(conn) -> bool:
+    return fetch_value(conn, "SELECT EXISTS (SELECT 1 FROM plans WHERE deck_id IS NOT NULL)") == 1
+
+
+def deck_version_starts(conn) -> dict[int, list[tuple[datetime, int]]]:
+    """deck_id -> [(effective_from, version_id)] in the order that decides the version in force
+    (effective_from, then version: of two versions from one moment, the later one)."""
+    out: dict[int, list] = {}
+    for r in fetch_all(conn, "SELECT deck_id, id, effective_from FROM rate_deck_versions"
+                             " ORDER BY deck_id, effective_from, version"):
+        out.setdefault(r["deck_id"], []).append((r["effective_from"], r["id"]))
+    return out
+
+
+def plan_decks(conn, customer_ids: list[int]) -> list[dict]:
+    """The plan segments of these customers (customer_id, hfrom, hto: dates, hto NULL for the plan
+    in force now) with their plan's deck (NULL for a plan without one), as the bill run reads them."""
+    from telco_console.repositories.bills import HISTORY
+
+    out = []
+    for i in range(0, len(customer_ids), 1000):
+        chunk = customer_ids[i:i + 1000]
+        out += fetch_all(conn, f"SELECT h.customer_id, h.hfrom, h.hto, p.deck_id FROM ({HISTORY}) h"
+                               f" JOIN plans p ON p.id = h.plan_id WHERE h.customer_id IN"
+                               f" ({', '.join(['%s'] * len(chunk))})", tuple(chunk))
+    return out
+
+
+def version_prefixes(conn, version_id: int) -> dict[str, bool]:
+    """prefix -> complete (its entries from 00:00 on cover every day) of one version."""
+    return {r["prefix"]: bool(r["complete"]) for r in fetch_all(
+        conn, "SELECT prefix, complete FROM rate_prefixes WHERE version_id = %s", (version_id,))}
+
+
+def resolved_among(conn, version_id: int, nums: list[str]) -> set[str]:
+    """Which of these numbers are resolved for the version already."""
+    out: set[str] = set()
+    for i in range(0, len(nums), CHUNK):
+        chunk = nums[i:i + CHUNK]
+        out.update(r["num"] for r in fetch_all(
+            conn, "SELECT num FROM rate_number_chains WHERE version_id = %s AND num IN ("
+                  + ", ".join(["%s"] * len(chunk)) + ")", (version_id, *chunk)))
+    return out
+
+
+def resolve_keyed(conn, numbers: list[tuple[int, str, str]], chains: list[tuple[int, str, str, int]]) -> int:
+    """Resolve numbers whose chain is known: numbers (version_id, num, chain_key) and each chain's
+    prefixes (version_id, chain_key, prefix, k), as decks.chain_of() works them out in the same way
+    as resolve_new() does in SQL. The chains not built yet are built set-based; returns how many
+    numbers were written (those resolved meanwhile are left as they are)."""
+    if not numbers:
+        return 0
+    cur = conn.cursor()
+    temps = ("rate_numbers_key", "rate_chains_given", "rate_chains_ce", "rate_chains_bnd")
+    for t in temps:
+        cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
+    cur.execute("CREATE TEMPORARY TABLE rate_numbers_key (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
+                " chain_key CHAR(32) NOT NULL, PRIMARY KEY (version_id, num))")
+    cur.execute("CREATE TEMPORARY TABLE rate_chains_given (version_id INT NOT NULL, chain_key CHAR(32) NOT NULL,"
+                " prefix VARCHAR(32) NOT NULL, k INT NOT NULL, PRIMARY KEY (version_id, chain_key, prefix))")
+    for table, rows in (("rate_numbers_key", numbers), ("rate_chains_given", chains)):
+        marks = ", ".join(["%s"] * len(rows[0])) if rows else ""
+        for i in range(0, len(rows), CHUNK):
+            cur.executemany(f"INSERT IGNORE INTO {table} VALUES ({marks})", rows[i:i + CHUNK])
+    cur.execute("INSERT IGNORE INTO rate_chains (version_id, chain_key)"
+                " SELECT DISTINCT version_id, chain_key FROM rate_numbers_key")
+    versions = ", ".join(str(int(v)) for v in sorted({n[0] for n in numbers}))
+    cur.execute("INSERT IGNORE INTO rate_chain_prefixes (chain_id, prefix, k)"
+                " SELECT c.id, g.prefix, g.k FROM rate_chains_given g"
+                " STRAIGHT_JOIN rate_chains c ON c.version_id = g.version_id AND c.chain_key = g.chain_key"
+                f" WHERE c.built = 0 AND c.version_id IN ({versions})")
+    _build_chains(cur, versions)
+    n = cur.rowcount
+    for t in temps:
+        cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
     cur.close()
-    return n
+    return max(n, 0)
 
 
 def unrated_calls(conn, start: datetime, end: datetime, region: str | None = None, unbilled_period: str | None = None,

@@ -7,6 +7,7 @@ files given; the bill run's SQL implements the same rules set-based, and its pur
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -107,6 +108,36 @@ def candidate_forms(number: str) -> list[str]:
     """The forms a number is tried in: E.164 with and without its '+', or as written."""
     n = (number or "").strip()
     return [n, n[1:]] if n.startswith("+") and n[1:].isdigit() else [n]
+
+
+_PLAIN_NUMBER = re.compile(r"\+?[0-9]*")
+
+
+def chain_of(number: str, prefixes: Mapping[str, bool], lengths: list[int]) -> tuple[str, list] | None:
+    """A number's chain as repositories.rates.resolve_new() works it out in SQL, for a version whose
+    prefixes are `prefixes` (prefix -> complete) of `lengths` (their lengths, ascending): every
+    prefix of the number's forms (with '' only as written), k = digits * 2 + 1 with a '+', kept
+    down to the longest complete one; returns (chain key: MD5 of 'prefix/' longest first, [(prefix,
+    k)]). None for a number that is not digits with an optional '+' (resolved in SQL instead, where
+    the column's collation decides what matches)."""
+    if not _PLAIN_NUMBER.fullmatch(number):
+        return None
+    forms = (number, number[1:]) if number.startswith("+") and len(number) > 1 else (number,)
+    found = []
+    for i, s in enumerate(forms):
+        size = len(s)
+        for n in lengths:
+            if n > size:
+                break
+            if n == 0 and i:
+                continue
+            p = s[:n]
+            complete = prefixes.get(p)
+            if complete is not None:
+                found.append(((n - 1) * 2 + 1 if p.startswith("+") else n * 2, p, complete))
+    floor = max((k for k, _, c in found if c), default=None)
+    chain = sorted(((p, k) for k, p, _ in found if floor is None or k >= floor), key=lambda x: -x[1])
+    return hashlib.md5("".join(p + "/" for p, _ in chain).encode()).hexdigest(), chain
 
 
 def candidates(number: str, prefixes: Iterable[str] | None = None) -> list[str]:

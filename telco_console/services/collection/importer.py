@@ -20,6 +20,7 @@ from telco_console.reporting.report import Column, Report
 from telco_console.repositories import imports as imports_repo
 from telco_console.repositories import unmatched as unmatched_repo
 from telco_console.repositories import usage
+from telco_console.services.billing.resolution import IngestResolver
 from telco_console.services.collection import import_runs, parsers
 from telco_console.services.collection.matching import Matcher
 
@@ -43,6 +44,7 @@ class ImportResult:
     status: str = "running"
     reject_file: str | None = None
     notes: list[str] = field(default_factory=list)
+    resolved: int = 0                 # called numbers resolved for their rate deck during the import
 
     @property
     def rate(self) -> float:
@@ -54,6 +56,7 @@ class ImportResult:
         self.duplicates += counts.get("duplicates", 0)
         self.unmatched += counts.get("unmatched", 0)
         self.rejected += counts.get("rejected", 0)
+        self.resolved += counts.get("resolved", 0)
 
 
 SUMMARY_COLUMNS = [Column("File"), Column("Format"), Column("Records"), Column("Read", "int"),
@@ -71,6 +74,9 @@ def summary(results: list[ImportResult]) -> Report:
             report.notes.append(f"{r.rejected} rejected row(s) of {os.path.basename(r.file)} written to "
                                 f"{r.reject_file}")
         report.notes.extend(r.notes)
+        if r.resolved:
+            report.notes.append(f"{r.resolved:,} called number(s) of {os.path.basename(r.file)} resolved for"
+                                f" their rate deck")
     if len(results) > 1:
         secs = sum(r.seconds for r in results)
         n = sum(r.read for r in results)
@@ -259,6 +265,7 @@ class Writer:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") \
             if kind != "customers" else None
         self.pending = None
+        self.resolver = IngestResolver(ctx.db) if self.pool is not None else None
         # the writer thread spends its time waiting on the server and must get the interpreter
         # back at once when an answer arrives, not after the reading thread's 5 ms time slice
         self.switch = sys.getswitchinterval()
@@ -275,9 +282,9 @@ class Writer:
             self._collect(_write(ctx, self.kind, matcher, batch, rejected, self.import_id, self.scratch,
                                  self.fast, self.region, self.rejects, self.file))
             return
-        parts = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, self.fast, ctx.tz))
-        future = self.pool.submit(_write_parts, ctx, matcher.source, parts, len(batch), rejected,
-                                  self.import_id, self.scratch, self.fast)
+        parts, wanted = ctx.db.run(lambda conn: _prepared(conn, matcher, batch, self.fast, ctx.tz, self.resolver))
+        future = self.pool.submit(_write_resolving, ctx, self.resolver, wanted, matcher.source, parts, len(batch),
+                                  rejected, self.import_id, self.scratch, self.fast)
         self.flush()
         self.pending = future
 
@@ -390,15 +397,25 @@ def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region
     return _write_parts(ctx, matcher.source, parts, len(batch), rejected, import_id, scratch, fast)
 
 
-def _prepared(conn, matcher, batch, fast, tz) -> tuple:
-    """Matcher.split's parts, with the records made ready for usage.load_batch (fast) ahead of
-    the write."""
+def _prepared(conn, matcher, batch, fast, tz, resolver=None) -> tuple:
+    """(Matcher.split's parts, with the records made ready for usage.load_batch (fast) ahead of
+    the write; the (version, number) pairs of the calls to resolve for their rate deck)."""
     calls, sms, data, unmatched = matcher.split(conn, batch)
+    wanted = resolver.wanted(conn, calls) if resolver is not None else []
     if not fast:
-        return calls, sms, data, unmatched
+        return (calls, sms, data, unmatched), wanted
     regions = lambda ids: matcher.regions_of(conn, ids)  # noqa: E731
     return (usage.prepare("call", calls, regions, tz), usage.prepare("sms", sms, regions, tz),
-            usage.prepare("data", data, regions, tz), unmatched)
+            usage.prepare("data", data, regions, tz), unmatched), wanted
+
+
+def _write_resolving(ctx, resolver, wanted, source, parts, n, rejected, import_id, scratch, fast) -> dict:
+    """_write_parts, then the numbers of its decked calls resolved in a transaction of their own
+    (derived data: what is not resolved here, the bill run resolves)."""
+    counts = _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast)
+    if wanted:
+        counts["resolved"] = ctx.db.run(resolver.resolve, wanted)
+    return counts
 
 
 def _write_parts(ctx, source, parts, n, rejected, import_id, scratch, fast) -> dict:

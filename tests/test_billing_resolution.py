@@ -1,0 +1,163 @@
+"""Numbers resolved at ingest (services.billing.resolution): the chains worked out in Python agree with
+the set-based resolution in SQL on the same inputs, and an import leaves the bill run nothing to
+resolve and the same bills."""
+import random
+import re
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from helpers import make_customer, make_plan, make_user
+from telco_console.repositories import rates as rates_repo
+from telco_console.repositories.base import fetch_all
+from telco_console.services.billing import decks, rates
+from telco_console.services.billing.rating import rate_customers
+from telco_console.services.billing.resolution import IngestResolver
+from telco_console.services.collection import importer
+from test_billing_destinations import DECK, NUMBERS, _random_deck, _version_ids, deck_file
+
+PW = "correct-horse-9"
+
+
+def _numbers(rng: random.Random) -> list[str]:
+    """Called numbers of every kind: the random decks' own, numbers starting with each of their prefixes
+    (with and without '+'), short codes, and numbers that are not digits (left to the SQL)."""
+    out = set(NUMBERS) | {"", "+", "1", "44", "+44", "2001", "*100#", "anonymous", "0044 20", "+4479x"}
+    for p in ("+44", "44", "447", "4479", "+4479", "33", "336", "+1", "1", "2001", "9"):
+        for _ in range(6):
+            tail = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 9)))
+            out.add(p + tail)
+            out.add("+" + p.lstrip("+") + tail)
+    return sorted(out)
+
+
+def _chains(conn, version_id: int) -> dict:
+    """num -> (chain key, general, its prefixes with k, its slices) of one version."""
+    rows = fetch_all(conn, "SELECT n.num, c.id, c.chain_key, n.general FROM rate_number_chains n"
+                           " JOIN rate_chains c ON c.id = n.chain_id WHERE n.version_id = %s", (version_id,))
+    out = {}
+    for r in rows:
+        pfx = sorted((p["prefix"], p["k"]) for p in fetch_all(
+            conn, "SELECT prefix, k FROM rate_chain_prefixes WHERE chain_id = %s", (r["id"],)))
+        slices = [tuple(s.values()) for s in fetch_all(
+            conn, "SELECT weekday, t_from, t_to, entry_no, covered FROM rate_chain_slices WHERE chain_id = %s"
+                  " ORDER BY weekday, t_from", (r["id"],))]
+        out[r["num"]] = (r["chain_key"], r["general"], pfx, slices)
+    return out
+
+
+@pytest.mark.parametrize("seed", [16, 7, 2026, 5])
+def test_chains_worked_out_at_ingest_agree_with_the_sql_resolution(ctx, tmp_path, seed):
+    # the same random deck imported twice: one version's numbers resolved in SQL (the bill run's way),
+    # the other's with the keys worked out in Python (the import's way)
+    rng = random.Random(seed)
+    text = _random_deck(rng)
+    rates.import_csv(ctx, deck_file(tmp_path, text, "a.csv"), "A")
+    rates.import_csv(ctx, deck_file(tmp_path, text, "b.csv"), "B")
+    (va,), (vb,) = _version_ids(ctx, "A"), _version_ids(ctx, "B")
+    numbers = _numbers(rng)
+
+    def by_sql(conn):
+        cur = conn.cursor()
+        cur.execute("CREATE TEMPORARY TABLE rate_numbers_new (version_id INT NOT NULL, num VARCHAR(64) NOT NULL,"
+                    " PRIMARY KEY (version_id, num))")
+        cur.executemany("INSERT INTO rate_numbers_new VALUES (%s, %s)", [(va, n) for n in numbers])
+        cur.close()
+        return rates_repo.resolve_new(conn)
+
+    assert ctx.db.run(by_sql) == len(numbers)
+    resolver = IngestResolver(ctx.db)
+    pairs = [(vb, n) for n in numbers]
+    plain = [n for n in numbers if re.fullmatch(r"\+?[0-9]*", n)]
+    assert ctx.db.run(resolver.resolve, pairs) == len(plain)
+    assert ctx.db.run(resolver.resolve, pairs) == 0                  # resolved already: nothing to do
+    sql, fast = ctx.db.run(_chains, va), ctx.db.run(_chains, vb)
+    assert sorted(fast) == sorted(plain)
+    for n in plain:
+        assert fast[n] == sql[n], n
+    # the numbers that are not digits are left to the bill run's resolution in SQL
+    assert {"*100#", "anonymous", "0044 20", "+4479x"} <= set(sql) - set(fast)
+
+
+def test_chain_of_follows_the_rules_of_the_sql(ctx):
+    table = {"": True, "+44": False, "44": True, "4420": False, "+4420": True, "+": False}
+    lengths = sorted({len(p) for p in table})
+    key, chain = decks.chain_of("+442071234567", table, lengths)
+    # longest first (k: digits * 2, + 1 with a '+'), down to the longest complete prefix ('+4420')
+    assert chain == [("+4420", 9)]
+    key, chain = decks.chain_of("+4479", table, lengths)
+    assert chain == [("+44", 5), ("44", 4)]           # '+' alone and '' lie below the complete '44'
+    key, chain = decks.chain_of("2001", table, lengths)
+    assert chain == [("", 0)]                          # a short code: only as written
+    assert decks.chain_of("anonymous", table, lengths) is None
+    import hashlib
+
+    assert key == hashlib.md5(b"/").hexdigest()
+
+
+def _csv(tmp_path, rows) -> str:
+    p = tmp_path / "calls.csv"
+    p.write_text("record_id,caller,callee,started_at,duration_s,billsec,disposition\n"
+                 + "".join(f"r{i},{a},{b},{t},{s},{s},{d}\n" for i, (a, b, t, s, d) in enumerate(rows)))
+    return str(p)
+
+
+def _bills(ctx):
+    return {k: (v.deck_amount, v.unrated_n, v.subtotal) for k, v in
+            ctx.db.run(lambda conn: rate_customers(conn, "2026-10")).items()}
+
+
+def test_an_import_resolves_the_numbers_of_decked_calls_and_the_bills_do_not_change(ctx, tmp_path, run_cli):
+    make_user(ctx, "boss", "admin", PW)
+    rates.import_csv(ctx, deck_file(tmp_path), "D")
+    make_plan(ctx, code="DECKED", deck="D")
+    make_plan(ctx, code="PLAIN")
+    ann = make_customer(ctx, msisdn="+447911123456", plan="DECKED")
+    bob = make_customer(ctx, msisdn="+447911000002", plan="PLAIN")
+    cat = make_customer(ctx, msisdn="+447911000003", plan="PLAIN")
+    # Cat moves to the decked plan on 15 October; a second version applies from 20 October
+    assert run_cli("customer", "edit", cat["msisdn"], "--plan", "DECKED", "--from", "2026-10-15", user="boss",
+                   password=PW)[0] == 0
+    rows = [
+        ("07911123456", "+33612345678", "2026-10-02 09:00:00", 90, "ANSWERED"),    # Ann, v1
+        ("07911123456", "+33612345678", "2026-10-03 09:00:00", 30, "ANSWERED"),    # the same number again
+        ("07911123456", "02079460000", "2026-10-21 23:30:00", 61, "ANSWERED"),     # Ann, v2
+        ("07911123456", "+12125550100", "2026-10-04 09:00:00", 0, "NO ANSWER"),    # not rated: no number
+        ("+33611111111", "07911123456", "2026-10-05 09:00:00", 60, "ANSWERED"),    # received: no number
+        ("07911000002", "+33622222222", "2026-10-06 09:00:00", 60, "ANSWERED"),    # Bob: no deck
+        ("07911000003", "+33633333333", "2026-10-10 09:00:00", 60, "ANSWERED"),    # Cat before her change
+        ("07911000003", "+33644444444", "2026-10-16 09:00:00", 60, "ANSWERED"),    # Cat after it, v1
+        ("07911000003", "*100#", "2026-10-16 10:00:00", 5, "ANSWERED"),            # not digits: the bill run's
+    ]
+    rates.import_csv(ctx, deck_file(tmp_path, DECK + "4420,London,National,0,0,0.01,60,60,ALWAYS,,,,yes\n", "v2.csv"),
+                     "D", effective_from="2026-10-20")
+    v1, v2 = _version_ids(ctx, "D")
+    r = importer.import_file(ctx, "csv", _csv(tmp_path, rows), region="GB")
+    assert r.inserted == len(rows) and r.rejected == 0
+    got = ctx.db.run(lambda conn: sorted((x["version_id"], x["num"]) for x in fetch_all(
+        conn, "SELECT version_id, num FROM rate_number_chains")))
+    assert got == sorted([(v1, "+33612345678"), (v2, "+442079460000"), (v1, "+33644444444")])
+    assert r.resolved == 3
+    assert any("3 called number(s)" in n for n in importer.summary([r]).notes)
+    # the bill run finds only the number that is not digits left to resolve
+    assert ctx.db.run(rates_repo.resolve_numbers, datetime(2026, 10, 1), datetime(2026, 11, 1)) == 1
+    with_ingest = _bills(ctx)
+    assert with_ingest[ann["id"]][1] == 0 and with_ingest[cat["id"]][1] == 1     # *100#: no entry covers it
+    assert with_ingest[ann["id"]][0] > 0 and with_ingest[cat["id"]][0] > 0
+    # the derived tables emptied: the bill run resolves everything itself, with the same result
+    ctx.db.run(lambda conn: [conn.cursor().execute(f"DELETE FROM {t}") for t in
+                             ("rate_number_chains", "rate_chain_slices", "rate_chain_prefixes", "rate_chains")])
+    assert _bills(ctx) == with_ingest
+    assert with_ingest[bob["id"]][0] == Decimal(0)
+
+
+def test_an_import_without_decked_plans_reads_no_deck(ctx, tmp_path):
+    make_plan(ctx, code="PLAIN")
+    make_customer(ctx, msisdn="+447911123456", plan="PLAIN")
+    resolver = IngestResolver(ctx.db)
+    assert not resolver.active
+    assert resolver.wanted(None, [(1, datetime(2026, 10, 1), "out", "+33612345678", 60, 60, 1)]) == []
+    r = importer.import_file(ctx, "csv", _csv(tmp_path, [("07911123456", "+33612345678", "2026-10-02 09:00:00", 90,
+                                                           "ANSWERED")]), region="GB")
+    assert r.inserted == 1 and r.resolved == 0
