@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from test_billing_destinations import DECK, NUMBERS, _random_deck, _version_ids, deck_file
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.repositories import rates as rates_repo
@@ -15,7 +16,6 @@ from telco_console.services.billing import decks, rates
 from telco_console.services.billing.rating import rate_customers
 from telco_console.services.billing.resolution import IngestResolver
 from telco_console.services.collection import importer
-from test_billing_destinations import DECK, NUMBERS, _random_deck, _version_ids, deck_file
 
 PW = "correct-horse-9"
 
