@@ -217,3 +217,18 @@ def test_interrupted_import_is_consistent_and_completes(ctx, tmp_path, monkeypat
     assert (r.inserted, r.duplicates, r.status) == (1000 - written, written, "done")
     assert q(ctx, "SELECT SUM(calls_out) FROM usage_daily")[0][0] == 1000
     assert ctx.db.run(rollups.differences) == []
+
+
+def test_numbers_known_before_the_lookup_caches_are_emptied_still_match(ctx, tmp_path, monkeypatch):
+    # an import that meets more distinct numbers than the caches keep: a cache emptied after a batch's
+    # look-up once forgot that batch's customers known before (25,000 calls unmatched in 1,000,000)
+    from telco_console.services.collection import matching
+
+    monkeypatch.setattr(matching, "CACHE_LIMIT", 3)
+    make_plan(ctx)
+    make_customer(ctx, "+447911123456")
+    rows = [f"r{i},07911123456,+3361234{i:04d},2026-01-05 09:{i:02d}:00,60,60,ANSWERED" for i in range(12)]
+    path = tmp_path / "many.csv"
+    path.write_text("record_id,caller,callee,started_at,duration_s,billsec,disposition\n" + "\n".join(rows) + "\n")
+    r = importer.import_file(ctx, "csv", str(path), region="GB", batch_size=2)
+    assert (r.inserted, r.unmatched, r.rejected) == (12, 0, 0)

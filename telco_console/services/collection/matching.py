@@ -118,10 +118,10 @@ class Matcher:
         """{customer id: region} for the ids that are customers, each looked up once per import
         (for sums made ahead of a write, which checks them again)."""
         known = self.regions
+        if len(known) > CACHE_LIMIT:        # before the look-up, so that nothing asked for is forgotten
+            known.clear()
         missing = [i for i in ids if i not in known]
         if missing:
-            if len(known) > CACHE_LIMIT:
-                known.clear()
             found = usage.regions_of(conn, missing)
             for i in missing:
                 known[i] = found.get(i)
@@ -145,11 +145,11 @@ class Matcher:
             if cb is None:
                 cb = cands[b] = candidate(b, region) or ""
             nums.append((ca, cb))
+        if len(self.ids) > CACHE_LIMIT:     # before the look-up: cleared after it, the numbers of this
+            self.ids.clear()                # batch known before went unmatched
+            self.spans.clear()
         missing = {n for pair in nums for n in pair if n and n not in self.ids}
         if missing:
-            if len(self.ids) > CACHE_LIMIT:
-                self.ids.clear()
-                self.spans.clear()
             found = customers_repo.tenure_by_msisdn(conn, sorted(missing))
             for n in missing:
                 t = found.get(n)
