@@ -8,9 +8,11 @@ It creates a throwaway database `telco_bench_<hex>` on the server named by --dsn
 TELCO_BENCH_DSN), applies the migrations, adds 1 customer per 200 calls (at least 100), writes
 the calls in time order over 90 days (70% made by a customer, 30% received by one; 1 in 4
 unanswered) as both files, then:
-floor (raw LOAD DATA into `calls_floor`, a copy of `calls`), `import csv`, and `import asterisk`
-(the calls table and rollups emptied before each import). The database is dropped at the end
-unless --keep. `run(scale, workdir)` returns dicts: figure, value, unit, floor, ratio.
+floor (raw LOAD DATA into `calls_floor`, a copy of `calls`), `import csv`, `import asterisk`, the
+re-import of the Asterisk file, and `import csv` again with the plan on bench/billing.py's 20,000-prefix
+deck, so that the numbers called are resolved for the deck during the import (the calls table and
+rollups emptied before each import). The customers call --others numbers (default 20,000). The
+database is dropped at the end unless --keep. `run(scale, workdir)` returns dicts: figure, value, unit, floor, ratio.
 """
 from __future__ import annotations
 
@@ -37,10 +39,11 @@ def _config(workdir: Path, server: dict, name: str) -> Path:
 
 DEFAULT_DSN = "mysql://root@127.0.0.1:3306"
 DEFAULT_N = 200_000
+OTHERS = 20_000       # the numbers the customers call and are called by
 START = datetime(2026, 7, 1)
 
 
-def generate(conn, scale: int, workdir: Path, seed: int = 11) -> dict:
+def generate(conn, scale: int, workdir: Path, seed: int = 11, others: int = 20_000) -> dict:
     """Customers in the database; calls.csv (ours), Master.csv (Asterisk, 21 columns) and
     floor.tsv (the rows as stored) in workdir."""
     rnd = random.Random(seed)
@@ -56,7 +59,7 @@ def generate(conn, scale: int, workdir: Path, seed: int = 11) -> dict:
     cur.execute("SELECT id, msisdn FROM customers")
     ids = {m: i for i, m in cur.fetchall()}
     cur.close()
-    others = [f"0750{rnd.randrange(10 ** 7):07d}" for _ in range(20_000)]
+    others = [f"0750{rnd.randrange(10 ** 7):07d}" for _ in range(others)]
     span = 90 * 86400
     # in time order, as a switch writes its CDRs (the rollups of a batch then touch few days): arrival
     # times of a Poisson process over the span, made one at a time so the generator's memory stays flat
@@ -119,8 +122,29 @@ def floor_rate(conn, workdir: Path, scale: int) -> float:
     return scale / secs
 
 
+def _deck(conn, ctx, workdir: Path) -> int:
+    """bench/billing.py's 20,000-prefix deck, imported and put on the bench's plan; the derived tables
+    of an earlier import emptied. Returns the number of prefixes."""
+    import random
+
+    from bench.billing import DECK_PREFIXES, write_deck
+    from telco_console.services.billing import rates
+
+    cur = conn.cursor()
+    cur.execute("SELECT COUNT(*) FROM rate_decks")
+    if not cur.fetchone()[0]:
+        write_deck(workdir / "deck.csv", DECK_PREFIXES, random.Random(16))
+        rates.import_csv(ctx, str(workdir / "deck.csv"), "BENCH")
+    for t in ("rate_number_chains", "rate_chain_slices", "rate_chain_prefixes", "rate_chains"):
+        cur.execute(f"DELETE FROM {t}")
+    cur.execute("UPDATE plans SET deck_id = (SELECT id FROM rate_decks WHERE name = 'BENCH')")
+    conn.commit()
+    cur.close()
+    return DECK_PREFIXES
+
+
 def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | None = None,
-        keep: bool = False, notify=lambda msg: None) -> list[dict]:
+        keep: bool = False, notify=lambda msg: None, others: int = OTHERS) -> list[dict]:
     """Generate `scale` calls in a throwaway database; import them both ways against the floor."""
     import tempfile
 
@@ -136,7 +160,7 @@ def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | No
     try:
         conn = _connect(server, name)
         notify(f"generating {scale:,} calls in {workdir} ...")
-        info = generate(conn, scale, workdir)
+        info = generate(conn, scale, workdir, others=others)
         db = Database(config)
         ctx = AppContext(config, db, SYSTEM, progress=False)
         results = []
@@ -155,6 +179,15 @@ def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | No
         assert again.inserted == 0 and again.duplicates == scale
         results.append({"figure": f"re-import asterisk, all duplicates ({scale:,})", "value": round(rate),
                         "unit": "rows/s", "floor": round(floor), "ratio": round(rate / floor, 3)})
+        # the same calls on a decked plan: the numbers called are resolved for the deck as they come in
+        _empty_usage(conn)
+        deck_n = _deck(conn, ctx, workdir)
+        r = importer.import_file(ctx, "csv", str(workdir / "calls.csv"), reject_file=str(workdir / "deck.rejects.csv"))
+        assert r.inserted == scale and r.rejected == 0 and r.resolved > 0, r
+        notify(f"import csv, decked plan ({r.resolved:,} numbers resolved): {r.rate:,.0f} rows/s")
+        results.append({"figure": f"import csv, decked plan, {r.resolved:,} numbers resolved ({deck_n:,}-prefix deck)",
+                        "value": round(r.rate), "unit": "rows/s", "floor": round(floor),
+                        "ratio": round(r.rate / floor, 3)})
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results.append({"figure": "peak memory of the process", "value": round(peak_mb, 1), "unit": "MB",
                         "floor": None, "ratio": None})
@@ -174,10 +207,13 @@ def main(argv=None) -> int:
     ap.add_argument("-n", "--scale", type=int, default=DEFAULT_N, help=f"calls to generate (default {DEFAULT_N:,})")
     ap.add_argument("--dsn", help=f"server to create the throwaway database on (default {DEFAULT_DSN})")
     ap.add_argument("--workdir", help="directory for the generated files")
+    ap.add_argument("--others", type=int, default=OTHERS,
+                    help=f"how many numbers the customers call and are called by (default {OTHERS:,})")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
     args = ap.parse_args(argv)
-    results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr))
+    results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr),
+                  others=args.others)
     if not args.json:
         print(f"{'figure':45} {'value':>10} {'unit':>7} {'floor':>10} {'ratio':>6}")
         for r in results:

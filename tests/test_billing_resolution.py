@@ -133,13 +133,14 @@ def test_an_import_resolves_the_numbers_of_decked_calls_and_the_bills_do_not_cha
     rates.import_csv(ctx, deck_file(tmp_path, DECK + "4420,London,National,0,0,0.01,60,60,ALWAYS,,,,yes\n", "v2.csv"),
                      "D", effective_from="2026-10-20")
     v1, v2 = _version_ids(ctx, "D")
-    r = importer.import_file(ctx, "csv", _csv(tmp_path, rows), region="GB")
-    assert r.inserted == len(rows) and r.rejected == 0
+    code, out, err = run_cli("import", "csv", _csv(tmp_path, rows), "--region", "GB", user="boss", password=PW)
+    assert code == 0, err
+    assert "3 called number(s) of calls.csv resolved for their rate deck" in " ".join(out.split())
+    r = importer.import_file(ctx, "csv", _csv(tmp_path, rows), region="GB")      # again: all duplicates
+    assert r.duplicates == len(rows) and r.resolved == 0
     got = ctx.db.run(lambda conn: sorted((x["version_id"], x["num"]) for x in fetch_all(
         conn, "SELECT version_id, num FROM rate_number_chains")))
     assert got == sorted([(v1, "+33612345678"), (v2, "+442079460000"), (v1, "+33644444444")])
-    assert r.resolved == 3
-    assert any("3 called number(s)" in n for n in importer.summary([r]).notes)
     # the bill run finds only the number that is not digits left to resolve
     assert ctx.db.run(rates_repo.resolve_numbers, datetime(2026, 10, 1), datetime(2026, 11, 1)) == 1
     with_ingest = _bills(ctx)
