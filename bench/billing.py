@@ -14,8 +14,9 @@ dropped at the end unless --keep. `run(scale, workdir)` returns dicts: figure, v
 
 The deck case (deck_case(), also in run() unless --no-deck): the same customers on plans with a rate deck
 of DECK_PREFIXES prefixes (imported with `rates import`, timed against LOAD DATA of the same file), calls
-to numbers spread over the deck; the numbers resolved to their deck prefixes (timed on its own), then the
-bill run against the floor: the same aggregate joined to each call's destination.
+to numbers spread over the deck; the numbers resolved to their deck prefixes (timed on their own: set-based
+in SQL, as a rating resolves them, then again as an import resolves them), then the bill run against the
+floor: the same aggregate joined to each call's destination.
 """
 from __future__ import annotations
 
@@ -262,6 +263,23 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
             c2.commit()
         t_resolve = time.perf_counter() - t0
         notify(f"resolution of {resolved:,} numbers against the deck: {t_resolve:.2f} s")
+        # the same numbers resolved again the way an import resolves them (chains worked out in
+        # Python, written set-based, batches of the import's size), from the pairs an import collects
+        from telco_console.services.billing.resolution import IngestResolver
+        from telco_console.services.collection.importer import BATCH_SIZE
+
+        cur.execute("SELECT version_id, num FROM rate_number_chains ORDER BY version_id, num")
+        pairs = [(v, n) for v, n in cur.fetchall()]
+        for t in ("rate_number_chains", "rate_chain_slices", "rate_chain_prefixes", "rate_chains"):
+            cur.execute(f"DELETE FROM {t}")
+        conn.commit()
+        resolver = IngestResolver(db)
+        t0 = time.perf_counter()
+        for i in range(0, len(pairs), BATCH_SIZE):
+            db.run(resolver.resolve, pairs[i:i + BATCH_SIZE])
+        t_ingest = time.perf_counter() - t0
+        assert resolver.resolved == resolved, (resolver.resolved, resolved)
+        notify(f"the same numbers resolved as an import resolves them: {t_ingest:.2f} s")
         runs = []
         for i in range(REPEATS):
             if i:
@@ -283,6 +301,8 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
              "unit": "s", "floor": round(floor, 3), "ratio": 1.0},
             {"figure": f"resolving {resolved:,} new numbers to deck prefixes (set-based, before the run)",
              "value": round(t_resolve, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_resolve / floor, 2)},
+            {"figure": f"resolving the same {resolved:,} numbers as an import does (chains worked out in Python)",
+             "value": round(t_ingest, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_ingest / floor, 2)},
             {"figure": f"bill run, decked plans {label}", "value": round(t_run, 3),
              "unit": "s", "floor": round(floor, 3), "ratio": round(t_run / floor, 2)},
         ]
