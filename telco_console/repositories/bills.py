@@ -146,15 +146,23 @@ def segments_sql(first: str, last: str, where: str, plan_override: dict | None =
 
 
 # the plan history as spans [hfrom, hto): the first span of a customer from the beginning of time
-HISTORY = """
+def history_sql(customers: str | None = None) -> str:
+    """The plan history as segments (customer_id, plan_id, hfrom, hto); `customers`: a SQL list of
+    customer ids to read only theirs (the filter inside, so that only their rows are windowed)."""
+    cp = f" WHERE customer_id IN ({customers})" if customers else ""
+    cn = f" cn.id IN ({customers}) AND" if customers else ""
+    return f"""
 SELECT hh.customer_id, hh.plan_id,
        IF(ROW_NUMBER() OVER (PARTITION BY hh.customer_id ORDER BY hh.valid_from) = 1,
           CAST('1000-01-01' AS DATE), hh.valid_from) AS hfrom,
        LEAD(hh.valid_from) OVER (PARTITION BY hh.customer_id ORDER BY hh.valid_from) AS hto
-FROM (SELECT customer_id, plan_id, valid_from FROM customer_plans
+FROM (SELECT customer_id, plan_id, valid_from FROM customer_plans{cp}
       UNION ALL
       SELECT cn.id, cn.plan_id, cn.created_on FROM customers cn
-      WHERE NOT EXISTS (SELECT 1 FROM customer_plans cx WHERE cx.customer_id = cn.id)) hh"""
+      WHERE{cn} NOT EXISTS (SELECT 1 FROM customer_plans cx WHERE cx.customer_id = cn.id)) hh"""
+
+
+HISTORY = history_sql()
 
 
 def cust_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,

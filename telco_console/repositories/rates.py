@@ -487,14 +487,13 @@ def deck_version_starts(conn) -> dict[int, list[tuple[datetime, int]]]:
 def plan_decks(conn, customer_ids: list[int]) -> list[dict]:
     """The plan segments of these customers (customer_id, hfrom, hto: dates, hto NULL for the plan
     in force now) with their plan's deck (NULL for a plan without one), as the bill run reads them."""
-    from telco_console.repositories.bills import HISTORY
+    from telco_console.repositories.bills import history_sql
 
     out = []
     for i in range(0, len(customer_ids), 1000):
-        chunk = customer_ids[i:i + 1000]
-        out += fetch_all(conn, f"SELECT h.customer_id, h.hfrom, h.hto, p.deck_id FROM ({HISTORY}) h"
-                               f" JOIN plans p ON p.id = h.plan_id WHERE h.customer_id IN"
-                               f" ({', '.join(['%s'] * len(chunk))})", tuple(chunk))
+        chunk = ", ".join(str(int(c)) for c in customer_ids[i:i + 1000])
+        out += fetch_all(conn, f"SELECT h.customer_id, h.hfrom, h.hto, p.deck_id FROM ({history_sql(chunk)}) h"
+                               " JOIN plans p ON p.id = h.plan_id")
     return out
 
 
