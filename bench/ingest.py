@@ -43,11 +43,12 @@ OTHERS = 20_000       # the numbers the customers call and are called by
 START = datetime(2026, 7, 1)
 
 
-def generate(conn, scale: int, workdir: Path, seed: int = 11, others: int = 20_000) -> dict:
+def generate(conn, scale: int, workdir: Path, seed: int = 11, others: int = 20_000,
+             customers: int | None = None) -> dict:
     """Customers in the database; calls.csv (ours), Master.csv (Asterisk, 21 columns) and
     floor.tsv (the rows as stored) in workdir."""
     rnd = random.Random(seed)
-    n_cust = max(100, scale // 200)
+    n_cust = customers or max(100, scale // 200)
     cur = conn.cursor()
     cur.execute("INSERT INTO plans (code, name, monthly_fee, peak_rate, offpeak_rate, sms_rate, mb_rate)"
                 " VALUES ('BENCH', 'Bench', 10, 0.1, 0.05, 0.05, 0.01)")
@@ -144,7 +145,7 @@ def _deck(conn, ctx, workdir: Path) -> int:
 
 
 def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | None = None,
-        keep: bool = False, notify=lambda msg: None, others: int = OTHERS) -> list[dict]:
+        keep: bool = False, notify=lambda msg: None, others: int = OTHERS, customers: int | None = None) -> list[dict]:
     """Generate `scale` calls in a throwaway database; import them both ways against the floor."""
     import tempfile
 
@@ -160,7 +161,7 @@ def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | No
     try:
         conn = _connect(server, name)
         notify(f"generating {scale:,} calls in {workdir} ...")
-        info = generate(conn, scale, workdir, others=others)
+        info = generate(conn, scale, workdir, others=others, customers=customers)
         db = Database(config)
         ctx = AppContext(config, db, SYSTEM, progress=False)
         results = []
@@ -207,13 +208,14 @@ def main(argv=None) -> int:
     ap.add_argument("-n", "--scale", type=int, default=DEFAULT_N, help=f"calls to generate (default {DEFAULT_N:,})")
     ap.add_argument("--dsn", help=f"server to create the throwaway database on (default {DEFAULT_DSN})")
     ap.add_argument("--workdir", help="directory for the generated files")
+    ap.add_argument("--customers", type=int, help="customers (default 1 per 200 calls, at least 100)")
     ap.add_argument("--others", type=int, default=OTHERS,
                     help=f"how many numbers the customers call and are called by (default {OTHERS:,})")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
     args = ap.parse_args(argv)
     results = run(args.scale, args.workdir, args.dsn, args.keep, notify=lambda m: print(m, file=sys.stderr),
-                  others=args.others)
+                  others=args.others, customers=args.customers)
     if not args.json:
         print(f"{'figure':45} {'value':>10} {'unit':>7} {'floor':>10} {'ratio':>6}")
         for r in results:
