@@ -212,3 +212,19 @@ def test_customer_list_search_by_written_number(ctx, run_cli):
         assert code == 0, err
         names = [line.split(",")[2] for line in out.strip().splitlines()[1:] if line.count(",") > 3]
         assert names == [f"Customer {e164}"], (region, search, out)
+
+
+def test_a_number_is_parsed_once_for_both_readings_of_an_import(monkeypatch):
+    # the match's E.164 guess and the other party's validation share one phonenumbers parse (the
+    # costliest step of an import that meets many distinct numbers)
+    from telco_console.services.collection import matching
+
+    seen = []
+    real = matching.parse
+    monkeypatch.setattr(matching, "parse", lambda text, region: seen.append(text) or real(text, region))
+    for cached in (matching._parse, matching._parsed, matching.other_party):
+        cached.cache_clear()
+    assert candidate("07501 234567", "GB") == "+447501234567"
+    assert matching.other_party("07501 234567", "GB", "GB") == ("+447501234567", False)
+    assert matching.other_party("07501 234567", "US", "US") == (None, False)     # another region: parsed anew
+    assert seen == ["07501 234567", "07501 234567"]

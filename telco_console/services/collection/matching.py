@@ -18,6 +18,20 @@ CACHE_LIMIT = 500_000
 END = datetime.max      # the end of an open tenure
 
 
+@lru_cache(maxsize=65_536)
+def _parse(text: str, region: str):
+    """phone.parse() of a number as written (already through written()), or None when phonenumbers
+    cannot read it: one parse for both readings of a number in a batch, the match's E.164 guess
+    (_parsed) and the other party's validation (other_party), the most costly step of an import
+    that meets many distinct numbers. Nothing changes the parsed number afterwards."""
+    import phonenumbers
+
+    try:
+        return parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 @lru_cache(maxsize=200_000)
 def other_party(raw: str, region: str, home: str) -> tuple[str | None, bool]:
     """(E.164 or None, international?) for the other party of a record, parsed once."""
@@ -26,9 +40,8 @@ def other_party(raw: str, region: str, home: str) -> tuple[str | None, bool]:
     text = written(raw)
     if not text or len(text) > 32:
         return None, False
-    try:
-        num = parse(text, region)
-    except phonenumbers.NumberParseException:
+    num = _parse(text, region)
+    if num is None:
         return None, False
     rc = phonenumbers.region_code_for_number(num)
     if rc is None or not phonenumbers.is_valid_number_for_region(num, rc):
@@ -87,9 +100,8 @@ def _parsed(text: str, region: str) -> str | None:
     digits = sum(ch.isdigit() for ch in text)
     if digits < 3 or digits > 20 or len(text) > 32:
         return None
-    try:
-        num = parse(text, region)
-    except phonenumbers.NumberParseException:
+    num = _parse(text, region)
+    if num is None:
         return None
     # a length some number of that country can have (extensions and short codes are not)
     if not phonenumbers.is_possible_number(num):
