@@ -456,17 +456,18 @@ WHERE {built} AND c.general = 0""")
 INSERT IGNORE INTO rate_chain_slices (chain_id, weekday, t_from, t_to, entry_no, covered)
 SELECT chain_id, w, t, t_to, entry_no, COALESCE(covered, 0) FROM (
   SELECT bt.chain_id, bt.w, bt.t, bt.t_to, cp.entry_no, cp.covered,
-     ROW_NUMBER() OVER (PARTITION BY bt.chain_id, bt.w, bt.t
-                        ORDER BY {ENTRY_ORDER.replace('e.', 'cp.')}) AS rk
+         ROW_NUMBER() OVER (PARTITION BY bt.chain_id, bt.w, bt.t
+                            ORDER BY {ENTRY_ORDER.replace('e.', 'cp.')}) AS rk
   FROM (SELECT chain_id, w, t, COALESCE(LEAD(t) OVER (PARTITION BY chain_id, w ORDER BY t),
-                                    CAST('24:00:00' AS TIME)) AS t_to
-    FROM rate_chains_bnd) bt
+                                        CAST('24:00:00' AS TIME)) AS t_to
+        FROM rate_chains_bnd) bt
   LEFT JOIN rate_chains_ce cp ON cp.chain_id = bt.chain_id AND cp.w = bt.w AND cp.start_time <= bt.t
 ) x WHERE rk = 1""")
     cur.execute(f"UPDATE rate_chains c SET c.built = 1 WHERE {built}")
     cur.execute("INSERT IGNORE INTO rate_number_chains (version_id, num, chain_id, general)"
                 " SELECT t.version_id, t.num, c.id, c.general FROM rate_numbers_key t"
                 " STRAIGHT_JOIN rate_chains c ON c.version_id = t.version_id AND c.chain_key = t.chain_key")
+
 
 # -- the numbers of an ingest, resolved with chain keys worked out by the importer -------------------
 

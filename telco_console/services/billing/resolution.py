@@ -4,13 +4,13 @@ each new number (the deck prefixes it matches, down to the longest complete one)
 with a dictionary of the version's prefixes, as resolve_new() works it out in SQL; the chains and the
 numbers are then written set-based (repositories.rates.resolve_keyed). A number that is not plain
 digits, a version imported during the ingest or anything this misses is resolved by the bill run
-(rates.rated_resolving), so this only moves the work, never changes a price. See docs/billing.md
-"Destination rating", "When numbers are resolved".
+(rates.rated_resolving), so this only moves the work, never changes a price. See docs/billing.md,
+"How the bill run does it", "At ingest".
 """
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from telco_console.repositories import rates as rates_repo
 from telco_console.services.billing import decks
@@ -50,8 +50,8 @@ class IngestResolver:
         return None
 
     def wanted(self, conn, calls) -> list[tuple[int, str]]:
-        """The (version, number) pairs of these call rows (usage.CALL_COLS order) that are rated by a
-        deck and not met before in this import."""
+        """The (version, number) pairs of these call rows (Matcher.split's, in usage.CALL_COLS order,
+        started_at a datetime) that are rated by a deck and not met before in this import."""
         if not self.active or not calls:
             return []
         rated = [r for r in calls if r[2] == "out" and r[6] == 1 and r[5] > 0]
@@ -62,12 +62,7 @@ class IngestResolver:
         for r in rated:
             if not segments[r[0]]:
                 continue
-            at = r[1]
-            if type(at) is str:
-                at = datetime.fromisoformat(at)
-            elif type(at) is date:
-                at = datetime.combine(at, time(0))
-            vid = self._version(r[0], at)
+            vid = self._version(r[0], r[1])
             if vid is not None and (vid, r[3]) not in seen:
                 seen.add((vid, r[3]))
                 out.append((vid, r[3]))
