@@ -9,6 +9,7 @@ import pytest
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.repositories import usage
+from telco_console.repositories.base import fetch_value
 from telco_console.services.billing import rates, statements
 from telco_console.services.billing.rating import Call, rate_customers, rate_usage
 
@@ -23,11 +24,21 @@ DECK = ("prefix,destination,group,connect_fee,start,rate,unit,increment,timing,w
 _ref = iter(range(1, 10_000_000))
 
 
-def add_calls(ctx, customer_id, calls):
-    """calls: (started_at text, billsec, number)."""
+def add_calls(ctx, customer_id, calls, rated: bool = False):
+    """calls: (started_at text, billsec, number). rated: with their rating worked out as an import
+    works it out (stored with each call), and their numbers resolved afterwards as an import does."""
     rows = [(customer_id, datetime.fromisoformat(w), "out", num, s, s, 1, "ANSWERED", 0, "test", f"dc{next(_ref)}")
             for w, s, num in calls]
+    if not rated:
+        ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, calls=rows))
+        return 0
+    from telco_console.services.billing.resolution import IngestResolver
+
+    resolver = IngestResolver(ctx.db)
+    rows, wanted = ctx.db.run(lambda conn: resolver.prepare(conn, rows))
     ctx.db.run(lambda conn: usage.write_batch(conn, "test", None, calls=rows))
+    ctx.db.run(resolver.resolve, wanted)
+    return resolver.rated
 
 
 def deck_file(tmp_path, text=DECK, name="deck.csv"):
@@ -221,10 +232,11 @@ def _random_deck(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize("seed", [16, 7, 2026])
-@pytest.mark.parametrize("drive", ["cust", "calls"])
+@pytest.mark.parametrize("drive", ["cust", "calls", "ingest"])
 def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, seed, drive, monkeypatch):
     # both ways of reading the decked calls (each segment's calls by index; the period's calls in
-    # their stored order, which a run takes from CALLS_DRIVE_MIN decked segments) on the same inputs
+    # their stored order, which a run takes from CALLS_DRIVE_MIN decked segments) on the same inputs;
+    # and the calls rated at ingest (their entry and cost stored with them, as an import stores them)
     from telco_console.repositories import rates as rates_repo
 
     monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive == "calls" else 10 ** 9)
@@ -234,14 +246,17 @@ def test_sql_bill_run_agrees_with_the_reference_on_random_decks(ctx, tmp_path, s
         rates.import_csv(ctx, deck_file(tmp_path, _random_deck(rng), f"d{d}.csv"), f"R{d}")
         make_plan(ctx, code=f"P{d}", deck=f"R{d}", included_minutes=rng.choice([0, 5, 30]),
                   increment_seconds=rng.choice([1, 30, 60]))
-    customers = []
+    customers, stored = [], 0
     for i in range(12):
         c = make_customer(ctx, msisdn=f"+4479111{i:05d}", plan=f"P{i % 3}")
         customers.append(c)
         start = datetime(2026, 10, 1)
-        add_calls(ctx, c["id"], [((start + timedelta(seconds=rng.randint(0, 30 * 86400))).isoformat(sep=" "),
-                                  rng.choice([1, 29, 30, 31, 59, 60, 61, 119, 600, 3601]), rng.choice(numbers))
-                                 for _ in range(25)])
+        calls = [((start + timedelta(seconds=rng.randint(0, 30 * 86400))).isoformat(sep=" "),
+                  rng.choice([1, 29, 30, 31, 59, 60, 61, 119, 600, 3601]), rng.choice(numbers)) for _ in range(25)]
+        stored += add_calls(ctx, c["id"], calls, rated=drive == "ingest")
+    assert (stored > 50) == (drive == "ingest"), stored
+    assert ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_cost IS NOT NULL")) \
+        == stored
     sql = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))
     for got, ref in _agree_with_reference(ctx, customers, sql, "P{} R{}", 3):
         assert got.subtotal == ref.subtotal

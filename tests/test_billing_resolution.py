@@ -11,7 +11,7 @@ from test_billing_destinations import DECK, NUMBERS, _random_deck, _version_ids,
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.repositories import rates as rates_repo
-from telco_console.repositories.base import fetch_all
+from telco_console.repositories.base import fetch_all, fetch_value
 from telco_console.services.billing import decks, rates
 from telco_console.services.billing.rating import rate_customers
 from telco_console.services.billing.resolution import IngestResolver
@@ -158,7 +158,94 @@ def test_an_import_without_decked_plans_reads_no_deck(ctx, tmp_path):
     make_customer(ctx, msisdn="+447911123456", plan="PLAIN")
     resolver = IngestResolver(ctx.db)
     assert not resolver.active
-    assert resolver.wanted(None, [(1, datetime(2026, 10, 1), "out", "+33612345678", 60, 60, 1)]) == []
+    rows = [(1, datetime(2026, 10, 1), "out", "+33612345678", 60, 60, 1)]
+    assert resolver.prepare(None, rows) == (rows, [])          # the rows as given, without a rating
     r = importer.import_file(ctx, "csv", _csv(tmp_path, [("07911123456", "+33612345678", "2026-10-02 09:00:00", 90,
                                                            "ANSWERED")]), region="GB")
     assert r.inserted == 1 and r.resolved == 0
+
+
+TIMES = ["00:00:00", "01:30:00", "07:59:59", "08:00:00", "12:34:56.789", "18:59:59", "19:00:00", "23:59:59"]
+
+
+def _stored(conn) -> list[tuple]:
+    return [tuple(r.values()) for r in fetch_all(
+        conn, "SELECT id, started_at, rate_version, rate_ec, rate_cost FROM calls WHERE rate_version IS NOT NULL")]
+
+
+def _bills_without_stored_ratings(ctx) -> dict:
+    """The bills when the calls' stored ratings are set aside (every call rated from its number's
+    chain), then the ratings put back."""
+    saved = ctx.db.run(_stored)
+    ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL, rate_ec = NULL,"
+                                                  " rate_cost = NULL"))
+    try:
+        return _bills(ctx)
+    finally:
+        def put_back(conn):
+            conn.cursor().executemany("UPDATE calls SET rate_version = %s, rate_ec = %s, rate_cost = %s"
+                                      " WHERE id = %s AND started_at = %s",
+                                      [(v, e, c, i, at) for i, at, v, e, c in saved])
+        ctx.db.run(put_back)
+
+
+@pytest.mark.parametrize("n_calls", [60, 400])          # written with INSERT, and with LOAD DATA
+def test_calls_rated_at_ingest_are_billed_as_their_chains_price_them_and_not_once_stale(ctx, tmp_path, run_cli,
+                                                                                          n_calls):
+    from test_billing_destinations import DECK as SMALL_DECK
+
+    make_user(ctx, "boss", "admin", PW)
+    rng = random.Random(n_calls)
+    rates.import_csv(ctx, deck_file(tmp_path, _random_deck(rng), "a.csv"), "A")
+    rates.import_csv(ctx, deck_file(tmp_path, SMALL_DECK, "b.csv"), "B")
+    make_plan(ctx, code="PA", deck="A", included_minutes=10, increment_seconds=30)
+    make_plan(ctx, code="PB", deck="B", included_minutes=3)
+    make_plan(ctx, code="PLAIN")
+    people = [make_customer(ctx, msisdn=f"+44791100000{i}", plan=("PA", "PA", "PLAIN")[i % 3]) for i in range(3)]
+    numbers = _numbers(rng)
+    rows = [(f"0791100000{rng.randrange(3)}", rng.choice(numbers),
+             f"2026-10-{rng.randint(1, 31):02d} {rng.choice(TIMES)}", rng.choice([1, 29, 30, 31, 60, 61, 119, 600]),
+             rng.choice(["ANSWERED"] * 5 + ["NO ANSWER"])) for _ in range(n_calls)]
+    code, out, err = run_cli("import", "csv", _csv(tmp_path, rows), "--region", "GB", user="boss", password=PW)
+    assert code == 0, err
+    stored = ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL"))
+    decked = sum(1 for a, b, t, s, d in rows if d == "ANSWERED" and not a.endswith("2"))
+    assert decked // 3 < stored <= decked
+    # received, unanswered and plain-plan calls carry no rating
+    assert ctx.db.run(lambda conn: fetch_value(
+        conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL AND (direction <> 'out' OR billsec = 0"
+              " OR customer_id = %s)", (people[2]["id"],))) == 0
+    before = _bills(ctx)
+    assert before == _bills_without_stored_ratings(ctx)
+    assert any(before[c["id"]][0] > 0 for c in people[:2])
+    # then a new version of A in force from the 1st, and the second customer on plan PB from the 15th:
+    # the stored ratings of the old version are not used, the calls are priced as their chains price them
+    rates.import_csv(ctx, deck_file(tmp_path, _random_deck(random.Random(n_calls + 1)), "a2.csv"), "A",
+                     effective_from="2026-10-01")
+    assert run_cli("customer", "edit", people[1]["msisdn"], "--plan", "PB", "--from", "2026-10-15", user="boss",
+                   password=PW)[0] == 0
+    after = _bills(ctx)
+    assert after == _bills_without_stored_ratings(ctx)
+    assert after != before
+    assert ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL")) \
+        == stored
+
+
+def test_a_choice_only_the_name_or_a_date_would_decide_is_left_to_the_bill_run(ctx, tmp_path):
+    text = ("prefix,destination,group,start,rate,unit,increment,timing,weekdays,time,months,covered\n"
+            "33,France B,International,0,0.30,60,60,X,,,,no\n"
+            "33,France A,International,0,0.20,60,60,Y,,,,no\n"          # ties with X: the name decides
+            "336,France mobile,International,0,0.40,60,60,ALWAYS,,,,no\n"
+            "336,France mobile,International,0,0.50,60,60,SUMMER,,,6;7;8,no\n"   # a date: general chain
+            "44,UK,National,0,0.05,60,60,ALWAYS,,,,yes\n")
+    rates.import_csv(ctx, deck_file(tmp_path, text), "T")
+    make_plan(ctx, code="T", deck="T")
+    c = make_customer(ctx, msisdn="+447911123456", plan="T")
+    calls = [(c["id"], datetime(2026, 10, 5, 9), "out", n, 60, 60, 1, "ANSWERED", 0, "test", f"t{i}")
+             for i, n in enumerate(["+33123456789", "+33612345678", "+442071234567"])]
+    resolver = IngestResolver(ctx.db)
+    rated, wanted = ctx.db.run(lambda conn: resolver.prepare(conn, calls))
+    assert [r[11:] for r in rated[:2]] == [(None, None, None)] * 2
+    v, ec, cost = rated[2][11:]
+    assert v == _version_ids(ctx, "T")[0] and ec % 2 == 1 and cost == "0.0500"
+    assert resolver.rated == 1 and len(wanted) == 3

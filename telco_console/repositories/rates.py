@@ -163,7 +163,7 @@ def _rounded(expr: str, method: str) -> str:
             parts.append(f"WHEN {d} THEN FLOOR({expr} * {f}) / {f}")
         else:
             parts.append(f"WHEN {d} THEN ROUND({expr}, {d})")
-    return "CASE decimals " + " ".join(parts) + " END"
+    return "CASE e.decimals " + " ".join(parts) + " END"
 
 
 # decked plan segments from which the rating reads the period's calls in their stored order (one pass
@@ -193,11 +193,14 @@ def deck_ctes(cust: str = "cust", drive: str = "cust") -> str:
     and plan segment: customer_id, hfrom/hto (the segment's days), deck_id, inc (the plan's increment)
     and allow_s (its allowance). Named parameters: start, end, minor.
 
-    Set-based: the version in force at each call's start; the number's chain (rate_number_chains) and
-    the entry of that chain at the call's weekday and time of day (rate_chain_slices: one index probe;
-    for a general chain, the first of its entries by prefix length, latest timing start, weight, name);
-    the rate group a call ends in (the earlier ones summed at import); covered calls take the allowance
-    in chronological order; per-call cost at the deck's precision; one line per destination group.
+    Set-based: the version in force at each call's start; the call's entry and its cost for all its
+    seconds as stored with it at ingest (calls.rate_*) while that version is the one in force, else
+    the number's chain (rate_number_chains) and the entry of that chain at the call's weekday and
+    time of day (rate_chain_slices: one index probe; for a general chain, the first of its entries by
+    prefix length, latest timing start, weight, name); covered calls take the allowance in
+    chronological order; a call charged fewer seconds than it lasted, or without a stored cost, is
+    priced from the rate group its charged seconds end in (the earlier ones summed at import);
+    per-call cost at the deck's precision, summed per entry, then one line per destination group.
     drive: see deck_drive() (the same result whichever the order)."""
     if drive == "none":
         return NO_DECK_CTES
@@ -205,10 +208,12 @@ def deck_ctes(cust: str = "cust", drive: str = "cust") -> str:
         source = f"calls k STRAIGHT_JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL"
     else:
         source = f"{cust} cu STRAIGHT_JOIN calls k ON k.customer_id = cu.customer_id AND cu.deck_id IS NOT NULL"
-    cost = "(dx.connect_fee + COALESCE(dx.gc, 0))"
-    capped = f"IF(dx.max_cost > 0, LEAST({cost}, dx.max_cost), {cost})"      # the cost evaluated once
-    rounded = (f"CASE rounding WHEN '*up' THEN {_rounded('capped', '*up')} WHEN '*down' THEN "
-               f"{_rounded('capped', '*down')} ELSE {_rounded('capped', '*middle')} END")
+    # a call's entry: the one stored with it at ingest while its version is the one in force, else
+    # its number's chain's (the slice of its weekday and time; for a general chain, the first of
+    # the chain's entries in force), evaluated only for the calls without a stored one
+    stored = "k.rate_version = dv.version_id"
+    chained = (f"SELECT IF(nc.general, ({GENERAL_ENTRY}), ({SLICE_ENTRY})) FROM rate_number_chains nc"
+               " WHERE nc.version_id = dv.version_id AND nc.num = k.other_party")
     return f""",
 dv AS (
   SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
@@ -219,46 +224,37 @@ dv AS (
 dk AS (
   SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, dv.version_id,
          (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s,
-         IF(nc.general, ({GENERAL_ENTRY}), s.entry_no * 2 + s.covered) AS ec
+         IF({stored}, k.rate_ec, ({chained})) AS ec, IF({stored}, k.rate_cost, NULL) AS full_cost
   FROM {source}
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
-  LEFT JOIN rate_number_chains nc ON nc.version_id = dv.version_id AND nc.num = k.other_party
-  LEFT JOIN rate_chain_slices s ON s.chain_id = nc.chain_id AND s.weekday = WEEKDAY(k.started_at) + 1
-    AND s.t_from <= TIME(k.started_at) AND s.t_to > TIME(k.started_at)
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
     AND k.billsec > 0
 ),
 de AS (
-  SELECT customer_id, hfrom, id, started_at, billsec, version_id, ec DIV 2 AS entry_no, r, allow_s,
-         ec MOD 2 AS covered,
+  SELECT customer_id, hfrom, id, started_at, version_id, ec DIV 2 AS entry_no, billsec, r, allow_s,
+         ec MOD 2 AS covered, full_cost,
          SUM(IF(ec MOD 2 = 1, r, 0)) OVER (PARTITION BY customer_id, hfrom ORDER BY started_utc, id
                                           ROWS UNBOUNDED PRECEDING) AS cum
   FROM dk
 ),
 dx AS (
-  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no,
+  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no, de.full_cost,
          CASE WHEN de.entry_no IS NULL THEN 0
               WHEN de.covered THEN LEAST(de.billsec, GREATEST(0, de.cum - GREATEST(de.cum - de.r, de.allow_s)))
               ELSE de.billsec END AS secs
   FROM de
 ),
-dcc AS (
-  SELECT dx.customer_id, dx.dest_group, dx.timing, dx.billsec, IF(dx.secs > 0, {rounded}, 0) AS cost
-  FROM (
-    SELECT dx.*, {capped} AS capped
-    FROM (SELECT dx.customer_id, e.dest_group, e.timing, dx.billsec, dx.secs, e.connect_fee, e.max_cost,
-                 e.rounding, e.decimals,
-                 g.base_cost + (dx.secs - g.start_s + g.increment_s - 1) DIV g.increment_s * g.increment_s
-                   * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s AS gc
-          FROM dx LEFT JOIN rate_entries e ON e.version_id = dx.version_id AND e.entry_no = dx.entry_no
-          LEFT JOIN rate_groups g ON g.version_id = dx.version_id AND g.entry_no = dx.entry_no
-                                 AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)) dx
-  ) dx
+dce AS (
+  SELECT customer_id, version_id, entry_no, SUM(billsec) AS s, COUNT(*) AS n,
+         SUM(CASE WHEN secs = 0 THEN 0 WHEN secs = billsec AND full_cost IS NOT NULL THEN full_cost
+                  ELSE ({CHARGED_COST}) END) AS cost
+  FROM dx GROUP BY customer_id, version_id, entry_no
 ),
 dgt AS (
-  SELECT customer_id, dest_group, timing, SUM(billsec) AS s, SUM(cost) AS cost, COUNT(*) AS n
-  FROM dcc GROUP BY customer_id, dest_group, timing
+  SELECT d.customer_id, e.dest_group, e.timing, SUM(d.s) AS s, SUM(d.cost) AS cost, SUM(d.n) AS n
+  FROM dce d LEFT JOIN rate_entries e ON e.version_id = d.version_id AND e.entry_no = d.entry_no
+  GROUP BY d.customer_id, e.dest_group, e.timing
 ),
 dgl AS (
   SELECT customer_id, dest_group, SUM(s) AS s, ROUND(SUM(cost), %(minor)s) AS amount, SUM(n) AS n,
@@ -291,6 +287,28 @@ GENERAL_ENTRY = f"""SELECT e.entry_no * 2 + e.covered FROM rate_chain_prefixes c
              AND (e.years = '' OR FIND_IN_SET(YEAR(k.started_at), e.years) > 0)
              AND e.start_time <= TIME(k.started_at)
            ORDER BY {ENTRY_ORDER} LIMIT 1"""
+
+
+# the entry of a call (k) whose number's chain (nc) is not general: its slice's
+SLICE_ENTRY = """SELECT s.entry_no * 2 + s.covered FROM rate_chain_slices s WHERE s.chain_id = nc.chain_id
+             AND s.weekday = WEEKDAY(k.started_at) + 1 AND s.t_from <= TIME(k.started_at)
+             AND s.t_to > TIME(k.started_at)"""
+
+
+def _charged_cost() -> str:
+    """The cost of a call (dx: version_id, entry_no, secs > 0 charged seconds) on its entry: the
+    connection fee plus its rate group (the earlier groups summed at import), capped, then rounded."""
+    gc = ("COALESCE(g.base_cost + (dx.secs - g.start_s + g.increment_s - 1) DIV g.increment_s * g.increment_s"
+          " * CAST(g.rate AS DECIMAL(50,20)) / g.unit_s, 0)")
+    capped = f"IF(e.max_cost > 0, LEAST(e.connect_fee + {gc}, e.max_cost), e.connect_fee + {gc})"
+    rounded = (f"CASE e.rounding WHEN '*up' THEN {_rounded(capped, '*up')} WHEN '*down' THEN "
+               f"{_rounded(capped, '*down')} ELSE {_rounded(capped, '*middle')} END")
+    return (f"SELECT {rounded} FROM rate_entries e LEFT JOIN rate_groups g ON g.version_id = e.version_id"
+            " AND g.entry_no = e.entry_no AND g.start_s < dx.secs AND (g.end_s IS NULL OR dx.secs <= g.end_s)"
+            " WHERE e.version_id = dx.version_id AND e.entry_no = dx.entry_no")
+
+
+CHARGED_COST = _charged_cost()
 
 
 WEEKDAYS = ("SELECT 1 AS w UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5"

@@ -19,6 +19,9 @@ DATA_COLS = ("customer_id", "started_at", "ended_at", "duration_ms", "bytes_dl",
              "rtt_dl_ms", "rtt_ul_ms", "tp_dl_kbps", "tp_ul_kbps", "tcp_retrans_dl_bytes", "tcp_retrans_ul_bytes",
              "handset_manufacturer", "handset_type", "imsi", "imei", "location", "extra", "source", "source_ref")
 TABLES = {"call": ("calls", CALL_COLS), "sms": ("sms", SMS_COLS), "data": ("data_sessions", DATA_COLS)}
+# a call row may carry its rating worked out at ingest after its CALL_COLS (services.billing.resolution;
+# None where there is none): every row of one write has the same width
+CALL_RATING_COLS = ("rate_version", "rate_ec", "rate_cost")
 UTC_COL = "started_utc"         # written beside every row: its start in UTC (the real instant)
 
 
@@ -74,13 +77,21 @@ def fill_started_utc(conn, tz: str, first=None, end=None) -> int:
     return n
 
 
+def _columns(kind: str, rows: Sequence[Sequence]) -> tuple[str, tuple]:
+    """(table, columns) of rows of a kind: calls with their rating when the rows are that wide."""
+    table, cols = TABLES[kind]
+    if kind == "call" and len(rows[0]) == len(CALL_COLS) + len(CALL_RATING_COLS):
+        return table, cols + CALL_RATING_COLS
+    return table, cols
+
+
 def insert_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], tz: str = "UTC") -> int:
     """Insert rows (tuples in the kind's column order; started_at the local time in zone tz)
     under a batch, with their start in UTC; duplicates of the natural key are skipped. Returns
     how many were inserted. Does not touch the rollups."""
     if not rows:
         return 0
-    table, cols = TABLES[kind]
+    table, cols = _columns(kind, rows)
     sql = (f"INSERT IGNORE INTO {table} ({', '.join(cols)}, batch_id, {UTC_COL}) "
            f"VALUES ({', '.join(['%s'] * (len(cols) + 2))})")
     cur = conn.cursor()
@@ -130,6 +141,15 @@ def _call_lines(rows, utcs) -> list[str]:
             for (c, at, d, o, du, bs, an, di, it, so, rf), u in zip(rows, utcs)]
 
 
+def _n(v) -> str:
+    return "\\N" if v is None else str(v)
+
+
+def _rated_call_lines(rows, utcs) -> list[str]:
+    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\t{_n(rv)}\t{_n(ec)}\t{_n(co)}\t{u}\n"
+            for (c, at, d, o, du, bs, an, di, it, so, rf, rv, ec, co), u in zip(rows, utcs)]
+
+
 def _sms_lines(rows, utcs) -> list[str]:
     return [f"{c}\t{at}\t{d}\t{o}\t{ln}\t{it:d}\t{so}\t{rf}\t{u}\n"
             for (c, at, d, o, ln, it, so, rf), u in zip(rows, utcs)]
@@ -145,6 +165,11 @@ def tsv_text(kind: str, rows: Sequence[Sequence], tz: str = "UTC") -> str:
     escaping or a NULL or boolean written as a word (then every value goes through _tsv_value)."""
     utcs = utc_times(rows, tz)
     lines = _LINES.get(kind)
+    width = len(_columns(kind, rows)[1]) if rows else 0
+    nulls = 0                   # the \N the rating's columns are written with (the only backslashes)
+    if lines is not None and rows and width > len(TABLES[kind][1]):
+        lines = _rated_call_lines
+        nulls = sum(1 for r in rows for v in r[len(CALL_COLS):] if v is None)
     if lines is not None and rows:
         try:
             text = "".join(lines(rows, utcs))
@@ -152,8 +177,8 @@ def tsv_text(kind: str, rows: Sequence[Sequence], tz: str = "UTC") -> str:
             text = None
         # a None or a boolean outside the boolean columns shows as 'None'/'True'/'False' (a
         # string holding one of these words just takes the long way)
-        if (text is not None and text.count("\t") == len(TABLES[kind][1]) * len(rows)
-                and text.count("\n") == len(rows) and "\\" not in text and "\r" not in text
+        if (text is not None and text.count("\t") == width * len(rows)
+                and text.count("\n") == len(rows) and text.count("\\") == nulls and "\r" not in text
                 and "None" not in text and "True" not in text and "False" not in text):
             return text
     return "".join([_tsv_line(r, u) for r, u in zip(rows, utcs)])
@@ -166,7 +191,7 @@ def load_rows(conn, kind: str, batch_id: int, rows: Sequence[Sequence], path: st
     were inserted (duplicates are skipped)."""
     if not rows:
         return 0
-    table, cols = TABLES[kind]
+    table, cols = _columns(kind, rows)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text if text is not None else tsv_text(kind, rows, tz))
     cur = conn.cursor()

@@ -1,11 +1,18 @@
-"""Numbers resolved at ingest: the numbers called from decked plans, resolved for the deck version in
-force at each call while a file is imported, so that the bill run finds them resolved. The chain of
-each new number (the deck prefixes it matches, down to the longest complete one) is worked out here,
-with a dictionary of the version's prefixes, as resolve_new() works it out in SQL; the chains and the
-numbers are then written set-based (repositories.rates.resolve_keyed). A number that is not plain
-digits, a version imported during the ingest or anything this misses is resolved by the bill run
-(rates.rated_resolving), so this only moves the work, never changes a price. See docs/billing.md,
-"How the bill run does it", "At ingest".
+"""Numbers resolved and calls rated at ingest: the numbers called from decked plans, resolved for the
+deck version in force at each call while a file is imported, so that the bill run finds them
+resolved; and each such call's rating (the version, its entry, its cost for all its seconds) written
+with the call, so that the bill run reads it instead of working it out.
+
+The chain of each new number (the deck prefixes it matches, down to the longest complete one) is
+worked out here, with a dictionary of the version's prefixes, as resolve_new() works it out in SQL;
+the chains and the numbers are then written set-based (repositories.rates.resolve_keyed). The entry
+of a call is chosen among its chain's entries as the chain's slices choose it (longest prefix, then
+latest timing start, then weight); its cost is decks.call_cost(), the reference's. A number that is
+not plain digits, a chain with an entry restricted by date, a choice that only the name or the order
+would decide (the column's collation decides those), a version imported during the ingest or
+anything this misses is left to the bill run, which rates such calls from their chain and resolves
+what is missing (rates.rated_resolving): this only moves the work, never changes a price. See
+docs/billing.md, "How the bill run does it", "At ingest".
 """
 from __future__ import annotations
 
@@ -16,12 +23,15 @@ from telco_console.repositories import rates as rates_repo
 from telco_console.services.billing import decks
 
 SEEN_MAX = 2_000_000      # (version, number) pairs remembered in one import before starting afresh
+COSTS_MAX = 1_000_000     # (version, entry, seconds) costs remembered
+NO_RATING = (None, None, None)
+GENERAL = "general"       # a chain with an entry restricted by year, month or day of month
 
 
 class IngestResolver:
-    """One per import. wanted() runs where a batch is prepared (it reads the plan segments of the
-    batch's customers it has not seen); resolve() runs after the batch is written, in its own
-    transaction."""
+    """One per import. prepare() runs where a batch is prepared (it reads the plan segments of the
+    batch's customers and the deck entries of the chains it has not seen); resolve() runs after the
+    batch is written, in its own transaction."""
 
     def __init__(self, db):
         self.active = db.read(rates_repo.any_decked_plan)
@@ -29,8 +39,12 @@ class IngestResolver:
         self.starts = {d: [v[0] for v in vs] for d, vs in self.versions.items()}
         self.segments: dict[int, list] = {}       # customer id -> [(from, to or None, deck id)]
         self.prefixes: dict[int, tuple[dict, list]] = {}
-        self.seen: set = set()
+        self.chains: dict[tuple[int, str], tuple | None] = {}    # (version, number) -> decks.chain_of()
+        self.entries: dict[int, dict[str, list]] = {}          # version -> prefix -> [(entry_no, Entry)]
+        self.slices: dict[tuple, object] = {}    # (version, chain key, weekday) -> (starts, ecs) or GENERAL
+        self.costs: dict[tuple[int, int, int], str] = {}
         self.resolved = 0
+        self.rated = 0
 
     def _load_segments(self, conn, ids: list[int]) -> None:
         for i in ids:
@@ -49,26 +63,101 @@ class IngestResolver:
                 return self.versions[deck][i - 1][1] if i else None
         return None
 
-    def wanted(self, conn, calls) -> list[tuple[int, str]]:
-        """The (version, number) pairs of these call rows (Matcher.split's, in usage.CALL_COLS order,
-        started_at a datetime) that are rated by a deck and not met before in this import."""
+    def prepare(self, conn, calls) -> tuple[list, list[tuple[int, str]]]:
+        """(the call rows, each with its rating after its columns (usage.CALL_RATING_COLS: version,
+        entry_no * 2 + covered, cost as text; None where there is none) when some plan has a deck, else
+        the rows as given; the (version, number) pairs met for the first time in this import, to
+        resolve once the rows are written). The rows are Matcher.split's, in usage.CALL_COLS order,
+        started_at a datetime."""
         if not self.active or not calls:
-            return []
+            return calls, []
         rated = [r for r in calls if r[2] == "out" and r[6] == 1 and r[5] > 0]
         new_ids = sorted({r[0] for r in rated} - self.segments.keys())
         if new_ids:
             self._load_segments(conn, new_ids)
-        out, seen, segments = [], self.seen, self.segments
+        if len(self.chains) > SEEN_MAX:
+            self.chains.clear()
+        if len(self.slices) > SEEN_MAX:
+            self.slices.clear()
+        out, chains, segments, want = [], self.chains, self.segments, {}
         for r in rated:
             if not segments[r[0]]:
                 continue
             vid = self._version(r[0], r[1])
-            if vid is not None and (vid, r[3]) not in seen:
-                seen.add((vid, r[3]))
+            if vid is not None and (vid, r[3]) not in chains:
+                table, lengths = self._prefixes(conn, vid)
+                chains[(vid, r[3])] = got = decks.chain_of(r[3], table, lengths)
                 out.append((vid, r[3]))
-        if len(seen) > SEEN_MAX:
-            seen.clear()
-        return out
+                if got is not None:
+                    want.setdefault(vid, set()).update(p for p, _ in got[1])
+        for vid, prefixes in want.items():
+            self._load_entries(conn, vid, prefixes)
+        return [r + self._rating(r) for r in calls], out
+
+    def _load_entries(self, conn, version_id: int, prefixes: set) -> None:
+        from telco_console.services.billing.rates import entry_from_row
+
+        loaded = self.entries.setdefault(version_id, {})
+        todo = sorted(prefixes - loaded.keys())
+        for p in todo:
+            loaded[p] = []
+        for i in range(0, len(todo), 1000):
+            for row in rates_repo.entries_for_prefixes(conn, version_id, todo[i:i + 1000]):
+                loaded[row["prefix"]].append((row["entry_no"], entry_from_row(row)))
+
+    def _rating(self, r) -> tuple:
+        """(version, entry_no * 2 + covered, cost) of one call row, or NO_RATING."""
+        if r[2] != "out" or r[6] != 1 or r[5] <= 0 or not self.segments.get(r[0]):
+            return NO_RATING
+        at = r[1]
+        vid = self._version(r[0], at)
+        got = self.chains.get((vid, r[3])) if vid is not None else None
+        if got is None:
+            return NO_RATING
+        key, chain = got
+        w = at.isoweekday()
+        sl = self.slices.get((vid, key, w))
+        if sl is None:
+            sl = self.slices[(vid, key, w)] = self._slice(vid, chain, w)
+        if sl is GENERAL:
+            return NO_RATING
+        starts, choices = sl
+        choice = choices[bisect_right(starts, at.hour * 3600 + at.minute * 60 + at.second) - 1]
+        if choice is None:
+            return NO_RATING
+        entry_no, entry = choice
+        ck = (vid, entry_no, r[5])
+        cost = self.costs.get(ck)
+        if cost is None:
+            if len(self.costs) > COSTS_MAX:
+                self.costs.clear()
+            cost = self.costs[ck] = format(decks.call_cost(entry, r[5])[1], "f")
+        self.rated += 1
+        return vid, entry_no * 2 + entry.covered, cost
+
+    def _slice(self, vid: int, chain: list, w: int):
+        """The entry of a chain on weekday w from each timing start on, as rate_chain_slices holds it:
+        (starts in seconds of the day, [(entry_no, Entry) or None]); None where no entry applies or
+        where entries tie on prefix, start and weight (the SQL's collation orders those by name);
+        GENERAL for a chain the slices do not cover."""
+        entries = self.entries[vid]
+        cands = []
+        for p, k in chain:
+            for no, e in entries.get(p, ()):
+                if e.years or e.months or e.month_days:
+                    return GENERAL
+                if not e.weekdays or w in e.weekdays:
+                    start = e.start.hour * 3600 + e.start.minute * 60 + e.start.second
+                    cands.append(((k, start, e.weight), start, no, e))
+        starts = sorted({0} | {c[1] for c in cands})
+        choices = []
+        for t in starts:
+            live = sorted((c for c in cands if c[1] <= t), key=lambda c: c[0], reverse=True)
+            if not live or (len(live) > 1 and live[0][0] == live[1][0]):
+                choices.append(None)
+            else:
+                choices.append((live[0][2], live[0][3]))
+        return starts, choices
 
     def _prefixes(self, conn, version_id: int) -> tuple[dict, list]:
         if version_id not in self.prefixes:
@@ -90,7 +179,7 @@ class IngestResolver:
             for num in nums:
                 if num in known:
                     continue
-                got = decks.chain_of(num, table, lengths)
+                got = self.chains.get((vid, num)) or decks.chain_of(num, table, lengths)
                 if got is None:
                     continue
                 key, chain = got

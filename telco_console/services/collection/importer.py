@@ -398,10 +398,11 @@ def _write(ctx, kind, matcher, batch, rejected, import_id, scratch, fast, region
 
 
 def _prepared(conn, matcher, batch, fast, tz, resolver) -> tuple:
-    """(Matcher.split's parts, with the records made ready for usage.load_batch (fast) ahead of
-    the write; the (version, number) pairs of the calls to resolve for their rate deck)."""
+    """(Matcher.split's parts, the calls with their rating by a deck, with the records made ready for
+    usage.load_batch (fast) ahead of the write; the (version, number) pairs of the calls to resolve
+    for their rate deck)."""
     calls, sms, data, unmatched = matcher.split(conn, batch)
-    wanted = resolver.wanted(conn, calls)
+    calls, wanted = resolver.prepare(conn, calls)
     if not fast:
         return (calls, sms, data, unmatched), wanted
     regions = lambda ids: matcher.regions_of(conn, ids)  # noqa: E731
