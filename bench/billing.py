@@ -16,7 +16,9 @@ The deck case (deck_case(), also in run() unless --no-deck): the same customers 
 of DECK_PREFIXES prefixes (imported with `rates import`, timed against LOAD DATA of the same file), calls
 to numbers spread over the deck; the numbers resolved to their deck prefixes (timed on their own: set-based
 in SQL, as a rating resolves them, then again as an import resolves them), then the bill run against the
-floor: the same aggregate joined to each call's destination.
+floor: the same aggregate joined to each call's destination: first with every call rated from its
+number's chain (the calls as generated carry no rating), then with each call's rating worked out as an
+import works it out (timed on its own) and stored with it, as an import stores it.
 """
 from __future__ import annotations
 
@@ -183,6 +185,38 @@ def write_deck(path: Path, prefixes: int, rnd: random.Random) -> list[str]:
     return out
 
 
+def rate_as_imported(conn, db, workdir: Path) -> tuple[float, int]:
+    """Every call of the period through IngestResolver.prepare() (the rows an import's Matcher gives,
+    in batches of the import's size), its rating then stored with the call. Returns (seconds of
+    prepare(), calls rated)."""
+    from telco_console.repositories.usage import CALL_COLS
+    from telco_console.services.billing.resolution import IngestResolver
+    from telco_console.services.collection.importer import BATCH_SIZE
+
+    cur = conn.cursor()
+    cur.execute("SELECT id, " + ", ".join(CALL_COLS) + " FROM calls ORDER BY started_at, id")
+    rows = cur.fetchall()
+    resolver = IngestResolver(db)
+    took, out = 0.0, []
+    for i in range(0, len(rows), BATCH_SIZE):
+        batch = [tuple(r[1:]) for r in rows[i:i + BATCH_SIZE]]
+        t0 = time.perf_counter()
+        rated, _ = db.run(resolver.prepare, batch)
+        took += time.perf_counter() - t0
+        out += [(r[0], r[2], *x[len(CALL_COLS):]) for r, x in zip(rows[i:i + BATCH_SIZE], rated)
+                if x[len(CALL_COLS)] is not None]
+    path = workdir / "ratings.tsv"
+    path.write_text("".join(f"{i}\t{at}\t{v}\t{e}\t{c}\n" for i, at, v, e, c in out))
+    cur.execute("CREATE TABLE bench_ratings (id BIGINT, started_at DATETIME(3), v INT, ec INT, cost DECIMAL(20,8),"
+                " PRIMARY KEY (id, started_at))")
+    _load(cur, path, "bench_ratings", "id, started_at, v, ec, cost")
+    cur.execute("UPDATE calls k JOIN bench_ratings r ON r.id = k.id AND r.started_at = k.started_at"
+                " SET k.rate_version = r.v, k.rate_ec = r.ec, k.rate_cost = r.cost")
+    conn.commit()
+    cur.close()
+    return took, resolver.rated
+
+
 def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lambda msg: None,
               keep: bool = False) -> list[dict]:
     """The bill run of decked plans against the aggregate joined to resolved destinations."""
@@ -280,17 +314,28 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
         t_ingest = time.perf_counter() - t0
         assert resolver.resolved == resolved, (resolver.resolved, resolved)
         notify(f"the same numbers resolved as an import resolves them: {t_ingest:.2f} s")
-        runs = []
-        for i in range(REPEATS):
-            if i:
+        def bill_runs() -> tuple[float, list[float]]:
+            runs = []
+            for _ in range(REPEATS):
                 unbill(conn)
-            t0 = time.perf_counter()
-            real = billrun.run(ctx, PERIOD)
-            runs.append(time.perf_counter() - t0)
-            assert real.bills == scale and not real.unrated, real
-        t_run = statistics.median(runs)
-        notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck: {t_run:.2f} s (median of"
-               f" {', '.join(f'{r:.2f}' for r in runs)}), {real.bills:,} bills")
+                t0 = time.perf_counter()
+                real = billrun.run(ctx, PERIOD)
+                runs.append(time.perf_counter() - t0)
+                assert real.bills == scale and not real.unrated, real
+            return statistics.median(runs), runs
+
+        # the calls as generated carry no rating: each is rated from its number's chain (as after a
+        # new deck version, a plan change, or for calls logged at the prompt)
+        t_chained, runs = bill_runs()
+        notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck, calls rated from their chains: {t_chained:.2f} s"
+               f" (median of {', '.join(f'{r:.2f}' for r in runs)})")
+        # then each call's rating worked out as an import works it out (timed: the Python an import
+        # adds per call) and stored with the call, as an import writes it
+        t_rating, rated = rate_as_imported(conn, db, workdir)
+        notify(f"{rated:,} calls rated as an import rates them: {t_rating:.2f} s")
+        t_run, runs = bill_runs()
+        notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck, calls rated at ingest: {t_run:.2f} s (median of"
+               f" {', '.join(f'{r:.2f}' for r in runs)}), {scale:,} bills")
         cur.close()
         conn.close()
         label = f"({scale:,} customers, {records:,} records, {DECK_PREFIXES:,}-prefix deck)"
@@ -303,6 +348,10 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
              "value": round(t_resolve, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_resolve / floor, 2)},
             {"figure": f"resolving the same {resolved:,} numbers as an import does (chains worked out in Python)",
              "value": round(t_ingest, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_ingest / floor, 2)},
+            {"figure": f"rating {rated:,} calls as an import rates them (Python, before the write)",
+             "value": round(t_rating, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_rating / floor, 2)},
+            {"figure": f"bill run, decked plans, calls rated from their chains {label}", "value": round(t_chained, 3),
+             "unit": "s", "floor": round(floor, 3), "ratio": round(t_chained / floor, 2)},
             {"figure": f"bill run, decked plans {label}", "value": round(t_run, 3),
              "unit": "s", "floor": round(floor, 3), "ratio": round(t_run / floor, 2)},
         ]

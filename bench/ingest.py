@@ -10,8 +10,8 @@ the calls in time order over 90 days (70% made by a customer, 30% received by on
 unanswered) as both files, then:
 floor (raw LOAD DATA into `calls_floor`, a copy of `calls`), `import csv`, `import asterisk`, the
 re-import of the Asterisk file, and `import csv` again with the plan on bench/billing.py's 20,000-prefix
-deck, so that the numbers called are resolved for the deck during the import (the calls table and
-rollups emptied before each import). The customers call --others numbers (default 20,000). The
+deck, so that the numbers called are resolved for the deck and the calls rated during the import (the
+calls table and rollups emptied before each import). The customers call --others numbers (default 20,000). The
 database is dropped at the end unless --keep. `run(scale, workdir)` returns dicts: figure, value, unit, floor, ratio.
 """
 from __future__ import annotations
@@ -180,13 +180,21 @@ def run(scale: int = DEFAULT_N, workdir: str | Path | None = None, dsn: str | No
         assert again.inserted == 0 and again.duplicates == scale
         results.append({"figure": f"re-import asterisk, all duplicates ({scale:,})", "value": round(rate),
                         "unit": "rows/s", "floor": round(floor), "ratio": round(rate / floor, 3)})
-        # the same calls on a decked plan: the numbers called are resolved for the deck as they come in
+        # the same calls on a decked plan: the numbers called are resolved for the deck and the calls
+        # rated (their entry and cost written with them) as they come in
         _empty_usage(conn)
         deck_n = _deck(conn, ctx, workdir)
         r = importer.import_file(ctx, "csv", str(workdir / "calls.csv"), reject_file=str(workdir / "deck.rejects.csv"))
         assert r.inserted == scale and r.rejected == 0 and r.resolved > 0, r
-        notify(f"import csv, decked plan ({r.resolved:,} numbers resolved): {r.rate:,.0f} rows/s")
-        results.append({"figure": f"import csv, decked plan, {r.resolved:,} numbers resolved ({deck_n:,}-prefix deck)",
+        cur = conn.cursor()
+        cur.execute("SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL")
+        (rated,), = cur.fetchall()
+        cur.close()
+        assert rated > 0
+        notify(f"import csv, decked plan ({r.resolved:,} numbers resolved, {rated:,} calls rated):"
+               f" {r.rate:,.0f} rows/s")
+        results.append({"figure": f"import csv, decked plan, {r.resolved:,} numbers resolved, {rated:,} calls rated"
+                                  f" ({deck_n:,}-prefix deck)",
                         "value": round(r.rate), "unit": "rows/s", "floor": round(floor),
                         "ratio": round(r.rate / floor, 3)})
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
