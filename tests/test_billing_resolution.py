@@ -3,7 +3,7 @@ the set-based resolution in SQL on the same inputs, and an import leaves the bil
 resolve and the same bills."""
 import random
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -249,3 +249,34 @@ def test_a_choice_only_the_name_or_a_date_would_decide_is_left_to_the_bill_run(c
     v, ec, cost = rated[2][11:]
     assert v == _version_ids(ctx, "T")[0] and ec % 2 == 1 and cost == "0.0500"
     assert resolver.rated == 1 and len(wanted) == 3
+
+
+def test_calls_logged_at_the_prompt_and_unmatched_calls_matched_later_are_rated_as_an_import_rates_them(
+        ctx, tmp_path):
+    from telco_console.services.collection import manual, unmatched
+
+    rates.import_csv(ctx, deck_file(tmp_path), "D")
+    make_plan(ctx, code="DECKED", deck="D")
+    make_customer(ctx, msisdn="+447911123456", plan="DECKED")
+    start = ctx.now() - timedelta(hours=2)
+    manual.log_call(ctx, "07911123456", "+33612345678", "out", f"{start:%Y-%m-%d %H:%M}", "1:30")
+    manual.log_call(ctx, "07911123456", "+33612345678", "in", f"{start:%Y-%m-%d %H:%M}", "1:30")
+    # a call of a caller not on the books yet: unmatched until the customer exists
+    r = importer.import_file(ctx, "csv", _csv(tmp_path, [("07911000002", "+12125550100", "2026-10-05 09:00:00", 60,
+                                                           "ANSWERED")]), region="GB")
+    assert r.unmatched == 1
+    make_customer(ctx, msisdn="+447911000002", plan="DECKED", since="2026-01-01")
+    assert unmatched.reprocess(ctx).inserted == 1
+
+    def rows(conn):
+        return fetch_all(conn, "SELECT k.other_party, k.direction, k.rate_version IS NOT NULL AS rated,"
+                               " EXISTS (SELECT 1 FROM rate_number_chains n WHERE n.num = k.other_party) AS resolved"
+                               " FROM calls k ORDER BY k.other_party, k.direction")
+    got = [tuple(r.values()) for r in ctx.db.run(rows)]
+    assert got == [("+12125550100", "out", 1, 1), ("+33612345678", "out", 1, 1), ("+33612345678", "in", 0, 1)]
+    # each priced as its chain prices it
+    p = f"{start:%Y-%m}"
+    before = {k: (v.deck_amount, v.unrated_n) for k, v in ctx.db.run(lambda conn: rate_customers(conn, p)).items()}
+    ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL"))
+    assert before == {k: (v.deck_amount, v.unrated_n)
+                      for k, v in ctx.db.run(lambda conn: rate_customers(conn, p)).items()}

@@ -106,14 +106,27 @@ def _intl(ctx, number: str) -> bool:
 
 
 def _write(ctx: AppContext, kind: str, rec: dict, ref: str, **rows) -> int:
-    """Write one record, give it its record number and audit it, in one transaction; returns the number."""
+    """Write one record, give it its record number and audit it, in one transaction; returns the number.
+    A call of a decked plan is rated as an import rates it (written with its rating), and its number
+    resolved for the deck afterwards, in a transaction of its own (services.billing.resolution)."""
+    from telco_console.services.billing.resolution import IngestResolver
+
+    resolver, wanted = None, []
+    if rows.get("calls"):
+        resolver = IngestResolver(ctx.db)
+        if resolver.active:
+            rows["calls"], wanted = ctx.db.run(resolver.prepare, rows["calls"])
+
     def do(conn):
         usage.write_batch(conn, "manual", None, tz=ctx.tz, **rows)
         number = manual_records.add(conn, kind, ref, rec["started_at"], rec["customer_id"], ctx.user.username,
                                     ctx.now())
         ctx.audit(conn, f"log.{kind}", rec["msisdn"], f"record {number}")
         return number
-    return ctx.db.run(do)
+    number = ctx.db.run(do)
+    if wanted:
+        ctx.db.run(resolver.resolve, wanted)
+    return number
 
 
 def _resolve(ctx: AppContext, value, parse):

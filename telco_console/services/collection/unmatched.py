@@ -62,6 +62,10 @@ def reprocess(ctx: AppContext, chunk: int = CHUNK) -> ReprocessResult:
     result = ReprocessResult()
     after = 0
     matchers: dict[str, Matcher] = {}
+    # calls of decked plans rated as an import rates them; their numbers resolved after each chunk
+    from telco_console.services.billing.resolution import IngestResolver
+
+    resolver, wanted = IngestResolver(ctx.db), []
     while True:
         def do(conn, after=after):
             rows = unmatched_repo.pending_after(conn, after, chunk)
@@ -76,6 +80,8 @@ def reprocess(ctx: AppContext, chunk: int = CHUNK) -> ReprocessResult:
                 m.ids.clear()
                 records = [from_payload(r["payload"]) for r in group]
                 calls, sms, data, unmatched = m.split(conn, records)
+                calls, pairs = resolver.prepare(conn, calls)
+                wanted.extend(pairs)
                 still = {(u[0], u[2], u[3]) for u in unmatched}
                 done = [r["id"] for r in group if (r["kind"], r["source_ref"], r["started_at"]) not in still]
                 got = usage.write_batch(conn, source, None, calls=calls, sms=sms, data=data, tz=ctx.tz)
@@ -87,6 +93,9 @@ def reprocess(ctx: AppContext, chunk: int = CHUNK) -> ReprocessResult:
                 ctx.audit(conn, "unmatched.reprocess", "", f"{counts[1]} matched, {counts[2]} inserted")
             return rows[-1]["id"], counts
         got = ctx.db.run(do)
+        if wanted:
+            ctx.db.run(resolver.resolve, wanted)
+            wanted.clear()
         if got is None:
             return result
         after, (n, matched, inserted, still) = got
