@@ -280,3 +280,55 @@ def test_calls_logged_at_the_prompt_and_unmatched_calls_matched_later_are_rated_
     ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL"))
     assert before == {k: (v.deck_amount, v.unrated_n)
                       for k, v in ctx.db.run(lambda conn: rate_customers(conn, p)).items()}
+
+
+# an operator's zone and region, its customer's number as written there, numbers called as written
+# there, and the local times of its clock changes (a skipped time in spring, the repeated hour in autumn)
+WORLDS = {
+    "Europe/London": ("GB", "07911123456", ["02079460000", "07400123456", "+33612345678", "+12125550100"],
+                      ["2026-03-29 01:30:00", "2026-10-25 01:20:00", "2026-10-25 01:59:59"]),
+    "America/New_York": ("US", "(201) 555-0123", ["212-555-0199", "+442071234567", "+33612345678", "2001"],
+                         ["2026-03-08 02:30:00", "2026-11-01 01:20:00", "2026-11-01 01:59:59"]),
+    # no trunk prefix: the leading 0 is part of the national number
+    "Europe/Rome": ("IT", "06 6982 1234", ["02 1234 5678", "+447911123456", "+12125550100", "+4930123456"],
+                    ["2026-03-29 02:30:00", "2026-10-25 02:20:00", "2026-10-25 02:59:59"]),
+}
+
+
+@pytest.mark.parametrize("tz", sorted(WORLDS))
+def test_calls_rated_at_ingest_in_every_month_and_at_the_clock_changes_of_each_world(ctx, tmp_path, tz):
+    from test_numbering import operator_ctx
+
+    region, mine, called, changes = WORLDS[tz]
+    octx = operator_ctx(ctx, region, tz)
+    rng = random.Random(tz)
+    deck = _random_deck(rng) + "".join(
+        f"{p},Z{p},{g},0.01,0,0.{rng.randrange(10, 99)},60,30,PEAK,1;2;3;4;5,08:00:00,,,*up,4,{c}\n"
+        f"{p},Z{p},{g},0,0,0.05,60,60,OFF,,00:00:00,,,*down,2,{c}\n"
+        for p, g, c in (("+39", "Italy", "yes"), ("+1201", "Home", "yes"), ("+4420", "London", "no")))
+    rates.import_csv(octx, deck_file(tmp_path, deck), "W")
+    make_plan(octx, code="W", deck="W", included_minutes=20, increment_seconds=60)
+    c = make_customer(octx, mine, plan="W", since="2025-11-01")
+    periods = [f"{2025 + (m > 0)}-{(m - 1) % 12 + 1:02d}" for m in range(12)]      # 2025-12 to 2026-11
+    rows = []
+    for p in periods:
+        for _ in range(12):
+            at = f"{p}-{rng.randint(1, 27):02d} {rng.choice(TIMES)[:8]}"
+            rows.append((mine, rng.choice(called), at, rng.choice([1, 30, 31, 61, 600]), "ANSWERED"))
+    rows += [(mine, n, at, 90, "ANSWERED") for at in changes for n in called]
+    r = importer.import_file(octx, "csv", _csv(tmp_path, rows), region=region)
+    assert r.inserted == len(rows) and r.unmatched == 0, r
+    stored = ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL"))
+    assert stored > len(rows) // 2
+    # the stored start (the local wall-clock time kept, a skipped time moved on) is the one rated
+
+    def bills():
+        return {p: {k: (v.deck_amount, v.unrated_n)
+                    for k, v in ctx.db.run(rate_customers, p).items()} for p in periods}
+    with_stored = bills()
+    assert sum(1 for p in periods if with_stored[p][c["id"]][0] > 0) >= 6
+    saved = ctx.db.run(_stored)
+    ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL"))
+    assert bills() == with_stored
+    ctx.db.run(lambda conn: conn.cursor().executemany("UPDATE calls SET rate_version = %s WHERE id = %s",
+                                                      [(v, i) for i, _, v, _, _ in saved]))
