@@ -23,7 +23,7 @@ from telco_console.repositories import rates as rates_repo
 from telco_console.services.billing import decks
 
 SEEN_MAX = 2_000_000      # (version, number) pairs remembered in one import before starting afresh
-COSTS_MAX = 1_000_000     # (version, entry, seconds) costs remembered
+COSTS_MAX = 200_000       # (version, entry, seconds) costs remembered
 NO_RATING = (None, None, None)
 GENERAL = "general"       # a chain with an entry restricted by year, month or day of month
 
@@ -40,6 +40,7 @@ class IngestResolver:
         self.segments: dict[int, list] = {}       # customer id -> [(from, to or None, deck id)]
         self.prefixes: dict[int, tuple[dict, list]] = {}
         self.chains: dict[tuple[int, str], tuple | None] = {}    # (version, number) -> decks.chain_of()
+        self.shared: dict[tuple[int, str], tuple] = {}    # (version, chain key) -> that chain, held once
         self.entries: dict[int, dict[str, list]] = {}          # version -> prefix -> [(entry_no, Entry)]
         self.slices: dict[tuple, object] = {}    # (version, chain key, weekday) -> (starts, ecs) or GENERAL
         self.costs: dict[tuple[int, int, int], str] = {}
@@ -77,7 +78,8 @@ class IngestResolver:
             self._load_segments(conn, new_ids)
         if len(self.chains) > SEEN_MAX:
             self.chains.clear()
-        if len(self.slices) > SEEN_MAX:
+        if len(self.shared) > SEEN_MAX // 4:
+            self.shared.clear()
             self.slices.clear()
         out, chains, segments, want = [], self.chains, self.segments, {}
         for r in rated:
@@ -86,10 +88,12 @@ class IngestResolver:
             vid = self._version(r[0], r[1])
             if vid is not None and (vid, r[3]) not in chains:
                 table, lengths = self._prefixes(conn, vid)
-                chains[(vid, r[3])] = got = decks.chain_of(r[3], table, lengths)
-                out.append((vid, r[3]))
+                got = decks.chain_of(r[3], table, lengths)
                 if got is not None:
+                    got = self.shared.setdefault((vid, got[0]), got)
                     want.setdefault(vid, set()).update(p for p, _ in got[1])
+                chains[(vid, r[3])] = got
+                out.append((vid, r[3]))
         for vid, prefixes in want.items():
             self._load_entries(conn, vid, prefixes)
         return [r + self._rating(r) for r in calls], out
