@@ -20,7 +20,7 @@ from billing_support import set_clock
 from helpers import make_plan
 from telco_console.repositories import plans as plans_repo
 from telco_console.repositories import usage
-from telco_console.repositories.base import execute, fetch_all
+from telco_console.repositories.base import execute, fetch_all, fetch_value
 from telco_console.repositories.usage import DATA_COLS
 from telco_console.services import customers
 from telco_console.services.billing import billrun
@@ -282,9 +282,10 @@ def _deck_csv(rng) -> str:
 class DeckWorld(World):
     """The World on one decked plan: each call to a random number, priced by the deck's version in force."""
 
-    def __init__(self, ctx, rng, zone: str, versions):
+    def __init__(self, ctx, rng, zone: str, versions, rated: bool = False):
         super().__init__(ctx, rng, zone)
         self.versions = versions
+        self.rated = rated          # calls written with their rating, as an import rates them
 
     def usage_for(self, period: Period, share: float) -> None:
         rng, calls = self.rng, []
@@ -298,7 +299,15 @@ class DeckWorld(World):
                 self.ref += 1
                 calls.append((c.id, when, "out", to, billsec, billsec, 1, "ANSWERED", 0, "diff", f"c{self.ref}"))
                 c.calls.setdefault(str(period), []).append(Call(when, billsec, self.ref, to=to))
+        wanted = []
+        if self.rated:
+            from telco_console.services.billing.resolution import IngestResolver
+
+            resolver = IngestResolver(self.ctx.db)
+            calls, wanted = self.ctx.db.run(resolver.prepare, calls)
         self.ctx.db.run(lambda conn: usage.write_batch(conn, "diff", None, calls=calls))
+        if wanted:
+            self.ctx.db.run(resolver.resolve, wanted)
 
     def _rated(self, c: Cust, p: str, days_active: int = 0, days: int = 30):
         r = rate_usage(c.plan, c.calls.get(p, []), 0, 0, days_active, days, TAX, 2, deck=self.versions)
@@ -326,14 +335,16 @@ class DeckWorld(World):
             self.expected[(c.id, p)] = lines
 
 
-@pytest.mark.parametrize("zone,seed,drive", [("Europe/London", 16, "cust"), ("America/New_York", 1916, "calls")])
+@pytest.mark.parametrize("zone,seed,drive", [("Europe/London", 16, "cust"), ("America/New_York", 1916, "calls"),
+                                             ("Europe/London", 1066, "ingest")])
 def test_decked_plans_agree_with_the_reference(ctx, tmp_path, zone, seed, drive, monkeypatch):
     from telco_console.repositories import rates as rates_repo
     from telco_console.services.billing import rates
 
     # the second world's runs read the period's calls in their stored order (as from CALLS_DRIVE_MIN
-    # decked segments), the first's each segment's calls by index
-    monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive == "calls" else 10 ** 9)
+    # decked segments), the first's each segment's calls by index; the third's calls carry their
+    # rating worked out as an import works it out (read in their stored order)
+    monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive in ("calls", "ingest") else 10 ** 9)
     ctx.config = ctx.config.with_overrides(operator__timezone=zone)
     rng = random.Random(seed)
     for v, eff in ((1, None), (2, f"{YEAR}-04-01")):
@@ -349,7 +360,7 @@ def test_decked_plans_agree_with_the_reference(ctx, tmp_path, zone, seed, drive,
         deck = rates_repo.deck_by_name(conn, "RANDOM")
         return [(x["effective_from"], rates.load_version(conn, x["id"])) for x in rates_repo.versions(conn, deck["id"])]
 
-    w = DeckWorld(ctx, rng, zone, ctx.db.run(versions))
+    w = DeckWorld(ctx, rng, zone, ctx.db.run(versions), rated=drive == "ingest")
     for i in range(30):
         since = date(YEAR - 1, 6, 1) if i % 3 else _edge_day(rng, YEAR, rng.randint(1, 6))
         row = customers.add_customer(ctx, f"+4479112{50000 + i:05d}", f"Decked {i}", "PD", "North", since=since)
@@ -369,6 +380,8 @@ def test_decked_plans_agree_with_the_reference(ctx, tmp_path, zone, seed, drive,
     assert wrong == [], f"{len(wrong)} bills differ, e.g. {wrong[:2]}"
     kinds = [ln[0] for v in expected.values() for ln in v]
     assert kinds.count("destination") > 200 and kinds.count("late_usage") > 5
+    stored = ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL"))
+    assert (stored > 300) == (drive == "ingest"), stored
 
 
 # -- plan changes within a month (issue 16 section 6): a plan history, usage rated by the plan in force ---------

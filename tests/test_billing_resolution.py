@@ -146,6 +146,9 @@ def test_an_import_resolves_the_numbers_of_decked_calls_and_the_bills_do_not_cha
     with_ingest = _bills(ctx)
     assert with_ingest[ann["id"]][1] == 0 and with_ingest[cat["id"]][1] == 1     # *100#: no entry covers it
     assert with_ingest[ann["id"]][0] > 0 and with_ingest[cat["id"]][0] > 0
+    # the calls' stored ratings (Ann's and Cat's decked calls, each of its version) set aside: the same
+    assert ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL")) == 4
+    assert _bills_without_stored_ratings(ctx) == with_ingest
     # the derived tables emptied: the bill run resolves everything itself, with the same result
     ctx.db.run(lambda conn: [conn.cursor().execute(f"DELETE FROM {t}") for t in
                              ("rate_number_chains", "rate_chain_slices", "rate_chain_prefixes", "rate_chains")])
