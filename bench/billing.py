@@ -206,12 +206,12 @@ def rate_as_imported(conn, db, workdir: Path) -> tuple[float, int]:
         out += [(r[0], r[2], *x[len(CALL_COLS):]) for r, x in zip(rows[i:i + BATCH_SIZE], rated)
                 if x[len(CALL_COLS)] is not None]
     path = workdir / "ratings.tsv"
-    path.write_text("".join(f"{i}\t{at}\t{v}\t{e}\t{c}\n" for i, at, v, e, c in out))
-    cur.execute("CREATE TABLE bench_ratings (id BIGINT, started_at DATETIME(3), v INT, ec INT, cost DECIMAL(20,8),"
-                " PRIMARY KEY (id, started_at))")
-    _load(cur, path, "bench_ratings", "id, started_at, v, ec, cost")
+    path.write_text("".join(f"{i}\t{at}\t{v}\t{e}\t{ln}\t{c}\n" for i, at, v, e, ln, c in out))
+    cur.execute("CREATE TABLE bench_ratings (id BIGINT, started_at DATETIME(3), v INT, ec INT, ln INT,"
+                " cost DECIMAL(20,8), PRIMARY KEY (id, started_at))")
+    _load(cur, path, "bench_ratings", "id, started_at, v, ec, ln, cost")
     cur.execute("UPDATE calls k JOIN bench_ratings r ON r.id = k.id AND r.started_at = k.started_at"
-                " SET k.rate_version = r.v, k.rate_ec = r.ec, k.rate_cost = r.cost")
+                " SET k.rate_version = r.v, k.rate_ec = r.ec, k.rate_line = r.ln, k.rate_cost = r.cost")
     conn.commit()
     cur.close()
     return took, resolver.rated

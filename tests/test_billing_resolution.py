@@ -173,7 +173,8 @@ TIMES = ["00:00:00", "01:30:00", "07:59:59", "08:00:00", "12:34:56.789", "18:59:
 
 def _stored(conn) -> list[tuple]:
     return [tuple(r.values()) for r in fetch_all(
-        conn, "SELECT id, started_at, rate_version, rate_ec, rate_cost FROM calls WHERE rate_version IS NOT NULL")]
+        conn, "SELECT id, started_at, rate_version, rate_ec, rate_line, rate_cost FROM calls"
+              " WHERE rate_version IS NOT NULL")]
 
 
 def _bills_without_stored_ratings(ctx) -> dict:
@@ -181,14 +182,14 @@ def _bills_without_stored_ratings(ctx) -> dict:
     chain), then the ratings put back."""
     saved = ctx.db.run(_stored)
     ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL, rate_ec = NULL,"
-                                                  " rate_cost = NULL"))
+                                                  " rate_line = NULL, rate_cost = NULL"))
     try:
         return _bills(ctx)
     finally:
         def put_back(conn):
-            conn.cursor().executemany("UPDATE calls SET rate_version = %s, rate_ec = %s, rate_cost = %s"
-                                      " WHERE id = %s AND started_at = %s",
-                                      [(v, e, c, i, at) for i, at, v, e, c in saved])
+            conn.cursor().executemany("UPDATE calls SET rate_version = %s, rate_ec = %s, rate_line = %s,"
+                                      " rate_cost = %s WHERE id = %s AND started_at = %s",
+                                      [(v, e, ln, c, i, at) for i, at, v, e, ln, c in saved])
         ctx.db.run(put_back)
 
 
@@ -254,9 +255,13 @@ def test_a_choice_only_the_name_or_a_date_would_decide_is_left_to_the_bill_run(c
              for i, n in enumerate(["+33123456789", "+33612345678", "+442071234567"])]
     resolver = IngestResolver(ctx.db)
     rated, wanted = ctx.db.run(lambda conn: resolver.prepare(conn, calls))
-    assert [r[11:] for r in rated[:2]] == [(None, None, None)] * 2
-    v, ec, cost = rated[2][11:]
+    assert [r[11:] for r in rated[:2]] == [(None, None, None, None)] * 2
+    v, ec, line, cost = rated[2][11:]
     assert v == _version_ids(ctx, "T")[0] and ec % 2 == 1 and cost == "0.0500"
+    # the UK entry's line: its group and timing
+    assert ctx.db.run(lambda conn: fetch_all(conn, "SELECT dest_group, timing FROM rate_lines WHERE version_id = %s"
+                                                   " AND line_no = %s", (v, line))) == [
+        {"dest_group": "National", "timing": "ALWAYS"}]
     assert resolver.rated == 1 and len(wanted) == 3
 
 
@@ -340,4 +345,4 @@ def test_calls_rated_at_ingest_in_every_month_and_at_the_clock_changes_of_each_w
     ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL"))
     assert bills() == with_stored
     ctx.db.run(lambda conn: conn.cursor().executemany("UPDATE calls SET rate_version = %s WHERE id = %s",
-                                                      [(v, i) for i, _, v, _, _ in saved]))
+                                                      [(v, i) for i, _, v, _, _, _ in saved]))

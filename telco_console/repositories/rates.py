@@ -90,6 +90,15 @@ def write_entries(conn, version_id: int, entries) -> None:
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
         for i in range(0, len(rows), CHUNK):
             cur.executemany(sql, rows[i:i + CHUNK])
+    # the version's bill lines (one per destination group and timing, compared in the columns'
+    # collation as the bill's GROUP BY compares them) and each entry's line
+    cur.execute("INSERT INTO rate_lines (version_id, line_no, dest_group, timing)"
+                " SELECT version_id, ROW_NUMBER() OVER (ORDER BY dest_group, timing), dest_group, timing"
+                " FROM (SELECT version_id, MIN(dest_group) AS dest_group, MIN(timing) AS timing FROM rate_entries"
+                "       WHERE version_id = %s GROUP BY dest_group, timing) g", (version_id,))
+    cur.execute("UPDATE rate_entries e JOIN rate_lines l ON l.version_id = e.version_id"
+                " AND l.dest_group = e.dest_group AND l.timing = e.timing"
+                " SET e.line_no = l.line_no WHERE e.version_id = %s", (version_id,))
     cur.close()
 
 
@@ -101,7 +110,7 @@ def _as_time(v) -> time:
 
 
 def _entries(conn, version_id: int, where: str, params: tuple, tail: str = "") -> list[dict]:
-    rows = fetch_all(conn, "SELECT " + ", ".join(f"e.{c}" for c in ENTRY_COLS)
+    rows = fetch_all(conn, "SELECT " + ", ".join(f"e.{c}" for c in ENTRY_COLS) + ", e.line_no"
                      + " FROM rate_entries e WHERE e.version_id = %s" + where + tail, (version_id, *params))
     if not rows:
         return rows
@@ -224,7 +233,8 @@ dv AS (
 dk AS (
   SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, dv.version_id,
          (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s,
-         IF({stored}, k.rate_ec, ({chained})) AS ec, IF({stored}, k.rate_cost, NULL) AS full_cost
+         IF({stored}, k.rate_ec, ({chained})) AS ec, IF({stored}, k.rate_line, NULL) AS ln,
+         IF({stored}, k.rate_cost, NULL) AS full_cost
   FROM {source}
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
@@ -232,29 +242,31 @@ dk AS (
     AND k.billsec > 0
 ),
 de AS (
-  SELECT customer_id, hfrom, id, started_at, version_id, ec DIV 2 AS entry_no, billsec, r, allow_s,
+  SELECT customer_id, hfrom, id, started_at, version_id, ec DIV 2 AS entry_no, ln, billsec, r, allow_s,
          ec MOD 2 AS covered, full_cost,
          SUM(IF(ec MOD 2 = 1, r, 0)) OVER (PARTITION BY customer_id, hfrom ORDER BY started_utc, id
                                           ROWS UNBOUNDED PRECEDING) AS cum
   FROM dk
 ),
 dx AS (
-  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no, de.full_cost,
+  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no, de.ln, de.full_cost,
          CASE WHEN de.entry_no IS NULL THEN 0
               WHEN de.covered THEN LEAST(de.billsec, GREATEST(0, de.cum - GREATEST(de.cum - de.r, de.allow_s)))
               ELSE de.billsec END AS secs
   FROM de
 ),
 dce AS (
-  SELECT customer_id, version_id, entry_no, SUM(billsec) AS s, COUNT(*) AS n,
+  SELECT customer_id, version_id, ln, IF(ln IS NULL, entry_no, NULL) AS eno, SUM(billsec) AS s, COUNT(*) AS n,
          SUM(CASE WHEN secs = 0 THEN 0 WHEN secs = billsec AND full_cost IS NOT NULL THEN full_cost
                   ELSE ({CHARGED_COST}) END) AS cost
-  FROM dx GROUP BY customer_id, version_id, entry_no
+  FROM dx GROUP BY customer_id, version_id, ln, eno
 ),
 dgt AS (
-  SELECT d.customer_id, e.dest_group, e.timing, SUM(d.s) AS s, SUM(d.cost) AS cost, SUM(d.n) AS n
-  FROM dce d LEFT JOIN rate_entries e ON e.version_id = d.version_id AND e.entry_no = d.entry_no
-  GROUP BY d.customer_id, e.dest_group, e.timing
+  SELECT d.customer_id, COALESCE(l.dest_group, e.dest_group) AS dest_group, COALESCE(l.timing, e.timing) AS timing,
+         SUM(d.s) AS s, SUM(d.cost) AS cost, SUM(d.n) AS n
+  FROM dce d LEFT JOIN rate_lines l ON l.version_id = d.version_id AND l.line_no = d.ln
+  LEFT JOIN rate_entries e ON e.version_id = d.version_id AND e.entry_no = d.eno
+  GROUP BY d.customer_id, COALESCE(l.dest_group, e.dest_group), COALESCE(l.timing, e.timing)
 ),
 dgl AS (
   SELECT customer_id, dest_group, SUM(s) AS s, ROUND(SUM(cost), %(minor)s) AS amount, SUM(n) AS n,

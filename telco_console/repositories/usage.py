@@ -21,7 +21,7 @@ DATA_COLS = ("customer_id", "started_at", "ended_at", "duration_ms", "bytes_dl",
 TABLES = {"call": ("calls", CALL_COLS), "sms": ("sms", SMS_COLS), "data": ("data_sessions", DATA_COLS)}
 # a call row may carry its rating worked out at ingest after its CALL_COLS (services.billing.resolution;
 # None where there is none): every row of one write has the same width
-CALL_RATING_COLS = ("rate_version", "rate_ec", "rate_cost")
+CALL_RATING_COLS = ("rate_version", "rate_ec", "rate_line", "rate_cost")
 UTC_COL = "started_utc"         # written beside every row: its start in UTC (the real instant)
 
 
@@ -146,8 +146,8 @@ def _n(v) -> str:
 
 
 def _rated_call_lines(rows, utcs) -> list[str]:
-    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\t{_n(rv)}\t{_n(ec)}\t{_n(co)}\t{u}\n"
-            for (c, at, d, o, du, bs, an, di, it, so, rf, rv, ec, co), u in zip(rows, utcs)]
+    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\t{_n(rv)}\t{_n(ec)}\t{_n(ln)}\t{_n(co)}"
+            f"\t{u}\n" for (c, at, d, o, du, bs, an, di, it, so, rf, rv, ec, ln, co), u in zip(rows, utcs)]
 
 
 def _sms_lines(rows, utcs) -> list[str]:

@@ -24,7 +24,7 @@ from telco_console.services.billing import decks
 
 SEEN_MAX = 2_000_000      # (version, number) pairs remembered in one import before starting afresh
 COSTS_MAX = 200_000       # (version, entry, seconds) costs remembered
-NO_RATING = (None, None, None)
+NO_RATING = (None, None, None, None)
 GENERAL = "general"       # a chain with an entry restricted by year, month or day of month
 
 
@@ -41,7 +41,7 @@ class IngestResolver:
         self.prefixes: dict[int, tuple[dict, list]] = {}
         self.chains: dict[tuple[int, str], tuple | None] = {}    # (version, number) -> decks.chain_of()
         self.shared: dict[tuple[int, str], tuple] = {}    # (version, chain key) -> that chain, held once
-        self.entries: dict[int, dict[str, list]] = {}          # version -> prefix -> [(entry_no, Entry)]
+        self.entries: dict[int, dict[str, list]] = {}   # version -> prefix -> [(entry_no, line_no, Entry)]
         self.slices: dict[tuple, object] = {}    # (version, chain key, weekday) -> (starts, ecs) or GENERAL
         self.costs: dict[tuple[int, int, int], str] = {}
         self.resolved = 0
@@ -66,7 +66,7 @@ class IngestResolver:
 
     def prepare(self, conn, calls) -> tuple[list, list[tuple[int, str]]]:
         """(the call rows, each with its rating after its columns (usage.CALL_RATING_COLS: version,
-        entry_no * 2 + covered, cost as text; None where there is none) when some plan has a deck, else
+        entry_no * 2 + covered, bill line, cost as text; None where there is none) when some plan has a deck, else
         the rows as given; the (version, number) pairs met for the first time in this import, to
         resolve once the rows are written). The rows are Matcher.split's, in usage.CALL_COLS order,
         started_at a datetime."""
@@ -107,10 +107,10 @@ class IngestResolver:
             loaded[p] = []
         for i in range(0, len(todo), 1000):
             for row in rates_repo.entries_for_prefixes(conn, version_id, todo[i:i + 1000]):
-                loaded[row["prefix"]].append((row["entry_no"], entry_from_row(row)))
+                loaded[row["prefix"]].append((row["entry_no"], row["line_no"], entry_from_row(row)))
 
     def _rating(self, r) -> tuple:
-        """(version, entry_no * 2 + covered, cost) of one call row, or NO_RATING."""
+        """(version, entry_no * 2 + covered, line, cost) of one call row, or NO_RATING."""
         if r[2] != "out" or r[6] != 1 or r[5] <= 0 or not self.segments.get(r[0]):
             return NO_RATING
         at = r[1]
@@ -129,7 +129,7 @@ class IngestResolver:
         choice = choices[bisect_right(starts, at.hour * 3600 + at.minute * 60 + at.second) - 1]
         if choice is None:
             return NO_RATING
-        entry_no, entry = choice
+        entry_no, line_no, entry = choice
         ck = (vid, entry_no, r[5])
         cost = self.costs.get(ck)
         if cost is None:
@@ -137,22 +137,22 @@ class IngestResolver:
                 self.costs.clear()
             cost = self.costs[ck] = format(decks.call_cost(entry, r[5])[1], "f")
         self.rated += 1
-        return vid, entry_no * 2 + entry.covered, cost
+        return vid, entry_no * 2 + entry.covered, line_no, cost
 
     def _slice(self, vid: int, chain: list, w: int):
         """The entry of a chain on weekday w from each timing start on, as rate_chain_slices holds it:
-        (starts in seconds of the day, [(entry_no, Entry) or None]); None where no entry applies or
+        (starts in seconds of the day, [(entry_no, line_no, Entry) or None]); None where no entry applies or
         where entries tie on prefix, start and weight (the SQL's collation orders those by name);
         GENERAL for a chain the slices do not cover."""
         entries = self.entries[vid]
         cands = []
         for p, k in chain:
-            for no, e in entries.get(p, ()):
+            for no, line, e in entries.get(p, ()):
                 if e.years or e.months or e.month_days:
                     return GENERAL
                 if not e.weekdays or w in e.weekdays:
                     start = e.start.hour * 3600 + e.start.minute * 60 + e.start.second
-                    cands.append(((k, start, e.weight), start, no, e))
+                    cands.append(((k, start, e.weight), start, (no, line, e)))
         starts = sorted({0} | {c[1] for c in cands})
         choices = []
         for t in starts:
@@ -160,7 +160,7 @@ class IngestResolver:
             if not live or (len(live) > 1 and live[0][0] == live[1][0]):
                 choices.append(None)
             else:
-                choices.append((live[0][2], live[0][3]))
+                choices.append(live[0][2])
         return starts, choices
 
     def _prefixes(self, conn, version_id: int) -> tuple[dict, list]:
