@@ -346,3 +346,33 @@ def test_calls_rated_at_ingest_in_every_month_and_at_the_clock_changes_of_each_w
     assert bills() == with_stored
     ctx.db.run(lambda conn: conn.cursor().executemany("UPDATE calls SET rate_version = %s WHERE id = %s",
                                                       [(v, i) for i, _, v, _, _, _ in saved]))
+
+
+def test_migration_132_numbers_the_bill_lines_of_versions_imported_before_it(ctx, tmp_path):
+    from test_billing_destinations import DECK as SMALL_DECK
+
+    from telco_console.db.migrations import available
+
+    rates.import_csv(ctx, deck_file(tmp_path, _random_deck(random.Random(3)), "a.csv"), "A")
+    rates.import_csv(ctx, deck_file(tmp_path, SMALL_DECK, "b.csv"), "B")
+
+    def snapshot(conn):
+        return (fetch_all(conn, "SELECT version_id, line_no, dest_group, timing FROM rate_lines"
+                                " ORDER BY version_id, line_no"),
+                fetch_all(conn, "SELECT version_id, entry_no, line_no FROM rate_entries ORDER BY version_id, entry_no"))
+    imported = ctx.db.run(snapshot)
+    assert len(imported[0]) >= 4 and all(r["line_no"] > 0 for r in imported[1])
+    # as a database migrated before 132 has them: no lines; then the migration's own statements
+    statements = ["\n".join(ln for ln in s.splitlines() if not ln.strip().startswith("--")).strip()
+                  for s in next(m for m in available() if m.version == 132).statements()]
+    data = [s for s in statements if s.startswith(("INSERT", "UPDATE"))]
+    assert len(data) == 2
+
+    def migrate(conn):
+        cur = conn.cursor()
+        cur.execute("DELETE FROM rate_lines")
+        cur.execute("UPDATE rate_entries SET line_no = 0")
+        for s in data:
+            cur.execute(s)
+    ctx.db.run(migrate)
+    assert ctx.db.run(snapshot) == imported
