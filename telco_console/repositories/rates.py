@@ -209,7 +209,8 @@ def deck_ctes(cust: str = "cust", drive: str = "cust") -> str:
     prefix length, latest timing start, weight, name); covered calls take the allowance in
     chronological order; a call charged fewer seconds than it lasted, or without a stored cost, is
     priced from the rate group its charged seconds end in (the earlier ones summed at import);
-    per-call cost at the deck's precision, summed per entry, then one line per destination group.
+    per-call cost at the deck's precision, summed per bill line (calls rated at ingest: rate_lines)
+    or per entry (the others), then one line per destination group.
     drive: see deck_drive() (the same result whichever the order)."""
     if drive == "none":
         return NO_DECK_CTES

@@ -28,6 +28,11 @@ NO_RATING = (None, None, None, None)
 GENERAL = "general"       # a chain with an entry restricted by year, month or day of month
 
 
+def _rated(r) -> bool:
+    """A call row the bill run prices: outgoing, answered, with seconds."""
+    return r[2] == "out" and r[6] == 1 and r[5] > 0
+
+
 class IngestResolver:
     """One per import. prepare() runs where a batch is prepared (it reads the plan segments of the
     batch's customers and the deck entries of the chains it has not seen); resolve() runs after the
@@ -72,8 +77,7 @@ class IngestResolver:
         started_at a datetime."""
         if not self.active or not calls:
             return calls, []
-        rated = [r for r in calls if r[2] == "out" and r[6] == 1 and r[5] > 0]
-        new_ids = sorted({r[0] for r in rated} - self.segments.keys())
+        new_ids = sorted({r[0] for r in calls if _rated(r)} - self.segments.keys())
         if new_ids:
             self._load_segments(conn, new_ids)
         if len(self.chains) > SEEN_MAX:
@@ -82,10 +86,8 @@ class IngestResolver:
             self.shared.clear()
             self.slices.clear()
         out, chains, segments, want = [], self.chains, self.segments, {}
-        for r in rated:
-            if not segments[r[0]]:
-                continue
-            vid = self._version(r[0], r[1])
+        vids = [self._version(r[0], r[1]) if _rated(r) and segments[r[0]] else None for r in calls]
+        for r, vid in zip(calls, vids):
             if vid is not None and (vid, r[3]) not in chains:
                 table, lengths = self._prefixes(conn, vid)
                 got = decks.chain_of(r[3], table, lengths)
@@ -96,7 +98,7 @@ class IngestResolver:
                 out.append((vid, r[3]))
         for vid, prefixes in want.items():
             self._load_entries(conn, vid, prefixes)
-        return [r + self._rating(r) for r in calls], out
+        return [r + (self._rating(r, vid) if vid is not None else NO_RATING) for r, vid in zip(calls, vids)], out
 
     def _load_entries(self, conn, version_id: int, prefixes: set) -> None:
         from telco_console.services.billing.rates import entry_from_row
@@ -109,13 +111,11 @@ class IngestResolver:
             for row in rates_repo.entries_for_prefixes(conn, version_id, todo[i:i + 1000]):
                 loaded[row["prefix"]].append((row["entry_no"], row["line_no"], entry_from_row(row)))
 
-    def _rating(self, r) -> tuple:
-        """(version, entry_no * 2 + covered, line, cost) of one call row, or NO_RATING."""
-        if r[2] != "out" or r[6] != 1 or r[5] <= 0 or not self.segments.get(r[0]):
-            return NO_RATING
+    def _rating(self, r, vid: int) -> tuple:
+        """(version, entry_no * 2 + covered, line, cost) of one call row rated by version vid, or
+        NO_RATING."""
         at = r[1]
-        vid = self._version(r[0], at)
-        got = self.chains.get((vid, r[3])) if vid is not None else None
+        got = self.chains.get((vid, r[3]))
         if got is None:
             return NO_RATING
         key, chain = got
