@@ -177,14 +177,14 @@ def _stored(conn) -> list[tuple]:
               " WHERE rate_version IS NOT NULL")]
 
 
-def _bills_without_stored_ratings(ctx) -> dict:
-    """The bills when the calls' stored ratings are set aside (every call rated from its number's
-    chain), then the ratings put back."""
+def _bills_without_stored_ratings(ctx, bills=None) -> dict:
+    """bills() (default: _bills(ctx)) when the calls' stored ratings are set aside (every call rated
+    from its number's chain), then the ratings put back."""
     saved = ctx.db.run(_stored)
     ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL, rate_ec = NULL,"
                                                   " rate_line = NULL, rate_cost = NULL"))
     try:
-        return _bills(ctx)
+        return bills() if bills is not None else _bills(ctx)
     finally:
         def put_back(conn):
             conn.cursor().executemany("UPDATE calls SET rate_version = %s, rate_ec = %s, rate_line = %s,"
@@ -290,10 +290,11 @@ def test_calls_logged_at_the_prompt_and_unmatched_calls_matched_later_are_rated_
     assert got == [("+12125550100", "out", 1, 1), ("+33612345678", "out", 1, 1), ("+33612345678", "in", 0, 1)]
     # each priced as its chain prices it
     p = f"{start:%Y-%m}"
-    before = {k: (v.deck_amount, v.unrated_n) for k, v in ctx.db.run(lambda conn: rate_customers(conn, p)).items()}
-    ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL"))
-    assert before == {k: (v.deck_amount, v.unrated_n)
-                      for k, v in ctx.db.run(lambda conn: rate_customers(conn, p)).items()}
+
+    def bills():
+        return {k: (v.deck_amount, v.unrated_n) for k, v in ctx.db.run(rate_customers, p).items()}
+    before = bills()
+    assert before == _bills_without_stored_ratings(ctx, bills)
 
 
 # an operator's zone and region, its customer's number as written there, numbers called as written
@@ -341,11 +342,7 @@ def test_calls_rated_at_ingest_in_every_month_and_at_the_clock_changes_of_each_w
                     for k, v in ctx.db.run(rate_customers, p).items()} for p in periods}
     with_stored = bills()
     assert sum(1 for p in periods if with_stored[p][c["id"]][0] > 0) >= 6
-    saved = ctx.db.run(_stored)
-    ctx.db.run(lambda conn: conn.cursor().execute("UPDATE calls SET rate_version = NULL"))
-    assert bills() == with_stored
-    ctx.db.run(lambda conn: conn.cursor().executemany("UPDATE calls SET rate_version = %s WHERE id = %s",
-                                                      [(v, i) for i, _, v, _, _, _ in saved]))
+    assert _bills_without_stored_ratings(ctx, bills) == with_stored
 
 
 def test_migration_132_numbers_the_bill_lines_of_versions_imported_before_it(ctx, tmp_path):
