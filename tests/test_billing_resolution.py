@@ -259,8 +259,8 @@ def test_a_choice_only_the_name_or_a_date_would_decide_is_left_to_the_bill_run(c
     v, ec, line, cost = rated[2][11:]
     assert v == _version_ids(ctx, "T")[0] and ec % 2 == 1 and cost == "0.0500"
     # the UK entry's line: its group and timing
-    assert ctx.db.run(lambda conn: fetch_all(conn, "SELECT dest_group, timing FROM rate_lines WHERE version_id = %s"
-                                                   " AND line_no = %s", (v, line))) == [
+    assert ctx.db.run(lambda conn: fetch_all(conn, "SELECT dest_group, timing FROM rate_lines WHERE line_no = %s",
+                                             (line,))) == [
         {"dest_group": "National", "timing": "ALWAYS"}]
     assert resolver.rated == 1 and len(wanted) == 3
 
@@ -345,31 +345,67 @@ def test_calls_rated_at_ingest_in_every_month_and_at_the_clock_changes_of_each_w
     assert _bills_without_stored_ratings(ctx, bills) == with_stored
 
 
-def test_migration_132_numbers_the_bill_lines_of_versions_imported_before_it(ctx, tmp_path):
-    from test_billing_destinations import DECK as SMALL_DECK
-
+def _statements(version: int) -> list[str]:
     from telco_console.db.migrations import available
 
-    rates.import_csv(ctx, deck_file(tmp_path, _random_deck(random.Random(3)), "a.csv"), "A")
+    return next(m for m in available() if m.version == version).statements()
+
+
+def test_migration_133_puts_the_lines_numbered_per_version_on_lines_shared_by_every_deck(ctx, tmp_path, _owner_db):
+    from test_billing_destinations import DECK as SMALL_DECK
+
+    make_user(ctx, "boss", "admin", PW)
+    rng = random.Random(133)
+    rates.import_csv(ctx, deck_file(tmp_path, _random_deck(rng), "a.csv"), "A")
     rates.import_csv(ctx, deck_file(tmp_path, SMALL_DECK, "b.csv"), "B")
+    rates.import_csv(ctx, deck_file(tmp_path, SMALL_DECK, "b2.csv"), "B", effective_from="2026-10-20")
+    make_plan(ctx, code="PA", deck="A", included_minutes=10)
+    make_plan(ctx, code="PB", deck="B", included_minutes=3)
+    for i in range(3):
+        make_customer(ctx, msisdn=f"+44791100000{i}", plan=("PA", "PB", "PB")[i])
+    numbers = _numbers(rng)
+    rows = [(f"0791100000{rng.randrange(3)}", rng.choice(numbers),
+             f"2026-10-{rng.randint(1, 31):02d} {rng.choice(TIMES)}", rng.choice([1, 30, 61, 600]), "ANSWERED")
+            for _ in range(150)]
+    assert importer.import_file(ctx, "csv", _csv(tmp_path, rows), region="GB").inserted == len(rows)
 
-    def snapshot(conn):
-        return (fetch_all(conn, "SELECT version_id, line_no, dest_group, timing FROM rate_lines"
-                                " ORDER BY version_id, line_no"),
-                fetch_all(conn, "SELECT version_id, entry_no, line_no FROM rate_entries ORDER BY version_id, entry_no"))
-    imported = ctx.db.run(snapshot)
-    assert len(imported[0]) >= 4 and all(r["line_no"] > 0 for r in imported[1])
-    # as a database migrated before 132 has them: no lines; then the migration's own statements
-    statements = ["\n".join(ln for ln in s.splitlines() if not ln.strip().startswith("--")).strip()
-                  for s in next(m for m in available() if m.version == 132).statements()]
-    data = [s for s in statements if s.startswith(("INSERT", "UPDATE"))]
-    assert len(data) == 2
+    def by_name(conn):      # each entry's and each stored call's line, by its group and timing
+        return (fetch_all(conn, "SELECT e.version_id, e.entry_no, l.dest_group, l.timing FROM rate_entries e"
+                                " LEFT JOIN rate_lines l ON l.line_no = e.line_no" + ver + " ORDER BY 1, 2"),
+                fetch_all(conn, "SELECT k.id, l.dest_group, l.timing FROM calls k LEFT JOIN rate_lines l"
+                                " ON l.line_no = k.rate_line" + ver.replace("e.version_id", "k.rate_version")
+                                + " WHERE k.rate_line IS NOT NULL ORDER BY 1"))
+    ver = ""
+    shared, bills = ctx.db.run(by_name), _bills(ctx)
+    assert len(shared[1]) > 50 and all(r["dest_group"] for r in shared[0] + shared[1])
+    # the same lines as one row per group and timing, every deck and version alike
+    lines = ctx.db.run(lambda conn: fetch_all(conn, "SELECT dest_group, timing FROM rate_lines"))
+    assert len(lines) == len({(r["dest_group"].lower(), r["timing"].lower()) for r in shared[0]})
 
-    def migrate(conn):
-        cur = conn.cursor()
-        cur.execute("DELETE FROM rate_lines")
-        cur.execute("UPDATE rate_entries SET line_no = 0")
-        for s in data:
-            cur.execute(s)
-    ctx.db.run(migrate)
-    assert ctx.db.run(snapshot) == imported
+    def execute(statements):
+        with _owner_db.connection() as conn:
+            cur = conn.cursor()
+            for s in statements:
+                cur.execute(s)
+            conn.commit()
+    try:
+        # the database as migration 132 left it: lines numbered per version, each entry's and call's
+        # number of its own version's line
+        m132 = [s for s in _statements(132) if "rate_lines" in s and not s.startswith("ALTER")]
+        execute(["DROP TABLE rate_lines", *m132,
+                 "UPDATE calls k JOIN rate_entries e ON e.version_id = k.rate_version"
+                 " AND e.entry_no = k.rate_ec DIV 2 SET k.rate_line = e.line_no"])
+        ver = " AND l.version_id = e.version_id"
+        assert ctx.db.run(by_name) == shared
+        assert ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(DISTINCT line_no) FROM rate_lines")) < \
+            ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM rate_lines"))     # numbers repeat
+        execute(_statements(133))
+    finally:
+        with _owner_db.connection() as conn:      # whatever happened, the schema as migrated
+            if fetch_value(conn, "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE()"
+                                 " AND table_name = 'rate_lines' AND column_name = 'version_id'"):
+                execute(["DROP TABLE IF EXISTS rate_lines_132", "DROP TABLE rate_lines",
+                         next(s for s in _statements(133) if s.startswith("CREATE TABLE rate_lines"))])
+    ver = ""
+    assert ctx.db.run(by_name) == shared
+    assert _bills(ctx) == bills

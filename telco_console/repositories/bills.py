@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
-from telco_console.repositories.rates import deck_ctes, deck_drive
+from telco_console.repositories.rates import deck_ctes, deck_drive, deck_line_ctes
 
 PLAN_FIELDS = ("monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate", "offpeak_rate",
                "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end")
@@ -198,15 +198,32 @@ def materialise_cust(conn, table: str, params: dict, plan_override: dict | None 
           + cust_sql(plan_override, customer_ids, exclude_billed), params)
 
 
+def materialise_deck_lines(conn, table: str, params: dict, cust_table: str) -> bool:
+    """The destination lines of the decked customers of a table made by materialise_cust() into a
+    temporary table (one row per customer and destination group: rates.deck_line_ctes()' `dgl`),
+    read by rating_sql(deck_table=...) and by the bill lines: no JSON between the two. Returns
+    False, making nothing, when no segment is on a decked plan."""
+    _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {table}")
+    drive = deck_drive(conn, cust_table)
+    if drive == "none":
+        return False
+    _exec(conn, f"CREATE TEMPORARY TABLE {table} (KEY (customer_id)) WITH cust AS (SELECT DISTINCT * FROM"
+                f" {cust_table}){deck_line_ctes('cust', drive)}"
+                " SELECT customer_id, dest_group, s, amount, n, by_timing FROM dgl", params)
+    return True
+
+
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
                exclude_billed: bool = False, for_run: bool = False, cust_table: str | None = None,
-               deck_drive: str = "cust") -> str:
+               deck_drive: str = "cust", deck_table: str | None = None) -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
     and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
     and the usage fingerprint of the month (read in the same statement as the records rated).
     for_run adds the bill run's working columns (late_amount, late_lines). cust_table: the
     customers' segments from a table made by materialise_cust() (with the same arguments) instead
-    of worked out in the statement. deck_drive: how decked calls are read (rates.deck_drive())."""
+    of worked out in the statement. deck_drive: how decked calls are read (rates.deck_drive()).
+    deck_table: the destination lines from a table made by materialise_deck_lines() (deck_lines is
+    then NULL)."""
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
     # DISTINCT: each reference gets its own copy of the table (MariaDB merges a plain SELECT, and
@@ -216,7 +233,7 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
             else cust_sql(plan_override, customer_ids, exclude_billed))
     return f"""
 WITH cust AS ({cust}
-),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust", deck_drive)},
+),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust", deck_drive, deck_table)},
 qs AS (
   SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
          cu.monthly_fee, cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
@@ -423,6 +440,18 @@ def late_usage(conn, period, minor: int) -> list[dict]:
     return out
 
 
+# the bills' destination lines (kind 5.5: after data, before tax), from billrun_deck
+DESTINATION_LINES = """
+  UNION ALL
+  SELECT b.id, 5.5, t.late_lines, 'destination',
+         LEFT(CONCAT(d.dest_group, IF(d.by_timing = '', '', CONCAT(' (min: ', d.by_timing, ')'))), 200),
+         d.s / 60, 'min', 0, d.amount, 1
+  FROM billrun_deck d
+  JOIN billrun_rating t ON t.customer_id = d.customer_id
+  JOIN bills b ON b.customer_id = d.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+  WHERE d.dest_group IS NOT NULL"""
+
+
 def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date, minor: int,
                  tax_rate: Decimal, username: str, check=None) -> int:
     """Rate every unbilled eligible customer into a temporary table, number and insert the bills,
@@ -434,8 +463,10 @@ def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date,
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     params = rating_params(period, minor, tax_rate)
     materialise_cust(conn, "billrun_cust", params, exclude_billed=True)
+    decked = materialise_deck_lines(conn, "billrun_deck", params, "billrun_cust")
     _exec(conn, "CREATE TEMPORARY TABLE billrun_rating (PRIMARY KEY (customer_id)) "
-          + rating_sql(for_run=True, cust_table="billrun_cust", deck_drive=deck_drive(conn, "billrun_cust")), params)
+          + rating_sql(for_run=True, cust_table="billrun_cust", deck_drive="none",
+                       deck_table="billrun_deck" if decked else None), params)
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_cust")
     if check is not None:
         check(conn)
@@ -480,7 +511,7 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
     SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')
     WHERE b.period = %(period)s AND b.bill_run_id = %(run)s AND t.late_amount > 0""",
               dict(run=run_id, period=str(period)))
-    _exec(conn, """
+    _exec(conn, f"""
 INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
 SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k, description) + IF(k = 6, late_lines, 0), kind,
        description, quantity, unit, unit_price, amount, %(user)s
@@ -500,16 +531,7 @@ FROM (
   JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
   CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
               UNION ALL SELECT 6) k
-  UNION ALL
-  SELECT b.id, 5.5, t.late_lines, 'destination',
-         LEFT(CONCAT(jt.g, IF(jt.by_timing = '', '', CONCAT(' (min: ', jt.by_timing, ')'))), 200),
-         jt.mins, 'min', 0, jt.amt, 1
-  FROM billrun_rating t
-  JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
-  JOIN JSON_TABLE(t.deck_lines, '$[*]' COLUMNS (n FOR ORDINALITY, g VARCHAR(64) PATH '$.g',
-                  mins DECIMAL(20,4) PATH '$.min', amt DECIMAL(14,2) PATH '$.amt',
-                  by_timing VARCHAR(150) PATH '$.by')) jt
-  WHERE t.deck_lines IS NOT NULL AND jt.g IS NOT NULL
+{DESTINATION_LINES if decked else ""}
 ) x WHERE wanted""", dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
                           tax_rate=str(tax_rate), period=str(period), run=run_id))
     if late:
@@ -550,8 +572,8 @@ SET ub.n_calls = l.n_calls, ub.n_sms = l.n_sms, ub.n_data = l.n_data, ub.call_se
     ub.offpeak_amount = ub.offpeak_amount + l.late_offpeak, ub.sms_amount = ub.sms_amount + l.late_sms,
     ub.data_amount = ub.data_amount + l.late_data, ub.deck_amount = ub.deck_amount + l.late_deck,
     ub.unrated_n = l.unrated_n, ub.updated_at = %(at)s""", dict(at=issued_at))
-    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_rating")
-    _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
+    for table in ("billrun_rating", "billrun_deck", "billrun_late"):
+        _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {table}")
     return n
 
 

@@ -90,14 +90,15 @@ def write_entries(conn, version_id: int, entries) -> None:
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
         for i in range(0, len(rows), CHUNK):
             cur.executemany(sql, rows[i:i + CHUNK])
-    # the version's bill lines (one per destination group and timing, compared in the columns'
-    # collation as the bill's GROUP BY compares them) and each entry's line
-    cur.execute("INSERT INTO rate_lines (version_id, line_no, dest_group, timing)"
-                " SELECT version_id, ROW_NUMBER() OVER (ORDER BY dest_group, timing), dest_group, timing"
-                " FROM (SELECT version_id, MIN(dest_group) AS dest_group, MIN(timing) AS timing FROM rate_entries"
-                "       WHERE version_id = %s GROUP BY dest_group, timing) g", (version_id,))
-    cur.execute("UPDATE rate_entries e JOIN rate_lines l ON l.version_id = e.version_id"
-                " AND l.dest_group = e.dest_group AND l.timing = e.timing"
+    # the bill lines of the version's destination groups and timings not met before (rate_lines is
+    # shared by every deck; compared in the columns' collation, as the bill's GROUP BY compares them)
+    # and each entry's line
+    cur.execute("INSERT INTO rate_lines (dest_group, timing)"
+                " SELECT MIN(e.dest_group), MIN(e.timing) FROM rate_entries e WHERE e.version_id = %s"
+                " AND NOT EXISTS (SELECT 1 FROM rate_lines l WHERE l.dest_group = e.dest_group AND l.timing = e.timing)"
+                " GROUP BY e.dest_group, e.timing ORDER BY MIN(e.entry_no)"
+                " ON DUPLICATE KEY UPDATE dest_group = rate_lines.dest_group", (version_id,))
+    cur.execute("UPDATE rate_entries e JOIN rate_lines l ON l.dest_group = e.dest_group AND l.timing = e.timing"
                 " SET e.line_no = l.line_no WHERE e.version_id = %s", (version_id,))
     cur.close()
 
@@ -193,7 +194,7 @@ def deck_drive(conn, cust_table: str) -> str:
     return "none" if not n else "calls" if n >= CALLS_DRIVE_MIN else "cust"
 
 
-def deck_ctes(cust: str = "cust", drive: str = "cust") -> str:
+def deck_ctes(cust: str = "cust", drive: str = "cust", lines_table: str | None = None) -> str:
     """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
     row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
     to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
@@ -209,11 +210,37 @@ def deck_ctes(cust: str = "cust", drive: str = "cust") -> str:
     prefix length, latest timing start, weight, name); covered calls take the allowance in
     chronological order; a call charged fewer seconds than it lasted, or without a stored cost, is
     priced from the rate group its charged seconds end in (the earlier ones summed at import);
-    per-call cost at the deck's precision, summed per bill line (calls rated at ingest: rate_lines)
-    or per entry (the others), then one line per destination group.
-    drive: see deck_drive() (the same result whichever the order)."""
+    per-call cost at the deck's precision, summed per customer and bill line (rate_lines: one per
+    destination group and timing, shared by every deck; a call rated at ingest stores its entry's
+    line, the others read it from their entry), then one line per destination group.
+    drive: see deck_drive() (the same result whichever the order). lines_table: the lines from a
+    table made with deck_line_ctes() (one row per customer and destination group, as `dgl`) instead
+    of worked out here; deck_lines is then NULL (the bill run writes its lines from that table)."""
+    if lines_table:
+        return f""",
+dsum AS (
+  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount, CAST(NULL AS CHAR) AS deck_lines,
+         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
+  FROM {lines_table} GROUP BY customer_id
+)"""
     if drive == "none":
         return NO_DECK_CTES
+    return deck_line_ctes(cust, drive) + """,
+dsum AS (
+  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount,
+         JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT('g', dest_group, 'min', CAST(s / 60 AS CHAR),
+                                                               'amt', CAST(amount AS CHAR), 'by', by_timing)))
+           AS deck_lines,
+         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
+  FROM dgl GROUP BY customer_id
+)"""
+
+
+def deck_line_ctes(cust: str, drive: str) -> str:
+    """The CTEs of deck_ctes() up to `dgl`: one row per decked customer and destination group with
+    dest_group (NULL for the calls counted unrated), s (seconds), amount (rounded to the minor unit
+    once), n (calls) and by_timing (minutes by timing, '' where the group has ALWAYS alone).
+    drive: 'cust' or 'calls' (deck_drive())."""
     if drive == "calls":
         source = f"calls k STRAIGHT_JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL"
     else:
@@ -243,48 +270,38 @@ dk AS (
     AND k.billsec > 0
 ),
 de AS (
-  SELECT customer_id, hfrom, id, started_at, version_id, ec DIV 2 AS entry_no, ln, billsec, r, allow_s,
+  SELECT customer_id, id, version_id, ec DIV 2 AS entry_no, ln, billsec, r, allow_s,
          ec MOD 2 AS covered, full_cost,
          SUM(IF(ec MOD 2 = 1, r, 0)) OVER (PARTITION BY customer_id, hfrom ORDER BY started_utc, id
                                           ROWS UNBOUNDED PRECEDING) AS cum
   FROM dk
 ),
 dx AS (
-  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no, de.ln, de.full_cost,
+  SELECT de.customer_id, de.billsec, de.version_id, de.entry_no, de.full_cost,
+         IF(de.ln IS NULL AND de.entry_no IS NOT NULL, ({LINE_OF_ENTRY}), de.ln) AS ln,
          CASE WHEN de.entry_no IS NULL THEN 0
               WHEN de.covered THEN LEAST(de.billsec, GREATEST(0, de.cum - GREATEST(de.cum - de.r, de.allow_s)))
               ELSE de.billsec END AS secs
   FROM de
 ),
 dce AS (
-  SELECT customer_id, version_id, ln, IF(ln IS NULL, entry_no, NULL) AS eno, SUM(billsec) AS s, COUNT(*) AS n,
+  SELECT customer_id, ln, SUM(billsec) AS s, COUNT(*) AS n,
          SUM(CASE WHEN secs = 0 THEN 0 WHEN secs = billsec AND full_cost IS NOT NULL THEN full_cost
                   ELSE ({CHARGED_COST}) END) AS cost
-  FROM dx GROUP BY customer_id, version_id, ln, eno
-),
-dgt AS (
-  SELECT d.customer_id, COALESCE(l.dest_group, e.dest_group) AS dest_group, COALESCE(l.timing, e.timing) AS timing,
-         SUM(d.s) AS s, SUM(d.cost) AS cost, SUM(d.n) AS n
-  FROM dce d LEFT JOIN rate_lines l ON l.version_id = d.version_id AND l.line_no = d.ln
-  LEFT JOIN rate_entries e ON e.version_id = d.version_id AND e.entry_no = d.eno
-  GROUP BY d.customer_id, COALESCE(l.dest_group, e.dest_group), COALESCE(l.timing, e.timing)
+  FROM dx GROUP BY customer_id, ln
 ),
 dgl AS (
-  SELECT customer_id, dest_group, SUM(s) AS s, ROUND(SUM(cost), %(minor)s) AS amount, SUM(n) AS n,
-         IF(MAX(timing) = 'ALWAYS' AND MIN(timing) = 'ALWAYS', '',
-            GROUP_CONCAT(CONCAT(timing, ' ', TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM
-                         CAST(ROUND(s / 60, 2) AS CHAR)))) ORDER BY timing SEPARATOR ', ')) AS by_timing
-  FROM dgt GROUP BY customer_id, dest_group
-),
-dsum AS (
-  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount,
-         JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT('g', dest_group, 'min', CAST(s / 60 AS CHAR),
-                                                               'amt', CAST(amount AS CHAR), 'by', by_timing)))
-           AS deck_lines,
-         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
-  FROM dgl GROUP BY customer_id
+  SELECT d.customer_id, l.dest_group, SUM(d.s) AS s, ROUND(SUM(d.cost), %(minor)s) AS amount, SUM(d.n) AS n,
+         IF(MAX(l.timing) = 'ALWAYS' AND MIN(l.timing) = 'ALWAYS', '',
+            GROUP_CONCAT(CONCAT(l.timing, ' ', TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM
+                         CAST(ROUND(d.s / 60, 2) AS CHAR)))) ORDER BY l.timing SEPARATOR ', ')) AS by_timing
+  FROM dce d LEFT JOIN rate_lines l ON l.line_no = d.ln
+  GROUP BY d.customer_id, l.dest_group
 )"""
 
+
+# the bill line of a call's entry (de: version_id, entry_no), for a call without a stored one
+LINE_OF_ENTRY = "SELECT e.line_no FROM rate_entries e WHERE e.version_id = de.version_id AND e.entry_no = de.entry_no"
 
 # the entry choice, ordered as in decks.find_entry: longest prefix (with '+' first), then latest
 # timing start, weight, name (entry_no last, the deck's order)
@@ -602,12 +619,12 @@ WITH cust AS (
   FROM customers c JOIN ({HISTORY}) h ON h.customer_id = c.id JOIN plans p ON p.id = h.plan_id
   WHERE {' AND '.join(where)}
 ){deck_ctes("cust", "calls")}
-SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, de.started_at, k.other_party AS number, de.billsec
-FROM de JOIN calls k ON k.id = de.id AND k.started_at = de.started_at JOIN customers c ON c.id = de.customer_id
-JOIN ({HISTORY}) h ON h.customer_id = de.customer_id AND h.hfrom = de.hfrom
+SELECT c.msisdn, c.name, p.code AS plan_code, d.name AS deck, dk.started_at, k.other_party AS number, dk.billsec
+FROM dk JOIN calls k ON k.id = dk.id AND k.started_at = dk.started_at JOIN customers c ON c.id = dk.customer_id
+JOIN ({HISTORY}) h ON h.customer_id = dk.customer_id AND h.hfrom = dk.hfrom
 JOIN plans p ON p.id = h.plan_id JOIN rate_decks d ON d.id = p.deck_id
-WHERE de.entry_no IS NULL
-ORDER BY de.started_at, de.id LIMIT %(limit)s"""
+WHERE dk.ec IS NULL
+ORDER BY dk.started_at, dk.id LIMIT %(limit)s"""
     cur = conn.cursor()
     cur.execute(sql, params)
     rows = cur.fetchall()
