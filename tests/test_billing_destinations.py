@@ -133,6 +133,39 @@ def test_bill_lines_per_destination_group(ctx, tmp_path):
     assert "Mobile" in render(text, "csv") and "International" in render(text, "html")
 
 
+def test_a_decked_bill_numbers_its_lines_in_order_around_the_late_usage(ctx, tmp_path):
+    from billing_support import add_data, add_sms, set_clock
+    from telco_console.repositories.base import fetch_all
+    from telco_console.services.billing import billrun
+
+    rates.import_csv(ctx, deck_file(tmp_path), "RETAIL")
+    make_plan(ctx, code="DECK", deck="RETAIL", included_sms=2, included_mb=1)
+    ann = make_customer(ctx, plan="DECK", since="2026-08-01")
+    bob = make_customer(ctx, msisdn="+447911000002", plan="DECK", since="2026-08-01")
+    set_clock(ctx, datetime(2026, 11, 2, 9))
+    add_calls(ctx, ann["id"], [("2026-09-10 12:00:00", 60, "+442071234567")])
+    assert billrun.run(ctx, "2026-09").bills == 2
+    add_calls(ctx, ann["id"], [("2026-09-20 12:00:00", 60, "+12125550100")])        # September's, received late
+    add_calls(ctx, ann["id"], [("2026-10-05 09:00:00", 90, "+442071234567"),
+                               ("2026-10-05 10:00:00", 61, "+447911123456"),
+                               ("2026-10-06 09:00:00", 61, "+33612345678")], rated=True)
+    add_calls(ctx, bob["id"], [("2026-10-07 09:00:00", 30, "+12125550100")])
+    add_sms(ctx, ann["id"], 5)
+    add_data(ctx, ann["id"], [3_000_000])
+    assert billrun.run(ctx, "2026-10").bills == 2
+
+    def lines(customer):
+        return [(r["line_no"], r["kind"], r["description"].split(" (")[0]) for r in ctx.db.run(
+            fetch_all, "SELECT l.line_no, l.kind, l.description FROM bill_lines l JOIN bills b ON b.id = l.bill_id"
+                       " WHERE b.customer_id = %s AND b.period = '2026-10' ORDER BY l.line_no", (customer["id"],))]
+    assert lines(ann) == [(1, "subscription", "Monthly fee"), (2, "sms", "SMS beyond the allowance"),
+                          (3, "data", "Data beyond the allowance"), (4, "destination", "International"),
+                          (5, "destination", "Mobile"), (6, "destination", "National"),
+                          (7, "late_usage", "Usage of 2026-09 received late"), (8, "tax", "Tax at 20%")]
+    assert lines(bob) == [(1, "subscription", "Monthly fee"), (2, "destination", "International"),
+                          (3, "tax", "Tax at 20%")]
+
+
 def test_unrated_calls_stop_the_run(ctx, run_cli, tmp_path):
     make_user(ctx, "boss", "admin", PW)
     rates.import_csv(ctx, deck_file(tmp_path), "RETAIL")

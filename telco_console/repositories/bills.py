@@ -198,9 +198,14 @@ def materialise_cust(conn, table: str, params: dict, plan_override: dict | None 
           + cust_sql(plan_override, customer_ids, exclude_billed), params)
 
 
+# a destination line's description: its group, and its minutes by timing where the deck has timings
+DESTINATION = ("LEFT(CONCAT(dest_group, IF(by_timing = '', '', CONCAT(' (min: ', by_timing, ')'))), 200)")
+
+
 def materialise_deck_lines(conn, table: str, params: dict, cust_table: str) -> bool:
     """The destination lines of the decked customers of a table made by materialise_cust() into a
-    temporary table (one row per customer and destination group: rates.deck_line_ctes()' `dgl`),
+    temporary table (one row per customer and destination group: rates.deck_line_ctes()' `dgl`, with
+    the line's description and its rank among the customer's destination lines by description),
     read by rating_sql(deck_table=...) and by the bill lines: no JSON between the two. Returns
     False, making nothing, when no segment is on a decked plan."""
     _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {table}")
@@ -208,8 +213,11 @@ def materialise_deck_lines(conn, table: str, params: dict, cust_table: str) -> b
     if drive == "none":
         return False
     _exec(conn, f"CREATE TEMPORARY TABLE {table} (KEY (customer_id)) WITH cust AS (SELECT DISTINCT * FROM"
-                f" {cust_table}){deck_line_ctes('cust', drive)}"
-                " SELECT customer_id, dest_group, s, amount, n, by_timing FROM dgl", params)
+                f" {cust_table}){deck_line_ctes('cust', drive)},"
+                f" dgd AS (SELECT dgl.*, {DESTINATION} AS description FROM dgl)"
+                " SELECT customer_id, dest_group, s, amount, n, description, IF(dest_group IS NULL, NULL,"
+                "  ROW_NUMBER() OVER (PARTITION BY customer_id, dest_group IS NULL ORDER BY description)) AS rn"
+                " FROM dgd", params)
     return True
 
 
@@ -269,6 +277,7 @@ q AS (
          qc.fee_x, qc.peak_x, qc.offpeak_x, qc.sms_x, qc.mb_x,
          qc.call_s, qc.sms_sent, qc.bytes_used, qc.peak_s, qc.offpeak_s, qc.sms_n, qc.mb_n,
          COALESCE(dsum.deck_amount, 0) AS deck_amount, dsum.deck_lines, COALESCE(dsum.unrated_n, 0) AS unrated_n,
+         COALESCE(dsum.deck_n, 0) AS deck_n,
          {FINGERPRINT}
   FROM qc LEFT JOIN dsum ON dsum.customer_id = qc.customer_id
        LEFT JOIN usage_monthly um ON um.customer_id = qc.customer_id AND um.month = %(first)s
@@ -440,18 +449,6 @@ def late_usage(conn, period, minor: int) -> list[dict]:
     return out
 
 
-# the bills' destination lines (kind 5.5: after data, before tax), from billrun_deck
-DESTINATION_LINES = """
-  UNION ALL
-  SELECT b.id, 5.5, t.late_lines, 'destination',
-         LEFT(CONCAT(d.dest_group, IF(d.by_timing = '', '', CONCAT(' (min: ', d.by_timing, ')'))), 200),
-         d.s / 60, 'min', 0, d.amount, 1
-  FROM billrun_deck d
-  JOIN billrun_rating t ON t.customer_id = d.customer_id
-  JOIN bills b ON b.customer_id = d.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
-  WHERE d.dest_group IS NOT NULL"""
-
-
 def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date, minor: int,
                  tax_rate: Decimal, username: str, check=None) -> int:
     """Rate every unbilled eligible customer into a temporary table, number and insert the bills,
@@ -511,29 +508,38 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM billrun_ra
     SET b.subtotal = t.subtotal, b.tax = t.tax, b.total = t.total, b.status = IF(t.total <= 0, 'paid', 'issued')
     WHERE b.period = %(period)s AND b.bill_run_id = %(run)s AND t.late_amount > 0""",
               dict(run=run_id, period=str(period)))
-    _exec(conn, f"""
+    # each line's number worked out from what precedes it on its bill (the subscription, the usage
+    # lines wanted, the destination lines in the order of their description, room for the late
+    # usage lines, the tax), so that no window sorts the lines
+    args = dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
+                tax_rate=str(tax_rate), period=str(period), run=run_id)
+    _exec(conn, """
 INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
-SELECT bill_id, ROW_NUMBER() OVER (PARTITION BY bill_id ORDER BY k, description) + IF(k = 6, late_lines, 0), kind,
-       description, quantity, unit, unit_price, amount, %(user)s
-FROM (
-  SELECT b.id AS bill_id, k.k, t.late_lines,
-    ELT(k.k, 'subscription', 'peak_calls', 'offpeak_calls', 'sms', 'data', 'tax') AS kind,
-    ELT(k.k, COALESCE(t.fee_desc, IF(t.days_active >= %(days)s, 'Monthly fee',
-                CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days'))),
-        'Peak calls beyond the allowance', 'Off-peak calls beyond the allowance', 'SMS beyond the allowance',
-        'Data beyond the allowance', %(tax_desc)s) AS description,
-    ELT(k.k, t.days_active, t.peak_s / 60, t.offpeak_s / 60, t.sms_n, t.mb_n, t.subtotal) AS quantity,
-    ELT(k.k, 'days', 'min', 'min', 'sms', 'MB', '') AS unit,
-    ELT(k.k, t.monthly_fee, t.peak_rate, t.offpeak_rate, t.sms_rate, t.mb_rate, %(tax_rate)s) AS unit_price,
-    ELT(k.k, t.fee_amount, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount, t.tax) AS amount,
-    ELT(k.k, 1, t.peak_s > 0, t.offpeak_s > 0, t.sms_n > 0, t.mb_n > 0, 1) AS wanted
-  FROM billrun_rating t
-  JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
-  CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
-              UNION ALL SELECT 6) k
-{DESTINATION_LINES if decked else ""}
-) x WHERE wanted""", dict(user=username, days=period.days, tax_desc=f"Tax at {(tax_rate * 100).normalize():f}%",
-                          tax_rate=str(tax_rate), period=str(period), run=run_id))
+SELECT b.id, 1 + (k.k > 1) + (k.k > 2 AND t.peak_s > 0) + (k.k > 3 AND t.offpeak_s > 0) + (k.k > 4 AND t.sms_n > 0)
+         + (k.k > 5 AND t.mb_n > 0) + IF(k.k = 6, t.deck_n + t.late_lines, 0),
+  ELT(k.k, 'subscription', 'peak_calls', 'offpeak_calls', 'sms', 'data', 'tax'),
+  ELT(k.k, COALESCE(t.fee_desc, IF(t.days_active >= %(days)s, 'Monthly fee',
+              CONCAT('Monthly fee, ', t.days_active, ' of ', %(days)s, ' days'))),
+      'Peak calls beyond the allowance', 'Off-peak calls beyond the allowance', 'SMS beyond the allowance',
+      'Data beyond the allowance', %(tax_desc)s),
+  ELT(k.k, t.days_active, t.peak_s / 60, t.offpeak_s / 60, t.sms_n, t.mb_n, t.subtotal),
+  ELT(k.k, 'days', 'min', 'min', 'sms', 'MB', ''),
+  ELT(k.k, t.monthly_fee, t.peak_rate, t.offpeak_rate, t.sms_rate, t.mb_rate, %(tax_rate)s),
+  ELT(k.k, t.fee_amount, t.peak_amount, t.offpeak_amount, t.sms_amount, t.data_amount, t.tax), %(user)s
+FROM billrun_rating t
+JOIN bills b ON b.customer_id = t.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+CROSS JOIN (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5
+            UNION ALL SELECT 6) k
+WHERE ELT(k.k, 1, t.peak_s > 0, t.offpeak_s > 0, t.sms_n > 0, t.mb_n > 0, 1)""", args)
+    if decked:
+        _exec(conn, """
+INSERT INTO bill_lines (bill_id, line_no, kind, description, quantity, unit, unit_price, amount, created_by)
+SELECT b.id, 1 + (t.peak_s > 0) + (t.offpeak_s > 0) + (t.sms_n > 0) + (t.mb_n > 0) + d.rn, 'destination',
+       d.description, d.s / 60, 'min', 0, d.amount, %(user)s
+FROM billrun_deck d
+JOIN billrun_rating t ON t.customer_id = d.customer_id
+JOIN bills b ON b.customer_id = d.customer_id AND b.period = %(period)s AND b.bill_run_id = %(run)s
+WHERE d.dest_group IS NOT NULL""", args)
     if late:
         # numbered after the period's own lines, before the tax line (numbered to leave them room)
         _exec(conn, """

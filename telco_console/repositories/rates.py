@@ -182,7 +182,7 @@ CALLS_DRIVE_MIN = 1000
 NO_DECK_CTES = """,
 dsum AS (
   SELECT CAST(NULL AS SIGNED) AS customer_id, ROUND(CAST(0 AS DECIMAL(20,8)), %(minor)s) AS deck_amount,
-         CAST(NULL AS CHAR) AS deck_lines, 0 AS unrated_n FROM DUAL WHERE FALSE
+         CAST(NULL AS CHAR) AS deck_lines, 0 AS unrated_n, 0 AS deck_n FROM DUAL WHERE FALSE
 )"""
 
 
@@ -197,11 +197,11 @@ def deck_drive(conn, cust_table: str) -> str:
 def deck_ctes(cust: str = "cust", drive: str = "cust", lines_table: str | None = None) -> str:
     """CTEs (each starting with a comma) that rate the calls of customers on decked plans: `dsum` holds one
     row per such customer with deck_amount (the sum of its destination-group lines, each rounded half-up
-    to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount) and unrated_n
-    (calls no entry covers, and calls whose number is not resolved yet for the version in force: the
-    caller resolves them with resolve_numbers() and rates again). `cust` must give one row per customer
-    and plan segment: customer_id, hfrom/hto (the segment's days), deck_id, inc (the plan's increment)
-    and allow_s (its allowance). Named parameters: start, end, minor.
+    to the minor unit once), deck_lines (JSON: group, minutes, minutes by timing, amount), deck_n (how
+    many such lines) and unrated_n (calls no entry covers, and calls whose number is not resolved yet
+    for the version in force: the caller resolves them with resolve_numbers() and rates again). `cust`
+    must give one row per customer and plan segment: customer_id, hfrom/hto (the segment's days),
+    deck_id, inc (the plan's increment) and allow_s (its allowance). Named parameters: start, end, minor.
 
     Set-based: the version in force at each call's start; the call's entry and its cost for all its
     seconds as stored with it at ingest (calls.rate_*) while that version is the one in force, else
@@ -220,7 +220,7 @@ def deck_ctes(cust: str = "cust", drive: str = "cust", lines_table: str | None =
         return f""",
 dsum AS (
   SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount, CAST(NULL AS CHAR) AS deck_lines,
-         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
+         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n, SUM(dest_group IS NOT NULL) AS deck_n
   FROM {lines_table} GROUP BY customer_id
 )"""
     if drive == "none":
@@ -231,7 +231,7 @@ dsum AS (
          JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT('g', dest_group, 'min', CAST(s / 60 AS CHAR),
                                                                'amt', CAST(amount AS CHAR), 'by', by_timing)))
            AS deck_lines,
-         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n
+         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n, SUM(dest_group IS NOT NULL) AS deck_n
   FROM dgl GROUP BY customer_id
 )"""
 
