@@ -215,8 +215,14 @@ def _actual(ctx) -> dict[tuple[int, str], list[tuple]]:
     return out
 
 
-@pytest.mark.parametrize("zone,seed", [("Europe/London", 14), ("America/New_York", 1914)])
-def test_the_bill_run_agrees_with_the_reference_on_every_line(ctx, zone, seed):
+# drive: the rating reads each customer's usage by index ("cust"), or the period's usage in stored order,
+# each row joined to its customer (the path of CALLS_DRIVE_MIN customers or more, taken here for all)
+@pytest.mark.parametrize("zone,seed,drive", [("Europe/London", 14, "cust"), ("Europe/London", 14, "calls"),
+                                             ("America/New_York", 1914, "cust"), ("America/New_York", 1914, "calls")])
+def test_the_bill_run_agrees_with_the_reference_on_every_line(ctx, zone, seed, drive, monkeypatch):
+    from telco_console.repositories import rates as rates_repo
+
+    monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive == "calls" else 10 ** 9)
     ctx.config = ctx.config.with_overrides(operator__timezone=zone)
     rng = random.Random(seed)
     for s in PLANS:
@@ -501,11 +507,12 @@ class PlanChangeWorld(World):
             self.expected[(c.id, p)] = lines
 
 
-@pytest.mark.parametrize("seed", [6, 1606])
-def test_plan_changes_within_a_month_agree_with_the_reference(ctx, tmp_path, seed):
+@pytest.mark.parametrize("seed,drive", [(6, "cust"), (6, "calls"), (1606, "cust")])
+def test_plan_changes_within_a_month_agree_with_the_reference(ctx, tmp_path, seed, drive, monkeypatch):
     from telco_console.repositories import rates as rates_repo
     from telco_console.services.billing import rates
 
+    monkeypatch.setattr(rates_repo, "CALLS_DRIVE_MIN", 1 if drive == "calls" else 10 ** 9)
     rng = random.Random(seed)
     path = tmp_path / "deck.csv"
     path.write_text(_deck_csv(rng))

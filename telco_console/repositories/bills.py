@@ -52,21 +52,28 @@ SEGMENT_JOIN = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
 RATED_CALL = "u.direction = 'out' AND u.answered = 1 AND u.billsec > 0 AND cu.deck_id IS NULL"
 
 
-def _usage_ctes(time_filter: str, key: str) -> str:
+def _usage_ctes(time_filter: str, key: str, drive: str = "cust", usage_drive: str = "cust") -> str:
     """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
     (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
     time_filter restricts each usage table (alias u) to the rated period. The allowance's running
-    sum (cc) is taken in the same step as the join of the calls, so the rows are sorted once."""
+    sum (cc) is taken in the same step as the join of the calls, so the rows are sorted once.
+    drive: how the calls of plain segments are read, usage_drive: how SMS and data sessions are read
+    (plain_drive(); the same result either way)."""
     on = SEGMENT_JOIN
     # the customers' segments drive each join (STRAIGHT_JOIN): read in their key's order, each one's
-    # usage by the index (customer_id, started_at), so the groups come out in order
+    # usage by the index (customer_id, started_at), so the groups come out in order; for many plain
+    # segments the period's calls are read in their stored order instead, each joined to its segment
     keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
     charged = "GREATEST(0, cum - GREATEST(cum - r, allow_s))"
+    calls = (f"calls u STRAIGHT_JOIN cust cu ON {on} AND cu.deck_id IS NULL" if drive == "calls"
+             else f"cust cu STRAIGHT_JOIN calls u ON {on}")
+    sms, data = (f"{t} u STRAIGHT_JOIN cust cu ON {on}" if usage_drive == "calls"
+                 else f"cust cu STRAIGHT_JOIN {t} u ON {on}" for t in ("sms", "data_sessions"))
     return f"""
 cc AS (
   SELECT {keys_cu}, {ROUNDED} AS r, {IS_PEAK} AS is_peak, cu.allow_s,
          SUM({ROUNDED}) OVER (PARTITION BY {keys_cu} ORDER BY u.started_utc, u.id ROWS UNBOUNDED PRECEDING) AS cum
-  FROM cust cu STRAIGHT_JOIN calls u ON {on}
+  FROM {calls}
   WHERE {time_filter} AND {RATED_CALL}
 ),
 ca AS (
@@ -78,13 +85,13 @@ ca AS (
 ),
 sa AS (
   SELECT {keys_cu}, COUNT(*) AS n
-  FROM cust cu STRAIGHT_JOIN sms u ON {on}
+  FROM {sms}
   WHERE {time_filter} AND u.direction = 'out'
   GROUP BY {keys_cu}
 ),
 da AS (
   SELECT {keys_cu}, SUM(u.bytes_dl + u.bytes_ul) AS b
-  FROM cust cu STRAIGHT_JOIN data_sessions u ON {on}
+  FROM {data}
   WHERE {time_filter}
   GROUP BY {keys_cu}
 )"""
@@ -221,9 +228,22 @@ def materialise_deck_lines(conn, table: str, params: dict, cust_table: str) -> b
     return True
 
 
+def plain_drive(conn, cust_table: str) -> tuple[str, str]:
+    """How the rating of a materialised `cust` table reads the calls of plain segments, and the SMS
+    and data sessions of every segment: 'calls' (CALLS_DRIVE_MIN such segments or more: the period's
+    rows in their stored order, each joined to its segment) or 'cust' (each segment's rows through
+    the table's index on customer and start), as deck_drive() for the decked calls."""
+    from telco_console.repositories import rates
+
+    row = fetch_one(conn, f"SELECT COUNT(*) AS n, COALESCE(SUM(deck_id IS NULL), 0) AS plain FROM {cust_table}")
+    plain, every = ("calls" if int(n) >= rates.CALLS_DRIVE_MIN else "cust" for n in (row["plain"], row["n"]))
+    return plain, every
+
+
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
                exclude_billed: bool = False, for_run: bool = False, cust_table: str | None = None,
-               deck_drive: str = "cust", deck_table: str | None = None) -> str:
+               deck_drive: str = "cust", deck_table: str | None = None,
+               drives: tuple[str, str] = ("cust", "cust")) -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
     and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
     and the usage fingerprint of the month (read in the same statement as the records rated).
@@ -231,7 +251,8 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
     customers' segments from a table made by materialise_cust() (with the same arguments) instead
     of worked out in the statement. deck_drive: how decked calls are read (rates.deck_drive()).
     deck_table: the destination lines from a table made by materialise_deck_lines() (deck_lines is
-    then NULL)."""
+    then NULL). drives: how the calls of plain segments, and the SMS and data sessions, are read
+    (plain_drive())."""
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
     # DISTINCT: each reference gets its own copy of the table (MariaDB merges a plain SELECT, and
@@ -241,7 +262,7 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
             else cust_sql(plan_override, customer_ids, exclude_billed))
     return f"""
 WITH cust AS ({cust}
-),{_usage_ctes(time_filter, "customer_id, hfrom")}{deck_ctes("cust", deck_drive, deck_table)},
+),{_usage_ctes(time_filter, "customer_id, hfrom", *drives)}{deck_ctes("cust", deck_drive, deck_table)},
 qs AS (
   SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
          cu.monthly_fee, cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
@@ -400,8 +421,9 @@ def rate(conn, period, minor: int, tax_rate: Decimal, plan_override: dict | None
     params = rating_params(period, minor, tax_rate, plan_override)
     materialise_cust(conn, "rating_cust", params, plan_override, customer_ids, exclude_billed)
     try:
-        return _rows(conn, rating_sql(plan_override, cust_table="rating_cust",
-                                      deck_drive=deck_drive(conn, "rating_cust")) + " ORDER BY customer_id", params)
+        sql = rating_sql(plan_override, cust_table="rating_cust", deck_drive=deck_drive(conn, "rating_cust"),
+                         drives=plain_drive(conn, "rating_cust"))
+        return _rows(conn, sql + " ORDER BY customer_id", params)
     finally:
         _exec(conn, "DROP TEMPORARY TABLE IF EXISTS rating_cust")
 
@@ -463,7 +485,8 @@ def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date,
     decked = materialise_deck_lines(conn, "billrun_deck", params, "billrun_cust")
     _exec(conn, "CREATE TEMPORARY TABLE billrun_rating (PRIMARY KEY (customer_id)) "
           + rating_sql(for_run=True, cust_table="billrun_cust", deck_drive="none",
-                       deck_table="billrun_deck" if decked else None), params)
+                       deck_table="billrun_deck" if decked else None,
+                       drives=plain_drive(conn, "billrun_cust")), params)
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_cust")
     if check is not None:
         check(conn)
