@@ -196,6 +196,21 @@ def test_scratch_text_is_the_value_by_value_text(kind, row, i, value):
     assert usage.tsv_text(kind, [row[:-1]]) == generic([row[:-1]])     # a row of another width
 
 
+RATED = CALL + (3, 27, 4, "0.12500000")        # with the rating an import works out (usage.CALL_RATING_COLS)
+
+
+@pytest.mark.parametrize("i,value", [(11, None), (12, None), (13, None), (14, None), (14, "a\tb"), (14, "None"),
+                                     (11, True), (13, "\\N"), (14, Decimal("0.5"))])
+def test_scratch_text_of_rated_calls_is_the_value_by_value_text(i, value):
+    unrated = CALL + (None,) * 4
+    rows = [RATED, unrated, RATED]
+    assert usage.tsv_text("call", rows) == generic(rows)
+    odd = list(RATED)
+    odd[i] = value
+    rows = [RATED, tuple(odd), unrated, RATED]
+    assert usage.tsv_text("call", rows) == generic(rows)
+
+
 # -- whole imports ---------------------------------------------------------------------------
 # operators the whole-import comparison runs for: (region, time zone, a customer's number and
 # an other party as written there, the zone's 2026 clock-change days (spring, autumn), and calls

@@ -141,13 +141,16 @@ def _call_lines(rows, utcs) -> list[str]:
             for (c, at, d, o, du, bs, an, di, it, so, rf), u in zip(rows, utcs)]
 
 
-def _n(v) -> str:
-    return "\\N" if v is None else str(v)
+# a call's rating columns: all four NULL (no rating), or all four values (what IngestResolver gives;
+# a row with some of them NULL shows 'None' and takes the long way)
+_NO_RATING = "\\N\t\\N\t\\N\t\\N"
+_T = "\t"
 
 
 def _rated_call_lines(rows, utcs) -> list[str]:
-    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\t{_n(rv)}\t{_n(ec)}\t{_n(ln)}\t{_n(co)}"
-            f"\t{u}\n" for (c, at, d, o, du, bs, an, di, it, so, rf, rv, ec, ln, co), u in zip(rows, utcs)]
+    return [f"{c}\t{at}\t{d}\t{o}\t{du}\t{bs}\t{an:d}\t{di}\t{it:d}\t{so}\t{rf}\t"
+            f"{_NO_RATING if rv is ec is ln is co is None else f'{rv}{_T}{ec}{_T}{ln}{_T}{co}'}\t{u}\n"
+            for (c, at, d, o, du, bs, an, di, it, so, rf, rv, ec, ln, co), u in zip(rows, utcs)]
 
 
 def _sms_lines(rows, utcs) -> list[str]:
@@ -169,7 +172,7 @@ def tsv_text(kind: str, rows: Sequence[Sequence], tz: str = "UTC") -> str:
     nulls = 0                   # the \N the rating's columns are written with (the only backslashes)
     if lines is not None and rows and width > len(TABLES[kind][1]):
         lines = _rated_call_lines
-        nulls = sum(1 for r in rows for v in r[len(CALL_COLS):] if v is None)
+        nulls = 4 * sum(1 for r in rows if r[len(CALL_COLS)] is None)
     if lines is not None and rows:
         try:
             text = "".join(lines(rows, utcs))
