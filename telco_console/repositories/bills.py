@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from telco_console.repositories.base import execute, fetch_all, fetch_one, fetch_value, insert
-from telco_console.repositories.rates import deck_ctes, deck_drive, deck_line_ctes
+from telco_console.repositories.rates import CUST_DRIVES, Drives, deck_ctes, deck_line_ctes, drives
 
 PLAN_FIELDS = ("monthly_fee", "included_minutes", "included_sms", "included_mb", "peak_rate", "offpeak_rate",
                "sms_rate", "mb_rate", "increment_seconds", "peak_days", "peak_start", "peak_end")
@@ -52,22 +52,21 @@ SEGMENT_JOIN = ("u.customer_id = cu.customer_id AND u.started_at >= cu.hfrom"
 RATED_CALL = "u.direction = 'out' AND u.answered = 1 AND u.billsec > 0 AND cu.deck_id IS NULL"
 
 
-def _usage_ctes(time_filter: str, key: str, drive: str = "cust", usage_drive: str = "cust") -> str:
+def _usage_ctes(time_filter: str, key: str, drive: Drives = CUST_DRIVES) -> str:
     """The rating of usage (calls, SMS, data) of the rows of a `cust` CTE, grouped by `key`
     (customer_id, or customer_id and period): ca (call seconds charged), sa (SMS sent), da (bytes).
     time_filter restricts each usage table (alias u) to the rated period. The allowance's running
     sum (cc) is taken in the same step as the join of the calls, so the rows are sorted once.
-    drive: how the calls of plain segments are read, usage_drive: how SMS and data sessions are read
-    (plain_drive(); the same result either way)."""
+    drive: how the calls of plain segments, and the SMS and data sessions, are read (rates.drives())."""
     on = SEGMENT_JOIN
     # the customers' segments drive each join (STRAIGHT_JOIN): read in their key's order, each one's
     # usage by the index (customer_id, started_at), so the groups come out in order; for many plain
     # segments the period's calls are read in their stored order instead, each joined to its segment
     keys_cu = ", ".join(f"cu.{k.strip()}" for k in key.split(","))
     charged = "GREATEST(0, cum - GREATEST(cum - r, allow_s))"
-    calls = (f"calls u STRAIGHT_JOIN cust cu ON {on} AND cu.deck_id IS NULL" if drive == "calls"
+    calls = (f"calls u STRAIGHT_JOIN cust cu ON {on} AND cu.deck_id IS NULL" if drive.plain == "calls"
              else f"cust cu STRAIGHT_JOIN calls u ON {on}")
-    sms, data = (f"{t} u STRAIGHT_JOIN cust cu ON {on}" if usage_drive == "calls"
+    sms, data = (f"{t} u STRAIGHT_JOIN cust cu ON {on}" if drive.usage == "calls"
                  else f"cust cu STRAIGHT_JOIN {t} u ON {on}" for t in ("sms", "data_sessions"))
     return f"""
 cc AS (
@@ -209,14 +208,13 @@ def materialise_cust(conn, table: str, params: dict, plan_override: dict | None 
 DESTINATION = ("LEFT(CONCAT(dest_group, IF(by_timing = '', '', CONCAT(' (min: ', by_timing, ')'))), 200)")
 
 
-def materialise_deck_lines(conn, table: str, params: dict, cust_table: str) -> bool:
+def materialise_deck_lines(conn, table: str, params: dict, cust_table: str, drive: str) -> bool:
     """The destination lines of the decked customers of a table made by materialise_cust() into a
     temporary table (one row per customer and destination group: rates.deck_line_ctes()' `dgl`, with
     the line's description and its rank among the customer's destination lines by description),
     read by rating_sql(deck_table=...) and by the bill lines: no JSON between the two. Returns
-    False, making nothing, when no segment is on a decked plan."""
+    False, making nothing, when no segment is on a decked plan (drive: rates.drives()' deck)."""
     _exec(conn, f"DROP TEMPORARY TABLE IF EXISTS {table}")
-    drive = deck_drive(conn, cust_table)
     if drive == "none":
         return False
     _exec(conn, f"CREATE TEMPORARY TABLE {table} (KEY (customer_id)) WITH cust AS (SELECT DISTINCT * FROM"
@@ -228,31 +226,16 @@ def materialise_deck_lines(conn, table: str, params: dict, cust_table: str) -> b
     return True
 
 
-def plain_drive(conn, cust_table: str) -> tuple[str, str]:
-    """How the rating of a materialised `cust` table reads the calls of plain segments, and the SMS
-    and data sessions of every segment: 'calls' (CALLS_DRIVE_MIN such segments or more: the period's
-    rows in their stored order, each joined to its segment) or 'cust' (each segment's rows through
-    the table's index on customer and start), as deck_drive() for the decked calls."""
-    from telco_console.repositories import rates
-
-    row = fetch_one(conn, f"SELECT COUNT(*) AS n, COALESCE(SUM(deck_id IS NULL), 0) AS plain FROM {cust_table}")
-    plain, every = ("calls" if int(n) >= rates.CALLS_DRIVE_MIN else "cust" for n in (row["plain"], row["n"]))
-    return plain, every
-
-
 def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None = None,
                exclude_billed: bool = False, for_run: bool = False, cust_table: str | None = None,
-               deck_drive: str = "cust", deck_table: str | None = None,
-               drives: tuple[str, str] = ("cust", "cust")) -> str:
+               drive: Drives = CUST_DRIVES, deck_table: str | None = None) -> str:
     """The rating SELECT (named parameters: first, last, start, end, days, minor, tax_rate, period,
     and p_* for an overridden plan). One row per eligible customer with quantities and amounts,
     and the usage fingerprint of the month (read in the same statement as the records rated).
     for_run adds the bill run's working columns (late_amount, late_lines). cust_table: the
     customers' segments from a table made by materialise_cust() (with the same arguments) instead
-    of worked out in the statement. deck_drive: how decked calls are read (rates.deck_drive()).
-    deck_table: the destination lines from a table made by materialise_deck_lines() (deck_lines is
-    then NULL). drives: how the calls of plain segments, and the SMS and data sessions, are read
-    (plain_drive())."""
+    of worked out in the statement. drive: how the usage is read (rates.drives()). deck_table: the
+    destination lines from a table made by materialise_deck_lines() (deck_lines is then NULL)."""
     time_filter = "u.started_at >= %(start)s AND u.started_at < %(end)s"
     run_columns = ",\n       CAST(0 AS DECIMAL(14,2)) AS late_amount, 0 AS late_lines" if for_run else ""
     # DISTINCT: each reference gets its own copy of the table (MariaDB merges a plain SELECT, and
@@ -262,7 +245,7 @@ def rating_sql(plan_override: dict | None = None, customer_ids: list[int] | None
             else cust_sql(plan_override, customer_ids, exclude_billed))
     return f"""
 WITH cust AS ({cust}
-),{_usage_ctes(time_filter, "customer_id, hfrom", *drives)}{deck_ctes("cust", deck_drive, deck_table)},
+),{_usage_ctes(time_filter, "customer_id, hfrom", drive)}{deck_ctes("cust", drive.deck, deck_table)},
 qs AS (
   SELECT cu.customer_id, cu.hfrom, cu.plan_id, cu.plan_code, cu.is_last, cu.status, cu.days_active, cu.seg_days,
          cu.monthly_fee, cu.peak_rate, cu.offpeak_rate, cu.sms_rate, cu.mb_rate,
@@ -421,8 +404,7 @@ def rate(conn, period, minor: int, tax_rate: Decimal, plan_override: dict | None
     params = rating_params(period, minor, tax_rate, plan_override)
     materialise_cust(conn, "rating_cust", params, plan_override, customer_ids, exclude_billed)
     try:
-        sql = rating_sql(plan_override, cust_table="rating_cust", deck_drive=deck_drive(conn, "rating_cust"),
-                         drives=plain_drive(conn, "rating_cust"))
+        sql = rating_sql(plan_override, cust_table="rating_cust", drive=drives(conn, "rating_cust"))
         return _rows(conn, sql + " ORDER BY customer_id", params)
     finally:
         _exec(conn, "DROP TEMPORARY TABLE IF EXISTS rating_cust")
@@ -482,11 +464,11 @@ def create_bills(conn, period, run_id: int, issued_at: datetime, due_date: date,
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_late")
     params = rating_params(period, minor, tax_rate)
     materialise_cust(conn, "billrun_cust", params, exclude_billed=True)
-    decked = materialise_deck_lines(conn, "billrun_deck", params, "billrun_cust")
+    drive = drives(conn, "billrun_cust")
+    decked = materialise_deck_lines(conn, "billrun_deck", params, "billrun_cust", drive.deck)
     _exec(conn, "CREATE TEMPORARY TABLE billrun_rating (PRIMARY KEY (customer_id)) "
-          + rating_sql(for_run=True, cust_table="billrun_cust", deck_drive="none",
-                       deck_table="billrun_deck" if decked else None,
-                       drives=plain_drive(conn, "billrun_cust")), params)
+          + rating_sql(for_run=True, cust_table="billrun_cust", drive=drive,
+                       deck_table="billrun_deck" if decked else None), params)
     _exec(conn, "DROP TEMPORARY TABLE IF EXISTS billrun_cust")
     if check is not None:
         check(conn)

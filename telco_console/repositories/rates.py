@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from telco_console.repositories.base import fetch_all, fetch_one, fetch_value, insert
 
@@ -176,8 +177,8 @@ def _rounded(expr: str, method: str) -> str:
     return "CASE e.decimals " + " ".join(parts) + " END"
 
 
-# decked plan segments from which the rating reads the period's calls in their stored order (one pass
-# over the partition) rather than each segment's calls through ix_calls_customer
+# plan segments (of each kind, see Drives) from which the rating reads the period's rows in their
+# stored order (one pass over the partition) rather than each segment's rows through its index
 CALLS_DRIVE_MIN = 1000
 NO_DECK_CTES = """,
 dsum AS (
@@ -186,12 +187,27 @@ dsum AS (
 )"""
 
 
-def deck_drive(conn, cust_table: str) -> str:
-    """How the rating of a materialised `cust` table reads decked calls: 'none' (no decked segment:
-    the deck's CTEs are left out), 'calls' (CALLS_DRIVE_MIN segments or more: the period's calls in
-    their stored order) or 'cust' (each segment's calls by index)."""
-    n = fetch_value(conn, f"SELECT COUNT(*) FROM {cust_table} WHERE deck_id IS NOT NULL")
-    return "none" if not n else "calls" if n >= CALLS_DRIVE_MIN else "cust"
+class Drives(NamedTuple):
+    """How the rating of a materialised `cust` table reads its rows: 'calls' (CALLS_DRIVE_MIN such
+    segments or more: the period's rows in their stored order, one pass over the month's partition,
+    each row joined to its segment) or 'cust' (each segment's rows through the table's index on
+    customer and start); the same result either way."""
+    deck: str      # decked calls ('none' with no decked segment: the deck's CTEs are left out)
+    plain: str     # calls of plain segments
+    usage: str     # SMS and data sessions of every segment
+
+
+CUST_DRIVES = Drives("cust", "cust", "cust")
+
+
+def drives(conn, cust_table: str) -> Drives:
+    """The Drives of a materialised `cust` table, from one count of its segments."""
+    r = fetch_one(conn, f"SELECT COUNT(*) AS n, COALESCE(SUM(deck_id IS NOT NULL), 0) AS decked FROM {cust_table}")
+    n, decked = int(r["n"]), int(r["decked"])
+
+    def by(count: int) -> str:
+        return "calls" if count >= CALLS_DRIVE_MIN else "cust"
+    return Drives("none" if not decked else by(decked), by(n - decked), by(n))
 
 
 def deck_ctes(cust: str = "cust", drive: str = "cust", lines_table: str | None = None) -> str:
@@ -213,26 +229,24 @@ def deck_ctes(cust: str = "cust", drive: str = "cust", lines_table: str | None =
     per-call cost at the deck's precision, summed per customer and bill line (rate_lines: one per
     destination group and timing, shared by every deck; a call rated at ingest stores its entry's
     line, the others read it from their entry), then one line per destination group.
-    drive: see deck_drive() (the same result whichever the order). lines_table: the lines from a
+    drive: Drives.deck (the same result whichever the order). lines_table: the lines from a
     table made with deck_line_ctes() (one row per customer and destination group, as `dgl`) instead
     of worked out here; deck_lines is then NULL (the bill run writes its lines from that table)."""
     if lines_table:
-        return f""",
-dsum AS (
-  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount, CAST(NULL AS CHAR) AS deck_lines,
-         SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n, SUM(dest_group IS NOT NULL) AS deck_n
-  FROM {lines_table} GROUP BY customer_id
-)"""
+        return _dsum(lines_table, "CAST(NULL AS CHAR)")
     if drive == "none":
         return NO_DECK_CTES
-    return deck_line_ctes(cust, drive) + """,
+    return deck_line_ctes(cust, drive) + _dsum("dgl", """JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT(
+           'g', dest_group, 'min', CAST(s / 60 AS CHAR), 'amt', CAST(amount AS CHAR), 'by', by_timing)))""")
+
+
+def _dsum(source: str, lines: str) -> str:
+    """The `dsum` CTE over destination lines (`dgl`, or a table of them); lines: its deck_lines."""
+    return f""",
 dsum AS (
-  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount,
-         JSON_ARRAYAGG(IF(dest_group IS NULL, NULL, JSON_OBJECT('g', dest_group, 'min', CAST(s / 60 AS CHAR),
-                                                               'amt', CAST(amount AS CHAR), 'by', by_timing)))
-           AS deck_lines,
+  SELECT customer_id, SUM(IF(dest_group IS NULL, 0, amount)) AS deck_amount, {lines} AS deck_lines,
          SUM(IF(dest_group IS NULL, n, 0)) AS unrated_n, SUM(dest_group IS NOT NULL) AS deck_n
-  FROM dgl GROUP BY customer_id
+  FROM {source} GROUP BY customer_id
 )"""
 
 
@@ -240,7 +254,7 @@ def deck_line_ctes(cust: str, drive: str) -> str:
     """The CTEs of deck_ctes() up to `dgl`: one row per decked customer and destination group with
     dest_group (NULL for the calls counted unrated), s (seconds), amount (rounded to the minor unit
     once), n (calls) and by_timing (minutes by timing, '' where the group has ALWAYS alone).
-    drive: 'cust' or 'calls' (deck_drive())."""
+    drive: 'cust' or 'calls' (Drives.deck)."""
     if drive == "calls":
         source = f"calls k STRAIGHT_JOIN {cust} cu ON cu.customer_id = k.customer_id AND cu.deck_id IS NOT NULL"
     else:
