@@ -141,7 +141,8 @@ def test_customer_add_writes_only_what_it_accepts(ctx, msisdn, name, plan, regio
     # accepted: stored exactly as validated (no SQL injection, no truncation surprise)
     assert "\x00" not in c["name"] and c["name"] == name.strip()
     assert ctx.db.run(lambda conn: _count(conn, "customers")) == before[0] + 1
-    ctx.db.run(lambda conn: conn.cursor().execute("DELETE FROM customers WHERE id = %s", (c["id"],)))
+    ctx.db.run(lambda conn: [conn.cursor().execute(f"DELETE FROM {t} WHERE {k} = %s", (c["id"],))
+                             for t, k in (("customer_plans", "customer_id"), ("customers", "id"))])
 
 
 def _count(conn, table):
