@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -194,6 +194,34 @@ def test_scratch_text_is_the_value_by_value_text(kind, row, i, value):
     rows = [row, tuple(odd), row]
     assert usage.tsv_text(kind, rows) == generic(rows)
     assert usage.tsv_text(kind, [row[:-1]]) == generic([row[:-1]])     # a row of another width
+
+
+class _Later(datetime):
+    """A datetime subclass (its str() is its own business)."""
+
+    def __str__(self):
+        return "later"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.datetimes(), st.datetimes(timezones=st.just(UTC)),
+                          st.builds(lambda d: d.replace(fold=1), st.datetimes()),
+                          st.builds(lambda d: d.replace(microsecond=0), st.datetimes()),
+                          st.builds(lambda d: _Later(d.year, d.month, d.day), st.datetimes()),
+                          st.dates(), st.none(), st.text(max_size=5)), max_size=30))
+def test_stamps_are_what_str_gives(values):
+    assert usage._stamps(values) == [str(v) for v in values]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_scratch_text_of_a_year_of_starts_is_the_value_by_value_text(tz):
+    """Every hour of 2026 (both clock changes of each zone), on the second and off it."""
+    starts = [datetime(2026, 1, 1) + timedelta(minutes=61 * i, seconds=i % 3) for i in range(8_700)]
+    starts += [s.replace(fold=1) for s in starts[::50]] + [s.replace(microsecond=250_000) for s in starts[::70]]
+    calls = [(7, at) + CALL[2:] for at in starts]
+    sms = [(7, at) + SMS[2:] for at in starts]
+    assert usage.tsv_text("call", calls, tz) == generic(calls, tz)
+    assert usage.tsv_text("sms", sms, tz) == generic(sms, tz)
 
 
 RATED = CALL + (3, 27, 4, "0.12500000")        # with the rating an import works out (usage.CALL_RATING_COLS)
