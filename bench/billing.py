@@ -9,14 +9,16 @@ A throwaway database `telco_bench_<hex>` is created on the server named by --dsn
 migrated, and filled with LOAD DATA LOCAL INFILE: customers on three plans, and records for one month
 (60% calls, 20% SMS, 20% data sessions). Then: floor (the aggregate), dry run (rating only), the bill
 run (rating, numbering, bills and lines written), each the median of REPEATS (the bills are removed
-between runs), and a repeat run (creates nothing). The database is
+between runs; the floor is measured right before each dry run and run, so that each pair meets the same
+phase of the machine and the same background work of the server), and a repeat run (creates nothing). The database is
 dropped at the end unless --keep. `run(scale, workdir)` returns dicts: figure, value, unit, floor, ratio.
 
 The deck case (deck_case(), also in run() unless --no-deck): the same customers on plans with a rate deck
 of DECK_PREFIXES prefixes (imported with `rates import`, timed against LOAD DATA of the same file), calls
 to numbers spread over the deck; the numbers resolved to their deck prefixes (timed on their own: set-based
 in SQL, as a rating resolves them, then again as an import resolves them), then the bill run against the
-floor: the same aggregate joined to each call's destination: first with every call rated from its
+floor: the same aggregate joined to each call's destination (measured again right before each run; each
+run figure's floor is the median of those measured next to its runs): first with every call rated from its
 number's chain (the calls as generated carry no rating), then with each call's rating worked out as an
 import works it out (timed on its own) and stored with it, as an import stores it.
 """
@@ -314,28 +316,32 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
         t_ingest = time.perf_counter() - t0
         assert resolver.resolved == resolved, (resolver.resolved, resolved)
         notify(f"the same numbers resolved as an import resolves them: {t_ingest:.2f} s")
-        def bill_runs() -> tuple[float, list[float]]:
-            runs = []
+        def bill_runs() -> tuple[float, list[float], float]:
+            """(median run, the runs, median of the floors measured next to them): the floor is measured
+            right before each run, after the bills of the run before are removed, so that both meet the
+            same phase of the machine and the same background work of the server."""
+            runs, floors = [], []
             for _ in range(REPEATS):
                 unbill(conn)
+                floors.append(floor_once())
                 t0 = time.perf_counter()
                 real = billrun.run(ctx, PERIOD)
                 runs.append(time.perf_counter() - t0)
                 assert real.bills == scale and not real.unrated, real
-            return statistics.median(runs), runs
+            return statistics.median(runs), runs, statistics.median(floors)
 
         # the calls as generated carry no rating: each is rated from its number's chain (as after a
         # new deck version, a plan change, or for calls logged at the prompt)
-        t_chained, runs = bill_runs()
+        t_chained, runs, floor_chained = bill_runs()
         notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck, calls rated from their chains: {t_chained:.2f} s"
-               f" (median of {', '.join(f'{r:.2f}' for r in runs)})")
+               f" (median of {', '.join(f'{r:.2f}' for r in runs)}; floor next to them {floor_chained:.2f} s)")
         # then each call's rating worked out as an import works it out (timed: the Python an import
         # adds per call) and stored with the call, as an import writes it
         t_rating, rated = rate_as_imported(conn, db, workdir)
         notify(f"{rated:,} calls rated as an import rates them: {t_rating:.2f} s")
-        t_run, runs = bill_runs()
+        t_run, runs, floor_run = bill_runs()
         notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck, calls rated at ingest: {t_run:.2f} s (median of"
-               f" {', '.join(f'{r:.2f}' for r in runs)}), {scale:,} bills")
+               f" {', '.join(f'{r:.2f}' for r in runs)}; floor next to them {floor_run:.2f} s), {scale:,} bills")
         cur.close()
         conn.close()
         label = f"({scale:,} customers, {records:,} records, {DECK_PREFIXES:,}-prefix deck)"
@@ -351,9 +357,9 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
             {"figure": f"rating {rated:,} calls as an import rates them (Python, before the write)",
              "value": round(t_rating, 3), "unit": "s", "floor": round(floor, 3), "ratio": round(t_rating / floor, 2)},
             {"figure": f"bill run, decked plans, calls rated from their chains {label}", "value": round(t_chained, 3),
-             "unit": "s", "floor": round(floor, 3), "ratio": round(t_chained / floor, 2)},
+             "unit": "s", "floor": round(floor_chained, 3), "ratio": round(t_chained / floor_chained, 2)},
             {"figure": f"bill run, decked plans {label}", "value": round(t_run, 3),
-             "unit": "s", "floor": round(floor, 3), "ratio": round(t_run / floor, 2)},
+             "unit": "s", "floor": round(floor_run, 3), "ratio": round(t_run / floor_run, 2)},
         ]
         for r in out:
             r["customers"], r["records"] = scale, records
@@ -386,12 +392,13 @@ def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: 
         db = Database(config)
         ctx = AppContext(config, db, SYSTEM, progress=False)
         floor_time(conn)                                   # warm the buffer pool
-        floor = statistics.median(floor_time(conn) for _ in range(REPEATS))
-        notify(f"floor: one SQL aggregate {floor:.2f} s (median of {REPEATS})")
-        t_dry, t_run = [], []
+        # the floor measured right before each dry run and run (after the bills of the run before are
+        # removed), so that both meet the same phase of the machine and the same background work
+        floors, t_dry, t_run = [], [], []
         for i in range(REPEATS):
             if i:
                 unbill(conn)
+            floors.append(floor_time(conn))
             t0 = time.perf_counter()
             dry = billrun.run(ctx, PERIOD, dry=True)
             t_dry.append(time.perf_counter() - t0)
@@ -401,6 +408,8 @@ def run(scale: int = DEFAULT_CUSTOMERS, workdir: str | Path | None = None, dsn: 
             assert real.bills == scale and real.total == dry.total, (real, dry)
             notify(f"dry run {t_dry[-1]:.2f} s, bill run {t_run[-1]:.2f} s: {real.bills:,} bills, total {real.total}")
         t_dry, t_run = statistics.median(t_dry), statistics.median(t_run)
+        floor = statistics.median(floors)
+        notify(f"floor: one SQL aggregate {floor:.2f} s (median of {', '.join(f'{f:.2f}' for f in floors)})")
         t0 = time.perf_counter()
         again = billrun.run(ctx, PERIOD)
         t_again = time.perf_counter() - t0
