@@ -229,16 +229,29 @@ def test_calls_rated_at_ingest_are_billed_as_their_chains_price_them_and_not_onc
     assert before == _bills_without_stored_ratings(ctx)
     assert any(before[c["id"]][0] > 0 for c in people[:2])
     # then a new version of A in force from the 1st, and the second customer on plan PB from the 15th:
-    # the stored ratings of the old version are not used, the calls are priced as their chains price them
-    rates.import_csv(ctx, deck_file(tmp_path, _random_deck(random.Random(n_calls + 1)), "a2.csv"), "A",
-                     effective_from="2026-10-01")
+    # the calls they cover are re-rated by them as they arrive (the version import, the plan change),
+    # and priced as their chains price them
+    a1 = _version_ids(ctx, "A")[0]
+    imported = rates.import_csv(ctx, deck_file(tmp_path, _random_deck(random.Random(n_calls + 1)), "a2.csv"),
+                                "A", effective_from="2026-10-01")
+    a2 = _version_ids(ctx, "A")[1]
+    on_a1 = lambda: ctx.db.run(lambda conn: fetch_value(  # noqa: E731
+        conn, "SELECT COUNT(*) FROM calls WHERE rate_version = %s", (a1,)))
+    assert on_a1() == 0 and imported.rerated > 0
+    assert imported.rerated == ctx.db.run(lambda conn: fetch_value(
+        conn, "SELECT COUNT(*) FROM calls WHERE rate_version = %s", (a2,)))
     assert run_cli("customer", "edit", people[1]["msisdn"], "--plan", "PB", "--from", "2026-10-15", user="boss",
                    password=PW)[0] == 0
+    b1 = _version_ids(ctx, "B")[0]
+    moved = ctx.db.run(lambda conn: fetch_all(
+        conn, "SELECT rate_version, COUNT(*) AS n FROM calls WHERE customer_id = %s AND started_at >= '2026-10-15'"
+              " AND rate_version IS NOT NULL GROUP BY rate_version", (people[1]["id"],)))
+    assert all(r["rate_version"] == b1 for r in moved)
     after = _bills(ctx)
     assert after == _bills_without_stored_ratings(ctx)
     assert after != before
-    assert ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version IS NOT NULL")) \
-        == stored
+    # nothing left to re-rate: every stored rating is of the version in force
+    assert ctx.db.run(lambda conn: rates_repo.rerate_stored(conn, datetime(2026, 10, 1), datetime(2026, 11, 1))) == 0
 
 
 def test_a_choice_only_the_name_or_a_date_would_decide_is_left_to_the_bill_run(ctx, tmp_path):

@@ -263,15 +263,9 @@ def deck_line_ctes(cust: str, drive: str) -> str:
     # its number's chain's (the slice of its weekday and time; for a general chain, the first of
     # the chain's entries in force), evaluated only for the calls without a stored one
     stored = "k.rate_version = dv.version_id"
-    chained = (f"SELECT IF(nc.general, ({GENERAL_ENTRY}), ({SLICE_ENTRY})) FROM rate_number_chains nc"
-               " WHERE nc.version_id = dv.version_id AND nc.num = k.other_party")
+    chained = CHAINED_ENTRY
     return f""",
-dv AS (
-  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
-         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
-                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
-  FROM rate_deck_versions v WHERE v.deck_id IN (SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL)
-),
+{versions_cte(f"SELECT deck_id FROM {cust} WHERE deck_id IS NOT NULL")},
 dk AS (
   SELECT k.customer_id, cu.hfrom, k.id, k.started_at, k.started_utc, k.billsec, dv.version_id,
          (k.billsec + cu.inc - 1) DIV cu.inc * cu.inc AS r, cu.allow_s,
@@ -314,6 +308,17 @@ dgl AS (
 )"""
 
 
+
+def versions_cte(decks: str) -> str:
+    """The `dv` CTE: each version of the decks that `decks` (a SELECT of deck ids) gives, with the
+    moments it is in force, [vfrom, vto): from its effective_from to the next version's."""
+    return f"""dv AS (
+  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
+         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
+                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
+  FROM rate_deck_versions v WHERE v.deck_id IN ({decks})
+)"""
+
 # the bill line of a call's entry (de: version_id, entry_no), for a call without a stored one
 LINE_OF_ENTRY = "SELECT e.line_no FROM rate_entries e WHERE e.version_id = de.version_id AND e.entry_no = de.entry_no"
 
@@ -339,6 +344,11 @@ SLICE_ENTRY = """SELECT s.entry_no * 2 + s.covered FROM rate_chain_slices s WHER
              AND s.t_to > TIME(k.started_at)"""
 
 
+# the entry of a call (k) from its number's chain for version dv (entry_no * 2 + covered), or NULL
+# when the number is not resolved for that version or no entry covers it then
+CHAINED_ENTRY = (f"SELECT IF(nc.general, ({GENERAL_ENTRY}), ({SLICE_ENTRY})) FROM rate_number_chains nc"
+                 " WHERE nc.version_id = dv.version_id AND nc.num = k.other_party")
+
 def _charged_cost() -> str:
     """The cost of a call (dx: version_id, entry_no, secs > 0 charged seconds) on its entry: the
     connection fee plus its rate group (the earlier groups summed at import), capped, then rounded."""
@@ -354,6 +364,64 @@ def _charged_cost() -> str:
 
 CHARGED_COST = _charged_cost()
 
+
+
+def rerate_stored(conn, start: datetime, end: datetime, customers: list[int] | None = None,
+                  deck_id: int | None = None) -> int:
+    """Re-rate, set-based, the decked calls of [start, end) whose stored rating (calls.rate_*) is not of
+    the version in force for their customer's plan at their start (after a version or a plan change
+    dated back over them, or left unrated at ingest), as the bill run rates such calls from their
+    number's chain: the version, the entry (and whether the allowance covers it), its bill line and the
+    cost of all the call's seconds, written with the call. Their numbers not resolved yet for that
+    version are resolved first (resolve_new). A call that no entry covers then loses its stale rating
+    (all four columns NULL: the bill run counts it unrated). customers: only theirs; deck_id: only the
+    segments on plans with that deck. Returns how many calls were re-rated (or their rating cleared)."""
+    from telco_console.repositories.bills import history_sql
+
+    if customers is not None and not customers:
+        return 0
+    ids = ", ".join(str(int(i)) for i in customers) if customers is not None else None
+    deck = f" AND p.deck_id = {int(deck_id)}" if deck_id is not None else ""
+    params = dict(start=start, end=end)
+    ctes = f"""
+WITH cu AS (
+  SELECT h.customer_id, h.hfrom, h.hto, p.deck_id FROM ({history_sql(ids)}) h JOIN plans p ON p.id = h.plan_id
+  WHERE p.deck_id IS NOT NULL{deck}
+),
+{versions_cte("SELECT deck_id FROM cu")}"""
+    stale = """FROM cu STRAIGHT_JOIN calls k ON k.customer_id = cu.customer_id
+    AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
+  JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
+  WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
+    AND k.billsec > 0 AND NOT (k.rate_version <=> dv.version_id)"""
+    _resolve_selected(conn, f"""{ctes}
+SELECT DISTINCT dv.version_id, k.other_party AS num {stale}
+    AND NOT EXISTS (SELECT 1 FROM rate_number_chains r WHERE r.version_id = dv.version_id AND r.num = k.other_party)""",
+                      params)
+    line = LINE_OF_ENTRY.replace("de.", "dx.")
+    cur = conn.cursor()
+    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_rerated")
+    cur.execute(f"""CREATE TEMPORARY TABLE rate_rerated (PRIMARY KEY (id, started_at)) {ctes},
+dk AS (SELECT k.id, k.started_at, k.billsec, k.rate_version, dv.version_id, ({CHAINED_ENTRY}) AS ec {stale}),
+dx AS (SELECT id, started_at, version_id, ec, ec DIV 2 AS entry_no, billsec AS secs FROM dk
+       WHERE ec IS NOT NULL OR rate_version IS NOT NULL)
+SELECT dx.id, dx.started_at, IF(dx.ec IS NULL, NULL, dx.version_id) AS version_id, dx.ec, ({line}) AS ln,
+       ({CHARGED_COST}) AS cost FROM dx""", params)
+    n = fetch_value(conn, "SELECT COUNT(*) FROM rate_rerated")
+    # by the calls' whole key (id, started_at): one partition each
+    cur.execute("UPDATE calls k JOIN rate_rerated r ON r.id = k.id AND r.started_at = k.started_at"
+                " SET k.rate_version = r.version_id, k.rate_ec = r.ec, k.rate_line = r.ln, k.rate_cost = r.cost")
+    cur.execute("DROP TEMPORARY TABLE rate_rerated")
+    cur.close()
+    return int(n)
+
+
+def rerate_floor(conn) -> tuple:
+    """(the day the earliest customer joined: no call is older, or None without customers; the first day
+    of the latest period with a bill run, or None)."""
+    first = fetch_value(conn, "SELECT MIN(created_on) FROM customers")
+    period = fetch_value(conn, "SELECT MAX(period) FROM bill_runs")
+    return first, (datetime.strptime(period + "-01", "%Y-%m-%d").date() if period else None)
 
 WEEKDAYS = ("SELECT 1 AS w UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5"
             " UNION ALL SELECT 6 UNION ALL SELECT 7")

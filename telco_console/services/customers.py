@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from telco_console.context import AppContext
 from telco_console.errors import DuplicateError, NotFoundError, ValidationError
@@ -144,9 +144,16 @@ def edit_customer(ctx: AppContext, msisdn: str, **values) -> dict:
                                          cust["plan_id"], ctx.user.username)
             clean["plan_id"] = p["id"]
         ctx.audit(conn, "customer.edit", number, ", ".join(sorted(clean)))
-        return customers_repo.by_id(conn, cust["id"])
+        return customers_repo.by_id(conn, cust["id"]), change
 
-    return ctx.db.run(do)
+    customer, change = ctx.db.run(do)
+    if change is not None:
+        # the customer's calls from the change on, rated by the new plan's deck where it has one
+        # (derived data, after the change is committed: what is not done here the bill run does)
+        from telco_console.services.billing.rates import rerate
+
+        rerate(ctx, datetime.combine(change, time()), customers=[customer["id"]])
+    return customer
 
 
 def _plan_change_day(conn, cust: dict, created_on: date, plan_from: date | None) -> date:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time as _time
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class ImportResult:
     seconds: float
     resolved: int = 0            # numbers priced before by the deck, resolved for the new version
     resolve_seconds: float = 0.0
+    rerated: int = 0             # calls already imported in the version's time, re-rated by it
 
     def report(self) -> Report:
         eff = ("the beginning" if self.effective_from == rates_repo.BEGINNING
@@ -63,7 +64,8 @@ class ImportResult:
                       [["Deck", self.deck], ["Version", str(self.version)], ["Entries", f"{self.entries:,}"],
                        ["Rate groups", f"{self.groups:,}"], ["In force from", eff],
                        ["Time", f"{self.seconds:.2f} s"],
-                       ["Numbers resolved for it", f"{self.resolved:,} ({self.resolve_seconds:.2f} s)"]])
+                       ["Numbers resolved for it", f"{self.resolved:,} ({self.resolve_seconds:.2f} s)"],
+                       ["Calls re-rated by it", f"{self.rerated:,}"]])
 
 
 def check_deck_name(name: str) -> str:
@@ -131,8 +133,35 @@ def _store(ctx: AppContext, name: str, kind: str, entries: list, source: str, ra
     # transaction of its own: were it lost, the first rating that meets them resolves them)
     t1 = _time.perf_counter()
     resolved = ctx.db.run(rates_repo.resolve_known, vid)
+    # calls already imported in the new version's time (a version dated back) re-rated by it
+    rerated = rerate(ctx, eff, deck_id=deck_of(ctx, name))
     return ImportResult(name, number, len(entries), sum(len(e.groups) for e in entries), eff, took, resolved,
-                        _time.perf_counter() - t1)
+                        _time.perf_counter() - t1, rerated)
+
+
+def deck_of(ctx: AppContext, name: str) -> int:
+    return ctx.db.read(lambda conn: rates_repo.deck_by_name(conn, name)["id"])
+
+
+def rerate(ctx: AppContext, start: datetime, customers: list[int] | None = None, deck_id: int | None = None) -> int:
+    """The stored ratings of the decked calls from `start` on (and from the first day of the latest
+    period with a bill run) that are not of the version in force for their plan at their start,
+    re-rated set-based (rates_repo.rerate_stored), a month a transaction:
+    derived data, so that a bill run finds them rated (a month not done here is rated from the numbers'
+    chains by the bill run, at the same prices). Returns how many calls were re-rated."""
+    first, billed = ctx.db.read(rates_repo.rerate_floor)
+    if first is None:
+        return 0
+    # months before the latest one with a bill run are billed: their calls are read again only as
+    # late usage, which the bill run rates from the chains
+    at = max(start, datetime.combine(first, time()), datetime.combine(billed, time()) if billed else start)
+    end = ctx.now().replace(tzinfo=None) + timedelta(days=1)
+    n = 0
+    while at < end:
+        month_end = (at.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(day=1)
+        n += ctx.db.run(rates_repo.rerate_stored, at, min(month_end, end), customers, deck_id)
+        at = month_end
+    return n
 
 
 def import_csv(ctx: AppContext, path: str, deck: str, effective_from: str | None = None) -> ImportResult:
