@@ -2,14 +2,14 @@
 calls never billed at 0, deck versions by call start; the SQL bill run against the pure reference."""
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from helpers import make_customer, make_plan, make_user
 from telco_console.repositories import usage
-from telco_console.repositories.base import fetch_value
+from telco_console.repositories.base import fetch_all, fetch_value
 from telco_console.services.billing import rates, statements
 from telco_console.services.billing.rating import Call, rate_customers, rate_usage
 
@@ -234,6 +234,15 @@ def test_a_new_version_resolves_the_numbers_the_deck_priced_before(ctx, tmp_path
     v1, v2 = _version_ids(ctx, "V")          # ids step by more than 1 on a cluster
     assert second.resolved == 3 and _resolved(ctx, v2) == _resolved(ctx, v1)
     assert "Numbers resolved for it" in [r[0] for r in second.report().rows]
+    # the three calls from the 15th on, imported before the version, are rated by it with it (the
+    # call of the 14th stays with version 1)
+    assert second.rerated == 3 and ["Calls re-rated by it", "3"] in second.report().rows
+    assert ctx.db.run(lambda conn: fetch_all(conn, "SELECT DATE(started_at) AS d, rate_version, rate_cost FROM calls"
+                                                   " ORDER BY started_at")) == [
+        {"d": date(2026, 10, 14), "rate_version": None, "rate_cost": None},
+        {"d": date(2026, 10, 20), "rate_version": v2, "rate_cost": Decimal("0.10000000")},
+        {"d": date(2026, 10, 20), "rate_version": v2, "rate_cost": Decimal("0.01000000")},
+        {"d": date(2026, 10, 21), "rate_version": v2, "rate_cost": Decimal("0E-8")}]
     got = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))[c["id"]]
     assert got.unrated_n == 0 and got.deck_amount == Decimal("0.41")     # 0.30 + 0.10 + 0.01 + 0
     ref = reference(ctx, dict(plan), c["id"], _version_decks(ctx, "V"))
