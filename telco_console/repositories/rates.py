@@ -389,7 +389,11 @@ WITH cu AS (
   WHERE p.deck_id IS NOT NULL{deck}
 ),
 {versions_cte("SELECT deck_id FROM cu")}"""
-    stale = """FROM cu STRAIGHT_JOIN calls k ON k.customer_id = cu.customer_id
+    # a few customers' calls through the index on customer and start; every customer's in their
+    # stored order (one pass over the month's partition), each joined to its segment
+    source = ("cu STRAIGHT_JOIN calls k ON k.customer_id = cu.customer_id" if customers is not None
+              else "calls k STRAIGHT_JOIN cu ON cu.customer_id = k.customer_id")
+    stale = f"""FROM {source}
     AND k.started_at >= cu.hfrom AND (cu.hto IS NULL OR k.started_at < cu.hto)
   JOIN dv ON dv.deck_id = cu.deck_id AND k.started_at >= dv.vfrom AND k.started_at < dv.vto
   WHERE k.started_at >= %(start)s AND k.started_at < %(end)s AND k.direction = 'out' AND k.answered = 1
@@ -400,18 +404,24 @@ SELECT DISTINCT dv.version_id, k.other_party AS num {stale}
                       params)
     line = LINE_OF_ENTRY.replace("de.", "dx.")
     cur = conn.cursor()
-    cur.execute("DROP TEMPORARY TABLE IF EXISTS rate_rerated")
-    cur.execute(f"""CREATE TEMPORARY TABLE rate_rerated (PRIMARY KEY (id, started_at)) {ctes},
-dk AS (SELECT k.id, k.started_at, k.billsec, k.rate_version, dv.version_id, ({CHAINED_ENTRY}) AS ec {stale}),
-dx AS (SELECT id, started_at, version_id, ec, ec DIV 2 AS entry_no, billsec AS secs FROM dk
-       WHERE ec IS NOT NULL OR rate_version IS NOT NULL)
+    for t in ("rate_stale", "rate_rerated"):
+        cur.execute(f"DROP TEMPORARY TABLE IF EXISTS {t}")
+    # the entry of each call in a table first: a subquery's column referred to again by a merged
+    # derived table is worked out again at each reference
+    cur.execute(f"""CREATE TEMPORARY TABLE rate_stale (PRIMARY KEY (id, started_at)) {ctes}
+SELECT k.id, k.started_at, k.billsec, k.rate_version AS old, dv.version_id, ({CHAINED_ENTRY}) AS ec {stale}""",
+                params)
+    cur.execute(f"""CREATE TEMPORARY TABLE rate_rerated (PRIMARY KEY (id, started_at))
 SELECT dx.id, dx.started_at, IF(dx.ec IS NULL, NULL, dx.version_id) AS version_id, dx.ec, ({line}) AS ln,
-       ({CHARGED_COST}) AS cost FROM dx""", params)
+       ({CHARGED_COST}) AS cost
+FROM (SELECT id, started_at, version_id, ec, ec DIV 2 AS entry_no, billsec AS secs FROM rate_stale
+      WHERE ec IS NOT NULL OR old IS NOT NULL) dx""")
     n = fetch_value(conn, "SELECT COUNT(*) FROM rate_rerated")
     # by the calls' whole key (id, started_at): one partition each
     cur.execute("UPDATE calls k JOIN rate_rerated r ON r.id = k.id AND r.started_at = k.started_at"
                 " SET k.rate_version = r.version_id, k.rate_ec = r.ec, k.rate_line = r.ln, k.rate_cost = r.cost")
-    cur.execute("DROP TEMPORARY TABLE rate_rerated")
+    for t in ("rate_stale", "rate_rerated"):
+        cur.execute(f"DROP TEMPORARY TABLE {t}")
     cur.close()
     return int(n)
 
