@@ -295,11 +295,15 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
         # same lookups done by the floor's own preparation
         from telco_console.repositories import rates as rates_repo
 
-        t0 = time.perf_counter()
-        with db.connection() as c2:
-            resolved = rates_repo.resolve_numbers(c2, p.start, p.end)
-            c2.commit()
-        t_resolve = time.perf_counter() - t0
+        def committed(fn, *args):
+            """fn(connection, *args) on a connection of its own, committed: (its result, seconds)."""
+            t0 = time.perf_counter()
+            with db.connection() as c2:
+                got = fn(c2, *args)
+                c2.commit()
+            return got, time.perf_counter() - t0
+
+        resolved, t_resolve = committed(rates_repo.resolve_numbers, p.start, p.end)
         notify(f"resolution of {resolved:,} numbers against the deck: {t_resolve:.2f} s")
         # the same numbers resolved again the way an import resolves them (chains worked out in
         # Python, written set-based, batches of the import's size), from the pairs an import collects
@@ -338,11 +342,7 @@ def deck_case(scale: int, records: int, workdir: Path, server: dict, notify=lamb
         notify(f"bill run with a {DECK_PREFIXES:,}-prefix deck, calls rated from their chains: {t_chained:.2f} s"
                f" (median of {', '.join(f'{r:.2f}' for r in runs)}; floor next to them {floor_chained:.2f} s)")
         # the calls re-rated set-based, as after a version dated back over them (timed), kept aside
-        t0 = time.perf_counter()
-        with db.connection() as c2:
-            rerated = rates_repo.rerate_stored(c2, p.start, p.end)
-            c2.commit()
-        t_rerate = time.perf_counter() - t0
+        rerated, t_rerate = committed(rates_repo.rerate_stored, p.start, p.end)
         notify(f"{rerated:,} calls re-rated set-based: {t_rerate:.2f} s")
         cur.execute("CREATE TABLE bench_rerated (PRIMARY KEY (id, started_at)) SELECT id, started_at, rate_version,"
                     " rate_ec, rate_line, rate_cost FROM calls WHERE rate_version IS NOT NULL")
