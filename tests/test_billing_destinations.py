@@ -249,6 +249,34 @@ def test_a_new_version_resolves_the_numbers_the_deck_priced_before(ctx, tmp_path
     assert sum(v for k, v in ref.lines.items() if k.startswith("destination:")) == got.deck_amount
 
 
+def test_a_plan_given_a_deck_has_its_calls_not_billed_yet_rated_by_it(ctx, tmp_path):
+    """plan edit --deck: the plan's calls of the periods not billed yet are re-rated by the deck at once
+    (those of a billed period are left alone); the bill is the one the chains give."""
+    from telco_console.services import plans
+
+    rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.30\n"
+                                              "44,UK,National,0.05\n"), "P")
+    make_plan(ctx, code="LATER")
+    c = make_customer(ctx, plan="LATER")
+    add_calls(ctx, c["id"], [("2026-10-14 10:00:00", 60, "+33612345678"),
+                             ("2026-10-20 11:00:00", 120, "+442079460000")])
+    ctx.db.run(lambda conn: conn.cursor().execute(      # a bill run of September: October is not billed
+        "INSERT INTO bill_runs (period, started_at, username) VALUES ('2026-09', '2026-10-01 06:00:00', 'test')"))
+    plans.edit_plan(ctx, "LATER", deck="P")
+    (v1,) = _version_ids(ctx, "P")
+    assert ctx.db.run(lambda conn: fetch_all(conn, "SELECT rate_version, rate_cost FROM calls ORDER BY started_at")) \
+        == [{"rate_version": v1, "rate_cost": Decimal("0.30000000")},
+            {"rate_version": v1, "rate_cost": Decimal("0.10000000")}]
+    got = ctx.db.run(lambda conn: rate_customers(conn, "2026-10"))[c["id"]]
+    assert got.unrated_n == 0 and got.deck_amount == Decimal("0.40")
+    # a later bill run of October: a plan given another deck then leaves October's calls as they are
+    ctx.db.run(lambda conn: conn.cursor().execute(
+        "INSERT INTO bill_runs (period, started_at, username) VALUES ('2026-11', '2026-11-02 06:00:00', 'test')"))
+    rates.import_csv(ctx, deck_file(tmp_path, "prefix,destination,group,rate\n33,France,Intl,0.50\n"), "Q")
+    plans.edit_plan(ctx, "LATER", deck="Q")
+    assert ctx.db.run(lambda conn: fetch_value(conn, "SELECT COUNT(*) FROM calls WHERE rate_version = %s", (v1,))) == 2
+
+
 def _random_deck(rng: random.Random) -> str:
     rows = ["prefix,destination,group,connect_fee,start,rate,unit,increment,timing,weekdays,time,weight,max_cost,"
             "rounding,decimals,covered"]

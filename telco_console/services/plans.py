@@ -157,9 +157,17 @@ def edit_plan(ctx: AppContext, code: str, **values) -> dict:
         _resolve_deck(conn, clean)
         plans_repo.update(conn, plan["id"], clean)
         ctx.audit(conn, "plan.edit", plan["code"], changed)
-        return plans_repo.by_id(conn, plan["id"])
+        return plans_repo.by_id(conn, plan["id"]), plan["deck_id"]
 
-    return ctx.db.run(do)
+    edited, deck_before = ctx.db.run(do)
+    if edited["deck_id"] is not None and edited["deck_id"] != deck_before:
+        # the calls of the periods not billed yet, on this plan, rated by its new deck (derived data,
+        # after the change is committed: what is not done here the bill run does)
+        from telco_console.repositories.rates import BEGINNING
+        from telco_console.services.billing.rates import rerate
+
+        rerate(ctx, BEGINNING, deck_id=edited["deck_id"])
+    return edited
 
 
 def get_plan(ctx: AppContext, code: str) -> dict:
