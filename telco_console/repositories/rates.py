@@ -308,7 +308,6 @@ dgl AS (
 )"""
 
 
-
 def versions_cte(decks: str) -> str:
     """The `dv` CTE: each version of the decks that `decks` (a SELECT of deck ids) gives, with the
     moments it is in force, [vfrom, vto): from its effective_from to the next version's."""
@@ -318,6 +317,7 @@ def versions_cte(decks: str) -> str:
                   CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
   FROM rate_deck_versions v WHERE v.deck_id IN ({decks})
 )"""
+
 
 # the bill line of a call's entry (de: version_id, entry_no), for a call without a stored one
 LINE_OF_ENTRY = "SELECT e.line_no FROM rate_entries e WHERE e.version_id = de.version_id AND e.entry_no = de.entry_no"
@@ -349,6 +349,7 @@ SLICE_ENTRY = """SELECT s.entry_no * 2 + s.covered FROM rate_chain_slices s WHER
 CHAINED_ENTRY = (f"SELECT IF(nc.general, ({GENERAL_ENTRY}), ({SLICE_ENTRY})) FROM rate_number_chains nc"
                  " WHERE nc.version_id = dv.version_id AND nc.num = k.other_party")
 
+
 def _charged_cost() -> str:
     """The cost of a call (dx: version_id, entry_no, secs > 0 charged seconds) on its entry: the
     connection fee plus its rate group (the earlier groups summed at import), capped, then rounded."""
@@ -363,7 +364,6 @@ def _charged_cost() -> str:
 
 
 CHARGED_COST = _charged_cost()
-
 
 
 def rerate_stored(conn, start: datetime, end: datetime, customers: list[int] | None = None,
@@ -433,6 +433,7 @@ def rerate_floor(conn) -> tuple:
     period = fetch_value(conn, "SELECT MAX(period) FROM bill_runs")
     return first, (datetime.strptime(period + "-01", "%Y-%m-%d").date() if period else None)
 
+
 WEEKDAYS = ("SELECT 1 AS w UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5"
             " UNION ALL SELECT 6 UNION ALL SELECT 7")
 
@@ -449,12 +450,7 @@ def _calls_sql(deck_id: int | None) -> str:
                 " AND (h.hto IS NULL OR k.started_at < h.hto)"
                 " JOIN plans p ON p.id = h.plan_id JOIN dv ON dv.deck_id = p.deck_id")
     return """
-WITH dv AS (
-  SELECT v.id AS version_id, v.deck_id, v.effective_from AS vfrom,
-         COALESCE(LEAD(v.effective_from) OVER (PARTITION BY v.deck_id ORDER BY v.effective_from, v.version),
-                  CAST('9999-12-31 00:00:00' AS DATETIME(3))) AS vto
-  FROM rate_deck_versions v WHERE v.deck_id IN (""" + decks + """)
-)
+WITH """ + versions_cte(decks) + """
 SELECT DISTINCT dv.version_id, k.other_party AS num
 FROM calls k """ + join + """
 WHERE k.started_at >= dv.vfrom AND k.started_at < dv.vto AND k.started_at >= %(start)s AND k.started_at < %(end)s

@@ -125,40 +125,38 @@ def _store(ctx: AppContext, name: str, kind: str, entries: list, source: str, ra
                                              ctx.user.username if ctx.user else "")
         rates_repo.write_entries(conn, vid, entries)
         ctx.audit(conn, "rates.import", name, f"version {number}, {len(entries)} entries from {source}")
-        return vid, number, eff
+        return vid, number, eff, deck_id
 
-    vid, number, eff = ctx.db.run(do)
+    vid, number, eff, deck_id = ctx.db.run(do)
     took = _time.perf_counter() - t0
     # the numbers the deck priced before, resolved for the new version now (derived data, in a
     # transaction of its own: were it lost, the first rating that meets them resolves them)
     t1 = _time.perf_counter()
     resolved = ctx.db.run(rates_repo.resolve_known, vid)
     # calls already imported in the new version's time (a version dated back) re-rated by it
-    rerated = rerate(ctx, eff, deck_id=deck_of(ctx, name))
+    rerated = rerate(ctx, eff, deck_id=deck_id)
     return ImportResult(name, number, len(entries), sum(len(e.groups) for e in entries), eff, took, resolved,
                         _time.perf_counter() - t1, rerated)
-
-
-def deck_of(ctx: AppContext, name: str) -> int:
-    return ctx.db.read(lambda conn: rates_repo.deck_by_name(conn, name)["id"])
 
 
 def rerate(ctx: AppContext, start: datetime, customers: list[int] | None = None, deck_id: int | None = None) -> int:
     """The stored ratings of the decked calls from `start` on (and from the first day of the latest
     period with a bill run) that are not of the version in force for their plan at their start,
-    re-rated set-based (rates_repo.rerate_stored), a month a transaction:
-    derived data, so that a bill run finds them rated (a month not done here is rated from the numbers'
-    chains by the bill run, at the same prices). Returns how many calls were re-rated."""
+    re-rated set-based (rates_repo.rerate_stored), a month a transaction: derived data, so that a bill
+    run finds them rated (a month not done here is rated from the numbers' chains by the bill run, at
+    the same prices). Returns how many calls were re-rated."""
+    from telco_console.timeutil import next_month
+
     first, billed = ctx.db.read(rates_repo.rerate_floor)
     if first is None:
         return 0
     # months before the latest one with a bill run are billed: their calls are read again only as
     # late usage, which the bill run rates from the chains
-    at = max(start, datetime.combine(first, time()), datetime.combine(billed, time()) if billed else start)
+    at = max(start, *(datetime.combine(d, time()) for d in (first, billed) if d is not None))
     end = ctx.now().replace(tzinfo=None) + timedelta(days=1)
     n = 0
     while at < end:
-        month_end = (at.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(day=1)
+        month_end = datetime.combine(next_month(at.date()), time())
         n += ctx.db.run(rates_repo.rerate_stored, at, min(month_end, end), customers, deck_id)
         at = month_end
     return n
